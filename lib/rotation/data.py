@@ -1,0 +1,441 @@
+"""Named daily series: a local CSV folder first, then the cache under ``data/cache/``, then a live download.
+
+Every series comes back as a validated pandas object: a ``DatetimeIndex`` named ``date``,
+sorted and unique, float values, finite, and positive for prices. ``.attrs`` carries
+``name``, ``source`` (where the numbers came from), ``definition`` and ``unit``.
+
+Units: prices and index levels as published; rates in percent per year as FRED publishes
+them; Fama-French factors converted from percent per day to **fractions per day**.
+
+The CSV schema (that of ``../shared/data``) is documented in ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rotation.errors import DataError, ParameterError
+from rotation.io import write_bytes_atomic, write_text_atomic
+from rotation.paths import cache_dir
+
+FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series_id}"
+FRENCH_ZIP_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{name}_CSV.zip"
+YAHOO_URL = "https://finance.yahoo.com/quote/{ticker}/history"
+DOWNLOAD_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One catalogue entry: where a series lives locally and remotely, and what it means."""
+
+    name: str
+    description: str
+    file: str  # CSV file name in the data folder
+    columns: tuple[str, ...]  # value columns returned by load()
+    kind: str  # "price" (finite, > 0), "rate" (finite) or "factor" (finite, % per day on disk)
+    source: str  # "yahoo", "fred" or "french"
+    remote: str  # Yahoo ticker, FRED series id or Ken French file name
+    definition: str
+    unit: str
+    auto_adjust: bool = False  # Yahoo only: split/dividend-adjusted prices
+
+
+_INDEX_DEF = "price index (no dividends), daily close"
+_ADJ_DEF = "Yahoo auto-adjusted close (splits and dividends reinvested), daily"
+
+CATALOGUE: dict[str, SeriesSpec] = {
+    s.name: s
+    for s in [
+        SeriesSpec("rut", "Russell 2000 index", "RUT.csv", ("close",), "price", "yahoo", "^RUT", _INDEX_DEF, "index points"),
+        SeriesSpec("spx", "S&P 500 index", "GSPC.csv", ("close",), "price", "yahoo", "^GSPC", _INDEX_DEF, "index points"),
+        SeriesSpec("iwm", "iShares Russell 2000 ETF (IWM)", "IWM.csv", ("adj_close",), "price", "yahoo", "IWM", _ADJ_DEF, "USD", True),
+        SeriesSpec("spy", "SPDR S&P 500 ETF (SPY)", "SPY.csv", ("adj_close",), "price", "yahoo", "SPY", _ADJ_DEF, "USD", True),
+        SeriesSpec("vix", "CBOE Volatility Index (VIX)", "VIX.csv", ("close",), "price", "yahoo", "^VIX", "index level, daily close", "index points"),
+        SeriesSpec("dff", "Effective federal funds rate", "DFF.csv", ("value",), "rate", "fred", "DFF", "FRED DFF, daily (7 days a week)", "percent per year"),
+        SeriesSpec("fed_upper", "Fed funds target, upper bound", "DFEDTARU.csv", ("value",), "rate", "fred", "DFEDTARU", "FRED DFEDTARU (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
+        SeriesSpec("fed_lower", "Fed funds target, lower bound", "DFEDTARL.csv", ("value",), "rate", "fred", "DFEDTARL", "FRED DFEDTARL (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
+        SeriesSpec("ff_factors", "Fama-French 3 factors, daily", "FF_daily.csv", ("mkt_rf", "smb", "hml", "rf"), "factor", "french", "F-F_Research_Data_Factors_daily", "Ken French data library, daily factor returns", "fraction per day"),
+        SeriesSpec("ff_mom", "Fama-French momentum factor, daily", "FF_MOM_daily.csv", ("mom",), "factor", "french", "F-F_Momentum_Factor_daily", "Ken French data library, daily factor return", "fraction per day"),
+    ]
+}
+
+_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,11}$")
+
+
+def series_spec(name: str) -> SeriesSpec:
+    """The catalogue entry for ``name``: a catalogue id (``rut``) or an upper-case Yahoo ticker (``HBAN``, ``^RUT``)."""
+    key = str(name).strip()
+    if key in CATALOGUE:
+        return CATALOGUE[key]
+    if _TICKER.match(key):
+        index = key.startswith("^")
+        return SeriesSpec(
+            name=key,
+            description=f"Yahoo {key}",
+            file=f"{key.lstrip('^')}.csv",
+            columns=("close",) if index else ("adj_close",),
+            kind="price",
+            source="yahoo",
+            remote=key,
+            definition=_INDEX_DEF if index else _ADJ_DEF,
+            unit="index points" if index else "USD",
+            auto_adjust=not index,
+        )
+    known = ", ".join(CATALOGUE)
+    raise ParameterError(f"unknown series {name!r}: use one of {known}, or an upper-case Yahoo ticker such as HBAN or ^RUT")
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The local CSV folder: the ``data_dir`` argument, else ``ROTATION_DATA_DIR``, else None."""
+    given = str(data_dir).strip() if data_dir is not None else ""
+    origin = "data_dir parameter"
+    if not given:
+        given = os.environ.get("ROTATION_DATA_DIR", "").strip()
+        origin = "ROTATION_DATA_DIR"
+    if not given:
+        return None
+    path = Path(given).expanduser()
+    if not path.is_dir():
+        raise DataError(f"data folder {path} (from {origin}) does not exist; point {origin} at a folder of CSV files or leave it empty to download")
+    return path.resolve()
+
+
+def load(
+    name: str,
+    start: str | None = None,
+    end: str | None = None,
+    data_dir: str | os.PathLike | None = None,
+) -> pd.Series | pd.DataFrame:
+    """Load a named series, validated; a Series for one-column series, a DataFrame for factor files.
+
+    Sources are tried in order: ``<data dir>/<file>.csv``, the cache, a live download (then cached).
+    ``start``/``end`` (ISO dates, inclusive) trim the result after validation.
+    """
+    spec = series_spec(name)
+    frame = load_frame(spec, data_dir)
+    frame = frame.loc[slice(start or None, end or None)]
+    if frame.empty:
+        raise DataError(f"series {spec.name!r}: no rows between {start or 'start'} and {end or 'end'} ({frame.attrs.get('source')})")
+    if len(spec.columns) == 1:
+        out = frame[spec.columns[0]].rename(spec.name)
+        out.attrs = dict(frame.attrs)
+        return out
+    return frame
+
+
+def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """All value columns of ``spec`` from the first source that has it (see ``load``)."""
+    folder = resolve_data_dir(data_dir)
+    tried: list[str] = []
+    if folder is not None:
+        path = folder / spec.file
+        if path.is_file():
+            raw = read_csv_file(path, spec)
+            return _finish(raw, spec, f"{spec.file} in {folder} ({_origin(spec)})")
+        tried.append(f"no {spec.file} in {folder}")
+    cached = read_cache(spec)
+    if cached is not None:
+        raw, manifest = cached
+        return _finish(raw, spec, f"cache {manifest['file']} ({_origin(spec)}, fetched {manifest['fetched_at']})")
+    tried.append("not cached")
+    raw, url = download(spec, tried)
+    write_cache(spec, raw, url)
+    return _finish(raw, spec, f"{_origin(spec)}, downloaded from {url}")
+
+
+def _origin(spec: SeriesSpec) -> str:
+    label = {"yahoo": "Yahoo", "fred": "FRED", "french": "Ken French library"}[spec.source]
+    return f"{label} {spec.remote}"
+
+
+def _finish(raw: pd.DataFrame, spec: SeriesSpec, source: str) -> pd.DataFrame:
+    frame = raw[list(spec.columns)].astype("float64")
+    if spec.kind == "factor":
+        frame = frame / 100.0  # percent per day on disk -> fraction per day
+    frame.attrs = {
+        "name": spec.name,
+        "description": spec.description,
+        "source": source,
+        "definition": spec.definition,
+        "unit": spec.unit,
+    }
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def read_csv_file(path: Path, spec: SeriesSpec) -> pd.DataFrame:
+    """Read one CSV of the data-folder schema (``date`` + value columns) and validate it."""
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: file is empty (expected a header 'date,{','.join(spec.columns)}' and rows)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV ({_one_line(exc)})") from None
+    return validate_frame(raw, spec, str(path))
+
+
+def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFrame:
+    """Check and convert a raw frame with a ``date`` column (strings or datetimes) and value columns.
+
+    Rules: required columns present; at least two rows; ISO dates, sorted ascending, unique;
+    values numeric and finite; prices strictly positive. Raises ``DataError`` naming
+    ``where``, the column, and the first offending row.
+    """
+    missing = [c for c in ("date", *spec.columns) if c not in raw.columns]
+    if missing:
+        found = ", ".join(map(str, raw.columns)) or "none"
+        raise DataError(f"{where}: missing column {missing[0]!r} for series {spec.name!r} (found: {found})")
+    if len(raw) == 0:
+        raise DataError(f"{where}: has a header but no rows")
+    dates = raw["date"]
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        text = dates.astype(str).str.strip()
+        dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        bad = dates.isna()
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise DataError(f"{where}: malformed date {text.iloc[i]!r} on data row {i + 1} (expected YYYY-MM-DD)")
+    index = pd.DatetimeIndex(dates, name="date")
+    if index.has_duplicates:
+        raise DataError(f"{where}: duplicate date {index[index.duplicated()][0].date()}")
+    if not index.is_monotonic_increasing:
+        i = int(np.argmax(np.diff(index.asi8) < 0)) + 1
+        raise DataError(f"{where}: dates not sorted ascending ({index[i].date()} follows {index[i - 1].date()})")
+    out = pd.DataFrame(index=index)
+    for column in spec.columns:
+        values = raw[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            text = values.astype(str).str.strip()
+            numbers = pd.to_numeric(text.where(text != "", "nan"), errors="coerce")
+            bad = numbers.isna() & ~text.str.lower().isin(["", "nan"])
+            if bad.any():
+                i = int(np.argmax(bad.to_numpy()))
+                raise DataError(f"{where}: non-numeric value {text.iloc[i]!r} in column {column!r} on {index[i].date()}")
+        else:
+            numbers = pd.to_numeric(values, errors="coerce")
+        array = numbers.to_numpy(dtype="float64")
+        finite = np.isfinite(array)
+        if not finite.all():
+            i = int(np.argmin(finite))
+            raise DataError(f"{where}: missing or non-finite value in column {column!r} on {index[i].date()}")
+        if spec.kind == "price" and (array <= 0).any():
+            i = int(np.argmax(array <= 0))
+            raise DataError(f"{where}: non-positive price {array[i]:g} in column {column!r} on {index[i].date()}")
+        out[column] = array
+    return out
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Cache: data/cache/<name>-<sha12>.parquet plus a manifest <name>.json written last (the commit point)
+
+
+def _cache_key(spec: SeriesSpec) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", spec.name.replace("^", "idx_"))
+
+
+def manifest_path(spec: SeriesSpec) -> Path:
+    return cache_dir() / f"{_cache_key(spec)}.json"
+
+
+def read_cache(spec: SeriesSpec) -> tuple[pd.DataFrame, dict] | None:
+    """The cached raw frame and its manifest, or None when nothing is cached.
+
+    A manifest whose data file is missing or fails its checksum raises ``DataError``.
+    """
+    mpath = manifest_path(spec)
+    if not mpath.is_file():
+        return None
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        data_path = mpath.parent / manifest["file"]
+        expected = manifest["sha256"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"cache manifest {mpath} is unreadable ({_one_line(exc)}); delete it to download {spec.name!r} again") from None
+    if not data_path.is_file():
+        raise DataError(f"cache file {data_path} named by {mpath.name} is missing; delete {mpath} to download {spec.name!r} again")
+    payload = data_path.read_bytes()
+    if hashlib.sha256(payload).hexdigest() != expected:
+        raise DataError(f"cache file {data_path} is damaged (checksum differs from {mpath.name}); delete both to download {spec.name!r} again")
+    raw = pd.read_parquet(io.BytesIO(payload)).reset_index()
+    return validate_frame(raw, spec, str(data_path)), manifest
+
+
+def write_cache(spec: SeriesSpec, raw: pd.DataFrame, url: str) -> Path:
+    """Cache a validated raw frame atomically; the previous cache stays valid until the manifest is replaced."""
+    buffer = io.BytesIO()
+    raw.to_parquet(buffer)
+    payload = buffer.getvalue()
+    digest = hashlib.sha256(payload).hexdigest()
+    key = _cache_key(spec)
+    data_path = cache_dir() / f"{key}-{digest[:12]}.parquet"
+    write_bytes_atomic(data_path, payload)
+    manifest = {
+        "series": spec.name,
+        "source": _origin(spec),
+        "url": url,
+        "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "first": str(raw.index[0].date()),
+        "last": str(raw.index[-1].date()),
+        "rows": int(len(raw)),
+        "file": data_path.name,
+        "sha256": digest,
+    }
+    mpath = manifest_path(spec)
+    old = None
+    if mpath.is_file():
+        try:
+            old = json.loads(mpath.read_text(encoding="utf-8")).get("file")
+        except ValueError:
+            old = None
+    write_text_atomic(mpath, json.dumps(manifest, indent=2) + "\n")
+    if old and old != data_path.name:
+        (mpath.parent / old).unlink(missing_ok=True)
+    return mpath
+
+
+# ---------------------------------------------------------------------------------------------
+# Live downloads (network). Tests replace _http_get and _yf_download.
+
+
+def _http_get(url: str) -> bytes:
+    import requests
+
+    response = requests.get(url, timeout=DOWNLOAD_TIMEOUT_S, headers={"User-Agent": "rotation-research-tool"})
+    response.raise_for_status()
+    return response.content
+
+
+def _yf_download(ticker: str, auto_adjust: bool) -> pd.DataFrame:
+    import yfinance as yf
+
+    return yf.download(
+        ticker,
+        period="max",
+        interval="1d",
+        auto_adjust=auto_adjust,
+        actions=False,
+        progress=False,
+        threads=False,
+        multi_level_index=False,
+        timeout=DOWNLOAD_TIMEOUT_S,
+    )
+
+
+def download(spec: SeriesSpec, tried: list[str] | None = None) -> tuple[pd.DataFrame, str]:
+    """Fetch ``spec`` from its live source; returns the validated raw frame (file schema) and the URL."""
+    url = {
+        "yahoo": YAHOO_URL.format(ticker=spec.remote),
+        "fred": FRED_CSV_URL.format(series_id=spec.remote),
+        "french": FRENCH_ZIP_URL.format(name=spec.remote),
+    }[spec.source]
+    before = "; ".join(tried or [])
+    hint = "check the connection, or set ROTATION_DATA_DIR to a folder holding " + spec.file
+    try:
+        if spec.source == "yahoo":
+            raw = parse_yahoo(_yf_download(spec.remote, spec.auto_adjust), spec)
+        elif spec.source == "fred":
+            raw = parse_fred_csv(_http_get(url), spec.remote)
+        else:
+            raw = parse_french_zip(_http_get(url))
+    except DataError as exc:
+        raise DataError(f"series {spec.name!r}: download from {url} failed ({exc}){'; ' + before if before else ''}; {hint}") from None
+    except Exception as exc:  # network stacks raise many types; the user needs one line
+        raise DataError(f"series {spec.name!r}: download from {url} failed ({_one_line(exc)}){'; ' + before if before else ''}; {hint}") from None
+    return validate_frame(raw.reset_index(), spec, url), url
+
+
+def parse_yahoo(frame: pd.DataFrame, spec: SeriesSpec) -> pd.DataFrame:
+    """yfinance's OHLCV frame to the file schema: ``close``... or ``adj_close``... (auto-adjusted)."""
+    if frame is None or len(frame) == 0:
+        raise DataError("empty response")
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame = frame.droplevel(-1, axis=1) if frame.columns.nlevels > 1 else frame
+    prefix = "adj_" if spec.auto_adjust else ""
+    out = frame.rename(columns=lambda c: prefix + str(c).lower() if str(c).lower() != "volume" else "volume")
+    out.index = pd.DatetimeIndex(pd.to_datetime(out.index).tz_localize(None).normalize(), name="date")
+    out = out.dropna(subset=[spec.columns[0]]) if spec.columns[0] in out else out
+    return out
+
+
+def parse_fred_csv(payload: bytes, series_id: str) -> pd.DataFrame:
+    """FRED's ``fredgraph.csv`` (``observation_date,<ID>``; missing values as '.' or empty) to ``date,value``."""
+    frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False)
+    if frame.shape[1] < 2:
+        raise DataError("unexpected FRED CSV layout")
+    frame.columns = ["date", "value", *frame.columns[2:]]
+    frame = frame[~frame["value"].str.strip().isin(["", "."])]
+    if frame.empty:
+        raise DataError(f"FRED returned no observations for {series_id}")
+    out = frame[["date", "value"]].copy()
+    out["date"] = pd.to_datetime(out["date"], format="%Y-%m-%d")
+    out["value"] = out["value"].astype(float)
+    return out.set_index("date")
+
+
+def parse_french_zip(payload: bytes) -> pd.DataFrame:
+    """The daily table of a Ken French ``*_CSV.zip``: ``YYYYMMDD`` rows under the first header, in percent."""
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        text = archive.read(archive.namelist()[0]).decode("latin-1")
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split(",")]
+        if header is None:
+            if len(cells) > 1 and cells[0] == "" and any(cells[1:]):
+                header = [_french_column(c) for c in cells[1:]]
+            continue
+        if re.fullmatch(r"\d{8}", cells[0]):
+            rows.append(cells[: len(header) + 1])
+        elif rows:
+            break  # end of the daily table
+    if header is None or not rows:
+        raise DataError("no daily table found in the Ken French file")
+    frame = pd.DataFrame(rows, columns=["date", *header])
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
+    return frame.set_index("date").astype(float)
+
+
+def _french_column(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+def describe_catalogue() -> pd.DataFrame:
+    """The catalogue as a table (id, description, file, columns, live source, unit)."""
+    return pd.DataFrame(
+        [(s.name, s.description, s.file, ", ".join(s.columns), _origin(s), s.unit) for s in CATALOGUE.values()],
+        columns=["series", "description", "file", "columns", "live source", "unit"],
+    ).set_index("series")
+
+
+__all__ = [
+    "CATALOGUE",
+    "SeriesSpec",
+    "describe_catalogue",
+    "download",
+    "load",
+    "load_frame",
+    "read_cache",
+    "resolve_data_dir",
+    "series_spec",
+    "validate_frame",
+    "write_cache",
+]

@@ -1,0 +1,138 @@
+"""The run's results file: ``runs/<run name>/results.jsonl``, one JSON record per claim checked.
+
+Fields: ``claim_id``, ``notebook``, ``quote``, ``measured``, ``claimed``, ``unit``,
+``definition``, ``verdict``, ``tolerance`` (the decision rule in words), ``evidence``
+(section anchor and figure names), ``data_window`` (first and last date used), ``detail``.
+The scorecard reads only this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rotation.claims import Verdict, get_claim, judge, tolerance_text
+from rotation.io import write_text_atomic
+from rotation.paths import run_dir
+
+RESULTS_FILE = "results.jsonl"
+
+
+def results_path(run_name: str) -> Path:
+    return run_dir(run_name) / RESULTS_FILE
+
+
+def _plain(value: object) -> object:
+    """JSON-safe version of numbers, dates, enums and containers (NaN becomes None)."""
+    if isinstance(value, Enum):
+        return value.value
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(float(value)) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def record(
+    run_name: str,
+    notebook: str,
+    claim_id: str,
+    measured: object,
+    *,
+    definition: str,
+    data_window: tuple[object, object] | None,
+    evidence: Mapping | None = None,
+    verdict: Verdict | None = None,
+    claimed: object = None,
+    tolerance: float | None = None,
+    detail: str = "",
+) -> dict:
+    """Judge ``measured`` against the registry entry ``claim_id`` and store the record for the run.
+
+    ``verdict`` may only be given to say the data cannot settle the claim
+    (``Verdict.NOT_VERIFIABLE``/``NOT_TESTABLE``); otherwise it comes from ``claims.judge``.
+    A record with the same ``claim_id`` from an earlier execution of the notebook is replaced.
+    """
+    claim = get_claim(claim_id)
+    if verdict not in (None, Verdict.NOT_VERIFIABLE, Verdict.NOT_TESTABLE):
+        raise ValueError("verdicts other than 'not verifiable'/'not testable' must come from claims.judge")
+    if verdict is None:
+        verdict = judge(measured, claim, claimed=claimed, tolerance=tolerance)
+    rule = dict(claim)
+    if claimed is not None:
+        rule["claimed"] = claimed
+    if tolerance is not None:
+        rule["tolerance"] = tolerance
+    entry = {
+        "claim_id": claim_id,
+        "notebook": notebook,
+        "quote": claim["quote"],
+        "measured": _plain(measured),
+        "claimed": _plain(rule.get("claimed")),
+        "unit": claim.get("unit", ""),
+        "definition": definition,
+        "verdict": Verdict(verdict).value,
+        "tolerance": tolerance_text(rule),
+        "evidence": _plain(dict(evidence or {})),
+        "data_window": _plain(list(data_window)) if data_window else None,
+        "detail": detail,
+    }
+    path = results_path(run_name)
+    kept = [r for r in read_records(path) if r["claim_id"] != claim_id]
+    write_records(path, [*kept, entry])
+    return entry
+
+
+def read_records(path: str | Path) -> list[dict]:
+    """All records of a results file (empty list when the file does not exist)."""
+    target = Path(path)
+    if not target.is_file():
+        return []
+    return [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_records(path: str | Path, records: Iterable[Mapping]) -> Path:
+    """Write records as JSON lines, atomically."""
+    text = "".join(json.dumps(_plain(dict(r)), sort_keys=True) + "\n" for r in records)
+    return write_text_atomic(path, text)
+
+
+def read_results(run_name: str) -> pd.DataFrame:
+    """The results file of a run as a table, one row per claim."""
+    return pd.DataFrame(read_records(results_path(run_name)))
+
+
+def verdict_table(records: Iterable[Mapping]) -> pd.DataFrame:
+    """A display table of verdict records: claim, measured, claimed, unit, verdict, rule."""
+    rows = [
+        {
+            "claim": r["claim_id"],
+            "article says": r["quote"],
+            "measured": r["measured"],
+            "claimed": r["claimed"],
+            "unit": r["unit"],
+            "verdict": r["verdict"],
+            "decision rule": r["tolerance"],
+        }
+        for r in records
+    ]
+    return pd.DataFrame(rows).set_index("claim") if rows else pd.DataFrame()
