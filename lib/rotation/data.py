@@ -142,12 +142,12 @@ def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None) -> p
         path = folder / spec.file
         if path.is_file():
             raw = read_csv_file(path, spec)
-            return _finish(raw, spec, f"{spec.file} in {folder} ({_origin(spec)})")
+            return _finish(raw, spec, f"{_origin(spec)}, file {spec.file} of data folder '{folder.name}'")
         tried.append(f"no {spec.file} in {folder}")
     cached = read_cache(spec)
     if cached is not None:
         raw, manifest = cached
-        return _finish(raw, spec, f"cache {manifest['file']} ({_origin(spec)}, fetched {manifest['fetched_at']})")
+        return _finish(raw, spec, f"{_origin(spec)}, cached {manifest['file']} fetched {manifest['fetched_at'][:10]}")
     tried.append("not cached")
     raw, url = download(spec, tried)
     write_cache(spec, raw, url)

@@ -43,6 +43,7 @@ def house_style() -> None:
             "axes.spines.right": False,
             "svg.hashsalt": "rotation",  # deterministic SVG ids
             "svg.fonttype": "none",
+            "date.converter": "concise",
         }
     )
 

@@ -1,0 +1,65 @@
+"""Shared fixtures: an isolated project folder, synthetic price series, and the real data folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def real_data_dir() -> Path:
+    """The real data folder: ROTATION_DATA_DIR, else ../shared/data beside the repo."""
+    env = os.environ.get("ROTATION_DATA_DIR", "").strip()
+    path = Path(env) if env else REPO.parent / "shared" / "data"
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Real data for notebook tests. Missing data is a failure, not a skip: CI always has it."""
+    path = real_data_dir()
+    if not (path / "RUT.csv").is_file():
+        pytest.fail(f"real data folder {path} not found: set ROTATION_DATA_DIR or put ../shared/data beside the repo")
+    return path
+
+
+def make_project(root: Path, notebooks: list[str] | None = None) -> Path:
+    """A throw-away project folder: the registry, and (some of) the notebook templates."""
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "data" / "claims.yaml", root / "data" / "claims.yaml")
+    (root / "notebooks").mkdir(exist_ok=True)
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        if notebooks is None or path.stem in notebooks:
+            shutil.copy(path, root / "notebooks" / path.name)
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated project dir (ROTATION_PROJECT_DIR) with no data folder configured."""
+    root = make_project(tmp_path / "project", notebooks=[])
+    monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
+    monkeypatch.delenv("ROTATION_DATA_DIR", raising=False)
+    return root
+
+
+def prices_from_returns(returns, start: str = "2020-01-01", base: float = 100.0, name: str = "x") -> pd.Series:
+    """A price series whose close-to-close returns are exactly ``returns`` (first price = base)."""
+    r = np.asarray(returns, dtype=float)
+    index = pd.bdate_range(start, periods=len(r) + 1, name="date")
+    return pd.Series(base * np.concatenate(([1.0], np.cumprod(1 + r))), index=index, name=name)
+
+
+def write_series_csv(folder: Path, file: str, series: pd.Series, column: str = "close") -> Path:
+    """Write a series in the data-folder schema (``date,<column>``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / file
+    frame = pd.DataFrame({"date": series.index.strftime("%Y-%m-%d"), column: series.to_numpy()})
+    frame.to_csv(path, index=False)
+    return path
