@@ -63,3 +63,34 @@ def write_series_csv(folder: Path, file: str, series: pd.Series, column: str = "
     frame = pd.DataFrame({"date": series.index.strftime("%Y-%m-%d"), column: series.to_numpy()})
     frame.to_csv(path, index=False)
     return path
+
+
+def execute_collection(root: Path, data_dir: Path, run_name: str, parameters: dict | None = None, notebooks: list[str] | None = None) -> dict:
+    """Run notebooks of ``root`` (a project made by ``make_project``) through the real runner."""
+    from rotation import runner
+
+    old = {k: os.environ.get(k) for k in ("ROTATION_PROJECT_DIR", "ROTATION_DATA_DIR")}
+    os.environ["ROTATION_PROJECT_DIR"] = str(root)
+    os.environ["ROTATION_DATA_DIR"] = str(data_dir)
+    try:
+        paths = runner.notebook_paths(root / "notebooks", only=notebooks)
+        params = runner.validate_parameters(parameters or {}, runner.collection_parameters(paths))
+        return runner.execute_run(params, run_name, notebooks=paths, log=lambda line: None)
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def article_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole collection executed once with the article's defaults; returns the project folder.
+
+    The run folder is ``<project>/runs/article``; figures are in ``<project>/figures/article``.
+    """
+    root = make_project(tmp_path_factory.mktemp("article") / "project")
+    status = execute_collection(root, shared_data, "article")
+    assert status["notebooks"], "no notebook executed"
+    return root
