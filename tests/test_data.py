@@ -1,0 +1,237 @@
+"""Data layer: CSV folder, cache with manifest, live downloads (mocked: tests never touch the network)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import prices_from_returns, write_series_csv
+from rotation import data
+from rotation.errors import DataError, ParameterError
+
+
+def no_network(*args, **kwargs):
+    raise AssertionError("the network must not be touched here")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setattr(data, "_http_get", no_network)
+    monkeypatch.setattr(data, "_yf_download", no_network)
+
+
+def test_local_csv_is_read_validated_and_labelled(project, tmp_path):
+    folder = tmp_path / "csv"
+    prices = prices_from_returns([0.01, -0.02, 0.03], name="rut")
+    write_series_csv(folder, "RUT.csv", prices)
+    series = data.load("rut", data_dir=folder)
+    pd.testing.assert_series_equal(series, prices.rename("rut"), check_freq=False, check_index_type=False, check_names=False)
+    assert series.index.name == "date" and series.dtype == "float64"
+    assert "Yahoo ^RUT" in series.attrs["source"] and "RUT.csv" in series.attrs["source"]
+    assert series.attrs["definition"].startswith("price index")
+
+
+def test_env_variable_names_the_data_folder(project, tmp_path, monkeypatch):
+    folder = tmp_path / "csv"
+    write_series_csv(folder, "GSPC.csv", prices_from_returns([0.01, 0.02]))
+    monkeypatch.setenv("ROTATION_DATA_DIR", str(folder))
+    assert len(data.load("spx")) == 3
+
+
+def test_start_end_trim(project, tmp_path):
+    folder = tmp_path / "csv"
+    write_series_csv(folder, "RUT.csv", prices_from_returns([0.01] * 9, start="2026-01-05"))
+    series = data.load("rut", start="2026-01-07", end="2026-01-09", data_dir=folder)
+    assert [d.day for d in series.index] == [7, 8, 9]
+
+
+def test_factor_file_is_converted_from_percent_to_fractions(project, tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "FF_daily.csv").write_text("date,mkt_rf,smb,hml,rf\n2026-01-02,1.5,-0.25,0.1,0.01\n2026-01-05,-0.5,0.75,0.0,0.01\n")
+    factors = data.load("ff_factors", data_dir=folder)
+    assert list(factors.columns) == ["mkt_rf", "smb", "hml", "rf"]
+    assert factors.loc["2026-01-05", "smb"] == pytest.approx(0.0075)
+    assert factors.attrs["unit"] == "fraction per day"
+
+
+def test_upper_case_ticker_maps_to_adjusted_close(project, tmp_path):
+    folder = tmp_path / "csv"
+    write_series_csv(folder, "HBAN.csv", prices_from_returns([0.01, 0.02]), column="adj_close")
+    assert data.series_spec("HBAN").columns == ("adj_close",)
+    assert data.series_spec("^RUT").file == "RUT.csv"
+    assert len(data.load("HBAN", data_dir=folder)) == 3
+
+
+def test_unknown_lower_case_name_is_refused():
+    with pytest.raises(ParameterError, match="unknown series 'rutt'"):
+        data.series_spec("rutt")
+
+
+@pytest.mark.parametrize("body, message", [
+    ("date,open\n2026-01-02,1\n2026-01-05,2\n", "missing column 'close' for series 'rut' (found: date, open)"),
+    ("date,close\n", "has a header but no rows"),
+    ("date,close\n2026-01-02,10\n2026-01-02,11\n", "duplicate date 2026-01-02"),
+    ("date,close\n2026-01-05,10\n2026-01-02,11\n", "dates not sorted ascending (2026-01-02 follows 2026-01-05)"),
+    ("date,close\n2026-01-02,10\n2026/01/05,11\n", "malformed date '2026/01/05' on data row 2 (expected YYYY-MM-DD)"),
+    ("date,close\n2026-01-02,10\n2026-01-05,abc\n", "non-numeric value 'abc' in column 'close' on 2026-01-05"),
+    ("date,close\n2026-01-02,10\n2026-01-05,\n", "missing or non-finite value in column 'close' on 2026-01-05"),
+    ("date,close\n2026-01-02,10\n2026-01-05,-1\n", "non-positive price -1 in column 'close' on 2026-01-05"),
+])
+def test_bad_csv_gives_one_line_naming_file_and_problem(project, tmp_path, body, message):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "RUT.csv").write_text(body)
+    with pytest.raises(DataError) as err:
+        data.load("rut", data_dir=folder)
+    text = str(err.value)
+    assert text == f"{folder / 'RUT.csv'}: {message}"
+    assert "\n" not in text
+
+
+def test_missing_data_folder_is_one_line(project, tmp_path):
+    with pytest.raises(DataError) as err:
+        data.load("rut", data_dir=tmp_path / "nowhere")
+    assert str(err.value).startswith(f"data folder {tmp_path / 'nowhere'} (from data_dir parameter) does not exist")
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+def yahoo_frame(n=5, start="2026-01-02", close_name="Close"):
+    index = pd.bdate_range(start, periods=n, name="Date")
+    values = 100 + np.arange(n, dtype=float)
+    return pd.DataFrame({"Open": values, "High": values + 1, "Low": values - 1, close_name: values, "Volume": 1000}, index=index)
+
+
+def test_download_goes_to_cache_with_manifest_then_cache_is_used(project, monkeypatch):
+    calls = []
+
+    def fake_download(ticker, auto_adjust):
+        calls.append((ticker, auto_adjust))
+        return yahoo_frame()
+
+    monkeypatch.setattr(data, "_yf_download", fake_download)
+    first = data.load("iwm")
+    assert calls == [("IWM", True)]  # auto_adjust set explicitly for ETFs
+    manifest = json.loads((project / "data" / "cache" / "iwm.json").read_text())
+    assert manifest["rows"] == 5 and manifest["first"] == "2026-01-02" and manifest["last"] == "2026-01-08"
+    assert manifest["source"] == "Yahoo IWM" and manifest["fetched_at"] and len(manifest["sha256"]) == 64
+    assert (project / "data" / "cache" / manifest["file"]).is_file()
+    monkeypatch.setattr(data, "_yf_download", no_network)
+    second = data.load("iwm")
+    pd.testing.assert_series_equal(first, second)
+    assert "cached" in second.attrs["source"]
+
+
+def test_index_download_is_not_adjusted(project, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(data, "_yf_download", lambda t, a: seen.setdefault("args", (t, a)) and yahoo_frame())
+    data.load("rut")
+    assert seen["args"] == ("^RUT", False)
+
+
+def test_data_folder_wins_over_cache(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_yf_download", lambda t, a: yahoo_frame())
+    data.load("rut")  # now cached
+    folder = tmp_path / "csv"
+    write_series_csv(folder, "RUT.csv", prices_from_returns([0.5, 0.5]))
+    assert len(data.load("rut", data_dir=folder)) == 3
+
+
+def test_missing_file_in_data_folder_falls_back_to_cache(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_yf_download", lambda t, a: yahoo_frame())
+    data.load("spy")
+    (tmp_path / "csv").mkdir()
+    assert len(data.load("spy", data_dir=tmp_path / "csv")) == 5
+
+
+def test_damaged_cache_is_reported_not_used(project, monkeypatch):
+    monkeypatch.setattr(data, "_yf_download", lambda t, a: yahoo_frame())
+    data.load("vix")
+    manifest = json.loads((project / "data" / "cache" / "vix.json").read_text())
+    path = project / "data" / "cache" / manifest["file"]
+    path.write_bytes(path.read_bytes()[:40])  # truncated on disk
+    with pytest.raises(DataError, match="is damaged \\(checksum differs from vix.json\\); delete both"):
+        data.load("vix")
+
+
+def test_failed_refresh_leaves_previous_cache_loadable(project, monkeypatch):
+    monkeypatch.setattr(data, "_yf_download", lambda t, a: yahoo_frame(n=5))
+    before = data.load("spy")
+    spec = data.series_spec("spy")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    raw = yahoo_frame(n=7)
+    monkeypatch.setattr(data, "write_text_atomic", crash)  # the manifest write is the commit point
+    with pytest.raises(OSError):
+        data.write_cache(spec, data.parse_yahoo(raw, spec), "url")
+    pd.testing.assert_series_equal(data.load("spy"), before)
+
+
+# ----------------------------------------------------------------------------- live sources (recorded, made here)
+
+
+def test_fred_csv_download(project, monkeypatch):
+    body = b"observation_date,DFF\n2025-12-10,3.89\n2025-12-11,3.64\n2025-12-12,.\n2025-12-13,3.64\n"
+    urls = []
+    monkeypatch.setattr(data, "_http_get", lambda url: urls.append(url) or body)
+    dff = data.load("dff")
+    assert urls == ["https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFF"]
+    assert list(dff.round(2)) == [3.89, 3.64, 3.64]  # '.' (missing) rows dropped
+    assert dff.attrs["unit"] == "percent per year"
+
+
+def french_zip(header=",Mkt-RF,SMB,HML,RF", rows=("20260102,  1.50, -0.25,  0.10,  0.01", "20260105, -0.50,  0.75,  0.00,  0.01")):
+    text = "\n".join([
+        "This file was created using the 202604 CRSP database.",
+        "",
+        header,
+        *rows,
+        "",
+        " Annual Factors: January-December ",
+        header,
+        "2025,  10.0,  -2.0,  1.0,  4.0",
+    ])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("F-F_Research_Data_Factors_daily.csv", text)
+    return buffer.getvalue()
+
+
+def test_french_zip_download(project, monkeypatch):
+    monkeypatch.setattr(data, "_http_get", lambda url: french_zip())
+    factors = data.load("ff_factors")
+    assert list(factors.index.strftime("%Y-%m-%d")) == ["2026-01-02", "2026-01-05"]  # annual table not read
+    assert factors.loc["2026-01-02", "mkt_rf"] == pytest.approx(0.015)
+
+
+@pytest.mark.parametrize("failure, fragment", [
+    (TimeoutError("timed out"), "TimeoutError: timed out"),
+    (ConnectionError("HTTP 503"), "ConnectionError: HTTP 503"),
+])
+def test_network_failure_is_one_line_and_leaves_cache_alone(project, monkeypatch, failure, fragment):
+    def fail(url):
+        raise failure
+
+    monkeypatch.setattr(data, "_http_get", fail)
+    with pytest.raises(DataError) as err:
+        data.load("fed_upper")
+    text = str(err.value)
+    assert text.startswith("series 'fed_upper': download from https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFEDTARU failed (")
+    assert fragment in text and "not cached" in text and "\n" not in text
+    assert not (project / "data" / "cache").exists() or not list((project / "data" / "cache").iterdir())
+
+
+def test_empty_yahoo_response(project, monkeypatch):
+    monkeypatch.setattr(data, "_yf_download", lambda t, a: pd.DataFrame())
+    with pytest.raises(DataError, match=r"series 'IWM'|series 'iwm': download from .* failed \(empty response\)"):
+        data.load("iwm")
