@@ -121,17 +121,26 @@ def read_results(run_name: str) -> pd.DataFrame:
     return pd.DataFrame(read_records(results_path(run_name)))
 
 
+def measured_text(value: object) -> str:
+    """A measured value for display: criteria dicts as 'name: yes/no' lists, numbers to 4 significant digits."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {'n/a' if v is None else 'yes' if v else 'no'}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "n/a" if value is None else str(value)
+
+
 def verdict_table(records: Iterable[Mapping]) -> pd.DataFrame:
-    """A display table of verdict records: claim, measured, claimed, unit, verdict, rule."""
+    """A display table of verdict records: measured, claimed, unit, verdict, decision rule and detail."""
     rows = [
         {
             "claim": r["claim_id"],
-            "article says": r["quote"],
-            "measured": r["measured"],
-            "claimed": r["claimed"],
+            "measured": measured_text(r["measured"]),
+            "claimed": measured_text(r["claimed"]),
             "unit": r["unit"],
             "verdict": r["verdict"],
             "decision rule": r["tolerance"],
+            "detail": r.get("detail", ""),
         }
         for r in records
     ]
