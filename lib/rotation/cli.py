@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -17,29 +18,44 @@ from rotation.errors import ParameterError, RotationError
 EXTENSIONS = ("rotation.scan", "rotation.report")
 
 
-def _parse_run_args(args: argparse.Namespace) -> tuple[dict[str, object], str | None]:
-    """Raw parameters from ``--config``, ``-p`` and the shortcut flags (later wins)."""
+def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict:
+    """The runs the command line asks for.
+
+    Returns ``{"base", "axes", "run_name", "file_runs", "config"}``: ``base`` holds single values
+    (``--config`` mapping, then ``-p``/``--as-of``/``--grid`` values; the command line wins),
+    ``axes`` every parameter given more than one distinct value, ``file_runs`` the runs of a
+    YAML run file (a list), or None.
+    """
+    from rotation import sweep
     from rotation.runner import yaml_load
 
-    raw: dict[str, object] = {}
+    base: dict[str, object] = {}
     run_name = None
-    if args.config:
-        path = Path(args.config)
-        if not path.is_file():
-            raise ParameterError(f"config file {path} not found")
-        doc = yaml_load(path.read_text(encoding="utf-8"))
-        if not isinstance(doc, dict):
-            raise ParameterError(f"{path}: expected a mapping of parameter names to values")
-        doc = dict(doc)
-        run_name = doc.pop("run_name", None)
-        raw.update(doc)
+    file_runs = None
+    config = Path(args.config) if args.config else None
+    if config is not None:
+        file_runs = sweep.read_run_file(config, declared)
+        if file_runs is None:
+            doc = dict(yaml_load(config.read_text(encoding="utf-8")))
+            run_name = doc.pop("run_name", None)
+            base.update(doc)
+    given: dict[str, list[object]] = {}
     for name, value in args.param or []:
-        raw[name] = value
-    if args.as_of:
-        raw["as_of"] = args.as_of
+        given.setdefault(name, []).append(value)
+    for value in args.as_of or []:
+        given.setdefault("as_of", []).append(value)
+    for name, values in sweep.parse_grid(args.grid or []).items():
+        given.setdefault(name, []).extend(values)
     if args.data_dir:
-        raw["data_dir"] = args.data_dir
-    return raw, args.run_name or run_name
+        given["data_dir"] = [args.data_dir]
+    axes = {}
+    for name, values in given.items():
+        distinct = list(dict.fromkeys(values))
+        if len(distinct) == 1:
+            base[name] = distinct[0]
+        else:
+            axes[name] = distinct
+    return {"base": base, "axes": axes, "run_name": args.run_name or run_name, "file_runs": file_runs, "config": config}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -47,14 +63,60 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     paths = runner.notebook_paths(only=args.notebooks.split(",") if args.notebooks else None)
     declared = runner.collection_parameters(paths)
-    raw, run_name = _parse_run_args(args)
-    params = runner.validate_parameters(raw, declared)
-    name = run_name or runner.default_run_name(params)
+    request = _parse_run_args(args, declared)
+    if args.jobs is not None and args.jobs < 1:
+        raise ParameterError(f"--jobs must be a positive integer, got {args.jobs}")
+    if args.scheduler and args.executor != "dask":
+        raise ParameterError("--scheduler needs --executor dask")
+    if request["file_runs"] is None and not request["axes"]:
+        return _single_run(args, request, declared, paths)
+    return _many_runs(args, request, declared, paths)
+
+
+def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: list[Path]) -> int:
+    from rotation import runner
+
+    params = runner.validate_parameters(request["base"], declared)
+    name = request["run_name"] or runner.default_run_name(params)
     status = runner.execute_run(params, name, notebooks=paths)
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
+    if args.summary:
+        from rotation import sweep
+
+        target = sweep.write_verdict_table(sweep.verdict_table([{"name": name, "parameters": params}], [status]), Path(args.summary))
+        print(f"verdicts -> {target}")
     print(f"run {name}: {'ok' if status['ok'] else 'FAILED'} in {status.get('seconds', 0):.1f} s -> runs/{name}/, figures/{name}/")
     return 0 if status["ok"] else 1
+
+
+def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: list[Path]) -> int:
+    import time
+
+    from rotation import sweep
+
+    config = request["config"]
+    if request["file_runs"] is not None:
+        if request["axes"]:
+            raise ParameterError(f"{config} holds a list of runs: put every run in the file instead of adding --grid or repeated flags")
+        raw_runs = [(name, {**params, **request["base"]}) for name, params in request["file_runs"]]
+        runs = sweep.plan(raw_runs, declared, prefix=request["run_name"], where=str(config))
+        label = request["run_name"] or config.stem
+    else:
+        raw_runs = [(None, params) for params in sweep.expand(request["base"], request["axes"])]
+        runs = sweep.plan(raw_runs, declared, prefix=request["run_name"])
+        label = request["run_name"]
+    target = Path(args.summary) if args.summary else sweep.default_summary_path(sweep.sweep_name(runs, list(request["axes"]), label))
+    jobs = args.jobs or os.cpu_count() or 1
+    print(f"{len(runs)} runs of {len(paths)} notebook(s), {min(jobs, len(runs))} at a time ({args.executor})", file=sys.stderr)
+    started = time.perf_counter()
+    statuses = sweep.execute(runs, paths, jobs=jobs, executor=args.executor, scheduler=args.scheduler, on_done=sweep.progress(len(runs)))
+    wall = time.perf_counter() - started
+    print(sweep.format_table(sweep.summary_table(statuses)))
+    sweep.write_verdict_table(sweep.verdict_table(runs, statuses), target)
+    failed = sum(not s["ok"] for s in statuses)
+    print(f"{len(runs) - failed} of {len(runs)} runs ok in {wall:.1f} s; runs/<run>/ and figures/<run>/ per run; verdicts per run -> {target}")
+    return 0 if not failed else 1
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -73,13 +135,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rotation", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="execute every notebook with one set of parameters")
-    run.add_argument("--as-of", dest="as_of", help="date the claims are checked at (YYYY-MM-DD)")
-    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="any notebook parameter")
-    run.add_argument("--config", help="YAML file of parameters (a mapping; may hold run_name)")
-    run.add_argument("--run-name", dest="run_name", help="folder name under runs/ and figures/ (default: article, or built from the parameters)")
+    run = sub.add_parser(
+        "run",
+        help="execute every notebook with one set of parameters, or with many (a sweep)",
+        description=(
+            "One run: every notebook with one parameter set, into runs/<run>/ and figures/<run>/. "
+            "Many runs (a sweep): give a flag several times (--as-of A --as-of B, -p NAME V1 -p NAME V2) or "
+            "--grid NAME=V1,V2 (the runs are the product of all such axes), or --config with a YAML list of runs. "
+            "Runs execute in parallel worker processes (--jobs); every run's parameters are validated before any starts; "
+            "a summary table and a cross-run verdict table (runs/sweep_<name>.csv) close the sweep. "
+            "Exit code: 0 all runs ok, 1 a notebook failed, 2 bad parameters."
+        ),
+    )
+    run.add_argument("--as-of", dest="as_of", action="append", help="date the claims are checked at (YYYY-MM-DD); repeat for several runs")
+    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="any notebook parameter; repeat a NAME with other values for several runs")
+    run.add_argument("--grid", action="append", metavar="NAME=V1,V2", help="one run per value (combined with other axes as a grid); commas inside [...] stay, e.g. horizons=[5,20],[60]")
+    run.add_argument("--config", help="YAML file: a mapping of parameters (one run; may hold run_name), or a list of such mappings (one run each)")
+    run.add_argument("--run-name", dest="run_name", help="folder name under runs/ and figures/ (default: article, or built from the parameters); for many runs, a prefix and the sweep's name")
     run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
     run.add_argument("--notebooks", help="comma-separated notebook names to run (default: all)")
+    run.add_argument("--jobs", "-j", type=int, help="many runs: runs executed at the same time (default: number of cores)")
+    run.add_argument("--executor", choices=("process", "dask"), default="process", help="many runs: local worker processes (default) or a dask.distributed cluster (pip install -e '.[dask]')")
+    run.add_argument("--scheduler", help="with --executor dask: scheduler address, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)")
+    run.add_argument("--summary", help="many runs: path of the cross-run verdict table (default: runs/sweep_<run-name, run file name, or axes + hash>.csv)")
     run.set_defaults(func=cmd_run)
 
     params = sub.add_parser("params", help="list every notebook's parameters with defaults and help")

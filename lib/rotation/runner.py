@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import sys
 import time
@@ -30,7 +31,10 @@ KERNEL_DISPLAY_NAME = "Python (rotation)"
 ARTICLE_RUN = "article"
 DATE_PARAMETERS = {"as_of", "start", "end"}
 POSITIVE_PARAMETERS = {"min_streak", "min_streaks", "horizons", "n_sims", "n_boot", "block_length", "rsi_window", "window"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RUNNER_PARAMETERS = {"run_name"}  # set by the runner, not by the user
+SERIES_PARAMETERS = {"small", "large"}  # series ids or Yahoo tickers, checked against the catalogue
+FOLDER_PARAMETERS = {"data_dir"}  # must exist; made absolute (notebooks run with the project as cwd)
 
 
 class _NoDatesLoader(yaml.SafeLoader):
@@ -116,9 +120,23 @@ def coerce_value(name: str, value: object, declared_type: str) -> object:
 
 
 def _check_value(name: str, value: object) -> object:
+    if name in FOLDER_PARAMETERS and value not in ("", None):
+        folder = Path(str(value)).expanduser()
+        if not folder.is_dir():
+            raise ParameterError(f"parameter {name}: folder {folder} does not exist")
+        value = str(folder.resolve())
+    if name in SERIES_PARAMETERS and value not in ("", None):
+        from rotation.data import series_spec
+
+        try:
+            series_spec(str(value))
+        except ParameterError as exc:
+            raise ParameterError(f"parameter {name}: {exc}") from None
     if name in DATE_PARAMETERS and value not in ("", None):
         try:
-            dt.date.fromisoformat(str(value))
+            if not _ISO_DATE.fullmatch(str(value).strip()):
+                raise ValueError
+            dt.date.fromisoformat(str(value).strip())
         except ValueError:
             raise ParameterError(f"parameter {name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
     if name in POSITIVE_PARAMETERS:
