@@ -1,0 +1,189 @@
+"""Episode features on synthetic histories with a planted drawdown, volatility jump and streak."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import prices_from_returns
+from rotation import episodes, streaks
+from rotation.errors import DataError, ParameterError
+
+# Planted history (sessions counted from 1; session 0 is the first price)
+UP, DOWN, STREAK, AFTER = 50, 50, 10, 190
+R_DOWN = 0.8 ** (1 / DOWN) - 1  # 50 sessions that take the large index exactly 20% below its peak
+JUMP = [-0.02, 0.02] * (STREAK // 2)  # volatility jump during the streak
+EDGE = 0.005  # small beats large by 50 bp a session during the streak
+LAG = -0.001  # small trails large by 10 bp a session everywhere else
+DRIFT_AFTER = 0.001
+
+
+def planted():
+    """Small and large price series, the aligned returns and the streak's first and last session."""
+    large_r = np.concatenate([np.full(UP, 0.01), np.full(DOWN, R_DOWN), JUMP, np.full(AFTER, DRIFT_AFTER)])
+    spread = np.concatenate([np.full(UP + DOWN, LAG), np.full(STREAK, EDGE), np.full(AFTER, LAG)])
+    small = prices_from_returns(large_r + spread, start="2000-01-03", name="small")
+    large = prices_from_returns(large_r, start="2000-01-03", name="large")
+    returns = streaks.aligned_returns(small, large)
+    dates = large.index
+    return small, large, returns, dates[UP + DOWN + 1], dates[UP + DOWN + STREAK]
+
+
+@pytest.fixture(scope="module")
+def history():
+    small, large, returns, start, end = planted()
+    dates = large.index
+    vix = pd.Series(15.0, index=dates, name="vix")
+    vix.loc[start:end] = 30.0
+    rate_days = pd.date_range("1999-01-01", dates[-1], freq="D")
+    rate = pd.Series(np.where(rate_days < pd.Timestamp("2000-03-01"), 5.0, 4.0), index=rate_days, name="dff")
+    table = streaks.outperformance_streaks(returns)
+    return {"small": small, "large": large, "returns": returns, "start": start, "end": end, "vix": vix, "rate": rate, "table": table}
+
+
+def test_planted_streak_is_the_only_streak(history):
+    table = history["table"]
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["start"], row["end"], row["sessions"]) == (history["start"], history["end"], STREAK)
+
+
+def test_drawdown_hand_values():
+    prices = pd.Series([100.0, 110.0, 99.0, 121.0, 60.5], index=pd.bdate_range("2020-01-01", periods=5))
+    assert episodes.drawdown(prices).tolist() == pytest.approx([0.0, 0.0, -0.1, 0.0, -0.5])
+
+
+def test_realized_vol_matches_statistics_stdev():
+    r = pd.Series([0.01, -0.02, 0.03, 0.0, 0.015], index=pd.bdate_range("2020-01-01", periods=5))
+    vol = episodes.realized_vol(r, window=3)
+    assert vol.iloc[:2].isna().all()
+    assert vol.iloc[-1] == pytest.approx(statistics.stdev([0.03, 0.0, 0.015]) * math.sqrt(252))
+    with pytest.raises(ParameterError, match="vol_window"):
+        episodes.realized_vol(r, window=1)
+
+
+def test_percentile_rank_uses_only_history_up_to_date():
+    h = pd.Series([1.0, 2.0, 3.0, 4.0, 100.0], index=pd.bdate_range("2020-01-01", periods=5))
+    assert episodes.percentile_rank(h, 2.5) == pytest.approx(40.0)
+    assert episodes.percentile_rank(h, 2.5, upto=h.index[3]) == pytest.approx(50.0)
+    assert episodes.percentile_rank(h, 200.0, upto=h.index[3]) == pytest.approx(100.0)
+    assert math.isnan(episodes.percentile_rank(h, float("nan")))
+    assert math.isnan(episodes.percentile_rank(h, 1.0, upto=pd.Timestamp("2019-01-01")))
+
+
+def test_episode_features_on_planted_history(history):
+    eps = history["table"][["start", "end"]].assign(label="planted")
+    f = episodes.episode_features(eps, history["returns"], history["large"], history["vix"], history["rate"]).iloc[0]
+    large_prices = history["large"]
+    base = large_prices.index[UP + DOWN]
+    assert f["base"] == base and f["sessions"] == STREAK and f["label"] == "planted"
+    # known drawdown: exactly 20% below the peak at the streak's base
+    assert f["drawdown"] == pytest.approx(-0.20, abs=1e-12)
+    # returns over the streak, by hand
+    assert f["large_return"] == pytest.approx(np.prod([1 + x for x in JUMP]) - 1)
+    assert f["small_return"] == pytest.approx(np.prod([1 + x + EDGE for x in JUMP]) - 1)
+    assert f["mean_spread"] == pytest.approx(EDGE)
+    assert f["kind"] == "defensive rotation"
+    # known volatility jump: 21-session window ending at the streak's end = 11 quiet sessions + the 10 jump sessions
+    expected_vol = statistics.stdev([R_DOWN] * 11 + JUMP) * math.sqrt(252)
+    assert f["realized_vol"] == pytest.approx(expected_vol, rel=1e-9)
+    assert f["realized_vol_pct"] == pytest.approx(100.0)  # the highest 21-session volatility so far
+    quiet = episodes.realized_vol(large_prices.pct_change()).loc[base]
+    assert quiet == pytest.approx(0.0, abs=1e-12) and f["realized_vol"] > 0.2
+    # VIX 30 during the streak, 15 before: average 30, the top of its own history
+    assert f["vix_mean"] == pytest.approx(30.0) and f["vix_pct"] == pytest.approx(100.0)
+    # fed funds 4.0 at the base, 5.0 six months earlier
+    assert f["rate"] == pytest.approx(4.0) and f["rate_change_6m"] == pytest.approx(-1.0)
+
+
+def test_features_do_not_look_ahead(history):
+    """Changing data after the streak's end changes no feature."""
+    eps = history["table"][["start", "end"]]
+    before = episodes.episode_features(eps, history["returns"], history["large"], history["vix"], history["rate"])
+    large2 = history["large"].copy()
+    large2.iloc[-50:] *= 3.0  # a new peak and a volatility spike after the streak
+    vix2 = history["vix"].copy()
+    vix2.iloc[-50:] = 80.0
+    after = episodes.episode_features(eps, history["returns"], large2, vix2, history["rate"] + 0.0)
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_missing_vix_and_rate_give_nan(history):
+    eps = history["table"][["start", "end"]]
+    late_vix = history["vix"].loc[history["end"] + pd.Timedelta(days=1):]  # VIX starting after the streak (like 1988)
+    f = episodes.episode_features(eps, history["returns"], history["large"], late_vix, None).iloc[0]
+    assert math.isnan(f["vix_mean"]) and math.isnan(f["vix_pct"]) and math.isnan(f["rate"])
+    assert not math.isnan(f["realized_vol"])
+
+
+def test_returns_after_from_the_session_after_the_end(history):
+    out = episodes.outcomes_after(history["table"], history["small"], history["large"], horizons=[1, 21, 252])
+    row = out.iloc[0]
+    assert row["large_21"] == pytest.approx((1 + DRIFT_AFTER) ** 21 - 1)
+    assert row["small_21"] == pytest.approx((1 + DRIFT_AFTER + LAG) ** 21 - 1)
+    assert row["diff_21"] == pytest.approx(row["small_21"] - row["large_21"])
+    assert row["large_1"] == pytest.approx(DRIFT_AFTER)
+    assert math.isnan(row["large_252"]) and math.isnan(row["diff_252"])  # only 190 sessions follow
+    capped = episodes.outcomes_after(history["table"], history["small"], history["large"], horizons=[21], last=history["end"] + pd.Timedelta(days=10))
+    assert math.isnan(capped.iloc[0]["large_21"])  # data cut at `last` do not reach 21 sessions
+
+
+def test_returns_after_refuses_a_non_session():
+    prices = pd.Series([100.0, 101.0], index=pd.bdate_range("2020-01-06", periods=2), name="p")
+    with pytest.raises(DataError, match="not a session"):
+        episodes.returns_after(prices, pd.Timestamp("2020-01-04"), [1])
+
+
+def test_relative_path(history):
+    path = episodes.relative_path(history["returns"], history["start"], history["end"], after=5)
+    assert path.iloc[0] == 100.0 and len(path) == STREAK + 5 + 1
+    expected = 100 * np.prod([1 + x + EDGE for x in JUMP]) / np.prod([1 + x for x in JUMP])
+    assert path.iloc[STREAK] == pytest.approx(expected)
+
+
+def test_find_crash_and_named_streak_lookups(history):
+    r = np.full(60, 0.001)
+    r[30] = -0.2
+    prices = prices_from_returns(r, start="1987-09-01", name="spx")
+    crash = episodes.find_crash(prices, prices.index[31].strftime("%Y-%m"))
+    assert crash == prices.index[31]
+    with pytest.raises(ParameterError, match="crash_month"):
+        episodes.find_crash(prices, "October")
+    table = history["table"]
+    assert episodes.longest_streak_in(table, history["start"], history["end"])["sessions"] == STREAK
+    assert episodes.longest_streak_in(table, history["start"], history["end"] - pd.Timedelta(days=1)) is None
+    assert episodes.longest_streak_overlapping(table, history["end"], history["end"])["start"] == history["start"]
+
+
+def test_classify():
+    assert episodes.classify(0.01, -0.02) == "defensive rotation"
+    assert episodes.classify(0.0, -0.02) == "defensive rotation"
+    assert episodes.classify(0.03, 0.01) == "broad rally"
+    assert episodes.classify(-0.01, -0.02) == "both fell"
+
+
+def test_standardized_distance_hand_computed():
+    feats = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0.0, 2.0, np.nan], "c": [5.0, 5.0, 5.0]}, index=["a", "b", "c_"])
+    d = episodes.standardized_distance(feats, "a", ["x", "y"])
+    # z(x) = -1, 0, 1; z(y) = -1/sqrt2, +1/sqrt2, NaN
+    assert d.loc["b", "distance"] == pytest.approx(math.sqrt(1 + 2))
+    assert d.loc["c_", "distance"] == pytest.approx(math.sqrt(4 * 2 / 1))  # one shared feature, scaled to two
+    assert d.loc["b", "shared"] == 2 and d.loc["c_", "shared"] == 1
+    assert list(d.index) == ["b", "c_"]  # nearest first
+    with_constant = episodes.standardized_distance(feats, "a", ["x", "c"])
+    assert with_constant.loc["b", "distance"] == pytest.approx(1.0)  # a constant feature adds nothing
+    with pytest.raises(ParameterError, match="distance_features"):
+        episodes.standardized_distance(feats, "a", ["nope"])
+
+
+def test_sign_agreement_hand_counts():
+    idx = pd.bdate_range("2020-01-01", periods=5)
+    a = pd.Series([0.1, -0.1, 0.2, 0.0, -0.3], index=idx, name="smb")
+    b = pd.Series([0.5, 0.4, 0.1, -0.1, -0.2], index=idx, name="spread")
+    out = episodes.sign_agreement(a, b.iloc[:4])
+    assert out["n"] == 4 and out["rate"] == pytest.approx(2 / 4)
+    assert out["positive_agreement"] == pytest.approx(2 / 3)
