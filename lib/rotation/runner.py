@@ -11,6 +11,7 @@ but the run's status, and the command's exit code, say it failed.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import re
@@ -73,9 +74,22 @@ def notebook_parameters(path: Path) -> dict[str, dict]:
 
     found = papermill.inspect_notebook(str(path))
     return {
-        name: {"default": info["default"], "type": info["inferred_type_name"], "help": info["help"]}
+        name: {"default": info["default"], "type": _declared_type(info["inferred_type_name"], info["default"]), "help": info["help"]}
         for name, info in found.items()
     }
+
+
+def _declared_type(annotation: str | None, default: str | None) -> str:
+    """The parameter's type: its annotation, else the type of its literal default (``""`` -> str, ``10`` -> int)."""
+    if annotation and annotation != "None":
+        return annotation
+    try:
+        value = ast.literal_eval(default) if default else None
+    except (ValueError, SyntaxError):
+        return "None"
+    if isinstance(value, tuple):
+        return "list"
+    return {bool: "bool", int: "int", float: "float", str: "str", list: "list"}.get(type(value), "None")
 
 
 def collection_parameters(paths: list[Path]) -> dict[str, dict]:
@@ -84,6 +98,8 @@ def collection_parameters(paths: list[Path]) -> dict[str, dict]:
     for path in paths:
         for name, info in notebook_parameters(path).items():
             entry = merged.setdefault(name, {**info, "notebooks": []})
+            if entry["type"] != info["type"]:  # declared differently: accept any YAML scalar
+                entry["type"] = "None"
             entry["notebooks"].append(path.stem)
     return merged
 
