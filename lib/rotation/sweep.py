@@ -181,7 +181,7 @@ def run_one(job: Mapping) -> dict:
             folder = run_dir(job["name"])
             if folder.is_dir():
                 (folder / "worker.log").write_bytes(log.read())
-        except OSError:
+        except (OSError, ParameterError):  # no folder to put the log in (e.g. an invalid run name)
             pass
     return status
 
