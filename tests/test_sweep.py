@@ -162,3 +162,11 @@ def test_worker_failure_outside_notebooks_is_reported_not_raised(project01):
     assert status["ok"] is False and status["run"] == "bad/name"
     assert status["error"].startswith("ParameterError: run_name 'bad/name' is not a valid folder name")
     assert sweep.first_failure(status) == ("", "", status["error"])
+
+
+def test_the_default_path_does_not_import_dask():
+    import subprocess
+    import sys
+
+    code = "import sys, rotation.cli, rotation.sweep; rotation.cli.build_parser(); print('dask' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

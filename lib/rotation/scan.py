@@ -36,7 +36,7 @@ from rotation.errors import DataError, ParameterError
 
 SCAN_RUN = "scan"  # tables go to runs/scan/, the figure to figures/scan/ (unless --out)
 DEFINITION = (
-    "simple close-to-close price returns on the common calendar (fractions); spread = small minus large; "
+    "Simple close-to-close price returns on the common calendar (fractions); spread = small minus large; "
     "streak = consecutive sessions with spread > 0 (a tie ends it), counted with data up to each date"
 )
 
@@ -192,7 +192,8 @@ def scan_figure(table: pd.DataFrame, min_length: int | None = None):
         ax.axhline(min_length, color=plots.LARGE_COLOR, lw=1, ls="--", label=f"claim: {min_length} sessions")
         hit = done[done >= min_length]
         ax.plot(hit.index, hit.to_numpy(), "o", color=plots.LARGE_COLOR, ms=4, label=f"streaks of {min_length}+ sessions ({len(hit)})")
-    ax.legend(loc="upper left")
+    ax.set_ylim(0, max(int(record[-1]) if record.size else 1, min_length or 0) * 1.45 + 1)  # room for the legend
+    ax.legend(loc="upper left", ncol=2)
     plots.finish_figure(
         fig,
         ax,
