@@ -35,6 +35,8 @@ def test_save_figure_writes_all_formats_deterministically(project):
         assert all(p.parent == project / "figures" / "r1" for p in paths)
         digests.append([hashlib.sha256(p.read_bytes()).hexdigest() for p in paths])
     assert digests[0][1:] == digests[1][1:]  # SVG and PDF byte-identical across saves
+    caption = (project / "figures" / "r1" / "01_relative_strength.txt").read_text()
+    assert caption.startswith("A title\nSource: Yahoo ^RUT")
 
 
 def test_figure_carries_title_labels_and_source():

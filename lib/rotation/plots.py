@@ -2,7 +2,7 @@
 
 Every figure carries a title, axis labels with units and a source line (data source, date
 range and definition), added with ``finish_figure``; ``save_figure`` writes PNG, SVG and PDF
-to ``figures/<run name>/<name>.<ext>`` atomically, with deterministic file names and no
+(plus a ``.txt`` caption) to ``figures/<run name>/<name>.<ext>`` atomically, with deterministic file names and no
 timestamps inside the SVG/PDF files.
 """
 
@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from rotation.io import atomic_path
+from rotation.io import atomic_path, write_text_atomic
 from rotation.paths import figures_dir
 
 FORMATS = ("png", "svg", "pdf")
@@ -82,6 +82,7 @@ def finish_figure(fig: plt.Figure, ax: plt.Axes | None, *, title: str, xlabel: s
     else:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.text(0.01, -0.02, _wrap(source), ha="left", va="top", fontsize=8, color="#555555")
+    fig._rotation_caption = f"{title}\n{source}"  # written beside the image by save_figure
     return fig
 
 
@@ -106,7 +107,10 @@ def figure_slug(name: str) -> str:
 
 
 def save_figure(fig: plt.Figure, name: str, run_name: str, formats: Iterable[str] = FORMATS) -> list[Path]:
-    """Write ``fig`` to ``figures/<run_name>/<name>.{png,svg,pdf}`` atomically; returns the paths."""
+    """Write ``fig`` to ``figures/<run_name>/<name>.{png,svg,pdf}`` atomically; returns the image paths.
+
+    A figure titled through ``finish_figure`` also gets ``<name>.txt``: its title and source line.
+    """
     folder = figures_dir(run_name)
     slug = figure_slug(name)
     metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}
@@ -116,6 +120,9 @@ def save_figure(fig: plt.Figure, name: str, run_name: str, formats: Iterable[str
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format=ext, metadata=metadata.get(ext))
         paths.append(target)
+    caption = getattr(fig, "_rotation_caption", None)
+    if caption:
+        write_text_atomic(folder / f"{slug}.txt", caption + "\n")
     return paths
 
 
