@@ -1,0 +1,467 @@
+"""How rare is a long streak? Null models for the win/loss sequence of the daily spread.
+
+A *win* is a session with spread > 0 (small caps beat large caps; a tie is a loss, as in
+``rotation.streaks``). Three nulls for the sequence of wins:
+
+* **iid**: independent days with a constant win probability ``p`` (estimated as the share of
+  wins). Exact probability of a run of at least L wins in n days by recursion, and simulation.
+* **Markov**: a two-state Markov chain with transition probabilities fitted by maximum
+  likelihood (``p01`` = P(win | loss yesterday), ``p11`` = P(win | win yesterday)). Exact
+  probability by dynamic programming on the current run length, and simulation (alternating
+  geometric sojourns, so no Python loop over days).
+* **Block bootstrap**: moving blocks of the observed daily spread sequence, concatenated to
+  the sample length; only the sign of each resampled spread matters for streaks. Keeps any
+  dependence shorter than the block length, breaks it at block joins.
+
+Simulations are vectorised over replications and processed in chunks of rows (bounded memory).
+All randomness comes from a ``numpy.random.Generator`` passed in by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from rotation.errors import DataError, ParameterError
+
+DEFAULT_CHUNK = 1000  # replications per chunk: 1000 x 10,000 days of bool = 10 MB
+
+
+# ------------------------------------------------------------------ sequences and runs
+
+def win_flags(spread: pd.Series | np.ndarray) -> np.ndarray:
+    """Boolean win sequence: spread > 0 (ties are losses). NaN is refused."""
+    values = np.asarray(spread, dtype=float)
+    if np.isnan(values).any():
+        raise DataError("spread contains NaN; align the series first")
+    return values > 0
+
+
+def streak_matrix(flags: np.ndarray) -> np.ndarray:
+    """Length of the win run in force at each position (0 on losses), along the last axis; int32."""
+    flags = np.asarray(flags, dtype=bool)
+    n = flags.shape[-1]
+    idx = np.arange(n, dtype=np.int32)
+    last_loss = np.where(flags, np.int32(-1), idx)
+    np.maximum.accumulate(last_loss, axis=-1, out=last_loss)
+    return np.where(flags, idx - last_loss, 0).astype(np.int32)
+
+
+def longest_run(flags: np.ndarray) -> np.ndarray | int:
+    """Longest run of True along the last axis (an int for a 1-D input, an array per row otherwise)."""
+    flags = np.asarray(flags, dtype=bool)
+    if flags.shape[-1] == 0:
+        return 0 if flags.ndim == 1 else np.zeros(flags.shape[0], dtype=np.int32)
+    idx = np.arange(flags.shape[-1], dtype=np.int32)
+    last_loss = np.where(flags, np.int32(-1), idx)
+    np.maximum.accumulate(last_loss, axis=-1, out=last_loss)
+    longest = (idx - last_loss).max(axis=-1)
+    return int(longest) if flags.ndim == 1 else longest.astype(np.int32)
+
+
+def _check_length(length: int, name: str = "length") -> int:
+    if isinstance(length, bool) or int(length) != length or int(length) < 1:
+        raise ParameterError(f"{name}: expected a positive whole number, got {length!r}")
+    return int(length)
+
+
+def _check_prob(p: float, name: str) -> float:
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ParameterError(f"{name}: expected a probability in [0, 1], got {p!r}")
+    return p
+
+
+# ------------------------------------------------------------------ exact probabilities
+
+def iid_prob_run_at_least(n: int, length: int, p: float) -> float:
+    """P(at least one run of >= ``length`` wins in ``n`` independent days with win probability ``p``).
+
+    Recursion on q_m = P(no such run in m days): q_m = 1 for m < L, q_L = 1 - p^L,
+    q_m = q_{m-1} - (1 - p) p^L q_{m-L-1} for m > L (the first run of L wins ends exactly at
+    day m, preceded by a loss at day m-L and no run in the first m-L-1 days).
+    """
+    L, p = _check_length(length), _check_prob(p, "p")
+    n = int(n)
+    if n < L:
+        return 0.0
+    q = np.ones(n + 1)
+    pl = p**L
+    q[L] = 1.0 - pl
+    for m in range(L + 1, n + 1):
+        q[m] = q[m - 1] - (1.0 - p) * pl * q[m - L - 1]
+    return float(min(1.0, max(0.0, 1.0 - q[n])))
+
+
+def markov_stationary(p01: float, p11: float) -> float:
+    """Stationary win probability of the two-state chain: p01 / (p01 + 1 - p11)."""
+    denom = p01 + 1.0 - p11
+    return float(p01 / denom) if denom > 0 else 0.5
+
+
+def markov_prob_run_at_least(n: int, length: int, p01: float, p11: float, p_first: float | None = None) -> float:
+    """P(at least one run of >= ``length`` wins in ``n`` days) for a two-state Markov chain, exactly.
+
+    Dynamic programming over the current run length 0..L-1 (absorbed once it reaches L).
+    Day 1 is a win with probability ``p_first`` (default: the stationary probability). With
+    ``p01 == p11 == p_first`` this is the iid probability.
+    """
+    L = _check_length(length)
+    p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
+    p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
+    n = int(n)
+    if n < L:
+        return 0.0
+    state = np.zeros(L)  # probability of run length r (0..L-1), not yet absorbed
+    hit = 0.0
+    if L == 1:
+        return float(1.0 - (1.0 - p_first) * (1.0 - p01) ** (n - 1))
+    state[1], state[0] = p_first, 1.0 - p_first
+    win = np.full(L, p11)
+    win[0] = p01
+    for _ in range(n - 1):
+        grow = state * win
+        new = np.empty(L)
+        new[0] = (state * (1.0 - win)).sum()
+        new[1:] = grow[:-1]
+        hit += grow[-1]
+        state = new
+    return float(min(1.0, max(0.0, hit)))
+
+
+def fit_markov(flags: np.ndarray) -> dict:
+    """Maximum-likelihood two-state Markov chain for a win sequence.
+
+    Keys: ``n00, n01, n10, n11`` (transition counts, from -> to, 1 = win), ``p01`` =
+    P(win | loss), ``p11`` = P(win | win), their binomial standard errors ``se01``,
+    ``se11``, ``stationary`` win probability, ``p_iid`` (overall win share), and
+    ``lr_stat``/``lr_p``: likelihood-ratio test of the chain against iid days (chi-square, 1 df).
+    """
+    x = np.asarray(flags, dtype=bool)
+    if x.size < 3:
+        raise DataError("need at least 3 days to fit a Markov chain")
+    prev, nxt = x[:-1], x[1:]
+    n11 = int((prev & nxt).sum())
+    n10 = int((prev & ~nxt).sum())
+    n01 = int((~prev & nxt).sum())
+    n00 = int((~prev & ~nxt).sum())
+    if n11 + n10 == 0 or n01 + n00 == 0:
+        raise DataError("the win sequence has no wins or no losses: cannot fit a Markov chain")
+    p11, p01 = n11 / (n11 + n10), n01 / (n01 + n00)
+    p_pool = (n11 + n01) / (x.size - 1)
+
+    def ll(k: int, m: int, p: float) -> float:  # k successes in m trials
+        return (k * np.log(p) if k else 0.0) + ((m - k) * np.log1p(-p) if m - k else 0.0)
+
+    lr = 2.0 * (ll(n11, n11 + n10, p11) + ll(n01, n01 + n00, p01) - ll(n11 + n01, x.size - 1, p_pool))
+    return {
+        "n00": n00, "n01": n01, "n10": n10, "n11": n11, "p01": p01, "p11": p11,
+        "se01": float(np.sqrt(p01 * (1 - p01) / (n01 + n00))), "se11": float(np.sqrt(p11 * (1 - p11) / (n11 + n10))),
+        "stationary": markov_stationary(p01, p11), "p_iid": float(x.mean()),
+        "lr_stat": float(max(lr, 0.0)), "lr_p": float(stats.chi2.sf(max(lr, 0.0), 1)),
+    }
+
+
+# ------------------------------------------------------------------ simulated samples (chunks of rows)
+
+def _chunks(n_sims: int, chunk: int) -> Iterator[int]:
+    n_sims, chunk = _check_length(n_sims, "n_sims"), _check_length(chunk, "chunk")
+    for start in range(0, n_sims, chunk):
+        yield min(chunk, n_sims - start)
+
+
+def iid_samples(p: float, n: int, n_sims: int, rng: np.random.Generator, chunk: int = DEFAULT_CHUNK) -> Iterator[np.ndarray]:
+    """Boolean matrices (rows = replications, columns = ``n`` days) of independent wins with probability ``p``."""
+    p = _check_prob(p, "p")
+    n = _check_length(n, "n")
+    for rows in _chunks(n_sims, chunk):
+        yield rng.random((rows, n), dtype=np.float32) < np.float32(p)
+
+
+def _geometric(rng: np.random.Generator, q: float, size: tuple[int, int], cap: int) -> np.ndarray:
+    """Sojourn lengths >= 1 that end with probability ``q`` each day (capped at ``cap``; q = 0 never ends).
+
+    Inverse transform of float64 uniforms, ``1 + floor(log U / log(1 - q))`` (several times
+    faster than ``Generator.geometric``); exact in distribution up to the 2**-53 resolution of U.
+    """
+    if q <= 0.0:
+        return np.full(size, cap, dtype=np.int64)
+    if q >= 1.0:
+        return np.ones(size, dtype=np.int64)
+    u = 1.0 - rng.random(size)  # in (0, 1]
+    np.log(u, out=u)
+    u /= np.log1p(-q)
+    return np.minimum(u.astype(np.int64) + 1, cap)
+
+
+def _markov_sojourns(p01: float, p11: float, n: int, rows: int, rng: np.random.Generator, p_first: float) -> tuple[np.ndarray, np.ndarray]:
+    """Alternating sojourn lengths (rows x m) covering at least ``n`` days, and the first day's state per row.
+
+    Win sojourns end with probability ``1 - p11`` per day, loss sojourns with ``p01``;
+    column k is a win sojourn when ``first`` is True and k is even (or False and k odd).
+    """
+    q_win, q_loss = 1.0 - p11, p01
+    mean_cycle = (1.0 / q_win if q_win > 0 else n) + (1.0 / q_loss if q_loss > 0 else n)
+    pairs = int(np.ceil(1.15 * n / mean_cycle)) + 32
+    first = rng.random(rows) < p_first
+    parts, total = [], np.zeros(rows, dtype=np.int64)
+    while True:  # draw (win, loss) pairs until every row covers n days
+        w = _geometric(rng, q_win, (rows, pairs), n)
+        lo = _geometric(rng, q_loss, (rows, pairs), n)
+        pair = np.empty((rows, 2 * pairs), dtype=np.int64)
+        pair[:, 0::2] = np.where(first[:, None], w, lo)
+        pair[:, 1::2] = np.where(first[:, None], lo, w)
+        parts.append(pair)
+        total += pair.sum(axis=1)
+        if total.min() >= n:
+            break
+    return (np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]), first
+
+
+def markov_samples(
+    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = DEFAULT_CHUNK
+) -> Iterator[np.ndarray]:
+    """Boolean matrices (rows = replications, ``n`` days) of a two-state Markov chain, vectorised.
+
+    A chain alternates win runs (geometric, ending with probability ``1 - p11`` per day) and
+    loss runs (ending with probability ``p01``). Run lengths are drawn for all rows at once,
+    their cumulative sums mark the switching days, and an XOR-accumulate turns switches into
+    the daily sequence. Day 1 is a win with probability ``p_first`` (default: stationary).
+    """
+    p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
+    p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
+    n = _check_length(n, "n")
+    for rows in _chunks(n_sims, chunk):
+        lengths, first = _markov_sojourns(p01, p11, n, rows, rng, p_first)
+        switch = np.cumsum(lengths, axis=1)[:, :-1]  # day index where the next sojourn starts
+        r_idx, c_idx = np.nonzero(switch < n)
+        toggles = np.zeros((rows, n), dtype=bool)
+        toggles[r_idx, switch[r_idx, c_idx]] = True
+        yield np.logical_xor.accumulate(toggles, axis=1) ^ first[:, None]
+
+
+def block_bootstrap_samples(
+    spread: pd.Series | np.ndarray, n_sims: int, block_length: int, rng: np.random.Generator, chunk: int = DEFAULT_CHUNK
+) -> Iterator[np.ndarray]:
+    """Win sequences from a moving-block bootstrap of the daily spread sequence.
+
+    Blocks of ``block_length`` consecutive sessions start uniformly at any of the
+    ``n - block_length + 1`` positions; blocks are concatenated and cut to ``n`` days. Only
+    the sign of the resampled spread is kept (a win is spread > 0).
+    """
+    wins = win_flags(spread)
+    n = wins.size
+    b = _check_length(block_length, "block_length")
+    if b > n:
+        raise ParameterError(f"block_length {b} is longer than the sample ({n} sessions)")
+    n_blocks = -(-n // b)
+    offsets = np.arange(b)
+    for rows in _chunks(n_sims, chunk):
+        starts = rng.integers(0, n - b + 1, size=(rows, n_blocks))
+        idx = (starts[:, :, None] + offsets).reshape(rows, n_blocks * b)[:, :n]
+        yield wins[idx]
+
+
+# ------------------------------------------------------------------ run tables: the fast path
+
+def runs_of(x: np.ndarray) -> dict:
+    """Every maximal run (wins and losses) of a boolean matrix (rows = replications), flattened in row order.
+
+    Keys: ``n`` (days per row), ``offsets`` (rows + 1 boundaries: the runs of row r are
+    ``offsets[r]:offsets[r+1]``), ``length`` and ``win`` (run of wins) per run.
+    """
+    x = np.atleast_2d(np.asarray(x, dtype=bool))
+    rows, n = x.shape
+    change = np.empty((rows, n), dtype=bool)
+    change[:, 0] = True
+    np.not_equal(x[:, 1:], x[:, :-1], out=change[:, 1:])
+    starts = np.flatnonzero(change)
+    offsets = np.append(np.searchsorted(starts, np.arange(rows) * n), starts.size)
+    return {"n": n, "offsets": offsets, "length": np.diff(starts, append=rows * n), "win": x.ravel()[starts]}
+
+
+def markov_runs(
+    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = DEFAULT_CHUNK
+) -> Iterator[dict]:
+    """Run tables (as ``runs_of``) of a two-state Markov chain, straight from the sojourn lengths (no day matrix)."""
+    p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
+    p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
+    n = _check_length(n, "n")
+    for rows in _chunks(n_sims, chunk):
+        lengths, first = _markov_sojourns(p01, p11, n, rows, rng, p_first)
+        ends = np.cumsum(lengths, axis=1)
+        keep = ends - lengths < n  # sojourns that start inside the sample (a prefix of each row)
+        truncated = np.minimum(ends, n) - (ends - lengths)
+        win = first[:, None] ^ (np.arange(lengths.shape[1]) % 2 == 1)[None, :]
+        offsets = np.concatenate(([0], np.cumsum(keep.sum(axis=1))))
+        yield {"n": n, "offsets": offsets, "length": truncated[keep], "win": win[keep]}
+
+
+def summarise_runs(chunks: Iterator[dict], max_j: int | None = None) -> dict:
+    """Streak statistics per replication from run tables, chunk by chunk.
+
+    Keys: ``longest`` (longest win run), ``longest_either`` (longest run of wins or of
+    losses) and, with ``max_j``, ``at`` and ``continued`` (rows x max_j, as
+    ``continuation_counts``: a run of length L holds a streak of exactly j once for every
+    j <= L; that day has a next day unless the run is the row's last and L == j), and
+    ``at_ge``/``continued_ge`` (the same for a streak of *at least* j, as
+    ``continuation_counts(..., at_least=True)``).
+    """
+    longest, either, ats, conts, ats_ge, conts_ge = [], [], [], [], [], []
+    for t in chunks:
+        offsets, length, win = t["offsets"], t["length"], t["win"]
+        rows, heads = offsets.size - 1, offsets[:-1]
+        longest.append(np.maximum.reduceat(np.where(win, length, 0), heads))
+        either.append(np.maximum.reduceat(length, heads))
+        if max_j:
+            J = _check_length(max_j, "max_j")
+            width = J + 2
+            row = np.repeat(np.arange(rows), np.diff(offsets))
+            key = row * width + np.minimum(length, J + 1)
+            hist = np.bincount(key[win], minlength=rows * width).reshape(rows, width)
+            ge = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # ge[:, j] = win runs of length >= j
+            at = ge[:, 1 : J + 1].copy()
+            last = offsets[1:] - 1
+            cens = win[last] & (length[last] <= J)  # last run of the row ends on the last day
+            at[np.flatnonzero(cens), length[last][cens] - 1] -= 1
+            cont = ge[:, 2 : J + 2]
+            # at least j: sum over i >= j of the exact counts; days with a streak above J come from the run lengths
+            tail_at = np.bincount(row, weights=np.where(win, np.maximum(length - J, 0), 0), minlength=rows).astype(np.int64)
+            tail_at -= win[last] & (length[last] > J)  # the last day of the data has no next day
+            tail_cont = np.bincount(row, weights=np.where(win, np.maximum(length - J - 1, 0), 0), minlength=rows).astype(np.int64)
+            ats.append(at)
+            conts.append(cont)
+            ats_ge.append(np.cumsum(at[:, ::-1], axis=1)[:, ::-1] + tail_at[:, None])
+            conts_ge.append(np.cumsum(cont[:, ::-1], axis=1)[:, ::-1] + tail_cont[:, None])
+    out = {"longest": np.concatenate(longest), "longest_either": np.concatenate(either)}
+    if max_j:
+        out["at"], out["continued"] = np.concatenate(ats), np.concatenate(conts)
+        out["at_ge"], out["continued_ge"] = np.concatenate(ats_ge), np.concatenate(conts_ge)
+    return out
+
+
+def continuation_counts(flags: np.ndarray, max_j: int, at_least: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Per row and j = 1..max_j: days with a win streak of exactly j in force (``at_least``: of at
+    least j, i.e. the previous j days were all wins) that have a next day (``at``), and how many
+    of them were followed by a win (``continued``). Arrays of shape (rows, max_j).
+
+    Direct day-by-day count (the reference for ``summarise_runs``). The ``at_least`` version is
+    the statistic of Miller and Sanjurjo (2018).
+    """
+    J = _check_length(max_j, "max_j")
+    x = np.atleast_2d(np.asarray(flags, dtype=bool))
+    rows = x.shape[0]
+    s = np.minimum(streak_matrix(x), J + 2).astype(np.int64)
+    width = J + 3
+    offset = (np.arange(rows, dtype=np.int64) * width)[:, None]
+    before = np.bincount((s[:, :-1] + offset).ravel(), minlength=rows * width).reshape(rows, width)
+    after = np.bincount((s[:, 1:] + offset).ravel(), minlength=rows * width).reshape(rows, width)
+    if at_least:  # counts of s >= j: reverse cumulative sums (the clip at J + 2 keeps them exact for j <= J + 1)
+        before = np.cumsum(before[:, ::-1], axis=1)[:, ::-1]
+        after = np.cumsum(after[:, ::-1], axis=1)[:, ::-1]
+    # a streak of j at t continued <=> a streak of j + 1 at t + 1
+    return before[:, 1 : J + 1], after[:, 2 : J + 2]
+
+
+def simulate(samples: Iterator[np.ndarray], max_j: int | None = None) -> dict:
+    """``summarise_runs`` over boolean sample matrices (iid or bootstrap generators)."""
+    return summarise_runs((runs_of(x) for x in samples), max_j)
+
+
+def prob_at_least(longest: np.ndarray, length: int) -> tuple[float, float]:
+    """Share of replications whose longest run is >= ``length``, and its Monte Carlo standard error."""
+    hits = np.asarray(longest) >= int(length)
+    p = float(hits.mean())
+    return p, float(np.sqrt(p * (1 - p) / hits.size))
+
+
+def continuation_hazard(flags: np.ndarray, max_j: int, level: float = 0.95, at_least: bool = False) -> pd.DataFrame:
+    """Empirical P(a win streak of length j is followed by a win), j = 1..max_j, for one sequence.
+
+    Columns: ``at`` (days with a streak of exactly j, or ``at_least`` j, in force and a next
+    day), ``continued``, ``share`` (NaN when ``at`` is 0), ``ci_low``/``ci_high`` (exact
+    binomial at ``level``; descriptive only: the days are not independent draws).
+    """
+    at, cont = continuation_counts(np.asarray(flags, dtype=bool)[None, :], max_j, at_least)
+    at, cont = at[0], cont[0]
+    rows = []
+    for j in range(max_j):
+        share = cont[j] / at[j] if at[j] else np.nan
+        ci = stats.binomtest(int(cont[j]), int(at[j])).proportion_ci(confidence_level=level, method="exact") if at[j] else None
+        rows.append({"j": j + 1, "at": int(at[j]), "continued": int(cont[j]), "share": share,
+                     "ci_low": float(ci.low) if ci else np.nan, "ci_high": float(ci.high) if ci else np.nan})
+    return pd.DataFrame(rows).set_index("j")
+
+
+def hazard_null(at: np.ndarray, continued: np.ndarray, band: tuple[float, float] = (0.05, 0.95)) -> pd.DataFrame:
+    """Null distribution of the within-sample continuation share, by run length j.
+
+    Each replication gives its own share continued/at for each j (undefined when the sample
+    has no run of length j); the expectation of this share is below the true probability
+    (Miller and Sanjurjo 2018). Columns: ``mean`` (average share over replications where
+    defined), ``lo``/``hi`` (quantiles ``band``), ``defined`` (share of replications with at
+    least one run of length j), ``pooled`` (total continued / total at, no selection bias).
+    """
+    at = np.asarray(at, dtype=float)
+    cont = np.asarray(continued, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(at > 0, cont / at, np.nan)
+    defined = (at > 0).mean(axis=0)
+    j = np.arange(1, at.shape[1] + 1)
+    ok = defined > 0
+    mean = np.full(j.size, np.nan)
+    lo = np.full(j.size, np.nan)
+    hi = np.full(j.size, np.nan)
+    if ok.any():
+        mean[ok] = np.nanmean(share[:, ok], axis=0)
+        lo[ok], hi[ok] = np.nanquantile(share[:, ok], band, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = cont.sum(axis=0) / at.sum(axis=0)
+    return pd.DataFrame({"mean": mean, "lo": lo, "hi": hi, "defined": defined, "pooled": pooled}, index=pd.Index(j, name="j"))
+
+
+def band_exceedance_p(at: np.ndarray, continued: np.ndarray, band: pd.DataFrame, observed: pd.Series) -> tuple[int, float]:
+    """A global check of a continuation profile against its null band (the band's lengths are not independent).
+
+    Counts the lengths j at which the ``observed`` share (indexed by j) lies outside
+    ``band`` (``lo``/``hi`` columns, from ``hazard_null``), and returns that count and the share
+    of null replications with at least as many lengths outside the same band.
+    """
+    at = np.asarray(at, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(at > 0, np.asarray(continued, dtype=float) / at, np.nan)
+    lo, hi = band["lo"].to_numpy(), band["hi"].to_numpy()
+    obs = observed.to_numpy(dtype=float)
+    count = int(np.sum((obs < lo) | (obs > hi)))
+    sim_count = np.sum((share < lo) | (share > hi), axis=1)
+    return count, float(np.mean(sim_count >= count))
+
+
+def runs_test(flags: np.ndarray, correction: bool = True) -> dict:
+    """Wald-Wolfowitz runs test on a win/loss sequence (normal approximation, two-sided).
+
+    Keys: ``n``, ``wins``, ``losses``, ``runs`` (observed), ``expected``, ``sd``, ``z``,
+    ``p``. With ``correction`` and fewer than 50 days the statistic is moved 0.5 toward 0
+    (as statsmodels' ``runstest_1samp``). ``z < 0``: fewer runs than chance, i.e. wins and
+    losses cluster (streaky); ``z > 0``: more alternation than chance.
+    """
+    x = np.asarray(flags, dtype=bool)
+    n = int(x.size)
+    n1 = int(x.sum())
+    n2 = n - n1
+    runs = int(1 + np.count_nonzero(x[1:] != x[:-1])) if n else 0
+    out = {"n": n, "wins": n1, "losses": n2, "runs": runs, "expected": np.nan, "sd": np.nan, "z": np.nan, "p": np.nan}
+    if n1 == 0 or n2 == 0:
+        return out
+    expected = 2.0 * n1 * n2 / n + 1.0
+    var = 2.0 * n1 * n2 * (2.0 * n1 * n2 - n) / (n**2 * (n - 1.0))
+    diff = runs - expected
+    if correction and n < 50:
+        diff = diff - 0.5 if diff > 0.5 else diff + 0.5 if diff < -0.5 else 0.0
+    sd = float(np.sqrt(var))
+    z = diff / sd if sd > 0 else np.nan
+    out.update(expected=expected, sd=sd, z=float(z), p=float(2 * stats.norm.sf(abs(z))) if sd > 0 else np.nan)
+    return out
