@@ -62,6 +62,26 @@ def time_floor(notebook: Path, executions: int, cwd: Path) -> float:
     return time.perf_counter() - started
 
 
+def breakdown(folder: Path, paths: list[Path]) -> str:
+    """Where each rendered notebook's time went, from papermill's per-cell durations (seconds)."""
+    lines = ["per notebook (s): total = outside cells (kernel start, papermill) + import cell + figure cells + other cells"]
+    sums = [0.0] * 5
+    for path in paths:
+        nb = nbformat.read(folder / path.name, as_version=4)
+        total = float(nb.metadata.get("papermill", {}).get("duration") or 0.0)
+        code = [c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []) and "injected-parameters" not in c.metadata.get("tags", [])]
+        seconds = [float(c.metadata.get("papermill", {}).get("duration") or 0.0) for c in code]
+        imports = seconds[0] if seconds else 0.0
+        figures = sum(t for c, t in zip(code[1:], seconds[1:]) if "save_figure" in c.source)
+        other = sum(seconds[1:]) - figures
+        outside = total - sum(seconds)
+        for i, v in enumerate((total, outside, imports, figures, other)):
+            sums[i] += v
+        lines.append(f"  {path.stem:<22} {total:5.1f} = {outside:4.1f} + {imports:4.1f} + {figures:4.1f} + {other:4.1f}")
+    lines.append(f"  {'all':<22} {sums[0]:5.1f} = {sums[1]:4.1f} + {sums[2]:4.1f} + {sums[3]:4.1f} + {sums[4]:4.1f}")
+    return "\n".join(lines)
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -105,6 +125,7 @@ def main() -> int:
         print(f"floor: {n} papermill executions of an imports-only notebook: {floor:.1f} s ({floor / n:.2f} s each)")
         print(f"article run, sequential: {article:.1f} s ({per_nb})")
         print(f"ratio article / floor: {article / floor:.2f} (target <= 1.30){'' if status['ok'] else '  [run had failures]'}")
+        print(breakdown(root / "runs" / "article", paths))
 
         if not args.skip_jobs:
             runs = sweep.plan([(None, {}), (None, {"as_of": args.second_as_of})], runner.collection_parameters(paths))
