@@ -468,3 +468,10 @@ def test_run_interrupted_while_writing_the_cache_manifest(project, cached_rut_an
     assert not [name for name in cached_files(project) if name.endswith(".tmp")]
     assert data.load("rut").tolist() == cached_rut_and_spx  # the manifest still names the old file
     assert np.isfinite(data.load("spx").to_numpy()).all()
+
+
+def test_yaml_parameter_mapping_with_a_typo(cli_project, capsys, tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("as_of: 2008-06-06\nmin_streek: 8\n")
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: unknown key 'min_streek' (known: run_name, {KNOWN})"
+    untouched(cli_project)

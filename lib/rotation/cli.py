@@ -38,6 +38,10 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
         if file_runs is None:
             doc = dict(yaml_load(config.read_text(encoding="utf-8")))
             run_name = doc.pop("run_name", None)
+            for key in doc:
+                if key not in declared or key == "run_name":
+                    known = ", ".join(sorted(n for n in declared if n != "run_name"))
+                    raise ParameterError(f"{config}: unknown key {key!r} (known: run_name, {known})")
             base.update(doc)
     given: dict[str, list[object]] = {}
     for name, value in args.param or []:
