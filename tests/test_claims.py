@@ -44,8 +44,9 @@ def test_criteria_and_boolean():
     assert judge(False, {"compare": "boolean"}) is Verdict.REFUTED
 
 
-def test_untestable_is_never_judged():
+def test_untestable_and_missing_data_are_never_judged():
     assert judge(123, {"compare": "untestable", "reason": "x"}) is Verdict.NOT_TESTABLE
+    assert judge(123, {"compare": "no_data", "reason": "x"}) is Verdict.NOT_VERIFIABLE
 
 
 def test_registry_is_complete_and_consistent():
@@ -58,7 +59,7 @@ def test_registry_is_complete_and_consistent():
         assert claim["quote"].strip(), claim_id
         if claim["compare"] in {"equal", "at_least", "at_most"}:
             assert isinstance(claim["claimed"], (int, float)) and "tolerance" in claim, claim_id
-        if claim["compare"] == "untestable":
+        if claim["compare"] in claims.UNJUDGED:
             assert claim["reason"], claim_id
     assert any(c["compare"] == "untestable" for c in registry["claims"].values())
 

@@ -108,6 +108,8 @@ def test_article_run_scores_every_claim(article_report):
     assert all(verdicts[cid] in {v.value for v in claims.Verdict} for cid in mine)
     untestable = {cid for cid in mine if registry["claims"][cid]["compare"] == "untestable"}
     assert all(verdicts[cid] == claims.Verdict.NOT_TESTABLE.value for cid in untestable)
+    missing_data = {cid for cid in mine if registry["claims"][cid]["compare"] == "no_data"}
+    assert all(verdicts[cid] == claims.Verdict.NOT_VERIFIABLE.value for cid in missing_data)
 
 
 def test_missing_run_is_one_line(project, capsys):

@@ -11,6 +11,8 @@ how to compare (``compare``) and the tolerance that decides. ``judge`` applies i
 * ``boolean``   confirmed if the measured statement is true, refuted if false.
 * ``criteria``  a dict of named booleans: all true confirmed, some true partly true, none refuted.
 * ``untestable`` always "not testable with price data" (the entry gives the reason).
+* ``no_data``   always "not verifiable with the data at hand": prices could test it, but the
+                series needed are not in the data (the entry gives the reason and what would settle it).
 
 A measured value of None/NaN gives "not verifiable with the data at hand".
 """
@@ -42,7 +44,8 @@ class Verdict(str, Enum):
         return self.value
 
 
-COMPARISONS = {"equal", "at_least", "at_most", "boolean", "criteria", "untestable"}
+COMPARISONS = {"equal", "at_least", "at_most", "boolean", "criteria", "untestable", "no_data"}
+UNJUDGED = {"untestable", "no_data"}  # entries that carry a reason instead of a claimed value
 REQUIRED_KEYS = {"quote", "notebook", "measure", "compare"}
 
 
@@ -58,8 +61,8 @@ def _load(path: str, mtime: float) -> dict:
             raise ParameterError(f"{path}: claim {claim_id!r} lacks {sorted(missing)[0]!r}")
         if entry["compare"] not in COMPARISONS:
             raise ParameterError(f"{path}: claim {claim_id!r} has unknown compare {entry['compare']!r}")
-        if entry["compare"] == "untestable" and not entry.get("reason"):
-            raise ParameterError(f"{path}: untestable claim {claim_id!r} needs a 'reason'")
+        if entry["compare"] in UNJUDGED and not entry.get("reason"):
+            raise ParameterError(f"{path}: claim {claim_id!r} ({entry['compare']}) needs a 'reason'")
         entry.setdefault("id", claim_id)
     return doc
 
@@ -104,6 +107,8 @@ def judge(measured: object, claim: Mapping, *, claimed: object = None, tolerance
     compare = claim["compare"]
     if compare == "untestable":
         return Verdict.NOT_TESTABLE
+    if compare == "no_data":
+        return Verdict.NOT_VERIFIABLE
     if compare == "criteria":
         if not isinstance(measured, Mapping) or not measured:
             return Verdict.NOT_VERIFIABLE
@@ -136,7 +141,7 @@ def judge(measured: object, claim: Mapping, *, claimed: object = None, tolerance
 def tolerance_text(claim: Mapping) -> str:
     """The decision rule of a claim in words, for verdict tables."""
     compare, unit = claim["compare"], claim.get("unit", "")
-    if compare == "untestable":
+    if compare in UNJUDGED:
         return "n/a: " + claim.get("reason", "")
     if compare == "boolean":
         return "confirmed if the measured statement is true"
