@@ -142,7 +142,7 @@ def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None) -> p
         path = folder / spec.file
         if path.is_file():
             raw = read_csv_file(path, spec)
-            return _finish(raw, spec, f"{_origin(spec)}, file {spec.file} of data folder '{folder.name}'")
+            return _finish(raw, spec, f"{_origin(spec)}, file {spec.file} of the local data folder")
         tried.append(f"no {spec.file} in {folder}")
     cached = read_cache(spec)
     if cached is not None:
