@@ -170,3 +170,22 @@ def test_the_default_path_does_not_import_dask():
 
     code = "import sys, rotation.cli, rotation.sweep; rotation.cli.build_parser(); print('dask' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_prestarted_kernels_start_clean(project01):
+    """The second notebook runs in a kernel started (and warmed up) during the first: same results, cells from 1."""
+    from rotation import runner
+
+    path = project01 / "notebooks" / "01_streak.ipynb"
+    status = runner.execute_run({"as_of": "2009-06-05"}, "warm", notebooks=[path, path], log=lambda line: None)
+    assert status["ok"], status
+    import nbformat
+
+    rendered = nbformat.read(project01 / "runs" / "warm" / "01_streak.ipynb", as_version=4)
+    code = [c for c in rendered.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    cold = runner.execute_run({"as_of": "2009-06-05"}, "cold", notebooks=[path], log=lambda line: None, prestart=False)
+    assert cold["ok"]
+    strip = lambda rows: {r["claim_id"]: (r["measured"], r["verdict"]) for r in rows}  # noqa: E731
+    assert strip(results.read_records(project01 / "runs" / "warm" / "results.jsonl")) == strip(results.read_records(project01 / "runs" / "cold" / "results.jsonl"))
