@@ -106,24 +106,44 @@ def figure_slug(name: str) -> str:
     return slug
 
 
-def save_figure(fig: plt.Figure, name: str, run_name: str, formats: Iterable[str] = FORMATS) -> list[Path]:
+def save_figure(fig: plt.Figure, name: str, run_name: str, formats: Iterable[str] = FORMATS, show: bool = True) -> list[Path]:
     """Write ``fig`` to ``figures/<run_name>/<name>.{png,svg,pdf}`` atomically; returns the image paths.
 
     A figure titled through ``finish_figure`` also gets ``<name>.txt``: its title and source line.
+    The tight bounding box (which includes the source line below the axes) is computed once and
+    reused for every format. In a Jupyter kernel, ``show`` displays the saved PNG and closes the
+    figure, so the notebook shows exactly the exported file and the figure is not drawn again.
     """
     folder = figures_dir(run_name)
     slug = figure_slug(name)
     metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}
+    fig.draw_without_rendering()
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
     paths = []
     for ext in formats:
         target = folder / f"{slug}.{ext}"
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, metadata=metadata.get(ext))
+            fig.savefig(tmp, format=ext, metadata=metadata.get(ext), bbox_inches=bbox)
         paths.append(target)
     caption = getattr(fig, "_rotation_caption", None)
     if caption:
         write_text_atomic(folder / f"{slug}.txt", caption + "\n")
+    png = folder / f"{slug}.png"
+    if show and png in paths and _in_kernel():
+        from IPython.display import Image, display
+
+        display(Image(filename=str(png), width=round(bbox.width * plt.rcParams["figure.dpi"])))
+        plt.close(fig)
     return paths
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
 
 
 def shade_period(ax: plt.Axes, start: pd.Timestamp, end: pd.Timestamp, label: str | None = None) -> None:

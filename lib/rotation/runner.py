@@ -30,8 +30,8 @@ from rotation.paths import figures_dir, notebooks_dir, project_dir, run_dir
 KERNEL_NAME = "rotation"
 KERNEL_DISPLAY_NAME = "Python (rotation)"
 ARTICLE_RUN = "article"
-DATE_PARAMETERS = {"as_of", "start", "end"}
-POSITIVE_PARAMETERS = {"min_streak", "min_streaks", "horizons", "n_sims", "n_boot", "block_length", "rsi_window", "window"}
+DATE_PARAMETERS = {"as_of", "start", "end", "crash_date"}
+POSITIVE_PARAMETERS = {"min_streak", "min_streaks", "horizons", "odds_horizons", "n_sims", "n_boot", "block_length", "sequence_block_length", "max_hazard_length", "rsi_window", "window"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RUNNER_PARAMETERS = {"run_name"}  # set by the runner, not by the user
 SERIES_PARAMETERS = {"small", "large"}  # series ids or Yahoo tickers, checked against the catalogue
