@@ -14,6 +14,7 @@ import pytest
 from conftest import prices_from_returns, write_series_csv
 from rotation import data
 from rotation.errors import DataError, ParameterError
+from rotation.io import write_text_atomic
 
 
 def no_network(*args, **kwargs):
@@ -175,6 +176,11 @@ def test_failed_refresh_leaves_previous_cache_loadable(project, monkeypatch):
     with pytest.raises(OSError):
         data.write_cache(spec, data.parse_yahoo(raw, spec), "url")
     pd.testing.assert_series_equal(data.load("spy"), before)
+    assert len(list((project / "data" / "cache").glob("spy-*.parquet"))) == 2  # the orphan of the failed write
+    monkeypatch.setattr(data, "write_text_atomic", write_text_atomic)
+    data.write_cache(spec, data.parse_yahoo(raw, spec), "url")  # the next successful write cleans up
+    assert len(list((project / "data" / "cache").glob("spy-*.parquet"))) == 1
+    assert len(data.load("spy")) == 7
 
 
 # ----------------------------------------------------------------------------- live sources (recorded, made here)

@@ -300,15 +300,10 @@ def write_cache(spec: SeriesSpec, raw: pd.DataFrame, url: str) -> Path:
         "sha256": digest,
     }
     mpath = manifest_path(spec)
-    old = None
-    if mpath.is_file():
-        try:
-            old = json.loads(mpath.read_text(encoding="utf-8")).get("file")
-        except ValueError:
-            old = None
     write_text_atomic(mpath, json.dumps(manifest, indent=2) + "\n")
-    if old and old != data_path.name:
-        (mpath.parent / old).unlink(missing_ok=True)
+    for stale in mpath.parent.glob(f"{key}-*.parquet"):  # earlier versions, or orphans of an interrupted write
+        if stale.name != data_path.name:
+            stale.unlink(missing_ok=True)
     return mpath
 
 
