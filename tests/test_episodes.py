@@ -66,15 +66,6 @@ def test_realized_vol_matches_statistics_stdev():
         episodes.realized_vol(r, window=1)
 
 
-def test_percentile_rank_uses_only_history_up_to_date():
-    h = pd.Series([1.0, 2.0, 3.0, 4.0, 100.0], index=pd.bdate_range("2020-01-01", periods=5))
-    assert episodes.percentile_rank(h, 2.5) == pytest.approx(40.0)
-    assert episodes.percentile_rank(h, 2.5, upto=h.index[3]) == pytest.approx(50.0)
-    assert episodes.percentile_rank(h, 200.0, upto=h.index[3]) == pytest.approx(100.0)
-    assert math.isnan(episodes.percentile_rank(h, float("nan")))
-    assert math.isnan(episodes.percentile_rank(h, 1.0, upto=pd.Timestamp("2019-01-01")))
-
-
 def test_episode_features_on_planted_history(history):
     eps = history["table"][["start", "end"]].assign(label="planted")
     f = episodes.episode_features(eps, history["returns"], history["large"], history["vix"], history["rate"]).iloc[0]
@@ -91,11 +82,17 @@ def test_episode_features_on_planted_history(history):
     # known volatility jump: 21-session window ending at the streak's end = 11 quiet sessions + the 10 jump sessions
     expected_vol = statistics.stdev([R_DOWN] * 11 + JUMP) * math.sqrt(252)
     assert f["realized_vol"] == pytest.approx(expected_vol, rel=1e-9)
-    assert f["realized_vol_pct"] == pytest.approx(100.0)  # the highest 21-session volatility so far
+    # the highest 21-session volatility so far; percentiles count ties (here itself) half: 100 (n - 1/2) / n
+    n_vol = episodes.realized_vol(large_prices.pct_change()).loc[: f["end"]].notna().sum()
+    assert f["realized_vol_pct"] == pytest.approx(100 * (n_vol - 0.5) / n_vol)
     quiet = episodes.realized_vol(large_prices.pct_change()).loc[base]
     assert quiet == pytest.approx(0.0, abs=1e-12) and f["realized_vol"] > 0.2
-    # VIX 30 during the streak, 15 before: average 30, the top of its own history
-    assert f["vix_mean"] == pytest.approx(30.0) and f["vix_pct"] == pytest.approx(100.0)
+    # VIX 30 during the streak, 15 before: average 30, the top of its own history (ties counted half)
+    vix_so_far = history["vix"].loc[: f["end"]]
+    below, ties = (vix_so_far < 30).sum(), (vix_so_far == 30).sum()
+    assert below > 0 and ties == STREAK  # 15 before the streak, 30 during it
+    assert f["vix_mean"] == pytest.approx(30.0)
+    assert f["vix_pct"] == pytest.approx(100 * (below + 0.5 * ties) / len(vix_so_far))
     # fed funds 4.0 at the base, 5.0 six months earlier
     assert f["rate"] == pytest.approx(4.0) and f["rate_change_6m"] == pytest.approx(-1.0)
 

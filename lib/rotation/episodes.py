@@ -23,7 +23,8 @@ Definitions (used by notebook ``03_history``):
   as zero nor imputed, the shared ones are scaled up to ``K`` features.
 
 Units: returns, drawdowns and volatilities are fractions; rates in percent per year (as FRED
-publishes them); rate changes in percentage points; percentiles in 0-100.
+publishes them); rate changes in percentage points; percentiles in 0-100 (share below plus half the
+ties, `rotation.technicals.percentile_rank`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from rotation.errors import DataError, ParameterError
+from rotation.technicals import percentile_rank
 
 TRADING_DAYS = 252
 FEATURE_COLUMNS = [
@@ -69,20 +71,6 @@ def realized_vol(returns: pd.Series, window: int = 21, periods_per_year: int = T
     if int(window) < 2:
         raise ParameterError(f"vol_window: need at least 2 sessions, got {window}")
     return (returns.rolling(int(window), min_periods=int(window)).std(ddof=1) * np.sqrt(periods_per_year)).rename("realized_vol")
-
-
-def percentile_rank(history: pd.Series, value: float, upto: pd.Timestamp | None = None) -> float:
-    """Share (0-100) of ``history`` values (dates ``<= upto`` when given, NaN dropped) that are ``<= value``.
-
-    NaN when ``value`` is NaN or no history exists up to ``upto``.
-    """
-    if value is None or not np.isfinite(value):
-        return float("nan")
-    past = history.loc[:upto] if upto is not None else history
-    past = past.dropna()
-    if past.empty:
-        return float("nan")
-    return float((past.to_numpy() <= value).mean() * 100.0)
 
 
 def value_on(series: pd.Series, when: pd.Timestamp) -> float:
@@ -226,7 +214,7 @@ def episode_features(
             during = vix.loc[start:end]
             if len(during) and vix.index[0] <= start:
                 vix_mean = float(during.mean())
-                vix_pct = percentile_rank(vix, vix_mean, upto=end)
+                vix_pct = percentile_rank(vix_mean, vix.loc[:end])
         rv = value_on(vol, end)
         rate_level = rate_change = float("nan")
         if rate is not None and not rate.empty:
@@ -246,7 +234,7 @@ def episode_features(
                 "vix_mean": vix_mean,
                 "vix_pct": vix_pct,
                 "realized_vol": rv,
-                "realized_vol_pct": percentile_rank(vol, rv, upto=end),
+                "realized_vol_pct": percentile_rank(rv, vol.loc[:end]),
                 "drawdown": value_on(dd, pd.Timestamp(base)),
                 "rate": rate_level,
                 "rate_change_6m": rate_change,
@@ -343,7 +331,6 @@ __all__ = [
     "longest_streak_in",
     "longest_streak_overlapping",
     "outcomes_after",
-    "percentile_rank",
     "realized_vol",
     "relative_path",
     "returns_after",

@@ -106,15 +106,18 @@ def figure_slug(name: str) -> str:
     return slug
 
 
-def save_figure(fig: plt.Figure, name: str, run_name: str, formats: Iterable[str] = FORMATS, show: bool = True) -> list[Path]:
+def save_figure(
+    fig: plt.Figure, name: str, run_name: str, formats: Iterable[str] = FORMATS, show: bool = True, folder: Path | None = None
+) -> list[Path]:
     """Write ``fig`` to ``figures/<run_name>/<name>.{png,svg,pdf}`` atomically; returns the image paths.
 
+    ``folder`` replaces ``figures/<run_name>/`` (for commands with an ``--out`` option).
     A figure titled through ``finish_figure`` also gets ``<name>.txt``: its title and source line.
     The tight bounding box (which includes the source line below the axes) is computed once and
     reused for every format. In a Jupyter kernel, ``show`` displays the saved PNG and closes the
     figure, so the notebook shows exactly the exported file and the figure is not drawn again.
     """
-    folder = figures_dir(run_name)
+    folder = Path(folder) if folder is not None else figures_dir(run_name)
     slug = figure_slug(name)
     metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}
     fig.draw_without_rendering()

@@ -205,20 +205,6 @@ def scan_figure(table: pd.DataFrame, min_length: int | None = None):
     return fig
 
 
-def save_figure_to(fig, folder: Path, name: str) -> list[Path]:
-    """Save a figure as PNG, SVG and PDF in ``folder`` (used with ``--out``; else ``plots.save_figure``)."""
-    from rotation import plots
-    from rotation.io import atomic_path
-
-    metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}
-    paths = []
-    for ext in plots.FORMATS:
-        with atomic_path(folder / f"{name}.{ext}") as tmp:
-            fig.savefig(tmp, format=ext, metadata=metadata[ext])
-        paths.append(folder / f"{name}.{ext}")
-    return paths
-
-
 def cmd_scan(args: argparse.Namespace) -> int:
     from rotation.paths import figures_dir, run_dir
 
@@ -236,7 +222,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         from rotation import plots
 
         fig = scan_figure(table, args.min_length)
-        written += save_figure_to(fig, folder, stem) if args.out else plots.save_figure(fig, stem, SCAN_RUN)
+        written += plots.save_figure(fig, stem, SCAN_RUN, folder=Path(args.out) if args.out else None)
         plt.close(fig)
     last = table.iloc[-1]
     print(
