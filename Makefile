@@ -28,8 +28,9 @@ test: venv
 	$(BIN)/python -m pytest
 
 ## lab: JupyterLab in the project's environment, kernel "Python (rotation)"
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: venv
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
 
 ## params: every notebook parameter with its default and help
 params: venv
