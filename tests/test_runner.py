@@ -1,0 +1,35 @@
+"""One run through the CLI: a failing cell is named, the partial notebook kept, the exit code non-zero."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pandas as pd
+
+from conftest import make_project
+from rotation import cli
+
+
+def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path, shared_data, monkeypatch, capsys):
+    root = make_project(tmp_path / "p", ["01_streak"])
+    monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
+    monkeypatch.setenv("ROTATION_DATA_DIR", str(shared_data))
+    code = cli.main(["run", "--as-of", "2030-01-02", "--notebooks", "01_streak"])
+    err = capsys.readouterr().err
+    assert code == 1
+    line = next(l for l in err.splitlines() if l.startswith("error: run as_of-2030-01-02"))
+    assert "notebook 01_streak failed at cell " in line
+    data_end = min(pd.read_csv(shared_data / f)["date"].iloc[-1] for f in ("RUT.csv", "GSPC.csv"))  # common calendar
+    assert line.endswith(f"ParameterError: as_of 2030-01-02 is after the data end {data_end}")
+    rendered = nbformat.read(root / "runs" / "as_of-2030-01-02" / "01_streak.ipynb", as_version=4)
+    errors = [o for c in rendered.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0]["ename"] == "ParameterError"  # the partial notebook shows where it stopped
+    status = json.loads((root / "runs" / "as_of-2030-01-02" / "status.json").read_text())
+    assert status["ok"] is False and status["notebooks"][0]["cell"] is not None
+
+
+def test_params_lists_every_notebook_parameter_with_help(capsys):
+    assert cli.main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert "01_streak" in out and 'as_of: str = ""  # date the claims are checked at' in out
