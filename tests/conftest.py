@@ -13,6 +13,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def no_network(*args, **kwargs):
+    """Stand-in for the download layer: tests never touch the network."""
+    raise ConnectionError("no network in tests")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with the HTTP and yfinance layers replaced; a test may patch in a recorded response."""
+    from rotation import data
+
+    monkeypatch.setattr(data, "_http_get", no_network)
+    monkeypatch.setattr(data, "_yf_download", no_network)
+
+
 def real_data_dir() -> Path:
     """The real data folder: ROTATION_DATA_DIR, else ../shared/data beside the repo."""
     env = os.environ.get("ROTATION_DATA_DIR", "").strip()

@@ -19,22 +19,12 @@ import pandas as pd
 import pytest
 import requests
 
-from conftest import prices_from_returns, write_series_csv
+from conftest import no_network, prices_from_returns, write_series_csv
 from rotation import cli, data, streaks
 from rotation.errors import DataError, ParameterError
 
 YAHOO_RUT = "https://finance.yahoo.com/quote/^RUT/history"
 FRED_DFF = "https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFF"
-
-
-def no_network(*args, **kwargs):
-    raise ConnectionError("no network in tests")
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    monkeypatch.setattr(data, "_http_get", no_network)
-    monkeypatch.setattr(data, "_yf_download", no_network)
 
 
 def probe_notebook(folder: Path) -> Path:

@@ -11,20 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import prices_from_returns, write_series_csv
+from conftest import no_network, prices_from_returns, write_series_csv
 from rotation import data
 from rotation.errors import DataError, ParameterError
 from rotation.io import write_text_atomic
-
-
-def no_network(*args, **kwargs):
-    raise AssertionError("the network must not be touched here")
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    monkeypatch.setattr(data, "_http_get", no_network)
-    monkeypatch.setattr(data, "_yf_download", no_network)
 
 
 def test_local_csv_is_read_validated_and_labelled(project, tmp_path):
@@ -73,27 +63,6 @@ def test_upper_case_ticker_maps_to_adjusted_close(project, tmp_path):
 def test_unknown_lower_case_name_is_refused():
     with pytest.raises(ParameterError, match="unknown series 'rutt'"):
         data.series_spec("rutt")
-
-
-@pytest.mark.parametrize("body, message", [
-    ("date,open\n2026-01-02,1\n2026-01-05,2\n", "missing column 'close' for series 'rut' (found: date, open)"),
-    ("date,close\n", "has a header but no rows"),
-    ("date,close\n2026-01-02,10\n2026-01-02,11\n", "duplicate date 2026-01-02"),
-    ("date,close\n2026-01-05,10\n2026-01-02,11\n", "dates not sorted ascending (2026-01-02 follows 2026-01-05)"),
-    ("date,close\n2026-01-02,10\n2026/01/05,11\n", "malformed date '2026/01/05' on data row 2 (expected YYYY-MM-DD)"),
-    ("date,close\n2026-01-02,10\n2026-01-05,abc\n", "non-numeric value 'abc' in column 'close' on 2026-01-05"),
-    ("date,close\n2026-01-02,10\n2026-01-05,\n", "missing or non-finite value in column 'close' on 2026-01-05"),
-    ("date,close\n2026-01-02,10\n2026-01-05,-1\n", "non-positive price -1 in column 'close' on 2026-01-05"),
-])
-def test_bad_csv_gives_one_line_naming_file_and_problem(project, tmp_path, body, message):
-    folder = tmp_path / "csv"
-    folder.mkdir()
-    (folder / "RUT.csv").write_text(body)
-    with pytest.raises(DataError) as err:
-        data.load("rut", data_dir=folder)
-    text = str(err.value)
-    assert text == f"{folder / 'RUT.csv'}: {message}"
-    assert "\n" not in text
 
 
 def test_missing_data_folder_is_one_line(project, tmp_path):
