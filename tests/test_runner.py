@@ -33,3 +33,12 @@ def test_params_lists_every_notebook_parameter_with_help(capsys):
     assert cli.main(["params"]) == 0
     out = capsys.readouterr().out
     assert "01_streak" in out and 'as_of: str = ""  # date the claims are checked at' in out
+
+
+def test_default_run_names():
+    from rotation.runner import default_run_name
+
+    assert default_run_name({}) == "article"
+    assert default_run_name({"data_dir": "/elsewhere"}) == "article"  # where data come from is not in the name
+    assert default_run_name({"min_streak": 8, "as_of": "2008-06-06"}) == "as_of-2008-06-06_min_streak-8"
+    assert default_run_name({"horizons": [5, 21]}) == "horizons-5,21"

@@ -177,11 +177,15 @@ def validate_parameters(raw: Mapping[str, object], declared: Mapping[str, dict])
 
 
 def default_run_name(overrides: Mapping[str, object]) -> str:
-    """``article`` for the article's defaults; otherwise a name built from the overrides."""
-    if not overrides:
+    """``article`` for the article's defaults; otherwise a name built from the overrides.
+
+    Where the data come from (``data_dir``) is not part of the name.
+    """
+    named = [k for k in overrides if k not in FOLDER_PARAMETERS]
+    if not named:
         return ARTICLE_RUN
     parts = []
-    for key in sorted(overrides, key=lambda k: (k != "as_of", k)):
+    for key in sorted(named, key=lambda k: (k != "as_of", k)):
         value = overrides[key]
         text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
         parts.append(f"{key}-{text}" if key != "as_of" else f"as_of-{text}")
