@@ -26,6 +26,19 @@ def streak_by_loop(small: pd.Series, large: pd.Series, as_of: str) -> int:
     return count
 
 
+def streak_lengths_by_loop(small: pd.Series, large: pd.Series, as_of: str) -> list[int]:
+    """Every streak length up to ``as_of``, counted naively day by day (the last one may be in force)."""
+    frame = pd.concat([small, large], axis=1, join="inner").loc[:as_of].to_numpy()
+    lengths, run = [], 0
+    for i in range(1, len(frame)):
+        if frame[i, 0] / frame[i - 1, 0] > frame[i, 1] / frame[i - 1, 1]:
+            run += 1
+        elif run:
+            lengths.append(run)
+            run = 0
+    return lengths + [run]
+
+
 def read_csv(folder, name):
     return pd.read_csv(folder / name, index_col="date", parse_dates=True)["close"]
 
@@ -39,6 +52,12 @@ def test_article_run_records_the_streak_claims(article_run, shared_data):
     expected = streak_by_loop(read_csv(shared_data, "RUT.csv"), read_csv(shared_data, "GSPC.csv"), "2026-01-21")
     assert records["streak_length"]["measured"] == expected
     assert records["streak_length"]["verdict"] == ("confirmed" if expected == 13 else "partly true" if abs(expected - 13) == 1 else "refuted")
+    lengths = streak_lengths_by_loop(read_csv(shared_data, "RUT.csv"), read_csv(shared_data, "GSPC.csv"), "2026-01-21")
+    record_before = max(lengths[:-1])
+    criteria = records["record_2008"]["measured"]
+    assert criteria["matches or beats the record"] == (expected >= record_before)
+    assert f"record {record_before} sessions" in records["record_2008"]["detail"]
+    assert "on iwm vs spy: streak" in records["record_2008"]["detail"]  # the same check on the ETF pair, as context
     for name in ("01_relative_strength", "01_daily_spread", "01_streak_lengths"):
         for ext in ("png", "svg", "pdf"):
             assert (article_run / "figures" / "article" / f"{name}.{ext}").is_file()

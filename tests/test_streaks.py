@@ -168,3 +168,15 @@ def test_run_table_invariants(spreads):
         assert in_force.loc[row.end] == row.sessions
     # counts by length add up
     assert streaks.streak_length_counts(table).sum() == len(table)
+
+
+def test_record_check_bundles_streak_and_rank_up_to_as_of():
+    spreads = [0.001] * 5 + [-0.001] + [0.001] * 3 + [-0.001] + [0.001] * 2
+    small, big = pair(spreads)
+    returns = streaks.aligned_returns(small, big)
+    as_of = returns.index[8]  # third session of the second streak; later data must not count
+    found = streaks.record_check(returns, as_of)
+    assert found["session"] == as_of and found["first_return"] == returns.index[0]
+    assert found["current"]["sessions"] == 3
+    assert found["rank"]["record_sessions"] == 5 and found["rank"]["rank"] == 2
+    assert len(found["table"]) == 2  # the third streak lies after as_of

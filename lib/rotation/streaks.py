@@ -228,3 +228,23 @@ def streak_length_counts(table: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype=int, name="streaks")
     counts = table["sessions"].value_counts().sort_index()
     return counts.reindex(range(1, int(counts.index.max()) + 1), fill_value=0).rename("streaks")
+
+
+def record_check(returns: pd.DataFrame, as_of: str | pd.Timestamp) -> dict:
+    """The streak at ``as_of`` and how it ranks, in one call (history up to ``as_of`` only).
+
+    Keys: ``session`` and ``note`` (from ``resolve_as_of``), ``first_return`` (first date with a
+    return), ``current`` (row of the streak in force), ``table`` (all streaks up to the
+    session) and ``rank`` (``rank_streak`` of the current streak).
+    """
+    session, note = resolve_as_of(returns.index, as_of)
+    table = outperformance_streaks(returns.loc[:session])
+    current = streak_at(returns, session)
+    return {
+        "session": session,
+        "note": note,
+        "first_return": returns.index[0],
+        "current": current,
+        "table": table,
+        "rank": rank_streak(table, current),
+    }
