@@ -166,9 +166,9 @@ def test_hac_mean_ci_matches_hand_newey_west(lags):
     se = newey_west_se(list(x), lags)
     assert got["mean"] == pytest.approx(x.mean())
     assert got["se"] == pytest.approx(se, rel=1e-9)
-    z = 1.959963984540054
-    assert got["lower"] == pytest.approx(x.mean() - z * se, rel=1e-9)
-    assert got["upper"] == pytest.approx(x.mean() + z * se, rel=1e-9)
+    t = 2.045229642132703  # Student t, 29 degrees of freedom, 97.5% quantile
+    assert got["lower"] == pytest.approx(x.mean() - t * se, rel=1e-9)
+    assert got["upper"] == pytest.approx(x.mean() + t * se, rel=1e-9)
     assert got["lags"] == lags and got["n"] == 30
 
 

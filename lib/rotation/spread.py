@@ -155,10 +155,12 @@ def newey_west_lags(n: int) -> int:
 
 
 def hac_mean_ci(x: np.ndarray | pd.Series, maxlags: int | None = None, level: float = 0.95) -> dict:
-    """Mean of ``x`` with a HAC (Newey-West, Bartlett kernel) standard error and normal interval.
+    """Mean of ``x`` with a HAC (Newey-West, Bartlett kernel) standard error and Student-t interval.
 
     Fits OLS of ``x`` on a constant with statsmodels, ``cov_type="HAC"``; ``maxlags`` defaults to
-    ``newey_west_lags(n)``. Keys: ``mean``, ``se``, ``lower``, ``upper``, ``lags``, ``n``, ``level``.
+    ``newey_west_lags(n)``. The interval uses t quantiles with n - 1 degrees of freedom, not
+    normal ones: streak windows are short (13 sessions), where normal quantiles are too
+    optimistic. Keys: ``mean``, ``se``, ``lower``, ``upper``, ``lags``, ``n``, ``level``.
     Units of ``x``.
     """
     import statsmodels.api as sm
@@ -174,7 +176,7 @@ def hac_mean_ci(x: np.ndarray | pd.Series, maxlags: int | None = None, level: fl
     lags = newey_west_lags(n) if maxlags is None else int(maxlags)
     if not 0 <= lags < n:
         raise ParameterError(f"HAC lags must be between 0 and n-1 = {n - 1}, got {lags}")
-    fit = sm.OLS(values, np.ones((n, 1))).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    fit = sm.OLS(values, np.ones((n, 1))).fit(cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True)
     lower, upper = fit.conf_int(alpha=1 - level)[0]
     return {
         "mean": float(fit.params[0]),
