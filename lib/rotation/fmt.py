@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -26,3 +27,26 @@ def day(x: object) -> str:
     if x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return str(pd.Timestamp(x).date())
+
+
+def value_text(value: object, unit: str = "") -> str:
+    """A measured or claimed value as display text: fractions as percent, criteria as 'name: yes/no'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {'n/a' if v is None else 'yes' if v else 'no'}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        if unit == "fraction":
+            return f"{value * 100:+.2f}%"
+        if unit == "percent":
+            return f"{value:.2f}%"
+        if unit.startswith("bp"):
+            return f"{value:.1f} {unit}"
+        if isinstance(value, int) or float(value).is_integer():
+            return f"{int(value)} {unit}".strip()
+        return f"{value:.4g} {unit}".strip()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_text(v, unit) for v in value)
+    return str(value)

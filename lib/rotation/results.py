@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rotation.claims import Verdict, get_claim, judge, tolerance_text
+from rotation.fmt import value_text
 from rotation.io import write_text_atomic
 from rotation.paths import run_dir
 
@@ -121,23 +122,13 @@ def read_results(run_name: str) -> pd.DataFrame:
     return pd.DataFrame(read_records(results_path(run_name)))
 
 
-def measured_text(value: object) -> str:
-    """A measured value for display: criteria dicts as 'name: yes/no' lists, numbers to 4 significant digits."""
-    if isinstance(value, Mapping):
-        return "; ".join(f"{k}: {'n/a' if v is None else 'yes' if v else 'no'}" for k, v in value.items())
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "n/a" if value is None else str(value)
-
-
 def verdict_table(records: Iterable[Mapping]) -> pd.DataFrame:
-    """A display table of verdict records: measured, claimed, unit, verdict, decision rule and detail."""
+    """A display table of verdict records: measured and claimed (with units), verdict, decision rule and detail."""
     rows = [
         {
             "claim": r["claim_id"],
-            "measured": measured_text(r["measured"]),
-            "claimed": measured_text(r["claimed"]),
-            "unit": r["unit"],
+            "measured": value_text(r["measured"], r["unit"]),
+            "claimed": value_text(r["claimed"], r["unit"]),
             "verdict": r["verdict"],
             "decision rule": r["tolerance"],
             "detail": r.get("detail", ""),

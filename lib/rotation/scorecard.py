@@ -13,13 +13,13 @@ Links are relative to the report folder written by ``rotation report``: notebook
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from rotation.claims import Verdict
+from rotation.fmt import value_text as format_value
 from rotation.io import atomic_path
 
 NOT_RUN = "not run"
@@ -40,29 +40,6 @@ COLUMNS = [
     "claim", "notebook", "article says", "measured", "claimed", "unit", "verdict", "decision rule",
     "window", "detail", "note", "section", "figures", "measured_value",
 ]
-
-
-def format_value(value: object, unit: str = "") -> str:
-    """A measured or claimed value as display text: fractions as percent, criteria as 'name: yes/no'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, Mapping):
-        return "; ".join(f"{k}: {'n/a' if v is None else 'yes' if v else 'no'}" for k, v in value.items())
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        if unit == "fraction":
-            return f"{value * 100:+.2f}%"
-        if unit == "percent":
-            return f"{value:.2f}%"
-        if unit.startswith("bp"):
-            return f"{value:.1f} {unit}"
-        if isinstance(value, int) or float(value).is_integer():
-            return f"{int(value)} {unit}".strip()
-        return f"{value:.4g} {unit}".strip()
-    if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v, unit) for v in value)
-    return str(value)
 
 
 def section_link(section: str | None, notebook: str) -> str:
