@@ -6,10 +6,8 @@ Layout of the report folder (default ``reports/<run>/``, git-ignored):
   and status), with links to every notebook page, notebook section and figure;
 * ``<notebook>.html``: each rendered notebook of the run, without code cells;
 * ``figures/<name>.{png,svg,pdf}`` and ``figures/<name>.txt``: every figure of the run with a short
-  caption (title and source line). A ``<name>.txt`` beside the figure in ``figures/<run>/`` is used
-  when present; otherwise the caption is read from the SVG (the bold title text and the grey
-  source line written by ``plots.finish_figure``) and the notebook that saved it is found in the
-  rendered notebooks.
+  caption: the ``<name>.txt`` that ``plots.save_figure`` writes beside the figure (title and
+  source line), and the notebook that saved it, found in the rendered notebooks.
 
 ``RUN`` is a run name (``runs/<RUN>/``, figures in ``figures/<RUN>/``) or the path of a run folder
 (figures then in ``<folder>/../../figures/<folder name>/``). Nothing is downloaded.
@@ -23,7 +21,6 @@ import json
 import re
 import shutil
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,7 +31,6 @@ from rotation.paths import figures_dir, project_dir, run_dir
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 MARKER = ".rotation-report"
-SVG_NS = "{http://www.w3.org/2000/svg}"
 
 CSS = """
 body{font-family:-apple-system,'Segoe UI',Arial,sans-serif;margin:2em auto;max-width:1400px;padding:0 1em;color:#222}
@@ -100,45 +96,11 @@ def figure_sources(notebooks: list[Path]) -> dict[str, str]:
 # Figures and captions
 
 
-def svg_caption(path: Path) -> tuple[str, str]:
-    """``(title, source line)`` read from a house-style SVG.
-
-    The title is the figure-level bold text (``suptitle``) if any, else the bold axes titles; the
-    source line is the grey (#555555) figure-level text that ``plots.finish_figure`` writes.
-    """
-    try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError):
-        return "", ""
-    figure_titles, axes_titles, source = [], [], []
-
-    def walk(node: ET.Element, in_axes: bool) -> None:
-        for child in node:
-            inside = in_axes or (child.tag == f"{SVG_NS}g" and str(child.get("id", "")).startswith("axes_"))
-            if child.tag == f"{SVG_NS}text":
-                style = child.get("style", "")
-                text = "".join(child.itertext()).strip()
-                if not text:
-                    continue
-                if "font-weight: 700" in style or "font-weight: bold" in style:
-                    (axes_titles if inside else figure_titles).append(text)
-                elif "#555555" in style and not inside:
-                    source.append(text)
-            else:
-                walk(child, inside)
-
-    walk(root, False)
-    return " / ".join(figure_titles or axes_titles), " ".join(source)
-
-
 def figure_caption(name: str, folder: Path, notebook: str | None) -> str:
-    """Caption text for figure ``name`` of ``folder``: its ``.txt`` sidecar, else title and source from the SVG."""
+    """Caption text for figure ``name`` of ``folder``: its ``.txt`` sidecar (title and source line, written by
+    ``plots.save_figure``), else just the name."""
     sidecar = folder / f"{name}.txt"
-    if sidecar.is_file():
-        text = sidecar.read_text(encoding="utf-8").strip()
-    else:
-        title, source = svg_caption(folder / f"{name}.svg")
-        text = "\n".join(x for x in (title or name, source) if x)
+    text = sidecar.read_text(encoding="utf-8").strip() if sidecar.is_file() else name
     where = f"Notebook: {notebook} ({notebook}.html)" if notebook else "Notebook: unknown"
     files = ", ".join(f"{name}.{ext}" for ext in FIGURE_FORMATS if (folder / f"{name}.{ext}").is_file())
     return f"{text}\n{where}. Files: {files}.\n"
@@ -290,4 +252,4 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=cmd_report)
 
 
-__all__ = ["add_parser", "build_report", "figure_caption", "index_html", "notebook_html", "resolve_run", "svg_caption"]
+__all__ = ["add_parser", "build_report", "figure_caption", "index_html", "notebook_html", "resolve_run"]
