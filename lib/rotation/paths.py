@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
+FIGURE_FORMATS = ("png", "svg", "pdf")  # every saved figure, in this order (see plots.save_figure)
 
 
 def project_dir() -> Path:

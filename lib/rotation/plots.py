@@ -17,9 +17,8 @@ import pandas as pd
 import seaborn as sns
 
 from rotation.io import atomic_path, write_text_atomic
-from rotation.paths import figures_dir
+from rotation.paths import FIGURE_FORMATS as FORMATS, figures_dir
 
-FORMATS = ("png", "svg", "pdf")
 SMALL_COLOR = "#c0392b"  # small caps
 LARGE_COLOR = "#1f4e79"  # large caps
 SPREAD_COLOR = "#7f8c8d"

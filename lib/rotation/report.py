@@ -27,9 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from rotation.errors import ParameterError
-from rotation.paths import figures_dir, project_dir, run_dir
+from rotation.paths import FIGURE_FORMATS, figures_dir, project_dir, run_dir
 
-FIGURE_FORMATS = ("png", "svg", "pdf")
 MARKER = ".rotation-report"
 
 CSS = """
