@@ -65,6 +65,18 @@ CATALOGUE: dict[str, SeriesSpec] = {
         SeriesSpec("dff", "Effective federal funds rate", "DFF.csv", ("value",), "rate", "fred", "DFF", "FRED DFF, daily (7 days a week)", "percent per year"),
         SeriesSpec("fed_upper", "Fed funds target, upper bound", "DFEDTARU.csv", ("value",), "rate", "fred", "DFEDTARU", "FRED DFEDTARU (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
         SeriesSpec("fed_lower", "Fed funds target, lower bound", "DFEDTARL.csv", ("value",), "rate", "fred", "DFEDTARL", "FRED DFEDTARL (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
+        SeriesSpec("dgs10", "10-year Treasury constant-maturity yield", "DGS10.csv", ("value",), "rate", "fred", "DGS10", "FRED DGS10, business days (blank where FRED publishes no value)", "percent per year"),
+        SeriesSpec("dgs2", "2-year Treasury constant-maturity yield", "DGS2.csv", ("value",), "rate", "fred", "DGS2", "FRED DGS2, business days (blank where FRED publishes no value)", "percent per year"),
+        SeriesSpec("rsp", "Invesco S&P 500 Equal Weight ETF (RSP)", "RSP.csv", ("adj_close",), "price", "yahoo", "RSP", _ADJ_DEF, "USD", True),
+        SeriesSpec("xlf", "Financial Select Sector SPDR (XLF, S&P 500 financials)", "XLF.csv", ("adj_close",), "price", "yahoo", "XLF", _ADJ_DEF, "USD", True),
+        SeriesSpec("xli", "Industrial Select Sector SPDR (XLI, S&P 500 industrials)", "XLI.csv", ("adj_close",), "price", "yahoo", "XLI", _ADJ_DEF, "USD", True),
+        SeriesSpec("xly", "Consumer Discretionary Select Sector SPDR (XLY, S&P 500 consumer discretionary)", "XLY.csv", ("adj_close",), "price", "yahoo", "XLY", _ADJ_DEF, "USD", True),
+        SeriesSpec("xlk", "Technology Select Sector SPDR (XLK, S&P 500 information technology)", "XLK.csv", ("adj_close",), "price", "yahoo", "XLK", _ADJ_DEF, "USD", True),
+        SeriesSpec("kre", "SPDR S&P Regional Banking ETF (KRE)", "KRE.csv", ("adj_close",), "price", "yahoo", "KRE", _ADJ_DEF, "USD", True),
+        SeriesSpec("hban", "Huntington Bancshares (HBAN)", "HBAN.csv", ("adj_close",), "price", "yahoo", "HBAN", _ADJ_DEF, "USD", True),
+        SeriesSpec("rf", "Regions Financial (RF)", "RF.csv", ("adj_close",), "price", "yahoo", "RF", _ADJ_DEF, "USD", True),
+        SeriesSpec("nvda", "NVIDIA (NVDA)", "NVDA.csv", ("adj_close",), "price", "yahoo", "NVDA", _ADJ_DEF, "USD", True),
+        SeriesSpec("msft", "Microsoft (MSFT)", "MSFT.csv", ("adj_close",), "price", "yahoo", "MSFT", _ADJ_DEF, "USD", True),
         SeriesSpec("ff_factors", "Fama-French 3 factors, daily", "FF_daily.csv", ("mkt_rf", "smb", "hml", "rf"), "factor", "french", "F-F_Research_Data_Factors_daily", "Ken French data library, daily factor returns", "fraction per day"),
         SeriesSpec("ff_mom", "Fama-French momentum factor, daily", "FF_MOM_daily.csv", ("mom",), "factor", "french", "F-F_Momentum_Factor_daily", "Ken French data library, daily factor return", "fraction per day"),
     ]
@@ -160,6 +172,7 @@ def _origin(spec: SeriesSpec) -> str:
 
 
 def _finish(raw: pd.DataFrame, spec: SeriesSpec, source: str) -> pd.DataFrame:
+    blank_rows = int(raw.attrs.get("blank_rows", 0))
     frame = raw[list(spec.columns)].astype("float64")
     if spec.kind == "factor":
         frame = frame / 100.0  # percent per day on disk -> fraction per day
@@ -169,6 +182,7 @@ def _finish(raw: pd.DataFrame, spec: SeriesSpec, source: str) -> pd.DataFrame:
         "source": source,
         "definition": spec.definition,
         "unit": spec.unit,
+        "blank_rows": blank_rows,  # rate series: business days FRED left blank (dropped)
     }
     return frame
 
@@ -215,7 +229,15 @@ def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFr
     if not index.is_monotonic_increasing:
         i = int(np.argmax(np.diff(index.asi8) < 0)) + 1
         raise DataError(f"{where}: dates not sorted ascending ({index[i].date()} follows {index[i - 1].date()})")
+    if spec.kind == "rate":
+        # FRED leaves a business day blank when it publishes no value: missing, not an error.
+        blank = np.zeros(len(raw), dtype=bool)
+        for column in spec.columns:
+            blank |= raw[column].astype(str).str.strip().isin(["", "."]).to_numpy()
+        if blank.any():
+            raw, index = raw.loc[~blank], index[~blank]
     out = pd.DataFrame(index=index)
+    out.attrs["blank_rows"] = int(blank.sum()) if spec.kind == "rate" else 0
     for column in spec.columns:
         values = raw[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
