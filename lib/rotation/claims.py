@@ -1,9 +1,17 @@
-"""The claims registry (``data/claims.yaml``) and the one rule that turns a measurement into a verdict.
+"""Claims files and the one rule that turns a measurement into a verdict and a robustness label.
 
-A registry entry states the article's words, what is measured, the claimed value, its unit,
-how to compare (``compare``) and the tolerance that decides. ``judge`` applies it:
+A claims file (``data/claims.yaml`` for the article; any file given with ``--claims``) holds
+``article`` (title, published date, ``as_of``, the index pair ``small``/``large``) and
+``claims``: per claim its exact ``quote``, the ``notebook`` that shows it, its ``kind`` (a
+measure function in ``rotation.measures``), what it is ``about`` (``{at: as_of}``: a claim
+made at a date, which moves with the ``as_of`` parameter; or ``{period: "A to B", looks:
+back|ahead}``: a fixed period, never shifted), the kind's ``params``, the claimed value, its
+unit, how to compare (``compare``), the tolerances, and ``alternatives``: the reasonable
+other choices (threshold, base date, feature set, ...) the verdict is re-computed under.
 
-* ``equal``     confirmed if ``|measured - claimed| <= tolerance``; partly true if within
+``judge`` compares one measurement with the claim:
+
+* ``equal``     confirmed if ``|measured - claimed| <= tolerance``; partly true within
                 ``partly_tolerance`` (when given); refuted otherwise.
 * ``at_least``  confirmed if ``measured >= claimed - tolerance``; partly true if
                 ``measured >= claimed - partly_tolerance``; refuted otherwise.
@@ -11,86 +19,188 @@ how to compare (``compare``) and the tolerance that decides. ``judge`` applies i
 * ``boolean``   confirmed if the measured statement is true, refuted if false.
 * ``criteria``  a dict of named booleans: all true confirmed, some true partly true, none refuted.
 * ``untestable`` always "not testable with price data" (the entry gives the reason).
-* ``no_data``   always "not verifiable with the data at hand": prices could test it, but the
-                series needed are not in the data (the entry gives the reason and what would settle it).
+* ``no_data``   always "not verifiable with the data at hand" (the entry says which series would settle it).
 
-A measured value of None/NaN gives "not verifiable with the data at hand".
+A measurement without a value, or one whose ``status`` says it cannot be judged, gives that
+status (not verifiable / not applicable at this date). ``evaluate`` measures a claim, judges it,
+re-judges it under every listed alternative and labels it ``robust`` (all alternatives agree),
+``depends on <choice>`` (naming the choices that change it) or ``not varied`` (none listed).
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
-from enum import Enum
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from rotation.errors import ParameterError
 from rotation.paths import registry_path
-
-
-class Verdict(str, Enum):
-    """The verdict vocabulary shared by every notebook and the scorecard."""
-
-    CONFIRMED = "confirmed"
-    PARTLY_TRUE = "partly true"
-    REFUTED = "refuted"
-    NOT_VERIFIABLE = "not verifiable with the data at hand"
-    NOT_TESTABLE = "not testable with price data"
-
-    def __str__(self) -> str:
-        return self.value
-
+from rotation.verdicts import Verdict
 
 COMPARISONS = {"equal", "at_least", "at_most", "boolean", "criteria", "untestable", "no_data"}
 UNJUDGED = {"untestable", "no_data"}  # entries that carry a reason instead of a claimed value
-REQUIRED_KEYS = {"quote", "notebook", "measure", "compare"}
+REQUIRED_KEYS = ("quote", "notebook", "compare")
+ARTICLE_KEYS = ("title", "as_of", "small", "large")
+ALTERNATIVE_KEYS = {"choice", "label", "params", "claimed", "tolerance", "partly_tolerance"}
+ROBUST, NOT_VARIED = "robust", "not varied"
 
 
-@lru_cache(maxsize=8)
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML without implicit dates, refusing duplicate keys."""
+
+
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    keys = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in keys:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        keys.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def registry_file(path: str | Path | None = None) -> Path:
+    """The claims file in use: ``path`` when given, else the project's ``data/claims.yaml``."""
+    return Path(path).expanduser().resolve() if path else registry_path()
+
+
+def _fail(path: str, claim_id: str | None, what: str) -> ParameterError:
+    where = f"{path}: claim {claim_id!r}" if claim_id else str(path)
+    return ParameterError(f"{where}: {what}")
+
+
+def validate_claim(path: str, claim_id: str, entry: object) -> dict:
+    """Check one claims-file entry; returns it with ``id`` set. Raises one line naming file, claim and field."""
+    from rotation.measures import KINDS
+
+    if not isinstance(entry, Mapping):
+        raise _fail(path, claim_id, "expected a mapping of fields")
+    for key in REQUIRED_KEYS:
+        if key not in entry:
+            raise _fail(path, claim_id, f"missing field {key!r}")
+    compare = entry["compare"]
+    if compare not in COMPARISONS:
+        raise _fail(path, claim_id, f"field 'compare': unknown value {compare!r} (use one of {', '.join(sorted(COMPARISONS))})")
+    if compare in UNJUDGED:
+        if not entry.get("reason"):
+            raise _fail(path, claim_id, f"field 'reason' is needed for compare {compare!r}")
+    else:
+        if "kind" not in entry:
+            raise _fail(path, claim_id, "missing field 'kind'")
+        if entry["kind"] not in KINDS and entry["kind"] != "notebook":
+            raise _fail(path, claim_id, f"field 'kind': unknown claim kind {entry['kind']!r} (known: {', '.join(sorted(KINDS))})")
+        if compare in {"equal", "at_least", "at_most"} and "claimed" not in entry:
+            raise _fail(path, claim_id, f"missing field 'claimed' (needed for compare {compare!r})")
+    if "params" in entry and not isinstance(entry["params"], Mapping):
+        raise _fail(path, claim_id, "field 'params': expected a mapping")
+    about = entry.get("about", {"at": "as_of"})
+    if not isinstance(about, Mapping) or not ({"at"} <= set(about) or {"period"} <= set(about)):
+        raise _fail(path, claim_id, "field 'about': expected {at: as_of} or {period: 'YYYY-MM-DD to YYYY-MM-DD', looks: back|ahead}")
+    if "period" in about:
+        try:
+            parse_period(str(about["period"]))
+        except ParameterError as exc:
+            raise _fail(path, claim_id, f"field 'about.period': {exc}") from None
+        if about.get("looks", "back") not in ("back", "ahead"):
+            raise _fail(path, claim_id, f"field 'about.looks': expected back or ahead, got {about.get('looks')!r}")
+    alternatives = entry.get("alternatives", [])
+    if not isinstance(alternatives, list):
+        raise _fail(path, claim_id, "field 'alternatives': expected a list")
+    for i, alt in enumerate(alternatives, 1):
+        if not isinstance(alt, Mapping) or not alt.get("choice") or not alt.get("label"):
+            raise _fail(path, claim_id, f"field 'alternatives' item {i}: needs 'choice' and 'label'")
+        unknown = set(alt) - ALTERNATIVE_KEYS
+        if unknown:
+            raise _fail(path, claim_id, f"field 'alternatives' item {i}: unknown field {sorted(unknown)[0]!r}")
+    out = dict(entry)
+    out["id"] = claim_id
+    out.setdefault("about", {"at": "as_of"})
+    return out
+
+
+@lru_cache(maxsize=16)
 def _load(path: str, mtime: float) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        doc = yaml.safe_load(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = yaml.load(handle, Loader=_UniqueKeyLoader)  # noqa: S506 (SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParameterError(f"{path}: not valid YAML{where}: {problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"{path}: cannot read the claims file ({type(exc).__name__})") from None
     if not isinstance(doc, dict) or "claims" not in doc or "article" not in doc:
         raise ParameterError(f"{path}: expected top-level keys 'article' and 'claims'")
-    for claim_id, entry in doc["claims"].items():
-        missing = REQUIRED_KEYS - set(entry)
-        if missing:
-            raise ParameterError(f"{path}: claim {claim_id!r} lacks {sorted(missing)[0]!r}")
-        if entry["compare"] not in COMPARISONS:
-            raise ParameterError(f"{path}: claim {claim_id!r} has unknown compare {entry['compare']!r}")
-        if entry["compare"] in UNJUDGED and not entry.get("reason"):
-            raise ParameterError(f"{path}: claim {claim_id!r} ({entry['compare']}) needs a 'reason'")
-        entry.setdefault("id", claim_id)
+    article = doc["article"]
+    if not isinstance(article, Mapping):
+        raise ParameterError(f"{path}: 'article' must be a mapping")
+    for key in ARTICLE_KEYS:
+        if key not in article:
+            raise ParameterError(f"{path}: article lacks field {key!r}")
+    if not isinstance(doc["claims"], Mapping) or not doc["claims"]:
+        raise ParameterError(f"{path}: 'claims' must be a non-empty mapping of claim id to fields")
+    doc["claims"] = {str(cid): validate_claim(path, str(cid), entry) for cid, entry in doc["claims"].items()}
     return doc
 
 
 def load_registry(path: str | Path | None = None) -> dict:
-    """The whole registry: ``{"article": {...}, "claims": {id: entry}}``."""
-    target = Path(path) if path else registry_path()
+    """The whole claims file: ``{"article": {...}, "claims": {id: entry}}`` (validated)."""
+    target = registry_file(path)
     if not target.is_file():
-        raise ParameterError(f"claims registry {target} not found")
-    return _load(str(target), target.stat().st_mtime)
+        raise ParameterError(f"claims file {target} not found")
+    return copy.deepcopy(_load(str(target), target.stat().st_mtime))
 
 
 def article_defaults(path: str | Path | None = None) -> dict:
-    """The article's defaults (``as_of``, ``small``, ``large``, ``title``...) from the registry."""
+    """The article's defaults (``as_of``, ``small``, ``large``, ``title``...) from the claims file."""
     return dict(load_registry(path)["article"])
 
 
 def get_claim(claim_id: str, path: str | Path | None = None) -> dict:
-    """One registry entry by id."""
+    """One claims-file entry by id."""
     claims = load_registry(path)["claims"]
     if claim_id not in claims:
-        raise ParameterError(f"unknown claim id {claim_id!r} (not in {path or registry_path()})")
+        raise ParameterError(f"unknown claim id {claim_id!r} (not in {registry_file(path)})")
     return dict(claims[claim_id])
 
 
 def claims_for_notebook(notebook: str, path: str | Path | None = None) -> dict[str, dict]:
-    """The registry entries a notebook (by stem, e.g. ``01_streak``) is responsible for."""
+    """The entries a notebook (by stem, e.g. ``01_streak``) is responsible for, in file order."""
     return {cid: dict(c) for cid, c in load_registry(path)["claims"].items() if c["notebook"] == notebook}
+
+
+def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``"YYYY-MM-DD to YYYY-MM-DD"`` -> (first, last) timestamps; raises ``ParameterError``."""
+    parts = [p.strip() for p in str(text).split(" to ")]
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        first, last = (pd.Timestamp(p) for p in parts)
+    except (ValueError, TypeError):
+        raise ParameterError(f"period {text!r}: expected 'YYYY-MM-DD to YYYY-MM-DD'") from None
+    if last < first:
+        raise ParameterError(f"period {text!r}: ends before it starts")
+    return first, last
+
+
+# ---------------------------------------------------------------------------------------------
+# Judging
 
 
 def _missing(value: object) -> bool:
@@ -103,12 +213,18 @@ def _missing(value: object) -> bool:
 
 
 def judge(measured: object, claim: Mapping, *, claimed: object = None, tolerance: float | None = None) -> Verdict:
-    """Verdict for ``measured`` against a registry entry (``claimed``/``tolerance`` override the entry's)."""
+    """Verdict for ``measured`` (a value or a ``Measurement``) against a claim entry."""
+    from rotation.measures import Measurement
+
     compare = claim["compare"]
     if compare == "untestable":
         return Verdict.NOT_TESTABLE
     if compare == "no_data":
         return Verdict.NOT_VERIFIABLE
+    if isinstance(measured, Measurement):
+        if measured.status is not None:
+            return Verdict(measured.status)
+        measured = measured.value
     if compare == "criteria":
         if not isinstance(measured, Mapping) or not measured:
             return Verdict.NOT_VERIFIABLE
@@ -138,18 +254,204 @@ def judge(measured: object, claim: Mapping, *, claimed: object = None, tolerance
     return Verdict.REFUTED
 
 
+def _amount(x: object, unit: str) -> str:
+    """A tolerance in the unit shown to readers (fractions as percentage points)."""
+    from rotation.fmt import display_unit
+
+    if unit == "fraction":
+        return f"{float(x) * 100:g} percentage points"
+    return f"{x:g} {display_unit(unit)}".strip() if isinstance(x, (int, float)) else f"{x} {display_unit(unit)}".strip()
+
+
 def tolerance_text(claim: Mapping) -> str:
-    """The decision rule of a claim in words, for verdict tables."""
+    """The decision rule of a claim in words, in the unit shown to readers (percent, bp, sessions...)."""
+    from rotation.fmt import value_text
+
     compare, unit = claim["compare"], claim.get("unit", "")
     if compare in UNJUDGED:
         return "n/a: " + claim.get("reason", "")
     if compare == "boolean":
-        return "confirmed if the measured statement is true"
+        return "confirmed if the measured statement is true, refuted if false"
     if compare == "criteria":
-        return "all criteria true: confirmed; some: partly true; none: refuted"
+        return "all criteria true: confirmed; some true: partly true; none: refuted"
+    claimed = value_text(claim["claimed"], unit)
     tol, partly = claim.get("tolerance", 0), claim.get("partly_tolerance")
-    rule = {"equal": "|measured - claimed| <= {t}", "at_least": "measured >= claimed - {t}", "at_most": "measured <= claimed + {t}"}[compare]
-    text = rule.format(t=f"{tol} {unit}".strip())
+    rule = {
+        "equal": "confirmed if the measured value is within {t} of {c}",
+        "at_least": "confirmed if the measured value is at least {c} minus {t}",
+        "at_most": "confirmed if the measured value is at most {c} plus {t}",
+    }[compare]
+    text = rule.format(t=_amount(tol, unit), c=claimed)
     if partly is not None:
-        text += f" (partly true within {partly} {unit})".replace("  ", " ")
+        text += f"; partly true within {_amount(partly, unit)}"
+    return text + "; refuted otherwise"
+
+
+# ---------------------------------------------------------------------------------------------
+# Applicability: claims know their dates
+
+
+def applicability(ctx, claim: Mapping):
+    """A ``Measurement`` saying the claim does not apply at the context's date, or None when it does.
+
+    ``about: {at: as_of}`` claims always apply (they are measured at ``as_of``). A fixed period
+    that looks back applies once it is over at ``as_of``; one that looks ahead applies while
+    ``as_of`` falls inside it. ``premise: streak`` claims (about "the streak") apply only when a
+    streak of at least the article's ``streak_premise`` sessions is in force at ``as_of``.
+    """
+    from rotation.measures import not_applicable
+
+    day = ctx.claim_date.date()
+    about = claim.get("about") or {"at": "as_of"}
+    if "period" in about:
+        first, last = parse_period(about["period"])
+        if about.get("looks", "back") == "back" and last > ctx.claim_date:
+            return not_applicable(f"the claim is about {first.date()} to {last.date()}, which is not over at as_of {day}; it is never judged on another period")
+        if about.get("looks") == "ahead" and not first <= ctx.claim_date <= last:
+            return not_applicable(f"the claim looks ahead from a date within {first.date()} to {last.date()}; as_of {day} is outside it, and the claim is never judged on a shifted period")
+    if claim.get("premise") == "streak":
+        need = int(ctx.article.get("streak_premise", 1))
+        have = int(ctx.streak["sessions"])
+        if have < need:
+            return not_applicable(f"the claim is about the streak, but the {ctx.small} > {ctx.large} streak in force at {ctx.session.date()} has {have} session(s); the claims file asks for at least {need} (article.streak_premise)")
+    return None
+
+
+def measure(ctx, claim: Mapping):
+    """The claim's measurement at the context's date (or why it does not apply / cannot be measured)."""
+    from rotation.errors import DataError
+    from rotation.measures import KINDS, not_verifiable
+
+    if claim["compare"] in UNJUDGED:
+        from rotation.measures import Measurement
+
+        status = Verdict.NOT_TESTABLE if claim["compare"] == "untestable" else Verdict.NOT_VERIFIABLE
+        return Measurement(status=status, reason=claim["reason"], definition=claim.get("measure", ""))
+    blocked = applicability(ctx, claim)
+    if blocked is not None:
+        return blocked
+    try:
+        return KINDS[claim["kind"]](ctx, claim)
+    except DataError as exc:
+        return not_verifiable(f"the data cannot settle it: {exc}")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A claim's measurement, verdict, robustness label and sensitivity table."""
+
+    claim: Mapping
+    measurement: object
+    verdict: Verdict
+    robustness: str = NOT_VARIED
+    sensitivity: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def claim_id(self) -> str:
+        return self.claim["id"]
+
+    @property
+    def label(self) -> str:
+        """The verdict as shown: never plain confirmed/refuted when it depends on a choice."""
+        return verdict_label(self.verdict, self.robustness)
+
+
+def verdict_label(verdict: Verdict | str, robustness: str) -> str:
+    """``confirmed`` / ``confirmed, but depends on threshold`` / ``not verifiable ...``."""
+    text = Verdict(verdict).value
+    if Verdict(verdict).judged and robustness.startswith("depends on"):
+        return f"{text}, but {robustness}"
     return text
+
+
+def with_alternative(claim: Mapping, alternative: Mapping) -> dict:
+    """The claim under one listed alternative: its ``params`` merged in, judging fields replaced."""
+    out = copy.deepcopy(dict(claim))
+    if alternative.get("params"):
+        out["params"] = {**dict(out.get("params") or {}), **dict(alternative["params"])}
+    for key in ("claimed", "tolerance", "partly_tolerance"):
+        if key in alternative:
+            out[key] = alternative[key]
+    out.pop("alternatives", None)
+    return out
+
+
+def robustness(verdict: Verdict, rows: list[dict]) -> str:
+    """``robust`` when every judged alternative gives ``verdict``; else ``depends on <choices>``."""
+    if not Verdict(verdict).judged:
+        return "n/a"
+    judged = [r for r in rows if Verdict(r["verdict"]).judged]
+    if not judged:
+        return NOT_VARIED
+    flipping = []
+    for r in judged:
+        if r["verdict"] != Verdict(verdict).value and r["choice"] not in flipping:
+            flipping.append(r["choice"])
+    return ROBUST if not flipping else "depends on " + ", ".join(flipping)
+
+
+def evaluate(ctx, claim_id: str) -> Judgement:
+    """Measure and judge ``claim_id`` at the context's date, and again under each listed alternative."""
+    from rotation.fmt import value_text
+
+    claim = ctx.registry["claims"].get(claim_id)
+    if claim is None:
+        raise ParameterError(f"unknown claim id {claim_id!r} (not in {ctx.claims_path})")
+    main = measure(ctx, claim)
+    verdict = judge(main, claim)
+    rows: list[dict] = []
+    if verdict.judged:
+        for alt in claim.get("alternatives", []):
+            variant = with_alternative(claim, alt)
+            m = measure(ctx, variant) if alt.get("params") else main
+            v = judge(m, variant)
+            shown = m.value if m.status is None else m.status.value
+            rows.append({
+                "choice": alt["choice"],
+                "alternative": alt["label"],
+                "measured": value_text(shown, claim.get("unit", "")),
+                "decision rule": tolerance_text(variant),
+                "verdict": v.value,
+                "agrees": v == verdict if v.judged else None,
+            })
+    label = robustness(verdict, rows)
+    table = None
+    if rows:
+        head = {"choice": "as registered", "alternative": "the claims file's own choice", "measured": value_text(main.value, claim.get("unit", "")),
+                "decision rule": tolerance_text(claim), "verdict": verdict.value, "agrees": True}
+        table = pd.DataFrame([head, *rows])
+    return Judgement(claim=claim, measurement=main, verdict=verdict, robustness=label, sensitivity=table)
+
+
+def agreement_share(judgement: Judgement) -> float:
+    """Share of judged alternatives that give the main verdict (NaN when none was judged)."""
+    table = judgement.sensitivity
+    if table is None:
+        return float("nan")
+    alts = table.iloc[1:]
+    judged = alts[alts["agrees"].notna()]
+    return float(judged["agrees"].astype(bool).mean()) if len(judged) else float("nan")
+
+
+__all__ = [
+    "COMPARISONS",
+    "Judgement",
+    "UNJUDGED",
+    "Verdict",
+    "agreement_share",
+    "applicability",
+    "article_defaults",
+    "claims_for_notebook",
+    "evaluate",
+    "get_claim",
+    "judge",
+    "load_registry",
+    "measure",
+    "parse_period",
+    "registry_file",
+    "robustness",
+    "tolerance_text",
+    "validate_claim",
+    "verdict_label",
+    "with_alternative",
+]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rotation.errors import DataError, ParameterError
+from rotation.returns import compounded, rebased, value_at, window_return  # noqa: F401 (re-exported)
 
 CHANGE_COLUMNS = ["date", "before", "after", "change", "change_bp"]
 
@@ -55,22 +56,6 @@ def rate_changes(rates: pd.Series | pd.DataFrame, start: object = None, end: obj
         keep &= (out["date"] <= pd.Timestamp(end)).to_numpy()
     return out[keep].reset_index(drop=True)
 
-
-def value_at(series: pd.Series, when: object, *, max_age_days: int = 7) -> tuple[pd.Timestamp, float]:
-    """The last observation on or before ``when``: ``(date, value)``.
-
-    Raises ``DataError`` when the series starts after ``when`` or its last observation before
-    ``when`` is more than ``max_age_days`` calendar days old (the series does not reach ``when``).
-    """
-    when = pd.Timestamp(when)
-    before = series.loc[:when].dropna()
-    name = series.name or "series"
-    if before.empty:
-        raise DataError(f"series {name!r} starts {series.index[0].date()}, after {when.date()}")
-    date = before.index[-1]
-    if (when - date).days > max_age_days:
-        raise DataError(f"series {name!r} ends {date.date()}, more than {max_age_days} days before {when.date()}")
-    return date, float(before.iloc[-1])
 
 
 def streak_window(returns: pd.DataFrame, as_of: pd.Timestamp, sessions: int = 0) -> dict:
@@ -138,20 +123,6 @@ def dates_text(dates: list | pd.DatetimeIndex, limit: int = 4) -> str:
     return f"{len(dates)} sessions, {dates[0].date()} to {dates[-1].date()}"
 
 
-def window_return(prices: pd.Series, base: object, end: object) -> float:
-    """Simple price return ``prices[end] / prices[base] - 1`` (fraction); NaN if either close is missing."""
-    base, end = pd.Timestamp(base), pd.Timestamp(end)
-    if base not in prices.index or end not in prices.index:
-        return float("nan")
-    return float(prices.loc[end] / prices.loc[base] - 1.0)
-
-
-def rebased(prices: pd.Series, base: object, end: object, level: float = 100.0) -> pd.Series:
-    """``prices`` from ``base`` to ``end`` rescaled so the close at ``base`` equals ``level`` (NaN-free)."""
-    part = prices.loc[pd.Timestamp(base) : pd.Timestamp(end)].dropna()
-    if part.empty or part.index[0] != pd.Timestamp(base):
-        raise DataError(f"series {prices.name!r} has no close on {pd.Timestamp(base).date()}")
-    return level * part / part.iloc[0]
 
 
 def year_bounds(prices: pd.Series, year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -188,13 +159,6 @@ def period_stats(prices: pd.Series, base: object, end: object) -> dict:
         "max_drawdown": float((part / peak - 1.0).min()),
     }
 
-
-def compounded(daily: pd.Series, start: object, end: object) -> float:
-    """Compounded return ``prod(1 + r) - 1`` (fraction) of daily returns (fractions) dated ``start..end`` inclusive."""
-    part = daily.loc[pd.Timestamp(start) : pd.Timestamp(end)].dropna()
-    if part.empty:
-        return float("nan")
-    return float(np.expm1(np.log1p(part.to_numpy()).sum()))
 
 
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:

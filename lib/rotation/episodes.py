@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from rotation.errors import DataError, ParameterError
-from rotation.technicals import percentile_rank
+from rotation.returns import percentile_rank, returns_after, value_on  # noqa: F401 (re-exported)
 
 TRADING_DAYS = 252
 FEATURE_COLUMNS = [
@@ -73,29 +73,6 @@ def realized_vol(returns: pd.Series, window: int = 21, periods_per_year: int = T
     return (returns.rolling(int(window), min_periods=int(window)).std(ddof=1) * np.sqrt(periods_per_year)).rename("realized_vol")
 
 
-def value_on(series: pd.Series, when: pd.Timestamp) -> float:
-    """The last value of ``series`` on or before ``when`` (NaN before its first date)."""
-    if series.empty or when < series.index[0]:
-        return float("nan")
-    return float(series.asof(when))
-
-
-def returns_after(prices: pd.Series, end: pd.Timestamp, horizons: Iterable[int], last: pd.Timestamp | None = None) -> pd.Series:
-    """Simple returns (fractions) from the close of ``end`` to the close ``h`` sessions later, for each ``h``.
-
-    Sessions are those of ``prices`` (``end`` must be one). A horizon that reaches past the
-    data, or past ``last`` when given, gives NaN. Index: the horizons.
-    """
-    index = prices.index if last is None else prices.index[prices.index <= last]
-    if end not in index:
-        raise DataError(f"returns_after: {pd.Timestamp(end).date()} is not a session of series {prices.name!r}")
-    pos = index.get_loc(end)
-    values = prices.to_numpy(dtype=float)
-    out = {}
-    for h in horizons:
-        h = int(h)
-        out[h] = values[pos + h] / values[pos] - 1.0 if pos + h < len(index) else float("nan")
-    return pd.Series(out, name="return_after", dtype=float)
 
 
 def find_crash(prices: pd.Series, month: str = "1987-10") -> pd.Timestamp:

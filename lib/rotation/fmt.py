@@ -29,6 +29,14 @@ def day(x: object) -> str:
     return str(pd.Timestamp(x).date())
 
 
+DISPLAY_UNITS = {"fraction": "%", "probability": "probability"}
+
+
+def display_unit(unit: str) -> str:
+    """The unit as shown to readers: returns kept as fractions inside the package are shown in percent."""
+    return DISPLAY_UNITS.get(unit, unit)
+
+
 def value_text(value: object, unit: str = "") -> str:
     """A measured or claimed value as display text: fractions as percent, criteria as 'name: yes/no'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -40,6 +48,8 @@ def value_text(value: object, unit: str = "") -> str:
     if isinstance(value, (int, float)):
         if unit == "fraction":
             return f"{value * 100:+.2f}%"
+        if unit == "probability":
+            return f"{value:.3f}"
         if unit == "percent":
             return f"{value:.2f}%"
         if unit.startswith("bp"):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rotation.claims import Verdict, get_claim, judge, tolerance_text
+from rotation.claims import Judgement, Verdict, get_claim, judge, tolerance_text
 from rotation.fmt import value_text
 from rotation.io import write_text_atomic
 from rotation.paths import run_dir
@@ -53,7 +53,43 @@ def _plain(value: object) -> object:
     return value
 
 
-def record(
+def record(run_name: str, judgement: Judgement | str, *args, section: str = "", figures: Iterable[str] = (), **legacy) -> dict:
+    """Store one claim's verdict for the run (``runs/<run>/results.jsonl``) and return the record.
+
+    ``judgement``: ``claims.evaluate(ctx, claim_id)``; ``section``: the notebook anchor holding the
+    evidence; ``figures``: the figure names. The record carries the verdict, the robustness label,
+    the sensitivity table (one row per listed alternative) and the measurement's window and detail.
+    """
+    if not isinstance(judgement, Judgement):
+        return _record_value(run_name, judgement, *args, **legacy)
+    claim, m = judgement.claim, judgement.measurement
+    notebook = claim["notebook"]
+    detail = m.detail if m.status is None else (m.reason + (f"; {m.detail}" if m.detail else ""))
+    entry = {
+        "claim_id": judgement.claim_id,
+        "notebook": notebook,
+        "kind": claim.get("kind", ""),
+        "quote": claim["quote"],
+        "measured": _plain(m.value if m.status is None else None),
+        "claimed": _plain(claim.get("claimed")),
+        "unit": claim.get("unit", ""),
+        "definition": m.definition or claim.get("measure", ""),
+        "verdict": judgement.verdict.value,
+        "robustness": judgement.robustness,
+        "verdict_label": judgement.label,
+        "tolerance": tolerance_text(claim),
+        "sensitivity": _plain(judgement.sensitivity.to_dict(orient="records")) if judgement.sensitivity is not None else [],
+        "evidence": {"section": f"{notebook}.ipynb#{section}" if section else f"{notebook}.ipynb", "figures": list(figures)},
+        "data_window": _plain(list(m.window)) if m.window else None,
+        "detail": detail,
+    }
+    path = results_path(run_name)
+    kept = [r for r in read_records(path) if r["claim_id"] != entry["claim_id"]]
+    write_records(path, [*kept, entry])
+    return entry
+
+
+def _record_value(
     run_name: str,
     notebook: str,
     claim_id: str,
@@ -129,7 +165,8 @@ def verdict_table(records: Iterable[Mapping]) -> pd.DataFrame:
             "claim": r["claim_id"],
             "measured": value_text(r["measured"], r["unit"]),
             "claimed": value_text(r["claimed"], r["unit"]),
-            "verdict": r["verdict"],
+            "verdict": r.get("verdict_label") or r["verdict"],
+            "robustness": r.get("robustness", ""),
             "decision rule": r["tolerance"],
             "detail": r.get("detail", ""),
         }

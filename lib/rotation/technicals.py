@@ -11,6 +11,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from rotation.errors import DataError, ParameterError
+from rotation.returns import percentile_rank  # noqa: F401 (re-exported)
 
 
 def wilder_average(x: np.ndarray, window: int) -> np.ndarray:
@@ -73,16 +74,3 @@ def ma_distance(prices: pd.Series, window: int) -> pd.Series:
     """Distance of the close above its ``window``-session simple moving average: ``P / SMA - 1`` (fraction)."""
     return (prices / moving_average(prices, window) - 1.0).rename(f"ma{window}_distance")
 
-
-def percentile_rank(value: float, history: pd.Series | np.ndarray) -> float:
-    """Percentile (0 to 100) of ``value`` in ``history``: share strictly below plus half the ties.
-
-    NaNs in ``history`` are ignored; NaN when ``value`` is NaN or ``history`` is empty.
-    """
-    values = np.asarray(history, dtype=float)
-    values = values[~np.isnan(values)]
-    if values.size == 0 or value is None or np.isnan(value):
-        return float("nan")
-    below = np.count_nonzero(values < value)
-    ties = np.count_nonzero(values == value)
-    return float(100.0 * (below + 0.5 * ties) / values.size)
