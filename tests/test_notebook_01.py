@@ -57,7 +57,9 @@ def test_article_run_records_the_streak_claims(article_run, shared_data):
     criteria = records["record_2008"]["measured"]
     assert criteria["matches or beats the record"] == (expected >= record_before)
     assert f"record {record_before} sessions" in records["record_2008"]["detail"]
-    assert "on iwm vs spy: streak" in records["record_2008"]["detail"]  # the same check on the ETF pair, as context
+    pairs = [alt for alt in records["record_2008"]["sensitivity"] if alt["choice"] == "index pair"]
+    assert pairs and "IWM" in pairs[0]["alternative"]  # the same check on the ETF pair, as an alternative
+    assert records["record_2008"]["robustness"] in ("robust", "not varied") or records["record_2008"]["robustness"].startswith("depends on")
     for name in ("01_relative_strength", "01_daily_spread", "01_streak_lengths"):
         for ext in ("png", "svg", "pdf"):
             assert (article_run / "figures" / "article" / f"{name}.{ext}").is_file()

@@ -185,6 +185,18 @@ def claims_for_notebook(notebook: str, path: str | Path | None = None) -> dict[s
     return {cid: dict(c) for cid, c in load_registry(path)["claims"].items() if c["notebook"] == notebook}
 
 
+def claims_markdown(registry: Mapping, notebook: str) -> str:
+    """The claims a notebook checks, as a Markdown list of ids and the article's exact words."""
+    article = registry["article"]
+    lines = [f"**Claims checked** ({article['title']}, {article.get('published', article['as_of'])}; exact words from the claims file):", ""]
+    for cid, c in registry["claims"].items():
+        if c["notebook"] == notebook:
+            lines.append(f"* `{cid}`: \"{c['quote']}\"")
+    if len(lines) == 2:
+        lines.append("* none: this claims file assigns no claim to this notebook; its measurements are shown as context.")
+    return "\n".join(lines)
+
+
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``"YYYY-MM-DD to YYYY-MM-DD"`` -> (first, last) timestamps; raises ``ParameterError``."""
     parts = [p.strip() for p in str(text).split(" to ")]
@@ -410,7 +422,7 @@ def evaluate(ctx, claim_id: str) -> Judgement:
                 "choice": alt["choice"],
                 "alternative": alt["label"],
                 "measured": value_text(shown, claim.get("unit", "")),
-                "decision rule": tolerance_text(variant),
+                "decision rule": tolerance_text(variant) if tolerance_text(variant) != tolerance_text(claim) else "same",
                 "verdict": v.value,
                 "agrees": v == verdict if v.judged else None,
             })
@@ -442,6 +454,7 @@ __all__ = [
     "applicability",
     "article_defaults",
     "claims_for_notebook",
+    "claims_markdown",
     "evaluate",
     "get_claim",
     "judge",

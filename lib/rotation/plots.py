@@ -28,6 +28,7 @@ PALETTE = [SMALL_COLOR, LARGE_COLOR, "#27ae60", "#8e44ad", "#d68910", SPREAD_COL
 
 def house_style() -> None:
     """Apply the project's matplotlib/seaborn style (idempotent)."""
+    pd.set_option("display.max_colwidth", None)  # tables show every cell in full (verdict rules and details are long)
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     plt.rcParams.update(
         {

@@ -89,6 +89,36 @@ def record(run_name: str, judgement: Judgement | str, *args, section: str = "", 
     return entry
 
 
+def record_notebook(run_name: str, ctx, notebook: str, evidence: Mapping[str, tuple[str, list[str]]]) -> list[dict]:
+    """Evaluate and record every claim the claims file assigns to ``notebook``; returns the records.
+
+    ``evidence`` maps a claim kind to ``(section anchor, figure names)`` in the notebook; a claim
+    of another kind points at the notebook's ``verdicts`` section. One ``record`` per claim.
+    """
+    from rotation.claims import evaluate
+
+    out = []
+    for claim_id, claim in ctx.registry["claims"].items():
+        if claim["notebook"] != notebook:
+            continue
+        section, figures = evidence.get(claim.get("kind") or claim["compare"], ("verdicts", []))
+        out.append(record(run_name, evaluate(ctx, claim_id), section=section, figures=figures))
+    return out
+
+
+def sensitivity_table(records: Iterable[Mapping]) -> pd.DataFrame:
+    """Every listed alternative of the records' claims: choice, alternative, measured, verdict, agrees."""
+    rows = []
+    for r in records:
+        for alt in r.get("sensitivity") or []:
+            rows.append({"claim": r["claim_id"], **alt})
+    if not rows:
+        return pd.DataFrame()
+    table = pd.DataFrame(rows).set_index(["claim", "choice"])
+    table["agrees"] = table["agrees"].map({True: "yes", False: "no"}).fillna("not judged")
+    return table
+
+
 def _record_value(
     run_name: str,
     notebook: str,
