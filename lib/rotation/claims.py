@@ -197,6 +197,15 @@ def claims_markdown(registry: Mapping, notebook: str) -> str:
     return "\n".join(lines)
 
 
+def claims_by_kind(registry: Mapping, notebook: str) -> dict[str, dict]:
+    """The first claim of each kind the claims file assigns to ``notebook`` (kind -> entry)."""
+    out: dict[str, dict] = {}
+    for c in registry["claims"].values():
+        if c["notebook"] == notebook and c.get("kind"):
+            out.setdefault(c["kind"], dict(c))
+    return out
+
+
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``"YYYY-MM-DD to YYYY-MM-DD"`` -> (first, last) timestamps; raises ``ParameterError``."""
     parts = [p.strip() for p in str(text).split(" to ")]
@@ -454,6 +463,7 @@ __all__ = [
     "applicability",
     "article_defaults",
     "claims_for_notebook",
+    "claims_by_kind",
     "claims_markdown",
     "evaluate",
     "get_claim",

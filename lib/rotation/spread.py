@@ -306,3 +306,12 @@ def running_high(prices: pd.Series, end: pd.Timestamp) -> dict:
     if history.empty:
         raise DataError(f"series {prices.name!r} has no data up to {pd.Timestamp(end).date()}")
     return {"close": float(history.max()), "date": history.idxmax()}
+
+
+def previous_high(prices: pd.Series, before: pd.Timestamp) -> dict:
+    """The highest close strictly before ``before``: ``close`` and ``date`` (the all-time high a later record breaks)."""
+    history = prices.loc[: pd.Timestamp(before)]
+    history = history[history.index < pd.Timestamp(before)]
+    if history.empty:
+        return {"close": float("nan"), "date": pd.NaT}
+    return {"close": float(history.max()), "date": history.idxmax()}
