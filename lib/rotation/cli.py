@@ -52,6 +52,8 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
         given.setdefault(name, []).extend(values)
     if args.data_dir:
         given["data_dir"] = [args.data_dir]
+    if getattr(args, "claims", None):
+        given["claims"] = [args.claims]
     axes = {}
     for name, values in given.items():
         distinct = list(dict.fromkeys(values))
@@ -68,6 +70,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = runner.notebook_paths(only=args.notebooks.split(",") if args.notebooks else None)
     declared = runner.collection_parameters(paths)
     request = _parse_run_args(args, declared)
+    claims_file = request["base"].get("claims")
+    if claims_file and not args.notebooks:
+        paths = runner.notebooks_for_claims(paths, str(claims_file))
     if args.jobs is not None and args.jobs < 1:
         raise ParameterError(f"--jobs must be a positive integer, got {args.jobs}")
     if args.scheduler and args.executor != "dask":
@@ -156,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--grid", action="append", metavar="NAME=V1,V2", help="one run per value (combined with other axes as a grid); commas inside [...] stay, e.g. horizons=[5,20],[60]")
     run.add_argument("--config", help="YAML file: a mapping of parameters (one run; may hold run_name), or a list of such mappings (one run each)")
     run.add_argument("--run-name", dest="run_name", help="folder name under runs/ and figures/ (default: article, or built from the parameters); for many runs, a prefix and the sweep's name")
+    run.add_argument("--claims", help="claims file (YAML) of another article of this kind: its title, date, index pair and claims (default: data/claims.yaml); see docs/check_another_article.md")
     run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
     run.add_argument("--notebooks", help="comma-separated notebook names to run (default: all)")
     run.add_argument("--jobs", "-j", type=int, help="many runs: runs executed at the same time (default: number of cores)")

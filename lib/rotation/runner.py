@@ -30,7 +30,8 @@ from rotation.paths import figures_dir, notebooks_dir, project_dir, run_dir
 KERNEL_NAME = "rotation"
 KERNEL_DISPLAY_NAME = "Python (rotation)"
 ARTICLE_RUN = "article"
-DATE_PARAMETERS = {"as_of", "start", "end", "crash_date"}
+DATE_PARAMETERS = {"as_of", "data_end", "start", "end", "crash_date"}
+CLAIMS_PARAMETERS = {"claims"}  # a claims file: must load and validate; made absolute
 POSITIVE_PARAMETERS = {"min_streak", "min_streaks", "horizons", "odds_horizons", "n_sims", "n_boot", "block_length", "sequence_block_length", "max_hazard_length", "rsi_window", "window"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RUNNER_PARAMETERS = {"run_name"}  # set by the runner, not by the user
@@ -66,6 +67,17 @@ def notebook_paths(directory: Path | None = None, only: list[str] | None = None)
     if not paths:
         raise ParameterError(f"no notebooks found in {folder}")
     return paths
+
+
+def notebooks_for_claims(paths: list[Path], claims_file: str) -> list[Path]:
+    """The notebooks a claims file needs: those its claims name, plus the scorecard (``99_*``)."""
+    from rotation.claims import load_registry
+
+    wanted = {c["notebook"] for c in load_registry(claims_file)["claims"].values()}
+    unknown = sorted(wanted - {p.stem for p in paths})
+    if unknown:
+        raise ParameterError(f"{claims_file}: claims name notebook {unknown[0]!r}, which the collection does not have (have: {', '.join(p.stem for p in paths)})")
+    return [p for p in paths if p.stem in wanted or p.stem.startswith("99_")]
 
 
 def notebook_parameters(path: Path) -> dict[str, dict]:
@@ -141,6 +153,11 @@ def _check_value(name: str, value: object) -> object:
         if not folder.is_dir():
             raise ParameterError(f"parameter {name}: folder {folder} does not exist")
         value = str(folder.resolve())
+    if name in CLAIMS_PARAMETERS and value not in ("", None):
+        from rotation.claims import load_registry, registry_file
+
+        load_registry(str(value))  # refuses a missing file, bad YAML, an unknown kind or a missing field, in one line
+        value = str(registry_file(str(value)))
     if name in SERIES_PARAMETERS and value not in ("", None):
         from rotation.data import series_spec
 
@@ -181,15 +198,17 @@ def default_run_name(overrides: Mapping[str, object]) -> str:
 
     Where the data come from (``data_dir``) is not part of the name.
     """
-    named = [k for k in overrides if k not in FOLDER_PARAMETERS]
+    named = [k for k in overrides if k not in FOLDER_PARAMETERS and k not in CLAIMS_PARAMETERS]
+    claims_file = overrides.get("claims")
+    prefix = Path(str(claims_file)).stem if claims_file else ""
     if not named:
-        return ARTICLE_RUN
+        return prefix or ARTICLE_RUN
     parts = []
     for key in sorted(named, key=lambda k: (k != "as_of", k)):
         value = overrides[key]
         text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
         parts.append(f"{key}-{text}" if key != "as_of" else f"as_of-{text}")
-    name = "_".join(parts).replace("/", "-").replace(" ", "")
+    name = "_".join(([prefix] if prefix else []) + parts).replace("/", "-").replace(" ", "")
     return name[:120] or ARTICLE_RUN
 
 

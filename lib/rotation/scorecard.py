@@ -37,7 +37,7 @@ VERDICT_COLORS = {
     NOT_RECORDED: "#e67e22",
 }
 COLUMNS = [
-    "claim", "notebook", "article says", "measured", "claimed", "unit", "verdict", "decision rule",
+    "claim", "notebook", "article says", "measured", "claimed", "unit", "verdict", "robustness", "verdict as shown", "decision rule",
     "window", "detail", "note", "section", "figures", "measured_value",
 ]
 
@@ -112,7 +112,7 @@ def build_scorecard(registry: Mapping, records: Iterable[Mapping], status: Mappi
                 verdict, note, link = NOT_RUN, f"{NOT_RUN}: notebook {notebook} is not part of this run", ""
             else:
                 verdict, note, link = NOT_RECORDED, f"{NOT_RECORDED}: notebook {notebook} ran but recorded no verdict for this claim", f"{notebook}.html"
-            row.update({"measured": "n/a", "verdict": verdict, "decision rule": "", "window": "", "detail": "",
+            row.update({"measured": "n/a", "verdict": verdict, "robustness": "n/a", "verdict as shown": verdict, "decision rule": "", "window": "", "detail": "",
                         "note": note, "section": link, "figures": [], "measured_value": None})
         rows.append(row)
     for claim_id, rec in by_id.items():
@@ -132,6 +132,8 @@ def _from_record(rec: Mapping) -> dict:
         "measured": format_value(rec.get("measured"), unit),
         "claimed": format_value(rec.get("claimed"), unit),
         "verdict": rec.get("verdict", ""),
+        "robustness": rec.get("robustness", "not varied"),
+        "verdict as shown": rec.get("verdict_label") or rec.get("verdict", ""),
         "decision rule": rec.get("tolerance", ""),
         "window": _window_text(rec.get("data_window")),
         "detail": rec.get("detail", ""),
@@ -176,7 +178,9 @@ def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
         ax.add_patch(plt.Rectangle((0, y + 0.08), 1, 0.84, facecolor=color, edgecolor="#7f8c8d", lw=0.6))
         ax.text(-0.03, y + 0.5, f"{row.claim}  ({row.notebook})", ha="right", va="center", fontsize=8)
         dark = row.verdict in (Verdict.CONFIRMED.value, Verdict.REFUTED.value, FAILED)
-        ax.text(0.5, y + 0.5, row.verdict, ha="center", va="center", fontsize=7.5, color="white" if dark else "#222222")
+        depends = str(getattr(row, "robustness", "")).startswith("depends on")
+        ax.text(0.5, y + 0.5, row.verdict + (" (depends on a choice)" if depends else ""), ha="center", va="center", fontsize=7.5,
+                color="white" if dark else "#222222", fontstyle="italic" if depends else "normal")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, n)
     ax.axis("off")

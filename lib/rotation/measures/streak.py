@@ -39,7 +39,7 @@ def how_it_ended(returns: pd.DataFrame, start: pd.Timestamp) -> str:
         return f"with data to {day(returns.index[-1])} it was still running ({int(run['sessions'])} sessions)"
     index = returns.index
     ender = index[index.get_loc(run["end"]) + 1]
-    return f"it went on to {int(run['sessions'])} sessions (last winning session {day(run['end'])}); the first session that did not extend it was {day(ender)}"
+    return f"in all it lasted {int(run['sessions'])} sessions (last winning session {day(run['end'])}); the first session that did not extend it was {day(ender)}"
 
 
 @kind("streak_length")
