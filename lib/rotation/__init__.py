@@ -1,13 +1,16 @@
-"""rotation: re-checking the January 2026 small-cap rotation article against market data.
+"""rotation: re-checking articles about small-cap streaks, claim by claim, against market data.
 
-Modules
--------
-data      named series from a local CSV folder, the cache, or a live download
-streaks   returns on a common calendar, daily spread, outperformance streaks
-claims    the claims registry (data/claims.yaml) and the verdict rule
-results   the per-run results file read by the scorecard
-plots     the house figure style and save_figure
-runner    papermill execution of the notebook collection
+Layers (docs/architecture.md has the full map):
+
+data        rotation.data          named series: local CSV folder, cache, or live download
+analytics   rotation.returns, streaks, spread, technicals, episodes, forward, nulls, context
+measures    rotation.measures      one function per claim kind -> an immutable Measurement
+claims      rotation.claims        the claims file, judge, applicability, evaluate + robustness
+outputs     rotation.results, scorecard, plots, report
+runner/CLI  rotation.runner, sweep, cli
+
+A new claim kind goes in ``rotation/measures/`` (a function decorated ``@kind("name")``), with a
+unit test on synthetic data; a claims file then uses it by name (docs/check_another_article.md).
 """
 
 from rotation.errors import RotationError
