@@ -408,7 +408,10 @@ def robustness(verdict: Verdict, rows: list[dict]) -> str:
     for r in judged:
         if r["verdict"] != Verdict(verdict).value and r["choice"] not in flipping:
             flipping.append(r["choice"])
-    return ROBUST if not flipping else "depends on " + ", ".join(flipping)
+    if flipping:
+        return "depends on " + ", ".join(flipping)
+    unjudged = len(rows) - len(judged)
+    return ROBUST if not unjudged else f"{ROBUST} ({len(judged)} of {len(rows)} alternatives could be judged)"
 
 
 def evaluate(ctx, claim_id: str) -> Judgement:

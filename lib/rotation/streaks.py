@@ -90,7 +90,9 @@ def run_lengths(flags: pd.Series) -> pd.DataFrame:
     values = np.asarray(flags, dtype=bool)
     n = values.size
     if n == 0:
-        return pd.DataFrame(columns=["value", "first", "last", "start", "end", "sessions"])
+        empty = np.array([], dtype=int)
+        return pd.DataFrame({"value": np.array([], dtype=bool), "first": empty, "last": empty,
+                             "start": flags.index[:0], "end": flags.index[:0], "sessions": empty})
     change = np.flatnonzero(values[1:] != values[:-1]) + 1
     first = np.concatenate(([0], change))
     last = np.concatenate((change - 1, [n - 1]))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from rotation import streaks
 from rotation.fmt import day
-from rotation.measures import Context, Measurement, kind, pair_context, params
+from rotation.measures import Context, Measurement, kind, not_verifiable, pair_context, params
 
 DEFINITION = "sessions with small-cap daily price return strictly above large-cap return (close to close, common calendar); a tie ends a streak"
 
@@ -104,6 +104,8 @@ def streak_record(ctx: Context, claim: Mapping) -> Measurement:
     returns = ctx.returns_at
     if p.get("history_start"):
         returns = returns.loc[pd.Timestamp(p["history_start"]) :]
+        if len(returns) < 2:
+            return not_verifiable(f"the history searched starts {p['history_start']}, after as_of {day(ctx.session)}")
     table = streaks.outperformance_streaks(returns)
     current = ctx.streak
     rank = streaks.rank_streak(table, current)
