@@ -75,7 +75,7 @@ def check_run(project: Path, run: str, data_dir: Path, as_of: str) -> dict[str, 
     for claim_id, r in recs.items():
         assert r["verdict"] in {v.value for v in Verdict}
         assert r["definition"] and r["quote"] == get_claim(claim_id)["quote"]
-        if r["verdict"] not in (Verdict.NOT_VERIFIABLE.value, Verdict.NOT_TESTABLE.value):
+        if r["verdict"] not in (Verdict.NOT_VERIFIABLE.value, Verdict.NOT_TESTABLE.value, Verdict.NOT_APPLICABLE.value):
             # the recorded verdict is the registry rule applied to the recorded measurement
             assert r["verdict"] == judge(r["measured"], get_claim(claim_id), claimed=r["claimed"]).value
     assert recs["mean_spread_45bp"]["data_window"][1] == str(exp["session"].date())
