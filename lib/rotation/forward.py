@@ -8,11 +8,17 @@ Conventions (used by notebook 04):
   when session ``t+h`` is in the data; incomplete windows are NaN and never used.
 * **Relative return** ``R_small(h) - R_large(h)``: the difference of the two cumulative
   returns (fraction). "Small caps kept outperforming" means relative return > 0.
-* **Episode**: one per streak that reaches ``min_streak`` sessions. Its anchor is either
-  ``"streak_end"`` (the streak's last session; the session after it is by construction a
-  non-outperformance day, and knowing the end needs that later day) or ``"as_of"`` (the
-  session on which the streak first reaches ``min_streak``: what an observer standing on
-  ``as_of`` with a streak of that length in force knows, with no look-ahead).
+* **Episode**: one per streak that reaches ``min_streak`` sessions. Its anchor (the session
+  whose close is the base of the forward returns) is one of ``ANCHORS``:
+
+  - ``"streak_end"``: the streak's last winning session. The session after it is by
+    construction a non-outperformance day, and knowing the end needs that later day.
+  - ``"as_of"``: the session on which the streak first reaches ``min_streak``: what an
+    observer standing on ``as_of`` with a streak of that length in force knows (no look-ahead).
+  - ``"first_loss"``: the first session that did not extend the streak (small caps did not
+    beat large caps), the convention of published studies of these streaks ("what followed
+    once the streak broke"). A streak still running at the end of the data has no such
+    session and no episode under this anchor.
 * **Independent episodes** for horizon h: episodes kept greedily in time order so that no
   two forward windows ``t+1 .. t+h`` share a session.
 """
@@ -26,7 +32,12 @@ from scipy import stats
 from rotation.errors import DataError, ParameterError
 from rotation.streaks import run_lengths, streak_in_force
 
-ANCHORS = ("streak_end", "as_of")
+ANCHORS = ("streak_end", "as_of", "first_loss")
+ANCHOR_TEXT = {
+    "streak_end": "close of the streak's last winning session",
+    "as_of": "close of the session on which the streak first reached L sessions (no look-ahead)",
+    "first_loss": "close of the first session that did not extend the streak (the published studies' convention)",
+}
 
 
 def _check_horizon(h: int) -> int:
@@ -89,7 +100,8 @@ def streak_episodes(spread: pd.Series, min_streak: int, anchor: str = "streak_en
     Columns: ``start``, ``end`` (streak dates), ``sessions``, ``reach`` (date the streak
     first reached ``min_streak``), ``anchor`` (date of the anchor session), ``anchor_pos``
     (its integer position in ``spread``), ``ongoing`` (the streak runs to the last date of
-    ``spread``, so its end is not known yet).
+    ``spread``, so its end is not known yet; never true with ``anchor="first_loss"``, which
+    leaves such a streak out).
     """
     if anchor not in ANCHORS:
         raise ParameterError(f"anchor: expected one of {', '.join(ANCHORS)}, got {anchor!r}")
@@ -99,9 +111,11 @@ def streak_episodes(spread: pd.Series, min_streak: int, anchor: str = "streak_en
         raise DataError("spread contains NaN; align the series first")
     runs = run_lengths(spread > 0)
     runs = runs[runs["value"] & (runs["sessions"] >= int(min_streak))].reset_index(drop=True)
+    if anchor == "first_loss":  # a streak still running at the end of the data has not broken yet
+        runs = runs[runs["last"] < len(spread) - 1].reset_index(drop=True)
     reach_pos = runs["first"].to_numpy() + int(min_streak) - 1
     end_pos = runs["last"].to_numpy()
-    anchor_pos = end_pos if anchor == "streak_end" else reach_pos
+    anchor_pos = {"streak_end": end_pos, "as_of": reach_pos, "first_loss": end_pos + 1}[anchor]
     return pd.DataFrame(
         {
             "start": runs["start"],
@@ -180,7 +194,8 @@ def horizon_summary(returns: pd.DataFrame, episodes: pd.DataFrame, horizons: lis
     (relative return, fraction), ``small_ahead`` (count with relative > 0), ``share``,
     ``ci_low``, ``ci_high`` (Clopper-Pearson at ``level``), ``mean_small``, ``mean_large``,
     ``base_share``, ``base_mean``, ``base_days`` (all sessions), ``p_vs_base`` (exact
-    two-sided binomial test of ``small_ahead`` out of ``independent`` against ``base_share``).
+    two-sided binomial test of ``small_ahead`` out of ``independent`` against ``base_share``),
+    ``p_holm``/``p_bh`` (``p_vs_base`` adjusted over the horizons of this call, one family).
     """
     fwd = episode_forward(returns, episodes, horizons)
     base = base_rates(returns, horizons)
@@ -199,7 +214,31 @@ def horizon_summary(returns: pd.DataFrame, episodes: pd.DataFrame, horizons: lis
             "mean_small": float(ind["small"].mean()) if n else np.nan, "mean_large": float(ind["large"].mean()) if n else np.nan,
             "base_share": float(b["share_positive"]), "base_mean": float(b["mean"]), "base_days": int(b["days"]), "p_vs_base": p_base,
         })
-    return pd.DataFrame(rows).set_index("horizon")
+    table = pd.DataFrame(rows).set_index("horizon")
+    adjusted = adjusted_pvalues(table["p_vs_base"])
+    table["p_holm"], table["p_bh"] = adjusted["p_holm"], adjusted["p_bh"]
+    return table
+
+
+def adjusted_pvalues(pvalues: pd.Series | np.ndarray, alpha: float = 0.05) -> pd.DataFrame:
+    """Family-wise adjusted p-values for tests run together (several horizons or thresholds).
+
+    Holm (controls the family-wise error rate) and Benjamini-Hochberg (controls the false
+    discovery rate), from ``statsmodels.stats.multitest.multipletests``. NaN p-values (a test
+    that could not be run) are left out of the family and stay NaN. Columns: ``p``,
+    ``p_holm``, ``p_bh``, ``reject_holm``, ``reject_bh`` (at ``alpha``; None where p is NaN).
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    p = pd.Series(pvalues, dtype=float) if not isinstance(pvalues, pd.Series) else pvalues.astype(float)
+    out = pd.DataFrame({"p": p, "p_holm": np.nan, "p_bh": np.nan, "reject_holm": None, "reject_bh": None}, index=p.index)
+    ok = p.notna().to_numpy()
+    if ok.any():
+        for method, name in (("holm", "holm"), ("fdr_bh", "bh")):
+            reject, adjusted, _, _ = multipletests(p[ok].to_numpy(), alpha=alpha, method=method)
+            out.loc[ok, f"p_{name}"] = adjusted
+            out.loc[ok, f"reject_{name}"] = pd.Series(reject, index=p.index[ok]).astype(object)
+    return out
 
 
 def streak_regression(returns: pd.DataFrame, horizon: int, maxlags: int | None = None) -> dict:
