@@ -222,24 +222,74 @@ def test_streak_regression_finds_a_planted_effect():
     assert out["slope"] > 0 and out["t_hac"] > 5
 
 
-# ------------------------------------------------------------------ outcome of the first-half claim
+# ------------------------------------------------------------------ the published studies' base: the first losing session
 
-def test_horizon_end_date():
-    assert forward.horizon_end_date(pd.Timestamp("2026-01-21")) == pd.Timestamp("2026-06-30")
-    assert forward.horizon_end_date(pd.Timestamp("2008-06-30")) == pd.Timestamp("2008-06-30")
-    assert forward.horizon_end_date(pd.Timestamp("2008-07-01")) == pd.Timestamp("2009-06-30")
-    with pytest.raises(ParameterError, match="horizon_end"):
-        forward.horizon_end_date(pd.Timestamp("2008-07-01"), "13-45")
+def test_first_loss_anchor_is_the_session_after_the_last_win():
+    spread = pd.Series(np.array(SIGNS) * 0.001, index=pd.bdate_range("2021-01-01", periods=len(SIGNS)))
+    first_loss = forward.streak_episodes(spread, 4, "first_loss")
+    # the second 5-streak runs to the end of the data: it has not broken, so it has no first losing session
+    assert list(first_loss["anchor_pos"]) == [9]
+    assert spread.iloc[9] <= 0 and spread.iloc[8] > 0  # a losing session right after a winning one
+    assert not first_loss["ongoing"].any()
+    assert set(forward.ANCHORS) == set(forward.ANCHOR_TEXT)
 
 
-def test_covered_relative_return_needs_both_series_through_the_end():
-    small = prices_from_returns(np.full(30, 0.01), start="2026-06-01", name="small")
-    large = prices_from_returns(np.full(30, 0.005), start="2026-06-01", name="large")
-    start, end = small.index[2], pd.Timestamp("2026-06-30")  # June 30 is a Tuesday inside the data
-    out = forward.covered_relative_return(small, large, start, end)
-    n = int(((small.index > start) & (small.index <= end)).sum())
-    assert out["covered"] and out["end_session"] == end
-    assert out["relative"] == pytest.approx(1.01**n - 1.005**n)
-    short = large.loc[:"2026-06-29"]
-    out = forward.covered_relative_return(small, short, start, end)
-    assert not out["covered"] and np.isnan(out["relative"]) and out["data_end"] == pd.Timestamp("2026-06-29")
+def test_first_loss_forward_return_starts_at_the_close_of_the_losing_session():
+    # a 3-session streak (+1% a day), then a losing day of -5%, then +2% a day: from the first loss's close only the +2% count
+    small = np.array([0.0, 0.01, 0.01, 0.01, -0.05, 0.02, 0.02, 0.02, 0.0, 0.0])
+    returns = frame(small)
+    spread = returns["small"] - returns["large"]
+    ep = forward.streak_episodes(spread, 3, "first_loss")
+    assert list(ep["anchor"]) == [returns.index[4], returns.index[8]]  # the +2% streak breaks on the tie at position 8
+    fwd = forward.episode_forward(returns, ep.iloc[:1], [3])
+    assert fwd["relative"].iloc[0] == pytest.approx(1.02**3 - 1)
+    end = forward.episode_forward(returns, forward.streak_episodes(spread, 3, "streak_end").iloc[:1], [3])
+    assert end["relative"].iloc[0] == pytest.approx(0.95 * 1.02**2 - 1)  # the losing day is inside this window
+
+
+# ------------------------------------------------------------------ many horizons, one family
+
+def holm_by_hand(p: list[float]) -> list[float]:
+    order = np.argsort(p)
+    m, out, running = len(p), np.empty(len(p)), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out.tolist()
+
+
+def bh_by_hand(p: list[float]) -> list[float]:
+    order = np.argsort(p)[::-1]
+    m, out, running = len(p), np.empty(len(p)), 1.0
+    for k, i in enumerate(order):
+        rank = m - k
+        running = min(running, p[i] * m / rank)
+        out[i] = running
+    return out.tolist()
+
+
+def test_adjusted_pvalues_holm_and_bh_against_hand_formulas():
+    p = [0.01, 0.039, 0.03, 0.20, 0.005]
+    out = forward.adjusted_pvalues(pd.Series(p, index=[5, 21, 63, 126, 252]))
+    assert out["p_holm"].tolist() == pytest.approx(holm_by_hand(p))
+    assert out["p_bh"].tolist() == pytest.approx(bh_by_hand(p))
+    # planted: 0.005 * 5 = 0.025 survives Holm at 5%; 0.039 does not (Holm: max(0.039 * 2, 0.03 * 3) = 0.09)
+    assert out.loc[252, "reject_holm"] and not out.loc[21, "reject_holm"]
+    assert out.loc[21, "reject_bh"]  # BH: 0.039 * 5 / 4 = 0.04875 -> rejected at 5%
+    assert (out["p_holm"] >= out["p_bh"] - 1e-15).all() and (out["p_bh"] >= out["p"] - 1e-15).all()
+
+
+def test_adjusted_pvalues_leave_nan_tests_out_of_the_family():
+    out = forward.adjusted_pvalues(pd.Series([0.01, np.nan, 0.02]))
+    assert np.isnan(out["p_holm"].iloc[1]) and out["reject_bh"].iloc[1] is None
+    assert out["p_holm"].iloc[[0, 2]].tolist() == pytest.approx(holm_by_hand([0.01, 0.02]))  # a family of two, not three
+
+
+def test_horizon_summary_carries_the_adjusted_family():
+    rng = np.random.default_rng(3)
+    returns = frame(rng.normal(0.0, 0.01, 600), rng.normal(0.0, 0.01, 600))
+    ep = forward.streak_episodes(returns["small"] - returns["large"], 3, "first_loss")
+    summary = forward.horizon_summary(returns, ep, [5, 21, 63])
+    adjusted = forward.adjusted_pvalues(summary["p_vs_base"])
+    assert summary["p_holm"].tolist() == pytest.approx(adjusted["p_holm"].tolist(), nan_ok=True)
+    assert summary["p_bh"].tolist() == pytest.approx(adjusted["p_bh"].tolist(), nan_ok=True)

@@ -269,35 +269,3 @@ def streak_regression(returns: pd.DataFrame, horizon: int, maxlags: int | None =
         "se_hac": float(hac.bse[1]), "t_hac": float(hac.tvalues[1]), "p_hac": float(hac.pvalues[1]),
         "se_ols": float(ols.bse[1]), "t_ols": float(ols.tvalues[1]),
     }
-
-
-def horizon_end_date(as_of: pd.Timestamp, month_day: str = "06-30") -> pd.Timestamp:
-    """The date ``month_day`` (MM-DD) of the as_of year, or of the next year when as_of falls after it."""
-    try:
-        target = pd.Timestamp(f"{as_of.year}-{month_day}")
-    except ValueError:
-        raise ParameterError(f"horizon_end {month_day!r} is not a month-day (expected MM-DD)") from None
-    return target if target >= as_of else pd.Timestamp(f"{as_of.year + 1}-{month_day}")
-
-
-def covered_relative_return(small: pd.Series, large: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> dict:
-    """Relative price return from the close of ``start`` to the last common session on or before ``end``.
-
-    Computed only when *both* series reach ``end`` (their last date is on or after it);
-    otherwise ``covered`` is False and the return fields are NaN. Keys: ``covered``,
-    ``data_end`` (earlier of the two series' last dates), ``start``, ``end_session``,
-    ``small``, ``large``, ``relative`` (fractions).
-    """
-    data_end = min(small.index[-1], large.index[-1])
-    out = {"covered": bool(data_end >= end), "data_end": data_end, "start": start, "end_session": pd.NaT,
-           "small": np.nan, "large": np.nan, "relative": np.nan}
-    if not out["covered"]:
-        return out
-    common = small.index.intersection(large.index)
-    common = common[(common >= start) & (common <= end)]
-    if len(common) < 1 or common[0] != start:
-        raise DataError(f"start session {start.date()} is not a common date of {small.name!r} and {large.name!r}")
-    last = common[-1]
-    out.update(end_session=last, small=float(small[last] / small[start] - 1), large=float(large[last] / large[start] - 1))
-    out["relative"] = out["small"] - out["large"]
-    return out
