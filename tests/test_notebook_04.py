@@ -104,6 +104,7 @@ def test_article_run_renders_notebook_04(article_run, shared_data):
         assert {r["choice"] for r in cont["sensitivity"]} == {"as registered", "end date", "share threshold", "base date"}
 
     rendered = (run / f"{STEM}.ipynb").read_text()
+    assert f"{p11**12:.6f}" in rendered  # the framings table: a streak, once begun, reaching 13 sessions under the chain
     for text in ("episodes (complete)", "Holm p", "BH p", "first_loss", "the published studies' convention",
                  "given its start", "in the sample", "iid expected", "Markov expected", "bootstrap expected",
                  "historical odds", "past episodes (independent)", "month-end session"):
