@@ -179,3 +179,14 @@ def test_rarity_table_two_framings_under_each_null():
     assert 0 <= table.loc["bootstrap", "given_start"] <= 1 and table.loc["bootstrap", "mc_se"] > 0
     for null in ("iid", "markov"):  # the chance of this streak is far below the chance of some streak that long
         assert table.loc[null, "given_start"] < table.loc[null, "sample"]
+
+
+def test_rarity_table_reuses_a_bootstrap_with_longer_counts():
+    rng = np.random.default_rng(8)
+    spread = pd.Series(rng.normal(0, 1, 800))
+    wins = spread.to_numpy() > 0
+    boot = rarity.bootstrap_runs(spread, 100, 10, np.random.default_rng(3), max_length=12)
+    table = rarity.rarity_table(wins, spread, 6, 100, 10, None, boot=boot)
+    counts = boot["counts"]
+    assert table.loc["bootstrap", "given_start"] == pytest.approx(counts[6:].sum() / counts[1:].sum())
+    assert table.loc["bootstrap", "sample"] == pytest.approx(np.mean(boot["longest"] >= 6))

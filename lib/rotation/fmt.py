@@ -48,8 +48,8 @@ def value_text(value: object, unit: str = "") -> str:
     if isinstance(value, (int, float)):
         if unit == "fraction":
             return f"{value * 100:+.2f}%"
-        if unit == "probability":
-            return f"{value:.3f}"
+        if unit == "probability":  # three decimals; two significant digits below 0.001 (never a misleading 0.000)
+            return f"{value:.3f}" if value == 0 or abs(value) >= 0.001 else f"{value:.2g}"
         if unit == "percent":
             return f"{value:.2f}%"
         if unit.startswith("bp"):

@@ -70,23 +70,28 @@ def bootstrap_runs(spread: pd.Series | np.ndarray, n_sims: int, block_length: in
     return {"longest": np.concatenate(longest), "counts": counts, "n_sims": int(n_sims)}
 
 
-def rarity_table(wins: np.ndarray, spread: pd.Series | np.ndarray, length: int, n_sims: int, block_length: int, rng: np.random.Generator) -> pd.DataFrame:
+def rarity_table(wins: np.ndarray, spread: pd.Series | np.ndarray, length: int, n_sims: int, block_length: int, rng: np.random.Generator,
+                 boot: dict | None = None) -> pd.DataFrame:
     """P(streak of at least ``length``) under each null (rows) and framing (columns ``given_start``, ``sample``).
 
     Column ``mc_se`` is the Monte Carlo standard error of a simulated ``sample`` probability
     (0 when exact), ``method`` says which are exact. Fitted to the win sequence ``wins``.
+    ``boot``: a ``bootstrap_runs`` result to reuse (its ``max_length`` at least ``length``);
+    otherwise one is simulated with ``n_sims``, ``block_length`` and ``rng``.
     """
     L, n = int(length), int(np.asarray(wins).size)
     p = float(np.mean(wins))
     chain = nulls.fit_markov(wins)
-    boot = bootstrap_runs(spread, n_sims, block_length, rng, max_length=L)
+    if boot is None or len(boot["counts"]) <= L:
+        boot = bootstrap_runs(spread, n_sims, block_length, rng, max_length=L)
+    n_sims = boot["n_sims"]
     p_boot, se_boot = nulls.prob_at_least(boot["longest"], L)
     runs = boot["counts"][1:].sum()
     rows = {
         "iid": {"given_start": reach_probability(L, p), "sample": nulls.iid_prob_run_at_least(n, L, p), "mc_se": 0.0, "method": "exact"},
         "markov": {"given_start": reach_probability(L, chain["p11"]), "sample": nulls.markov_prob_run_at_least(n, L, chain["p01"], chain["p11"]),
                    "mc_se": 0.0, "method": "exact"},
-        "bootstrap": {"given_start": float(boot["counts"][L] / runs) if runs else float("nan"), "sample": p_boot, "mc_se": se_boot,
+        "bootstrap": {"given_start": float(boot["counts"][L:].sum() / runs) if runs else float("nan"), "sample": p_boot, "mc_se": se_boot,
                       "method": f"simulated, {int(n_sims):,} replications, blocks of {int(block_length)} sessions"},
     }
     return pd.DataFrame(rows).T.rename_axis("null")
