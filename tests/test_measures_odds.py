@@ -117,6 +117,11 @@ def test_path_claim_not_yet_knowable_and_not_applicable_at_other_dates(tmp_path)
     early = claims.evaluate(measures.Context(claims=path, data_end="2026-05-29", data_dir=str(tmp_path / "data")), "path")
     assert early.verdict == Verdict.NOT_VERIFIABLE and "not yet knowable" in early.measurement.reason
     assert "2026-06-30" in early.measurement.reason and "2026-05-29" in early.measurement.reason
+    entries = path_claim()
+    entries["path"]["params"]["base"] = "streak_last_win"  # the streak is still running at this data end: still "not yet knowable"
+    early_win = claims.evaluate(measures.Context(claims=claims_file(tmp_path, entries), data_end=AS_OF, data_dir=str(tmp_path / "data")), "path")
+    assert early_win.verdict == Verdict.NOT_VERIFIABLE and "not yet knowable" in early_win.measurement.reason
+    path = claims_file(tmp_path, path_claim())
     shifted = claims.evaluate(measures.Context(as_of="2025-06-02", claims=path, data_dir=str(tmp_path / "data")), "path")
     assert shifted.verdict == Verdict.NOT_APPLICABLE and "never judged on a shifted period" in shifted.measurement.reason
 

@@ -95,11 +95,11 @@ def relative_path_ahead(ctx: Context, claim: Mapping) -> Measurement:
     small, large = ctx.prices(ctx.small), ctx.prices(ctx.large)
     both = aftermath.common_closes(small, large)
     data_end = both.index[-1]
+    if data_end < last:
+        return not_verifiable(f"not yet knowable: needs {ctx.small} and {ctx.large} closes through {day(last)}; the data end {day(data_end)}")
     base, base_text = _base_session(ctx, str(p.get("base", "as_of")))
     if base is None:
         return not_verifiable(f"the base date cannot be set: {base_text}")
-    if data_end < last:
-        return not_verifiable(f"not yet knowable: needs {ctx.small} and {ctx.large} closes through {day(last)}; the data end {day(data_end)}")
     end_rule = str(p.get("end", "period_end"))
     if end_rule not in ("period_end", "data_end"):
         raise ParameterError(f"relative_path_ahead: end must be 'period_end' or 'data_end', got {end_rule!r}")
@@ -110,7 +110,7 @@ def relative_path_ahead(ctx: Context, claim: Mapping) -> Measurement:
     share, ahead, n = aftermath.share_positive(path["relative"])
     final = float(path["relative"].iloc[-1])
     period_end_session = both.index[both.index <= last][-1]
-    at_june = float(path["relative"].get(period_end_session, np.nan))
+    at_period_end = float(path["relative"].get(period_end_session, np.nan))
     monthly = aftermath.month_ends(path)
     criteria = {
         f"ahead at the end ({day(end)})": bool(final > 0),
@@ -120,12 +120,12 @@ def relative_path_ahead(ctx: Context, claim: Mapping) -> Measurement:
     rule = claim.get("rule", "")
     detail = (f"from {base_text} to {day(end)}: relative return {pct(final)} at the end ({ctx.small} {pct(path['small'].iloc[-1])}, "
               f"{ctx.large} {pct(path['large'].iloc[-1])}); ahead on {ahead} of {n} sessions ({share:.0%}); "
-              f"value at the period's last session ({day(period_end_session)}): {pct(at_june)}; month ends: {months}"
+              f"value at the period's last session ({day(period_end_session)}): {pct(at_period_end)}; month ends: {months}"
               + (f". Rule: {rule}" if rule else ""))
     definition = (f"{ctx.small} minus {ctx.large} cumulative price return (difference of simple returns) from {base_text} to each "
                   f"session through {day(end)}; share of sessions above 0; the claim's period is {claim['about']['period']}")
     return Measurement(value=criteria, unit="criteria", window=(base, end), definition=definition, detail=detail,
-                       evidence=monthly, extra={"path": path, "share": share, "final": final, "at_period_end": at_june, "base": base})
+                       evidence=monthly, extra={"path": path, "share": share, "final": final, "at_period_end": at_period_end, "base": base})
 
 
 __all__ = ["relative_path_ahead", "streak_rarity"]
