@@ -190,3 +190,14 @@ def test_rarity_table_reuses_a_bootstrap_with_longer_counts():
     counts = boot["counts"]
     assert table.loc["bootstrap", "given_start"] == pytest.approx(counts[6:].sum() / counts[1:].sum())
     assert table.loc["bootstrap", "sample"] == pytest.approx(np.mean(boot["longest"] >= 6))
+
+
+def test_bootstrap_runs_longest_agrees_with_a_direct_count():
+    from rotation import nulls
+
+    spread = pd.Series(np.random.default_rng(4).normal(0, 1, 300))
+    out = rarity.bootstrap_runs(spread, 20, 7, np.random.default_rng(9), max_length=30)
+    samples = np.concatenate(list(nulls.block_bootstrap_samples(spread, 20, 7, np.random.default_rng(9))))
+    assert out["longest"].tolist() == nulls.longest_run(samples).tolist()
+    assert out["longest_either"].tolist() == np.maximum(nulls.longest_run(samples), nulls.longest_run(~samples)).tolist()
+    assert out["counts"][1:].sum() == sum(int(nulls.runs_of(row)["win"].sum()) for row in samples)

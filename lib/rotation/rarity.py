@@ -56,18 +56,19 @@ def expected_runs_at_least(n: int, length: int, p01: float, p11: float, p_first:
 def bootstrap_runs(spread: pd.Series | np.ndarray, n_sims: int, block_length: int, rng: np.random.Generator, max_length: int) -> dict:
     """Streak statistics of a moving-block bootstrap of the spread (``nulls.block_bootstrap_samples``).
 
-    Keys: ``longest`` (longest win streak per replication), ``counts`` (win runs by length
-    0..max_length pooled over replications, the last cell holding every run of at least
-    ``max_length``), ``n_sims``.
+    Keys: ``longest`` (longest win streak per replication), ``longest_either`` (longest run of
+    wins or of losses: a streak by either index), ``counts`` (win runs by length 0..max_length
+    pooled over replications, the last cell holding every run of at least ``max_length``), ``n_sims``.
     """
     top = int(max_length)
-    longest, counts = [], np.zeros(top + 1, dtype=np.int64)
+    longest, either, counts = [], [], np.zeros(top + 1, dtype=np.int64)
     for x in nulls.block_bootstrap_samples(spread, n_sims, block_length, rng):
-        longest.append(np.atleast_1d(nulls.longest_run(x)))
         table = nulls.runs_of(x)
-        lengths = table["length"][table["win"]]
-        counts += np.bincount(np.minimum(lengths, top), minlength=top + 1)
-    return {"longest": np.concatenate(longest), "counts": counts, "n_sims": int(n_sims)}
+        heads = table["offsets"][:-1]
+        longest.append(np.maximum.reduceat(np.where(table["win"], table["length"], 0), heads))
+        either.append(np.maximum.reduceat(table["length"], heads))
+        counts += np.bincount(np.minimum(table["length"][table["win"]], top), minlength=top + 1)
+    return {"longest": np.concatenate(longest), "longest_either": np.concatenate(either), "counts": counts, "n_sims": int(n_sims)}
 
 
 def rarity_table(wins: np.ndarray, spread: pd.Series | np.ndarray, length: int, n_sims: int, block_length: int, rng: np.random.Generator,
