@@ -38,7 +38,8 @@ def streak_rarity(ctx: Context, claim: Mapping) -> Measurement:
     ``params``: ``length`` (sessions), ``model`` (the null: ``iid`` | ``markov`` | ``bootstrap``),
     ``framing`` (``sample``: some streak that long in a sample as long as the history up to
     ``as_of``; ``given_start``: a streak, once begun, reaching that length), ``n_sims``,
-    ``block_length`` and ``seed`` (the bootstrap's simulation). Evidence: every null x framing.
+    ``block_length`` and ``seed`` (the bootstrap's simulation), ``min_sessions`` (shorter histories
+    before ``as_of`` are not verifiable). Evidence: every null x framing.
     """
     ctx = pair_context(ctx, claim)
     p = params(claim)
