@@ -294,7 +294,8 @@ def tolerance_text(claim: Mapping) -> str:
     if compare == "boolean":
         return "confirmed if the measured statement is true, refuted if false"
     if compare == "criteria":
-        return "all criteria true: confirmed; some true: partly true; none: refuted"
+        generic = "all criteria true: confirmed; some true: partly true; none: refuted"
+        return f"{claim['rule']} ({generic})" if claim.get("rule") else generic
     claimed = value_text(claim["claimed"], unit)
     tol, partly = claim.get("tolerance", 0), claim.get("partly_tolerance")
     rule = {
