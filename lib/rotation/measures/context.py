@@ -161,7 +161,9 @@ def policy_rate(ctx: Context, claim: Mapping) -> Measurement:
     range_text = f"{target['lower']:.2f}% (single target)" if target["single"] else f"{target['lower']:.2f}-{target['upper']:.2f}%"
 
     def moves(part: pd.DataFrame) -> str:
-        listed = ", ".join(f"{day(d)} {b:+.0f} bp" for d, b in zip(part["date"], part["change_bp"])) or "none"
+        if part.empty:
+            return "none"
+        listed = ", ".join(f"{day(d)} {b:+.0f} bp" for d, b in zip(part["date"], part["change_bp"]))
         return f"{len(part)} ({listed}; {part['change_bp'].sum():+.0f} bp in total)"
 
     detail = (f"target range at {day(when)}: {range_text} (value of {day(target['date'])}); effective rate (DFF) "
@@ -171,7 +173,7 @@ def policy_rate(ctx: Context, claim: Mapping) -> Measurement:
         "effective date": [day(d) for d in changes["date"]],
         "target before (%)": [f"{a:.2f}-{b:.2f}" if abs(a - b) > 1e-9 else f"{a:.2f}" for a, b in zip(changes["lower_before"], changes["upper_before"])],
         "target after (%)": [f"{a:.2f}-{b:.2f}" if abs(a - b) > 1e-9 else f"{a:.2f}" for a, b in zip(changes["lower_after"], changes["upper_after"])],
-        "change (bp)": changes["change_bp"].round(0),
+        "change (bp)": changes["change_bp"].round(0).to_numpy(),
         "effective rate that day (%)": [round(float(effective.get(d, np.nan)), 2) for d in changes["date"]],
     }, index=pd.RangeIndex(1, len(changes) + 1, name="change"))
     names = {"lower": "lower bound of the target range", "upper": "upper bound of the target range",
