@@ -71,7 +71,7 @@ def target_range_at(lower: pd.Series, upper: pd.Series, when: object, *, max_age
 
 def curve_spread(long: pd.Series, short: pd.Series, name: str = "spread") -> pd.Series:
     """``long - short`` (percentage points) on the dates both yields have a value; dates with a blank in either are left out."""
-    both = pd.concat([long.rename("long"), short.rename("short")], axis=1).dropna()
+    both = pd.concat([long.rename("long"), short.rename("short")], axis=1, sort=True).dropna()
     out = (both["long"] - both["short"]).rename(name)
     out.attrs = {"source": "; ".join(dict.fromkeys(s.attrs.get("source", "") for s in (long, short) if s.attrs.get("source")))}
     return out
