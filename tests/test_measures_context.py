@@ -323,6 +323,16 @@ def test_curve_change_planted_flattening_and_the_window_flip(tmp_path, data_dir)
     assert set(m.evidence.columns) >= {"change (bp)", "direction"}
 
 
+def test_curve_change_threshold_in_bp(tmp_path, data_dir):
+    twelve = {**CURVE, "params": {"window": "before_streak", "months": 12}, "alternatives": [
+        {"choice": "threshold", "label": "more than 50 bp", "params": {"rise_above_bp": 50}}]}
+    ctx = context_for(tmp_path, data_dir, {"c": twelve})
+    j = claims.evaluate(ctx, "c")
+    assert j.verdict == Verdict.CONFIRMED  # +40 bp over the 12 months before the streak (0.30 -> 0.70)
+    assert j.sensitivity.set_index("choice").loc["threshold", "verdict"] == "refuted"
+    assert j.robustness == "depends on threshold"
+
+
 def test_curve_change_needs_the_yields(tmp_path, data_dir):
     trailing = {**CURVE, "premise": None, "params": {"window": "to_as_of", "months": 3}, "alternatives": []}
     ctx = context_for(tmp_path, data_dir, {"c": trailing}, as_of="2023-06-01")  # the yields start in 2024

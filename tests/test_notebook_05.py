@@ -62,23 +62,25 @@ def test_article_run_matches_naive_recomputation(article_run, shared_data):
     assert r["verdict"] == ("confirmed" if min(banks.values()) >= 0.10 else "refuted")
     assert r["data_window"] == [str(base.date()), "2026-01-21"]
 
-    sectors = {t: ret(closes(shared_data, f"{t}.csv"), base, as_of) > ret(spx, base, as_of) for t in ("XLF", "XLI", "XLY")}
-    assert list(recs["sectors_thrived"]["measured"].values()) == list(sectors.values())
+    sectors = {f"{t.lower()} return above spx's": ret(closes(shared_data, f"{t}.csv"), base, as_of) > ret(spx, base, as_of) for t in ("XLF", "XLI", "XLY")}
+    assert recs["sectors_thrived"]["measured"] == sectors
     assert "energy" in recs["sectors_thrived"]["detail"]
 
-    mega = [ret(closes(shared_data, f"{t}.csv"), base, as_of) < ret(spx, base, as_of) for t in ("NVDA", "MSFT")]
-    assert list(recs["megacap_relative_sag"]["measured"].values()) == mega
+    mega = {f"{t.lower()} return below spx's": ret(closes(shared_data, f"{t}.csv"), base, as_of) < ret(spx, base, as_of) for t in ("NVDA", "MSFT")}
+    assert recs["megacap_relative_sag"]["measured"] == mega
 
     rut = closes(shared_data, "RUT.csv")
     y0, y1 = rut.loc[:"2024-12-31"].index[-1], rut.loc[:"2025-12-31"].index[-1]
     rut25, spx25 = ret(rut, y0, y1), ret(spx, y0, y1)
-    assert list(recs["rangebound_2025"]["measured"].values()) == [abs(rut25) <= 0.10, rut25 < spx25]
+    assert recs["rangebound_2025"]["measured"] == {"rut return within +/-10.0%": abs(rut25) <= 0.10, "rut return below spx's": rut25 < spx25}
 
     p0, p1 = rut.loc[:"2022-12-31"].index[-1], rut.loc[:"2024-12-31"].index[-1]
     ff = pd.read_csv(shared_data / "FF_daily.csv", index_col="date", parse_dates=True).loc["2023-01-01":"2024-12-31"]
     smb = float(np.prod(1 + ff["smb"] / 100) - 1)
     rsp, spy = closes(shared_data, "RSP.csv"), closes(shared_data, "SPY.csv")
-    assert list(recs["ai_mania_narrow_breadth"]["measured"].values()) == [ret(rut, p0, p1) < ret(spx, p0, p1), smb < 0, ret(rsp, p0, p1) < ret(spy, p0, p1)]
+    assert recs["ai_mania_narrow_breadth"]["measured"] == {
+        "rut return below spx's": ret(rut, p0, p1) < ret(spx, p0, p1), "Fama-French SMB compounded return negative": smb < 0,
+        "rsp (equal weight) return below spy's (cap weight)": ret(rsp, p0, p1) < ret(spy, p0, p1)}
 
     spread = (closes(shared_data, "DGS10.csv") - closes(shared_data, "DGS2.csv")).dropna()
     change = last_on_or_before(spread, as_of) - last_on_or_before(spread, base)

@@ -436,8 +436,8 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
     ``params.window``: ``streak`` (default; from the streak's base close to ``as_of``), ``before_streak`` (the
     ``params.months`` before the streak's base close) or ``to_as_of`` (the ``params.months`` to ``as_of``).
 
-    "Steepening" = the spread is higher at the end of the window than at its start (change > 0; yields are
-    published in whole bp). Each end uses the last published value on or before its date. The evidence table shows
+    "Steepening" = the spread is higher at the end of the window than at its start by more than
+    ``params.rise_above_bp`` (default 0 bp; yields are published in whole bp). Each end uses the last published value on or before its date. The evidence table shows
     every window (``params.table_months``, default 3, 6 and 12) with its change and direction."""
     p = params(claim)
     window = str(p.get("window", "streak"))
@@ -469,14 +469,15 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
         why = chosen.get("why", "") if chosen else f"the window {key} has no start (no streak in force at {day(ctx.session)})"
         return not_verifiable(f"needs {long_id} and {short_id} on or up to {max_age} days before both ends of the window; {why} (the data hold {span})",
                               evidence=evidence, extra=extra)
-    name = f"{long_id} minus {short_id} spread rose over the {chosen['window']}"
+    threshold = float(p.get("rise_above_bp", 0))
+    name = f"{long_id} minus {short_id} spread rose over the {chosen['window']}" + (f" by more than {threshold:g} bp" if threshold else "")
     others = "; ".join(f"{r['window']}: {r['change_bp']:+.0f} bp ({r['direction']})" for r in rows if r["key"] != key and not np.isnan(r["change"]))
     detail = (f"{long_id} - {short_id}: {chosen['from_value']:.2f} pp on {day(chosen['from_date'])} to {chosen['to_value']:.2f} pp on "
               f"{day(chosen['to_date'])}, {chosen['change_bp']:+.0f} bp ({chosen['direction']})" + (f"; other windows: {others}" if others else "")
               + _not_tested(p))
-    return Measurement(value={name: bool(chosen["change"] > 1e-9)}, unit="criteria", window=(chosen["from_date"], chosen["to_date"]),
+    return Measurement(value={name: bool(chosen["change_bp"] > threshold + 1e-6)}, unit="criteria", window=(chosen["from_date"], chosen["to_date"]),
                        definition=(f"{long_id} minus {short_id} (percentage points; FRED constant-maturity yields, blank days missing) at the end of the "
-                                   f"{chosen['window']} minus at its start; steepening = change > 0"),
+                                   f"{chosen['window']} minus at its start; steepening = change > {threshold:g} bp"),
                        detail=detail, evidence=evidence, extra=extra)
 
 
