@@ -43,6 +43,16 @@ def series_id(ctx: Context, name: object) -> str:
     return {"small": ctx.small, "large": ctx.large}.get(text, text)
 
 
+def sources_of(ctx: Context, names: list[str]) -> list[str]:
+    """``"<id>: <where its numbers came from>"`` for each loadable series of ``names`` (for the notebook's source lines)."""
+    out = []
+    for name in dict.fromkeys(names):
+        px, _ = ctx.try_prices(name)
+        if px is not None:
+            out.append(f"{name}: {px.attrs.get('source', '')}")
+    return out
+
+
 def _pricing(px: pd.Series) -> str:
     return "total-return prices (Yahoo auto-adjusted)" if "adjusted" in px.attrs.get("definition", "") else "price index (no dividends)"
 
@@ -181,7 +191,8 @@ def policy_rate(ctx: Context, claim: Mapping) -> Measurement:
     return Measurement(value=float(value), unit="percent", window=(first, when),
                        definition=f"{names[rate]} at {day(when)}, percent per year (FRED DFEDTARL/DFEDTARU: single target DFEDTAR before 2008-12-16; DFF daily)",
                        detail=detail, evidence=evidence,
-                       extra={"changes": changes, "target": target, "effective": (eff_date, eff), "first": first})
+                       extra={"changes": changes, "target": target, "effective": (eff_date, eff), "first": first,
+                              "sources": sources_of(ctx, [p.get("lower", "fed_lower"), p.get("upper", "fed_upper"), p.get("effective", "dff")])})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +232,8 @@ def window_gain(ctx: Context, claim: Mapping) -> Measurement:
     pricing = "; ".join(dict.fromkeys(f"{s}: {rows[s]['pricing']}" for s in counted))
     return Measurement(value=float(values[chosen]), unit="fraction", window=(base, end),
                        definition=f"{(rule + ' ') if rule else ''}{', '.join(counted)} {measure_words}, close of {day(base)} to {day(end)} ({pricing})",
-                       detail=detail, evidence=gains_evidence(rows), extra={"rows": rows, "base": base, "end": end, "counted": counted, "shown": shown})
+                       detail=detail, evidence=gains_evidence(rows),
+                       extra={"rows": rows, "base": base, "end": end, "counted": counted, "shown": shown, "sources": sources_of(ctx, counted + shown)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +274,8 @@ def relative_return(ctx: Context, claim: Mapping) -> Measurement:
     return Measurement(value=criteria, unit="criteria", window=(base, end),
                        definition=f"each of {', '.join(counted)} returned {way} {', '.join(benchmarks)} over {words} (simple close-to-close returns)",
                        detail=detail, evidence=gains_evidence(rows),
-                       extra={"rows": rows, "base": base, "end": end, "counted": counted, "benchmarks": benchmarks, "shown": shown})
+                       extra={"rows": rows, "base": base, "end": end, "counted": counted, "benchmarks": benchmarks, "shown": shown,
+                              "sources": sources_of(ctx, counted + benchmarks + shown)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,7 +349,8 @@ def period_range(ctx: Context, claim: Mapping) -> Measurement:
     return Measurement(value=criteria, unit="criteria", window=(s["base"], s["end"]),
                        definition=(f"{small} and {large} price returns over {day(first)} to {day(last)}, last close before the period to its last close; "
                                    + ("rangebound = return within +/-band" if test == "return" else "rangebound = the period's closes fit a +/-band band (high/low range)")),
-                       detail=detail, evidence=table, extra={"stats": stats, "context": context_rows, "first": first, "last": last, "band": band})
+                       detail=detail, evidence=table, extra={"stats": stats, "context": context_rows, "first": first, "last": last, "band": band,
+                              "sources": sources_of(ctx, [small, large, *context_rows])})
 
 
 BREADTH_MEASURES = ("small_vs_large", "smb", "equal_weight")
@@ -406,7 +420,8 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
                        definition=f"narrow breadth over {day(first)} to {day(last)}: " + "; ".join(names[m] for m in chosen)
                        + " (returns from the last close before the period to its last close; SMB = prod(1 + daily SMB) - 1)",
                        detail=detail, evidence=table,
-                       extra={"rows": rows, "first": first, "last": last, "series": {"small": small, "large": large, "equal": equal, "cap": cap}, "factors": factors_id})
+                       extra={"rows": rows, "first": first, "last": last, "series": {"small": small, "large": large, "equal": equal, "cap": cap}, "factors": factors_id,
+                              "sources": sources_of(ctx, [small, large, equal, cap, factors_id])})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -464,7 +479,7 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
     evidence = pd.DataFrame([{"window": r["window"], "spread at start (pp)": r["from_value"], "on": day(r["from_date"]),
                               "spread at end (pp)": r["to_value"], "on ": day(r["to_date"]), "change (bp)": r["change_bp"],
                               "direction": r["direction"], "verdict window": r["key"] == key} for r in rows]).set_index("window")
-    extra = {"spread": spread, "rows": rows, "key": key}
+    extra = {"spread": spread, "rows": rows, "key": key, "sources": sources_of(ctx, [long_id, short_id])}
     if chosen is None or np.isnan(chosen["change"]):
         why = chosen.get("why", "") if chosen else f"the window {key} has no start (no streak in force at {day(ctx.session)})"
         return not_verifiable(f"needs {long_id} and {short_id} on or up to {max_age} days before both ends of the window; {why} (the data hold {span})",
@@ -491,6 +506,7 @@ __all__ = [
     "policy_rate",
     "relative_return",
     "series_id",
+    "sources_of",
     "window_bounds",
     "window_gain",
 ]
