@@ -347,7 +347,7 @@ def period_range(ctx: Context, claim: Mapping) -> Measurement:
               f"max drawdown {pct(s['max_drawdown'])}); {large} {pct(l['return'])}"
               + "".join(f"; {sid} {pct(r['return'])} (context)" for sid, r in context_rows.items()) + _not_tested(p))
     return Measurement(value=criteria, unit="criteria", window=(s["base"], s["end"]),
-                       definition=(f"{small} and {large} price returns over {day(first)} to {day(last)}, last close before the period to its last close; "
+                       definition=(f"{small} ({s['pricing']}) and {large} ({l['pricing']}) returns over {day(first)} to {day(last)}, last close before the period to its last close; "
                                    + ("rangebound = return within +/-band" if test == "return" else "rangebound = the period's closes fit a +/-band band (high/low range)")),
                        detail=detail, evidence=table, extra={"stats": stats, "context": context_rows, "first": first, "last": last, "band": band,
                               "sources": sources_of(ctx, [small, large, *context_rows])})
@@ -411,7 +411,8 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
                 "SMB compounded (%)": round(100 * r["smb"], 2), "Mkt-RF compounded (%)": round(100 * r["mkt_rf"], 2)}
         for label, r in rows.items()
     }).T
-    detail = (f"{day(first)} to {day(last)}: {small} {pct(whole[small])} vs {large} {pct(whole[large])} (price indexes); "
+    pricing = {sid: _pricing(px) for sid in (small, large) if (px := ctx.try_prices(sid)[0]) is not None}
+    detail = (f"{day(first)} to {day(last)}: {small} {pct(whole[small])} vs {large} {pct(whole[large])} ({'; '.join(f'{k}: {v}' for k, v in pricing.items())}); "
               f"{equal} {pct(whole[equal])} vs {cap} {pct(whole[cap])} (equal vs cap weight, both Yahoo auto-adjusted); "
               f"SMB {pct(whole['smb'])} (Fama-French, daily, compounded)"
               + "".join(f"; {label}: {small} minus {large} {100 * (r[small] - r[large]):+.2f} pp, {equal} minus {cap} {100 * (r[equal] - r[cap]):+.2f} pp, SMB {pct(r['smb'])}"
