@@ -1,4 +1,4 @@
-"""rotation.context on synthetic series with planted answers: rate changes, windows, coverage."""
+"""rotation.context on synthetic series with planted answers: rate changes, target range, yield spread and its change, window gains, period ranges."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import prices_from_returns
-from rotation import context, streaks
-from rotation.errors import DataError, ParameterError
+from rotation import context
+from rotation.errors import DataError
 
 
 def step_series(levels: list[tuple[str, float]], end: str, name: str = "rate") -> pd.Series:
@@ -61,78 +60,91 @@ def test_rate_changes_ignores_gaps_and_flat_series():
     assert list(table["date"]) == [pd.Timestamp("2021-06-06")] and table["change_bp"].iloc[0] == pytest.approx(25)
 
 
-def test_value_at_and_stale_series():
-    s = step_series(PLANTED, "2025-12-31")
-    assert context.value_at(s, "2025-12-31") == (pd.Timestamp("2025-12-31"), 4.50)
-    assert context.value_at(s, "2024-09-18")[1] == 5.50
-    with pytest.raises(DataError, match="ends 2025-12-31"):
-        context.value_at(s, "2026-02-28")
-    with pytest.raises(DataError, match="starts"):
-        context.value_at(s, "2023-06-01")
+def test_target_range_at_reads_both_bounds_and_flags_a_single_target():
+    lower = step_series([("2008-01-01", 3.0), ("2008-12-16", 0.0)], "2009-01-31")
+    upper = step_series([("2008-01-01", 3.0), ("2008-12-16", 0.25)], "2009-01-31")
+    before = context.target_range_at(lower, upper, "2008-06-30")
+    assert before["single"] and before["lower"] == before["upper"] == 3.0
+    after = context.target_range_at(lower, upper, "2009-01-15")
+    assert (after["lower"], after["upper"], after["midpoint"], after["single"]) == (0.0, 0.25, 0.125, False)
+    with pytest.raises(DataError, match="ends 2009-01-31"):
+        context.target_range_at(lower, upper, "2009-03-01")
 
 
-def test_coverage_counts_missing_and_excluded_sessions():
-    calendar = pd.bdate_range("2026-01-01", "2026-01-16")
-    prices = pd.Series(np.arange(1.0, len(calendar) + 1), index=calendar, name="X").drop(calendar[[3, 10]])
-    cov = context.coverage(prices, calendar, calendar[1], calendar[-1], exclude=["2026-01-14"])  # a held row, excluded
-    assert cov["needed"] == len(calendar) - 1
-    assert cov["missing"] == [calendar[3], calendar[9], calendar[10]]
-    assert cov["present"] == cov["needed"] - 3 and not cov["complete"]
-    full = context.coverage(prices, calendar, calendar[4], calendar[8])
-    assert full["complete"] and full["first"] == calendar[4] and full["last"] == calendar[8]
+def test_curve_spread_leaves_out_days_either_yield_is_blank():
+    days = pd.bdate_range("2026-01-05", periods=5, name="date")
+    long = pd.Series([4.20, np.nan, 4.30, 4.25, 4.10], index=days)
+    short = pd.Series([3.60, 3.55, np.nan, 3.50, 3.60], index=days)
+    spread = context.curve_spread(long, short)
+    assert list(spread.index) == [days[0], days[3], days[4]]
+    assert np.allclose(spread.to_numpy(), [0.60, 0.75, 0.50])
 
 
-def test_window_return_and_rebased_by_hand():
-    prices = pd.Series([100.0, 110.0, 99.0, 121.0], index=pd.bdate_range("2025-12-29", periods=4), name="X")
-    assert context.window_return(prices, prices.index[0], prices.index[3]) == pytest.approx(0.21)
-    assert context.window_return(prices, prices.index[1], prices.index[2]) == pytest.approx(-0.1)
-    assert math.isnan(context.window_return(prices, "2025-12-25", prices.index[3]))
-    line = context.rebased(prices, prices.index[1], prices.index[3])
-    assert list(line.round(6)) == [100.0, 90.0, 110.0]
+def test_level_change_uses_the_last_value_on_or_before_each_end():
+    spread = pd.Series([0.50, 0.60, 0.55], index=pd.DatetimeIndex(["2025-12-30", "2025-12-31", "2026-01-20"]))
+    ch = context.level_change(spread, "2026-01-01", "2026-01-21")  # neither end date holds a value
+    assert ch["from_date"] == pd.Timestamp("2025-12-31") and ch["to_date"] == pd.Timestamp("2026-01-20")
+    assert ch["change_bp"] == pytest.approx(-5.0) and ch["direction"] == "fell"
+    assert context.level_change(spread, "2025-12-30", "2025-12-31")["direction"] == "rose"
+    assert context.level_change(spread, "2025-12-31", "2025-12-31")["direction"] == "unchanged"
+    with pytest.raises(DataError, match="more than 7 days"):
+        context.level_change(spread, "2025-12-31", "2026-03-01")
+    assert context.direction(float("nan")) == "n/a"
 
 
-def test_streak_window_is_the_planted_streak():
-    spread = [-0.01, 0.01, -0.02, 0.003, 0.002, 0.001, 0.004]  # streak of 4 at the end
-    small = prices_from_returns(spread, name="small")
-    large = prices_from_returns([0.0] * len(spread), name="large")
-    returns = streaks.aligned_returns(small, large)
-    win = context.streak_window(returns, returns.index[-1])
-    assert win["sessions"] == 4
-    assert win["start"] == returns.index[-4] and win["base"] == returns.index[-5]
-    assert context.window_return(small, win["base"], win["end"]) == pytest.approx(1.003 * 1.002 * 1.001 * 1.004 - 1)
-    assert context.streak_window(returns, returns.index[2])["sessions"] == 0  # small caps lost that day
-    assert context.streak_window(returns, returns.index[-1], 2)["start"] == returns.index[-2]
-    with pytest.raises(ParameterError):
-        context.streak_window(returns, returns.index[-1], 50)
+def test_months_before_clips_month_ends():
+    assert context.months_before("2025-03-31", 1) == pd.Timestamp("2025-02-28")
+    assert context.months_before("2026-01-21", 12) == pd.Timestamp("2025-01-21")
 
 
-def test_period_stats_finds_planted_high_low_and_drawdown():
+def test_window_gain_needs_only_the_two_end_closes():
+    index = pd.bdate_range("2025-12-31", periods=6, name="date")
+    prices = pd.Series([10.0, 11.0, 12.5, 11.5, 12.0, 11.8], index=index, name="X")
+    holed = prices.drop(index[[1, 2]])  # the closes between the ends are not needed for the return
+    full, held = context.window_gain(prices, index[0], index[-1]), context.window_gain(holed, index[0], index[-1])
+    assert full["return"] == pytest.approx(0.18) and held["return"] == pytest.approx(0.18)
+    assert full["peak_close"] == 12.5 and full["peak_date"] == index[2] and full["peak_gain"] == pytest.approx(0.25)
+    assert held["peak_close"] == 12.0  # the highest close the series holds
+    missing_end = context.window_gain(prices.drop(index[-1]), index[0], index[-1])
+    assert math.isnan(missing_end["return"]) and math.isnan(missing_end["end_close"])
+
+
+def test_period_bounds_and_year_bounds():
+    prices = pd.Series(1.0, index=pd.bdate_range("2024-12-20", "2026-01-10"), name="X")
+    assert context.year_bounds(prices, 2025) == (pd.Timestamp("2024-12-31"), pd.Timestamp("2025-12-31"))
+    assert context.period_bounds(prices, "2025-07-01", "2025-07-31") == (pd.Timestamp("2025-06-30"), pd.Timestamp("2025-07-31"))
+    with pytest.raises(DataError, match="does not cover"):
+        context.year_bounds(prices, 2024)  # no close before 2024
+    with pytest.raises(DataError, match="does not cover"):
+        context.period_bounds(prices, "2025-07-01", "2026-06-30")  # ends long before the period does
+
+
+def test_period_stats_finds_planted_high_low_drawdown_and_distance():
     values = [100, 105, 120, 90, 96, 110]
     prices = pd.Series(values, index=pd.bdate_range("2025-12-31", periods=6), name="X", dtype=float)
     stats = context.period_stats(prices, prices.index[0], prices.index[-1])
-    assert stats["return"] == pytest.approx(0.10)
+    assert stats["return"] == pytest.approx(0.10) and stats["base_close"] == 100 and stats["end_close"] == 110
     assert stats["high"] == 120 and stats["low"] == 90 and stats["high_date"] == prices.index[2]
     assert stats["range"] == pytest.approx(120 / 90 - 1)
     assert stats["max_drawdown"] == pytest.approx(90 / 120 - 1)
+    assert stats["max_away"] == pytest.approx(0.20)
 
 
-def test_year_bounds_and_compounded():
-    prices = pd.Series(1.0, index=pd.bdate_range("2024-12-20", "2026-01-10"), name="X")
-    assert context.year_bounds(prices, 2025) == (pd.Timestamp("2024-12-31"), pd.Timestamp("2025-12-31"))
-    with pytest.raises(DataError):
-        context.year_bounds(prices, 2024)
-    daily = pd.Series([0.01, -0.02, 0.03], index=pd.bdate_range("2023-01-02", periods=3))
-    assert context.compounded(daily, "2023-01-01", "2023-12-31") == pytest.approx(1.01 * 0.98 * 1.03 - 1)
-    assert context.compounded(daily, "2023-01-03", "2023-01-03") == pytest.approx(-0.02)
+def test_band_range_limit_and_split_years():
+    assert context.band_range_limit(0.10) == pytest.approx(1.1 / 0.9 - 1)
+    with pytest.raises(ValueError):
+        context.band_range_limit(10)
+    parts = context.split_years("2023-01-01", "2024-12-31")
+    assert [p[0] for p in parts] == ["2023", "2024", "whole period"]
+    assert parts[1][1:] == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+    assert [p[0] for p in context.split_years("2025-01-01", "2025-12-31")] == ["whole period"]
 
 
-def test_parse_period_and_dates_text():
-    assert context.parse_period("2023-01-01 to 2024-12-31") == (pd.Timestamp("2023-01-01"), pd.Timestamp("2024-12-31"))
-    with pytest.raises(ParameterError):
-        context.parse_period("2024-12-31 to 2023-01-01")
-    with pytest.raises(ParameterError):
-        context.parse_period("2023")
+def test_dates_text_and_span_of():
     days = list(pd.bdate_range("2026-01-05", periods=6))
     assert context.dates_text(days[:2]) == "2026-01-05, 2026-01-06"
-    assert context.dates_text(days) == "6 sessions, 2026-01-05 to 2026-01-12"
+    assert context.dates_text(days) == "6 dates, 2026-01-05 to 2026-01-12"
     assert context.dates_text([]) == "none"
+    series = pd.Series([np.nan, 1.0, 2.0, np.nan], index=pd.DatetimeIndex(days[:4]))
+    assert context.span_of(series) == "2026-01-06 to 2026-01-07"
+    assert context.span_of(None) == "no rows"

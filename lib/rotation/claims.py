@@ -281,6 +281,8 @@ def _amount(x: object, unit: str) -> str:
 
     if unit == "fraction":
         return f"{float(x) * 100:g} percentage points"
+    if unit == "percent":  # a rate in percent: its tolerance is in percentage points
+        return f"{float(x):g} percentage points"
     return f"{x:g} {display_unit(unit)}".strip() if isinstance(x, (int, float)) else f"{x} {display_unit(unit)}".strip()
 
 

@@ -209,6 +209,7 @@ class Context:
 # Register every kind (imports for their side effect).
 from rotation.measures import spread as _spread  # noqa: E402,F401
 from rotation.measures import streak as _streak  # noqa: E402,F401
+from rotation.measures import context as _context  # noqa: E402,F401
 from rotation.measures import odds as _odds  # noqa: E402,F401
 
 __all__ = ["KINDS", "Context", "Measurement", "kind", "not_applicable", "not_verifiable", "pair_context", "params"]
