@@ -32,7 +32,7 @@ def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path, shared_data, 
 def test_params_lists_every_notebook_parameter_with_help(capsys):
     assert cli.main(["params"]) == 0
     out = capsys.readouterr().out
-    assert "01_streak" in out and 'as_of: str = ""  # date the claims are checked at' in out
+    assert "01_streak" in out and 'as_of' in out and "date the claims are made at" in out
 
 
 def test_default_run_names():

@@ -110,6 +110,7 @@ class Context:
     claims: str = ""
     data_dir: str = ""
     _series: dict = field(default_factory=dict, repr=False)
+    derived: bool = field(default=False, repr=False)  # a context for an alternative (another pair), not the run's own
 
     def __post_init__(self) -> None:
         from rotation import claims as registry
@@ -165,6 +166,8 @@ class Context:
         try:
             return resolve_as_of(self.returns.index, self.claim_date)[0]
         except ParameterError as exc:
+            if not self.derived:  # the run's own pair: as_of itself is out of range
+                raise
             span = f"{self.returns.index[0].date()} to {self.returns.index[-1].date()}"
             raise DataError(f"{self.small} vs {self.large} returns cover {span}: {exc}") from None
 
@@ -194,7 +197,7 @@ class Context:
         if (small, large) == (self.small, self.large):
             return self
         return Context(as_of=self.as_of, data_end=self.data_end, small=small, large=large, claims=self.claims,
-                       data_dir=self.data_dir, _series=self._series)
+                       data_dir=self.data_dir, _series=self._series, derived=True)
 
     @property
     def notebook_claims(self) -> Mapping:
