@@ -29,13 +29,14 @@ ties, `rotation.technicals.percentile_rank`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from rotation.errors import DataError, ParameterError
-from rotation.returns import percentile_rank, returns_after, value_on  # noqa: F401 (re-exported)
+from rotation.returns import percentile_rank, returns_after, value_on, window_return  # noqa: F401 (re-exported)
 
 TRADING_DAYS = 252
 FEATURE_COLUMNS = [
@@ -75,15 +76,29 @@ def realized_vol(returns: pd.Series, window: int = 21, periods_per_year: int = T
 
 
 
-def find_crash(prices: pd.Series, month: str = "1987-10") -> pd.Timestamp:
-    """The session with the largest one-day fall (most negative close-to-close return) within ``month`` (YYYY-MM)."""
-    returns = prices.pct_change()
+def month_bounds(month: str, name: str = "crash_month") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``"YYYY-MM"`` -> (first day, last day) of that month; ``ParameterError`` naming ``name`` otherwise."""
     try:
-        window = returns.loc[month].dropna()
-    except (KeyError, ValueError):
-        raise ParameterError(f"crash_month {month!r} is not a month (expected YYYY-MM)") from None
+        period = pd.Period(str(month), freq="M")
+        if not re.fullmatch(r"\d{4}-\d{2}", str(month).strip()):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise ParameterError(f"{name} {month!r} is not a month (expected YYYY-MM)") from None
+    return period.start_time.normalize(), period.end_time.normalize()
+
+
+def find_crash(prices: pd.Series, month: str = "1987-10") -> pd.Timestamp:
+    """The session with the largest one-day fall (most negative close-to-close return) within ``month`` (YYYY-MM).
+
+    ``ParameterError`` when ``month`` is not a month; ``DataError`` naming the series and its
+    range when the series has no return in that month (e.g. it starts later).
+    """
+    first, last = month_bounds(month)
+    returns = prices.pct_change()
+    window = returns.loc[first:last].dropna()
     if window.empty:
-        raise DataError(f"series {prices.name!r} has no returns in {month}")
+        span = f"{prices.index[0].date()} to {prices.index[-1].date()}" if len(prices) else "no rows"
+        raise DataError(f"series {prices.name!r} has no daily return in {month} (it holds {span})")
     return pd.Timestamp(window.idxmin())
 
 
@@ -265,42 +280,237 @@ def relative_path(returns: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
 # ---------------------------------------------------------------------------------------------
 # Resemblance
 
+ROBUST_MAD_SCALE = 1.4826  # MAD x 1.4826 estimates the standard deviation of a normal sample
+
+
+def _scaled(values: pd.DataFrame, centre: pd.Series, scale: pd.Series) -> pd.DataFrame:
+    """``(values - centre) / scale`` column by column; a column with no positive finite scale gives 0 (NaN kept)."""
+    x = values.to_numpy(dtype=float)
+    c, sd = np.asarray(centre, dtype=float), np.asarray(scale, dtype=float)
+    ok = np.isfinite(sd) & (sd > 0)
+    out = np.where(ok, (x - c) / np.where(ok, sd, 1.0), x * 0.0)
+    return pd.DataFrame(out, index=values.index, columns=values.columns)
+
 
 def zscores(features: pd.DataFrame) -> pd.DataFrame:
     """Each column standardized across rows: ``(x - mean) / std`` (ddof=1, NaN ignored); a constant column gives 0."""
     values = features.astype(float)
-    z = pd.DataFrame(index=values.index)
-    for column in values.columns:
-        x = values[column]
-        std = x.std(ddof=1)
-        z[column] = (x - x.mean()) / std if np.isfinite(std) and std > 0 else x * 0.0
-    return z
+    return _scaled(values, values.mean(), values.std(ddof=1))
 
 
-def standardized_distance(features: pd.DataFrame, target: object, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Distance from row ``target`` to every other row over z-scored ``columns`` (see the module docstring).
+def rank_scores(features: pd.DataFrame) -> pd.DataFrame:
+    """Each column as its percentile across rows, ``(rank - 1/2) / n`` in (0, 1) (average rank for ties, NaN kept, n = non-missing rows).
 
-    Returns a frame indexed like ``features`` (without ``target``), sorted nearest first, with
-    ``distance`` and ``shared`` (number of features present for both rows). Rows sharing no
-    feature get NaN.
+    The scale of a feature does not matter, only the order of the episodes on it; a constant
+    column gives 0.5 for every row (it adds nothing to a distance).
+    """
+    values = features.astype(float)
+    n = values.notna().sum()
+    return (values.rank(method="average") - 0.5) / n.where(n > 0)
+
+
+def robust_scores(features: pd.DataFrame) -> pd.DataFrame:
+    """Each column as ``(x - median) / (1.4826 * MAD)`` across rows (NaN ignored).
+
+    A column whose MAD is 0 (more than half the rows equal) is scaled by its standard deviation
+    instead; a constant column gives 0. One outlying episode moves the median and MAD far less
+    than the mean and standard deviation of ``zscores``.
+    """
+    values = features.astype(float)
+    centre = values.median()
+    scale = ROBUST_MAD_SCALE * (values - centre).abs().median()
+    scale = scale.where(np.isfinite(scale) & (scale > 0), values.std(ddof=1))
+    return _scaled(values, centre, scale)
+
+
+STANDARDISATIONS = {"zscore": zscores, "rank": rank_scores, "robust": robust_scores}
+STANDARDISATION_TEXT = {
+    "zscore": "z-scores (mean and standard deviation across the episodes)",
+    "rank": "percentile ranks across the episodes, (rank - 1/2) / n",
+    "robust": "robust z-scores (median and 1.4826 x MAD across the episodes)",
+}
+
+
+def standardise(features: pd.DataFrame, how: str = "zscore") -> pd.DataFrame:
+    """``features`` standardized column by column across rows: ``zscore``, ``rank`` or ``robust`` (see those functions)."""
+    if how not in STANDARDISATIONS:
+        raise ParameterError(f"standardise: unknown standardisation {how!r} (use one of {', '.join(STANDARDISATIONS)})")
+    return STANDARDISATIONS[how](features)
+
+
+def standardized_distance(features: pd.DataFrame, target: object, columns: Sequence[str] | None = None, how: str = "zscore") -> pd.DataFrame:
+    """Distance from row ``target`` to every other row over standardized ``columns`` (see the module docstring).
+
+    ``how``: the standardisation (``zscore``, ``rank``, ``robust``), computed across all rows of
+    ``features``. Returns a frame indexed like ``features`` (without ``target``), sorted nearest
+    first, with ``distance``, ``shared`` (number of features present for both rows) and
+    ``features`` (their names, comma-separated). Rows sharing no feature get NaN.
     """
     cols = list(columns) if columns is not None else list(features.columns)
+    if not cols:
+        raise ParameterError("distance_features: empty feature list")
     missing = [c for c in cols if c not in features.columns]
     if missing:
         raise ParameterError(f"distance_features: unknown feature {missing[0]!r} (have: {', '.join(features.columns)})")
     if target not in features.index:
         raise DataError(f"standardized_distance: no episode {target!r} in the feature table")
-    z = zscores(features[cols].astype(float))
-    diff = z.drop(index=target) - z.loc[target]
-    shared = diff.notna().sum(axis=1)
-    total = (diff**2).sum(axis=1, min_count=1)
-    distance = np.sqrt(total * len(cols) / shared.where(shared > 0))
-    out = pd.DataFrame({"distance": distance, "shared": shared.astype(int)})
-    return out.sort_values("distance", na_position="last")
+    z = standardise(features[cols].astype(float), how)
+    others = z.drop(index=target)
+    diff = others.to_numpy() - z.loc[target].to_numpy()
+    present = ~np.isnan(diff)
+    shared = present.sum(axis=1)
+    total = np.where(present, diff, 0.0) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        distance = np.where(shared > 0, np.sqrt(total.sum(axis=1) * len(cols) / np.maximum(shared, 1)), np.nan)
+    names = np.array(cols)
+    used = [", ".join(names[mask]) for mask in present]
+    out = pd.DataFrame({"distance": distance, "shared": shared.astype(int), "features": used}, index=others.index)
+    return out.sort_values("distance", na_position="last", kind="mergesort")
+
+
+def distance_rank(distances: pd.DataFrame, key: object) -> int | None:
+    """Rank of episode ``key`` by distance (1 = nearest; equal distances share the better rank); None when it has no distance."""
+    if key not in distances.index or pd.isna(distances.loc[key, "distance"]):
+        return None
+    d = distances["distance"]
+    return int((d < d.loc[key] - 1e-12).sum()) + 1
+
+
+def episode_rows(table: pd.DataFrame, min_streak: int, named: Mapping[str, pd.Series | None]) -> pd.DataFrame:
+    """The episodes compared: every streak of ``table`` with at least ``min_streak`` sessions, plus the named ones.
+
+    ``named`` maps a label (``"current"``, ``"1988 episode"``...) to a streak row or None. A named
+    streak shorter than ``min_streak`` is added; one already in the table gets the label.
+    Columns ``start``, ``end``, ``label``; sorted by start.
+    """
+    if int(min_streak) < 1:
+        raise ParameterError(f"min_streak: must be at least 1 session, got {min_streak!r}")
+    rows = table.loc[table["sessions"] >= int(min_streak), ["start", "end"]].copy()
+    rows["label"] = ""
+    for name, ep in named.items():
+        if ep is None:
+            continue
+        hit = rows["start"] == ep["start"]
+        if hit.any():
+            rows.loc[hit, "label"] = (rows.loc[hit, "label"] + "; " + name).str.strip("; ")
+        else:
+            rows = pd.concat([rows, pd.DataFrame({"start": [ep["start"]], "end": [ep["end"]], "label": [name]})])
+    return rows.sort_values("start").reset_index(drop=True)
+
+
+def episode_key(start: pd.Timestamp) -> str:
+    """The id of an episode in feature tables: its first session, ``YYYY-MM-DD``."""
+    return f"{pd.Timestamp(start):%Y-%m-%d}"
+
+
+def resemblance_grid(
+    tables: Mapping[int, pd.DataFrame],
+    target: str,
+    named: Mapping[str, str],
+    feature_sets: Mapping[str, Sequence[str]],
+    standardisations: Sequence[str] = ("zscore",),
+) -> pd.DataFrame:
+    """Distances from episode ``target`` under every (minimum length, feature set, standardisation) variant.
+
+    ``tables``: minimum streak length -> feature table (``episode_features`` output indexed by
+    ``episode_key``), each holding ``target`` and the ``named`` episodes (name -> key, e.g.
+    ``{"1988": "1988-03-01", "2008": "2008-05-20"}``). One row per variant with:
+    ``min_streak``, ``feature_set``, ``standardisation``, ``episodes`` (episodes with a
+    distance), for each name ``distance <name>``, ``rank <name>`` (1 = nearest among all
+    episodes), ``features <name>`` (the features that entered that distance); ``nearest``
+    (key of the nearest episode), ``nearest distance``, ``nearest features``, and ``nearer``
+    (the name with the smallest distance; ``"tie"``; None when a named distance is missing).
+    """
+    rows = []
+    for min_streak, feats in tables.items():
+        for set_name, columns in feature_sets.items():
+            for how in standardisations:
+                dist = standardized_distance(feats, target, list(columns), how)
+                valid = dist[dist["distance"].notna()]
+                row = {"min_streak": int(min_streak), "feature_set": set_name, "standardisation": how, "episodes": int(len(valid))}
+                for name, key in named.items():
+                    has = key in dist.index and pd.notna(dist.loc[key, "distance"])
+                    row[f"distance {name}"] = float(dist.loc[key, "distance"]) if has else float("nan")
+                    row[f"rank {name}"] = distance_rank(dist, key)
+                    row[f"features {name}"] = dist.loc[key, "features"] if key in dist.index else ""
+                row["nearest"] = valid.index[0] if len(valid) else None
+                row["nearest distance"] = float(valid["distance"].iloc[0]) if len(valid) else float("nan")
+                row["nearest features"] = valid["features"].iloc[0] if len(valid) else ""
+                row["nearer"] = nearer(row, list(named))
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def nearer(row: Mapping, names: Sequence[str]) -> str | None:
+    """The name whose ``distance <name>`` is smallest in ``row``; ``"tie"`` when equal; None when one is missing."""
+    values = {n: row[f"distance {n}"] for n in names}
+    if any(pd.isna(v) for v in values.values()):
+        return None
+    best = min(values.values())
+    winners = [n for n, v in values.items() if abs(v - best) <= 1e-12]
+    return winners[0] if len(winners) == 1 else "tie"
+
+
+def grid_summary(grid: pd.DataFrame, name: str) -> dict:
+    """How often ``name`` is the nearer named episode, and which episode is nearest most often, across the grid's variants.
+
+    Keys: ``variants`` (rows), ``comparable`` (rows where every named distance exists),
+    ``share_nearer`` (fraction of comparable rows where ``name`` is nearer; NaN when none),
+    ``nearest`` (the most frequent nearest episode; ties: the earliest key), ``share_nearest``
+    (fraction of rows with a nearest episode in which it is that one), ``nearest_counts``.
+    """
+    comparable = grid[grid["nearer"].notna()]
+    counts = grid["nearest"].dropna().value_counts()
+    top = sorted(counts[counts == counts.max()].index)[0] if len(counts) else None
+    return {
+        "variants": int(len(grid)),
+        "comparable": int(len(comparable)),
+        "share_nearer": float((comparable["nearer"] == name).mean()) if len(comparable) else float("nan"),
+        "nearest": top,
+        "share_nearest": float(counts[top] / counts.sum()) if top is not None else float("nan"),
+        "nearest_counts": counts,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Relative returns after an event
+
+
+def lead_after(small: pd.Series, large: pd.Series, base: pd.Timestamp, horizons_years: Sequence[float], last: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Small minus large price return from the close of ``base`` to the last common session on or before ``base + h years``.
+
+    ``small``/``large``: closes; only their common sessions are used, up to ``last`` when given.
+    One row per horizon: ``years``, ``base``, ``to`` (NaT when the data stop before the target
+    date), ``small``, ``large`` (simple price returns, fractions) and ``difference``.
+    """
+    common = pd.concat([small.rename("small"), large.rename("large")], axis=1, join="inner").dropna()
+    if last is not None:
+        common = common.loc[:last]
+    rows = []
+    for years in horizons_years:
+        target = pd.Timestamp(base) + pd.DateOffset(months=round(12 * float(years)))
+        covered = len(common) and common.index[-1] >= target and pd.Timestamp(base) in common.index
+        to = common.index[common.index <= target][-1] if covered else pd.NaT
+        rs = window_return(common["small"], base, to) if covered else float("nan")
+        rl = window_return(common["large"], base, to) if covered else float("nan")
+        rows.append({"years": years, "base": pd.Timestamp(base), "to": to, "small": rs, "large": rl, "difference": rs - rl})
+    return pd.DataFrame(rows)
 
 
 __all__ = [
     "FEATURE_COLUMNS",
+    "STANDARDISATIONS",
+    "distance_rank",
+    "episode_key",
+    "episode_rows",
+    "grid_summary",
+    "lead_after",
+    "month_bounds",
+    "nearer",
+    "rank_scores",
+    "resemblance_grid",
+    "robust_scores",
+    "standardise",
     "classify",
     "drawdown",
     "episode_features",

@@ -210,6 +210,7 @@ class Context:
 
 
 # Register every kind (imports for their side effect).
+from rotation.measures import history as _history  # noqa: E402,F401
 from rotation.measures import spread as _spread  # noqa: E402,F401
 from rotation.measures import streak as _streak  # noqa: E402,F401
 from rotation.measures import context as _context  # noqa: E402,F401
