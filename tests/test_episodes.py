@@ -184,3 +184,92 @@ def test_sign_agreement_hand_counts():
     out = episodes.sign_agreement(a, b.iloc[:4])
     assert out["n"] == 4 and out["rate"] == pytest.approx(2 / 4)
     assert out["positive_agreement"] == pytest.approx(2 / 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Standardisations, ranks and the variant grid (hand-computed answers)
+
+
+def test_rank_and_robust_scores_hand_values():
+    feats = pd.DataFrame({"x": [1.0, 2.0, 3.0, 10.0], "y": [5.0, 5.0, 5.0, 5.0], "w": [0.0, 0.0, 0.0, 4.0]}, index=list("abcd"))
+    ranks = episodes.rank_scores(feats)
+    assert ranks["x"].tolist() == pytest.approx([0.125, 0.375, 0.625, 0.875])  # (rank - 1/2) / n
+    assert ranks["y"].tolist() == pytest.approx([0.5] * 4)  # a constant column: the middle for everyone
+    robust = episodes.robust_scores(feats)
+    # x: median 2.5, |x - 2.5| = 1.5, 0.5, 0.5, 7.5 -> MAD 1.0, scale 1.4826
+    assert robust["x"].tolist() == pytest.approx([(v - 2.5) / 1.4826 for v in (1, 2, 3, 10)])
+    assert robust["y"].tolist() == pytest.approx([0.0] * 4)
+    # w: MAD 0 (three equal values) -> scaled by its standard deviation instead
+    assert robust["w"].tolist() == pytest.approx([0.0, 0.0, 0.0, 4.0 / statistics.stdev([0, 0, 0, 4])])
+    with pytest.raises(ParameterError, match="standardisation"):
+        episodes.standardise(feats, "minmax")
+
+
+def test_distance_names_the_features_used_and_ranks_share_ties():
+    feats = pd.DataFrame({"x": [0.0, 1.0, 1.0, 3.0], "v": [0.0, np.nan, 1.0, 2.0]}, index=["t", "p", "q", "r"])
+    d = episodes.standardized_distance(feats, "t", ["x", "v"], how="rank")
+    assert d.loc["p", "features"] == "x" and d.loc["q", "features"] == "x, v"
+    z = episodes.rank_scores(feats)
+    assert d.loc["p", "distance"] == pytest.approx(math.sqrt(2 * (z.loc["p", "x"] - z.loc["t", "x"]) ** 2))
+    zd = episodes.standardized_distance(feats, "t", ["x"])
+    assert episodes.distance_rank(zd, "p") == 1 and episodes.distance_rank(zd, "q") == 1 and episodes.distance_rank(zd, "r") == 3
+    assert episodes.distance_rank(zd, "nope") is None
+
+
+def test_episode_rows_adds_short_named_streaks_and_labels_long_ones():
+    days = pd.bdate_range("2020-01-01", periods=40)
+    table = pd.DataFrame({"start": [days[0], days[10], days[25]], "end": [days[9], days[13], days[37]], "sessions": [10, 4, 13]})
+    rows = episodes.episode_rows(table, 10, {"current": table.iloc[2], "short one": table.iloc[1], "missing": None})
+    assert rows["start"].tolist() == [days[0], days[10], days[25]]
+    assert rows["label"].tolist() == ["", "short one", "current"]
+    with pytest.raises(ParameterError, match="min_streak"):
+        episodes.episode_rows(table, 0, {})
+
+
+def planted_features() -> pd.DataFrame:
+    """Target T; A matches T on returns, B matches T on drawdown; N (no VIX) is nearest on VIX-free features."""
+    return pd.DataFrame(
+        {"small_return": [0.05, 0.05, -0.02, 0.04, 0.10], "large_return": [0.01, 0.01, -0.05, 0.012, 0.06],
+         "drawdown": [0.0, -0.30, 0.0, -0.02, -0.10], "vix_pct": [40.0, 80.0, 45.0, np.nan, 90.0]},
+        index=["T", "A", "B", "N", "E"])
+
+
+def test_resemblance_grid_planted_nearer_ranks_and_summary():
+    sets = {"returns": ["small_return", "large_return"], "drawdown": ["drawdown"]}
+    grid = episodes.resemblance_grid({5: planted_features()}, "T", {"A": "A", "B": "B"}, sets, ["zscore", "rank"])
+    assert len(grid) == 4 and set(grid["standardisation"]) == {"zscore", "rank"}
+    returns_rows = grid[grid["feature_set"] == "returns"]
+    assert (returns_rows["nearer"] == "A").all() and (returns_rows["rank A"] == 1).all() and (returns_rows["distance A"] == 0).all()
+    drawdown_rows = grid[grid["feature_set"] == "drawdown"]
+    assert (drawdown_rows["nearer"] == "B").all() and (drawdown_rows["nearest"] == "B").all()
+    assert (grid["episodes"] == 4).all()
+    summary = episodes.grid_summary(grid, "A")
+    assert summary["share_nearer"] == pytest.approx(0.5) and summary["comparable"] == 4
+    assert summary["nearest"] == "A" and summary["share_nearest"] == pytest.approx(0.5)  # A and B tie; the earlier key wins
+    with_vix = episodes.resemblance_grid({5: planted_features()}, "T", {"A": "A", "N": "N"}, {"r+v": ["small_return", "large_return", "vix_pct"]})
+    assert with_vix["features N"].iloc[0] == "small_return, large_return" and with_vix["features A"].iloc[0] == "small_return, large_return, vix_pct"
+
+
+def test_nearer_tie_and_missing():
+    assert episodes.nearer({"distance a": 1.0, "distance b": 1.0}, ["a", "b"]) == "tie"
+    assert episodes.nearer({"distance a": 1.0, "distance b": float("nan")}, ["a", "b"]) is None
+    assert episodes.nearer({"distance a": 2.0, "distance b": 1.0}, ["a", "b"]) == "b"
+
+
+def test_lead_after_hand_values():
+    idx = pd.bdate_range("2001-01-01", periods=600)
+    small = pd.Series(np.linspace(100, 160, 600), index=idx)
+    large = pd.Series(np.linspace(100, 130, 600), index=idx).drop(idx[300])  # one session only small has
+    out = episodes.lead_after(small, large, idx[10], [1, 5])
+    to = large.index[large.index <= idx[10] + pd.DateOffset(years=1)][-1]
+    assert out["to"].iloc[0] == to
+    assert out["difference"].iloc[0] == pytest.approx((small[to] / small[idx[10]] - 1) - (large[to] / large[idx[10]] - 1))
+    assert pd.isna(out["to"].iloc[1]) and math.isnan(out["difference"].iloc[1])  # five years: the data stop first
+
+
+def test_find_crash_outside_the_data_names_the_series_not_the_month_format():
+    prices = prices_from_returns(np.full(30, 0.001), start="1993-01-29", name="spy")
+    with pytest.raises(DataError, match=r"series 'spy' has no daily return in 1987-10 \(it holds 1993-01-29 to "):
+        episodes.find_crash(prices, "1987-10")
+    with pytest.raises(ParameterError, match="is not a month"):
+        episodes.month_bounds("1987-13")

@@ -447,7 +447,7 @@ def lead_after_event(ctx: Context, claim: Mapping) -> Measurement:
         five = common[min(pos + 5, len(common) - 1)]
         after_crash = (f"; the crash {day(crash)}: {ctx.large} {pct(large.pct_change().loc[crash])} that day; over the five sessions after its close "
                        f"{ctx.small} {pct(window_return(small, crash, five))}, {ctx.large} {pct(window_return(large, crash, five))} (to {day(five)})")
-    evidence = pd.DataFrame({"years": table["years"], "base close": table["base"].dt.date, "to (close)": table["to"].dt.date,
+    evidence = pd.DataFrame({"years": [f"{h:g}" for h in table["years"]], "base close": table["base"].dt.date, "to (close)": table["to"].dt.date,
                              f"{ctx.small} (%)": 100 * table["small"], f"{ctx.large} (%)": 100 * table["large"],
                              "small - large (pp)": 100 * table["difference"]}).set_index("years")
     detail = (f"base {base_text}: small minus large " + "; ".join(f"{h:g}y {pct(d)} (to {day(t)})" for h, d, t in zip(table["years"], table["difference"], table["to"]))
