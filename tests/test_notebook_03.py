@@ -1,4 +1,5 @@
-"""Notebook 03_history on the real data: the article run, checked against independent computations from the CSVs."""
+"""Notebook 03_history on the real data: the article run, checked against independent computations from the CSVs,
+and runs at a date where the 2008 window is still open and on an index pair that starts after 1987."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from conftest import REPO, execute_collection, make_project
 pytestmark = pytest.mark.notebooks
 STEM = "03_history"
 CLAIMS = {"fear_driven_2008", "mirrors_1988", "post_1987_small_caps_led"}
-VERDICTS = {"confirmed", "partly true", "refuted", "not verifiable with the data at hand", "not testable with price data"}
+JUDGED = {"confirmed", "partly true", "refuted"}
+FIGURES = ("03_episode_paths", "03_feature_heatmap", "03_smb_streaks", "03_resemblance_ranks", "03_after_1987")
 
 
 def closes(data_dir: Path, file: str) -> pd.Series:
@@ -23,8 +25,8 @@ def closes(data_dir: Path, file: str) -> pd.Series:
     return frame["close"]
 
 
-def plain_streaks(data_dir: Path, last: str) -> list[tuple[pd.Timestamp, pd.Timestamp, int, float]]:
-    """RUT > S&P 500 streaks with a plain loop: (first session, last session, length, S&P return over it)."""
+def plain_streaks(data_dir: Path, last: str) -> list[tuple[pd.Timestamp, pd.Timestamp, int, float, pd.Timestamp]]:
+    """RUT > S&P 500 streaks with a plain loop: (first session, last session, length, S&P return over it, base date)."""
     both = pd.concat([closes(data_dir, "RUT.csv").rename("rut"), closes(data_dir, "GSPC.csv").rename("spx")], axis=1, join="inner")
     both = both.loc[:last]
     dates, rut, spx = list(both.index), both["rut"].tolist(), both["spx"].tolist()
@@ -35,7 +37,7 @@ def plain_streaks(data_dir: Path, last: str) -> list[tuple[pd.Timestamp, pd.Time
             first = i
         if first is not None and (not win or i == len(dates) - 1):
             stop = i - 1 if not win else i
-            runs.append((dates[first], dates[stop], stop - first + 1, spx[stop] / spx[first - 1] - 1))
+            runs.append((dates[first], dates[stop], stop - first + 1, spx[stop] / spx[first - 1] - 1, dates[first - 1]))
             first = None
     return runs
 
@@ -45,43 +47,56 @@ def records(run: Path) -> dict[str, dict]:
     return {r["claim_id"]: r for r in rows if r["notebook"] == STEM}
 
 
+def alternative(record: dict, label_start: str) -> dict:
+    return next(a for a in record["sensitivity"] if a["alternative"].startswith(label_start))
+
+
 def test_template_has_one_parameters_cell_and_no_outputs():
     nb = nbformat.read(REPO / "notebooks" / f"{STEM}.ipynb", as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    verdict_cells = [c.source for c in nb.cells if c.cell_type == "code" and "record_notebook" in c.source]
+    assert len(verdict_cells) == 1 and " if " not in verdict_cells[0]  # no decision logic in the verdict cell
 
 
-def test_article_run_records_measured_verdicts(article_run: Path, shared_data: Path):
+def test_article_run_records_judged_verdicts_with_labels(article_run: Path):
     run = article_run / "runs" / "article"
     status = json.loads((run / "status.json").read_text())
     entry = next(n for n in status["notebooks"] if n["notebook"] == STEM)
     assert entry["status"] == "ok", entry["error"]
     got = records(run)
     assert set(got) == CLAIMS
-    assert all(r["verdict"] in VERDICTS for r in got.values())
-    # measured, not "not verifiable": the data cover 1987-2026
-    assert all(r["verdict"] not in ("not verifiable with the data at hand", "not testable with price data") for r in got.values())
+    assert all(r["verdict"] in JUDGED for r in got.values())  # the data cover 1987-2026
     assert isinstance(got["mirrors_1988"]["measured"], bool)
     assert len(got["fear_driven_2008"]["measured"]) == 3 and len(got["post_1987_small_caps_led"]["measured"]) == 3
+    for r in got.values():
+        assert r["sensitivity"] and r["robustness"]
+        flipped = list(dict.fromkeys(a["choice"] for a in r["sensitivity"][1:] if a["agrees"] is False))
+        assert r["robustness"] == ("depends on " + ", ".join(flipped) if flipped else "robust")
+        assert r["verdict_label"] == (f"{r['verdict']}, but {r['robustness']}" if flipped else r["verdict"])
     figures = article_run / "figures" / "article"
-    for name in ("03_episode_paths", "03_feature_heatmap", "03_smb_streaks"):
+    for name in FIGURES:
         assert (figures / f"{name}.png").is_file(), name
 
 
-def test_post_1987_criteria_match_an_independent_computation(article_run: Path, shared_data: Path):
+def test_post_1987_criteria_and_calendar_1988_match_an_independent_computation(article_run: Path, shared_data: Path):
     rut, spx = closes(shared_data, "RUT.csv"), closes(shared_data, "GSPC.csv")
-    october = spx.pct_change().loc["1987-10"]
-    crash = october.idxmin()
+    crash = spx.pct_change().loc["1987-10"].idxmin()
     expected = []
     for years in (1, 2, 3):
         to = spx.index[spx.index <= crash + pd.DateOffset(years=years)][-1]
         expected.append(rut[to] / rut[crash] - spx[to] / spx[crash] > 0)
-    measured = records(article_run / "runs" / "article")["post_1987_small_caps_led"]["measured"]
+    record = records(article_run / "runs" / "article")["post_1987_small_caps_led"]
+    measured = record["measured"]
     assert [measured[k] for k in sorted(measured)] == expected  # keys sort as 1, 2, 3 years
+    assert str(crash.date()) in record["detail"]
+    first, last = pd.Timestamp("1987-12-31"), spx.loc[:"1988-12-31"].index[-1]
+    beat_1988 = rut[last] / rut[first] - spx[last] / spx[first] > 0
+    assert alternative(record, "calendar 1988 only")["verdict"] == ("confirmed" if beat_1988 else "refuted")
 
 
-def test_2008_criterion_and_resemblance_inputs_match_plain_loop(article_run: Path, shared_data: Path):
+def test_2008_criteria_and_resemblance_inputs_match_plain_loops(article_run: Path, shared_data: Path):
     runs = plain_streaks(shared_data, "2026-01-21")
     touching = [r for r in runs if r[1] >= pd.Timestamp("2008-05-01") and r[0] <= pd.Timestamp("2008-06-30")]
     ep2008 = max(touching, key=lambda r: (r[2], -r[0].value))
@@ -89,30 +104,67 @@ def test_2008_criterion_and_resemblance_inputs_match_plain_loop(article_run: Pat
     fear = got["fear_driven_2008"]
     fell = next(v for k, v in fear["measured"].items() if "fell over the streak" in k)
     assert fell == (ep2008[3] < 0)
-    assert f"{ep2008[0].date()} to {ep2008[1].date()} ({ep2008[2]} sessions)" in fear["detail"]
-    distances = re.findall(r"distance to 1988 episode \(.*?\) ([\d.]+), to 2008 episode \(.*?\) ([\d.]+)", got["mirrors_1988"]["detail"])
-    assert distances, got["mirrors_1988"]["detail"]
+    assert f"{ep2008[0].date()} to {ep2008[1].date()}, {ep2008[2]} sessions" in fear["detail"]
+    spx = closes(shared_data, "GSPC.csv")
+    drawdown = spx[ep2008[4]] / spx.loc[: ep2008[4]].max() - 1
+    deep = next(v for k, v in fear["measured"].items() if "below its prior peak" in k)
+    assert deep == (drawdown <= -0.10)
+    vix = closes(shared_data, "VIX.csv").loc[:"2026-01-21"]
+    elevated = vix.loc[ep2008[0] : ep2008[1]].mean() > vix.median()
+    assert next(v for k, v in fear["measured"].items() if "VIX average" in k) == elevated
+    for label, threshold in (("at least 5%", 0.05), ("at least 15%", 0.15)):
+        met = [ep2008[3] < 0, elevated, drawdown <= -threshold]
+        assert alternative(fear, label)["verdict"] == ("confirmed" if all(met) else "partly true" if any(met) else "refuted")
+    mirrors = got["mirrors_1988"]
+    distances = re.findall(r"to the 1988 episode \(.*?\) ([\d.]+) over .*?; to the 2008 episode \(.*?\) ([\d.]+) over", mirrors["detail"])
+    assert distances, mirrors["detail"]
     d1988, d2008 = map(float, distances[0])
-    assert got["mirrors_1988"]["measured"] == (d1988 < d2008)
+    assert mirrors["measured"] == (d1988 < d2008)
+    # the episodes compared at the registered minimum length: streaks >= 10 plus the shorter 1988 episode, less the current one
+    crash = spx.pct_change().loc["1987-10"].idxmin()
+    ep1988 = max((r for r in runs if r[0] > crash and r[1] <= crash + pd.DateOffset(months=12)), key=lambda r: (r[2], -r[0].value))
+    compared = sum(r[2] >= 10 for r in runs) + (ep1988[2] < 10) - 1
+    assert f"{compared} episodes compared" in mirrors["detail"]
+    share = re.findall(r"closer to 1988 than to 2008 on these features in (\d+)% \((\d+) of (\d+) comparable\)", mirrors["detail"])
+    assert share and int(share[0][0]) == round(100 * int(share[0][1]) / int(share[0][2]))
 
 
-def test_other_as_of_and_min_streak_recompute(tmp_path: Path, shared_data: Path):
+def rendered_text(nb_path: Path) -> str:
+    nb = nbformat.read(nb_path, as_version=4)
+    return "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def test_a_date_inside_the_2008_window_judges_only_the_closed_period(tmp_path: Path, shared_data: Path):
     as_of, min_streak = "2008-06-06", 8
     root = make_project(tmp_path / "project", [STEM])
     status = execute_collection(root, shared_data, "alt", {"as_of": as_of, "min_streak": min_streak}, [STEM])
     assert status["ok"], status["notebooks"]
     run = root / "runs" / "alt"
     got = records(run)
-    # at this as_of the streak in force is the 2008 streak itself: nothing to compare
-    assert got["mirrors_1988"]["verdict"] == "not verifiable with the data at hand"
-    assert all(r["data_window"][1] <= as_of for r in got.values())
-    # the episode table: every streak >= min_streak up to as_of, plus the 1988 episode when shorter
+    # May-June 2008 is not over at 2008-06-06: the claims about it are not applicable, never judged on another period
+    assert got["fear_driven_2008"]["verdict"] == "not applicable at this date" and "not over" in got["fear_driven_2008"]["detail"]
+    assert got["mirrors_1988"]["verdict"] == "not applicable at this date"
+    assert got["post_1987_small_caps_led"]["verdict"] in JUDGED  # 1987-1990 is over
+    assert all(r["data_window"] is None or r["data_window"][1] <= as_of for r in got.values())
+    # the context table: every streak >= min_streak up to as_of, plus the 1988 episode when shorter
     runs = plain_streaks(shared_data, as_of)
     spx = closes(shared_data, "GSPC.csv")
     crash = spx.pct_change().loc["1987-10"].idxmin()
     after_crash = [r for r in runs if r[0] > crash and r[1] <= crash + pd.DateOffset(months=12)]
     expected = sum(r[2] >= min_streak for r in runs) + (max(r[2] for r in after_crash) < min_streak)
-    nb = nbformat.read(run / f"{STEM}.ipynb", as_version=4)
-    text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert f"**{expected} episodes**" in text
+    assert f"**{expected} episodes**" in rendered_text(run / f"{STEM}.ipynb")
     assert (root / "figures" / "alt" / "03_episode_paths.png").is_file()
+
+
+def test_an_index_pair_starting_after_1987_says_which_series_would_settle_it(tmp_path: Path, shared_data: Path):
+    root = make_project(tmp_path / "project", [STEM])
+    status = execute_collection(root, shared_data, "etf", {"small": "iwm", "large": "spy"}, [STEM])
+    assert status["ok"], status["notebooks"]
+    got = records(root / "runs" / "etf")
+    assert got["fear_driven_2008"]["verdict"] in JUDGED  # IWM and SPY cover 2008
+    spy_start = str(pd.read_csv(shared_data / "SPY.csv", parse_dates=["date"])["date"].iloc[0].date())
+    for cid in ("mirrors_1988", "post_1987_small_caps_led"):
+        r = got[cid]
+        assert r["verdict"] == "not verifiable with the data at hand"
+        assert "spy" in r["detail"] and spy_start in r["detail"] and "1987-10" in r["detail"]
+        assert "not a month" not in r["detail"]

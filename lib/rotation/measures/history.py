@@ -110,7 +110,8 @@ def find_named(ctx: Context, spec: Mapping, table: pd.DataFrame) -> dict:
         first, last = crash + pd.Timedelta(days=1), crash + pd.DateOffset(months=int(spec.get("months", 12)))
     out["window"] = (first, last)
     if last > ctx.session:
-        out.update(status="not applicable", reason=f"{out['text']} ({day(first)} to {day(last)}) is not over at as_of {day(ctx.session)}")
+        dates = f" ({day(first)} to {day(last)})" if "after_crash" in spec else ""
+        out.update(status="not applicable", reason=f"{out['text']}{dates} is not over at as_of {day(ctx.session)}")
         return out
     if returns.index[0] > first:
         out.update(status="not verifiable", reason=f"needs daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)} ({out['text']}); {have}")
