@@ -20,7 +20,15 @@ Definitions (used by notebook ``03_history``):
   ``sqrt(K / K_shared * sum over shared features of (z_a - z_b)^2)``, where the sum runs
   over the features present for both and ``K`` is the number of features. With every
   feature present it is the plain Euclidean distance; a missing feature is neither counted
-  as zero nor imputed, the shared ones are scaled up to ``K`` features.
+  as zero nor imputed, the shared ones are scaled up to ``K`` features. Other
+  standardisations (``standardise``): ``rank`` (percentile ranks across the episodes) and
+  ``robust`` (median and 1.4826 x MAD).
+* **Variant grid** (``resemblance_grid``): the distance from one episode to named ones under
+  every combination of feature set, standardisation and minimum streak length, with each
+  named episode's rank among all episodes (1 = nearest), the features each distance used,
+  the nearest episode, and which named episode is nearer; ``grid_summary`` gives the shares.
+* **Lead after a base date** (``lead_after``): small minus large simple price return from the
+  base close to the last common session on or before each horizon.
 
 Units: returns, drawdowns and volatilities are fractions; rates in percent per year (as FRED
 publishes them); rate changes in percentage points; percentiles in 0-100 (share below plus half the
