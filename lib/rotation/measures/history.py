@@ -32,6 +32,7 @@ from rotation.errors import DataError, ParameterError
 from rotation.fmt import day, pct
 from rotation.measures import Context, Measurement, kind, not_applicable, not_verifiable, params
 from rotation.returns import percentile_rank, session_on_or_before, span_text, window_return
+from rotation.verdicts import Verdict
 
 STREAK_DEF = "sessions with small-cap daily price return strictly above large-cap return (close to close, common calendar); a tie ends a streak"
 FEATURE_TEXT = {
@@ -89,10 +90,10 @@ def crash_session(ctx: Context, month: str) -> tuple[pd.Timestamp | None, str]:
 def find_named(ctx: Context, spec: Mapping, table: pd.DataFrame) -> dict:
     """Locate one named episode with data up to ``as_of``.
 
-    Returns ``{"row": streak row or None, "text": how it is defined, "status": None | Verdict,
-    "reason": str, "crash": session or None, "window": (first, last)}``; ``status`` is
-    not applicable when the spec's window is not over at ``as_of`` and not verifiable when the
-    returns do not cover it.
+    Returns ``{"row": streak row or None, "text": how it is defined, "status": None or a
+    ``Verdict``, "reason": str, "crash": session or None, "window": (first, last) or None}``;
+    ``status`` is ``Verdict.NOT_APPLICABLE`` when the spec's window is not over at ``as_of`` and
+    ``Verdict.NOT_VERIFIABLE`` when the data do not cover it.
     """
     returns = ctx.returns_at
     have = f"the {ctx.small} vs {ctx.large} returns hold {span_text(ctx.returns)}"
@@ -104,27 +105,27 @@ def find_named(ctx: Context, spec: Mapping, table: pd.DataFrame) -> dict:
         if crash is None:
             first, last = episodes.month_bounds(spec["after_crash"])
             last = last + pd.DateOffset(months=int(spec.get("months", 12)))
-            out.update(status="not verifiable", reason=f"{why}; and daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)}")
+            out.update(status=Verdict.NOT_VERIFIABLE, reason=f"{why}; and daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)}")
             return out
         out["crash"] = crash
         first, last = crash + pd.Timedelta(days=1), crash + pd.DateOffset(months=int(spec.get("months", 12)))
     out["window"] = (first, last)
     if last > ctx.session:
         dates = f" ({day(first)} to {day(last)})" if "after_crash" in spec else ""
-        out.update(status="not applicable", reason=f"{out['text']}{dates} is not over at as_of {day(ctx.session)}")
+        out.update(status=Verdict.NOT_APPLICABLE, reason=f"{out['text']}{dates} is not over at as_of {day(ctx.session)}")
         return out
     if returns.index[0] > first:
-        out.update(status="not verifiable", reason=f"needs daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)} ({out['text']}); {have}")
+        out.update(status=Verdict.NOT_VERIFIABLE, reason=f"needs daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)} ({out['text']}); {have}")
         return out
     row = episodes.longest_streak_overlapping(table, first, last) if "window" in spec else episodes.longest_streak_in(table, first, last)
     if row is None:
-        out.update(status="not verifiable", reason=f"no {ctx.small} > {ctx.large} streak in {day(first)} to {day(last)}")
+        out.update(status=Verdict.NOT_VERIFIABLE, reason=f"no {ctx.small} > {ctx.large} streak in {day(first)} to {day(last)}")
     out["row"] = row
     return out
 
 
 def _blocked(found: dict, **fields) -> Measurement:
-    maker = not_applicable if found["status"] == "not applicable" else not_verifiable
+    maker = not_applicable if found["status"] == Verdict.NOT_APPLICABLE else not_verifiable
     return maker(found["reason"], **fields)
 
 
