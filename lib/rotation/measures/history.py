@@ -35,19 +35,6 @@ from rotation.returns import percentile_rank, session_on_or_before, span_text, w
 from rotation.verdicts import Verdict
 
 STREAK_DEF = "sessions with small-cap daily price return strictly above large-cap return (close to close, common calendar); a tie ends a streak"
-FEATURE_TEXT = {
-    "sessions": "streak length (sessions)",
-    "small_return": "small-cap price return over the streak",
-    "large_return": "large-cap price return over the streak",
-    "mean_spread": "mean daily spread over the streak",
-    "vix_mean": "average VIX close over the streak",
-    "vix_pct": "percentile of that VIX average among VIX closes to the streak's end",
-    "realized_vol": "large-cap 21-session realized volatility at the streak's end",
-    "realized_vol_pct": "percentile of that volatility in its history to the streak's end",
-    "drawdown": "large-cap drawdown from its prior peak at the streak's base close",
-    "rate": "effective fed funds rate at the base (percent)",
-    "rate_change_6m": "fed funds change over the prior months (percentage points)",
-}
 
 
 def _memo(ctx: Context, key: object, compute: Callable[[], object]) -> object:
@@ -157,6 +144,8 @@ def fear_episode(ctx: Context, claim: Mapping) -> Measurement:
     """
     p = params(claim)
     spec = p.get("episode") or {}
+    if "window" not in spec and "after_crash" not in spec:
+        raise _claim_error(claim, "params.episode: expected {window: 'YYYY-MM-DD to YYYY-MM-DD'} or {after_crash: 'YYYY-MM', months: N}")
     threshold = float(p.get("drawdown_threshold", 0.10))
     at = str(p.get("drawdown_at", "start"))
     cut = float(p.get("vix_cut", 50))
@@ -424,7 +413,9 @@ def lead_after_event(ctx: Context, claim: Mapping) -> Measurement:
     horizons = [float(h) for h in p.get("horizons_years", [1, 2, 3])]
     if not horizons or min(horizons) <= 0:
         raise _claim_error(claim, f"params.horizons_years: positive numbers of years, got {p.get('horizons_years')!r}")
-    month = str(p.get("crash_month", "1987-10"))
+    if not p.get("crash_month"):
+        raise _claim_error(claim, "params.crash_month: the month (YYYY-MM) searched for the crash is needed")
+    month = str(p["crash_month"])
     small = ctx.prices(ctx.small).loc[: ctx.session]
     large = ctx.prices(ctx.large).loc[: ctx.session]
     common = small.index.intersection(large.index)
