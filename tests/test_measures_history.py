@@ -13,6 +13,7 @@ import yaml
 
 from conftest import prices_from_returns, write_series_csv
 from rotation import claims
+from rotation.errors import ParameterError
 from rotation.measures import Context
 from rotation.verdicts import Verdict
 
@@ -310,3 +311,22 @@ def test_lead_after_event_reasons(tmp_path):
     claim["about"] = {"period": f"{crash.date()} to {(crash + pd.DateOffset(years=2)).date()}", "looks": "back"}
     path, data_dir = write_case(tmp_path / "open", small, large, {"lead": claim}, as_of=str((crash + pd.DateOffset(months=3)).date()))
     assert claims.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead").verdict == Verdict.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"features": "no such set"}, "params.features: 'no such set' is not a feature set"),
+        ({"features": ["small_return", "bogus"]}, "params.features: unknown feature 'bogus'"),
+        ({"variants": {"feature_sets": SETS, "standardisations": ["minmax"], "min_streaks": [8]}}, "params.variants.standardisations: unknown 'minmax'"),
+        ({"nearer": "C"}, "params.nearer: 'C' is not one of params.episodes"),
+    ],
+)
+def test_bad_resemblance_params_are_refused_with_one_line_naming_the_claim(tmp_path, change, message):
+    small, large, spans, _ = resemblance_history()
+    claim = resemblance_claim(large.index, spans)
+    claim["params"].update(change)
+    path, data_dir = write_case(tmp_path, small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"))
+    with pytest.raises(ParameterError) as err:
+        claims.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
+    assert "claim 'res'" in str(err.value) and message in str(err.value) and "\n" not in str(err.value)
