@@ -1,4 +1,4 @@
-"""The run's results file."""
+"""The run's results file: one record per claim, from a claims.evaluate judgement only."""
 
 from __future__ import annotations
 
@@ -8,29 +8,42 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rotation import results
-from rotation.claims import Verdict
+from rotation import claims, results
+from rotation.measures import Measurement
+from rotation.verdicts import Verdict
+
+CLAIM = {"id": "streak_length", "notebook": "01_streak", "kind": "streak_length", "quote": "q", "claimed": 13,
+         "unit": "sessions", "compare": "equal", "tolerance": 0, "partly_tolerance": 1}
 
 
-def test_record_judges_and_replaces(project):
-    entry = results.record("r1", "01_streak", "streak_length", np.int64(12), definition="d",
-                           data_window=(pd.Timestamp("1987-09-11"), pd.Timestamp("2026-01-21")))
-    assert entry["verdict"] == "partly true" and entry["claimed"] == 13
+def judgement_of(value, status=None) -> claims.Judgement:
+    m = Measurement(value=value, unit="sessions", window=(pd.Timestamp("1987-09-11"), pd.Timestamp("2026-01-21")),
+                    definition="d", detail="x", status=status, reason="series too short" if status else "")
+    return claims.Judgement(claim=CLAIM, measurement=m, verdict=claims.judge(m, CLAIM), robustness="not varied")
+
+
+def test_record_stores_the_judgement_and_replaces_an_earlier_one(project):
+    entry = results.record("r1", judgement_of(np.int64(12)), section="streak", figures=["01_x"])
+    assert entry["verdict"] == "partly true" and entry["claimed"] == 13 and entry["measured"] == 12
     assert entry["data_window"] == ["1987-09-11", "2026-01-21"]
-    results.record("r1", "01_streak", "streak_length", 13, definition="d", data_window=None)
+    assert entry["evidence"] == {"section": "01_streak.ipynb#streak", "figures": ["01_x"]}
+    results.record("r1", judgement_of(13))
     lines = (project / "runs" / "r1" / "results.jsonl").read_text().splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["verdict"] == "confirmed"
 
 
-def test_record_refuses_hand_written_verdicts(project):
-    with pytest.raises(ValueError):
-        results.record("r1", "01_streak", "streak_length", 13, definition="d", data_window=None, verdict=Verdict.CONFIRMED)
-    entry = results.record("r1", "01_streak", "streak_length", None, definition="d", data_window=None,
-                           verdict=Verdict.NOT_VERIFIABLE, detail="series too short")
-    assert entry["verdict"] == "not verifiable with the data at hand"
+def test_record_refuses_anything_but_a_judgement(project):
+    with pytest.raises(TypeError):
+        results.record("r1", "streak_length")  # a verdict can only come from claims.evaluate
+
+
+def test_a_claim_that_cannot_be_judged_keeps_its_reason(project):
+    entry = results.record("r1", judgement_of(None, status=Verdict.NOT_VERIFIABLE))
+    assert entry["verdict"] == "not verifiable with the data at hand" and entry["measured"] is None
+    assert entry["detail"].startswith("series too short")
 
 
 def test_nan_is_stored_as_null(project):
-    entry = results.record("r1", "02_spread", "mean_spread_45bp", float("nan"), definition="d", data_window=None)
+    entry = results.record("r1", judgement_of(float("nan")))
     assert entry["measured"] is None and entry["verdict"] == "not verifiable with the data at hand"
     assert len(results.read_results("r1")) == 1

@@ -102,7 +102,7 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
     else:
         if "kind" not in entry:
             raise _fail(path, claim_id, "missing field 'kind'")
-        if entry["kind"] not in KINDS and entry["kind"] != "notebook":
+        if entry["kind"] not in KINDS:
             raise _fail(path, claim_id, f"field 'kind': unknown claim kind {entry['kind']!r} (known: {', '.join(sorted(KINDS))})")
         if compare in {"equal", "at_least", "at_most"} and "claimed" not in entry:
             raise _fail(path, claim_id, f"missing field 'claimed' (needed for compare {compare!r})")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rotation.claims import Judgement, Verdict, get_claim, judge, tolerance_text
+from rotation.claims import Judgement, tolerance_text
 from rotation.fmt import value_text
 from rotation.io import write_text_atomic
 from rotation.paths import run_dir
@@ -53,7 +53,7 @@ def _plain(value: object) -> object:
     return value
 
 
-def record(run_name: str, judgement: Judgement | str, *args, section: str = "", figures: Iterable[str] = (), **legacy) -> dict:
+def record(run_name: str, judgement: Judgement, *, section: str = "", figures: Iterable[str] = ()) -> dict:
     """Store one claim's verdict for the run (``runs/<run>/results.jsonl``) and return the record.
 
     ``judgement``: ``claims.evaluate(ctx, claim_id)``; ``section``: the notebook anchor holding the
@@ -61,7 +61,7 @@ def record(run_name: str, judgement: Judgement | str, *args, section: str = "", 
     the sensitivity table (one row per listed alternative) and the measurement's window and detail.
     """
     if not isinstance(judgement, Judgement):
-        return _record_value(run_name, judgement, *args, **legacy)
+        raise TypeError("results.record takes a claims.evaluate(...) judgement; verdicts come from rotation.claims only")
     claim, m = judgement.claim, judgement.measurement
     notebook = claim["notebook"]
     detail = m.detail if m.status is None else (m.reason + (f"; {m.detail}" if m.detail else ""))
@@ -117,56 +117,6 @@ def sensitivity_table(records: Iterable[Mapping]) -> pd.DataFrame:
     table = pd.DataFrame(rows).set_index(["claim", "choice"])
     table["agrees"] = table["agrees"].map({True: "yes", False: "no"}).fillna("not judged")
     return table
-
-
-def _record_value(
-    run_name: str,
-    notebook: str,
-    claim_id: str,
-    measured: object,
-    *,
-    definition: str,
-    data_window: tuple[object, object] | None,
-    evidence: Mapping | None = None,
-    verdict: Verdict | None = None,
-    claimed: object = None,
-    tolerance: float | None = None,
-    detail: str = "",
-) -> dict:
-    """Judge ``measured`` against the registry entry ``claim_id`` and store the record for the run.
-
-    ``verdict`` may only be given to say the data cannot settle the claim
-    (``Verdict.NOT_VERIFIABLE``/``NOT_TESTABLE``); otherwise it comes from ``claims.judge``.
-    A record with the same ``claim_id`` from an earlier execution of the notebook is replaced.
-    """
-    claim = get_claim(claim_id)
-    if verdict not in (None, Verdict.NOT_VERIFIABLE, Verdict.NOT_TESTABLE):
-        raise ValueError("verdicts other than 'not verifiable'/'not testable' must come from claims.judge")
-    if verdict is None:
-        verdict = judge(measured, claim, claimed=claimed, tolerance=tolerance)
-    rule = dict(claim)
-    if claimed is not None:
-        rule["claimed"] = claimed
-    if tolerance is not None:
-        rule["tolerance"] = tolerance
-    entry = {
-        "claim_id": claim_id,
-        "notebook": notebook,
-        "quote": claim["quote"],
-        "measured": _plain(measured),
-        "claimed": _plain(rule.get("claimed")),
-        "unit": claim.get("unit", ""),
-        "definition": definition,
-        "verdict": Verdict(verdict).value,
-        "tolerance": tolerance_text(rule),
-        "evidence": _plain(dict(evidence or {})),
-        "data_window": _plain(list(data_window)) if data_window else None,
-        "detail": detail,
-    }
-    path = results_path(run_name)
-    kept = [r for r in read_records(path) if r["claim_id"] != claim_id]
-    write_records(path, [*kept, entry])
-    return entry
 
 
 def read_records(path: str | Path) -> list[dict]:
