@@ -25,6 +25,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(data, "_http_get", no_network)
     monkeypatch.setattr(data, "_yf_download", no_network)
+    monkeypatch.setattr(data, "_resolve_host", lambda host: None)  # as if the host resolved: the error is the download's own
 
 
 def real_data_dir() -> Path:

@@ -1,7 +1,9 @@
 """The ``rotation`` command: ``run``, ``params`` (and ``scan``, ``report`` when those modules exist).
 
-Errors the user can fix are printed as one line, ``error: ...``, with exit code 2; a run
-whose notebooks failed exits with 1.
+Errors the user can fix are printed as one line, ``error: ...``, with exit code 2 (a file or
+folder that cannot be read or written included); a run whose notebooks failed exits with 1;
+Ctrl-C ends with one line, ``error: interrupted``, and exit code 130. No traceback is shown
+unless ``ROTATION_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     YAML run file (a list), or None.
     """
     from rotation import sweep
-    from rotation.runner import yaml_load
+    from rotation.validation import read_yaml_file
 
     base: dict[str, object] = {}
     run_name = None
@@ -36,7 +38,7 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     if config is not None:
         file_runs = sweep.read_run_file(config, declared)
         if file_runs is None:
-            doc = dict(yaml_load(config.read_text(encoding="utf-8")))
+            doc = dict(read_yaml_file(config))
             run_name = doc.pop("run_name", None)
             for key in doc:
                 if key not in declared or key == "run_name":
@@ -61,7 +63,8 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
             base[name] = distinct[0]
         else:
             axes[name] = distinct
-    return {"base": base, "axes": axes, "run_name": args.run_name or run_name, "file_runs": file_runs, "config": config}
+    chosen = args.run_name if args.run_name is not None else run_name
+    return {"base": base, "axes": axes, "run_name": None if chosen is None else str(chosen), "file_runs": file_runs, "config": config}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -86,8 +89,8 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
     from rotation import runner
 
     params = runner.validate_parameters(request["base"], declared)
-    name = request["run_name"] or runner.default_run_name(params)
-    status = runner.execute_run(params, name, notebooks=paths)
+    name = runner.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
+    status = runner.execute_run(params, name, notebooks=paths, partial=bool(args.notebooks), refresh=bool(getattr(args, "refresh", False)))
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
     if args.summary:
@@ -95,7 +98,10 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
 
         target = sweep.write_verdict_table(sweep.verdict_table([{"name": name, "parameters": params}], [status]), Path(args.summary))
         print(f"verdicts -> {target}")
-    print(f"run {name}: {'ok' if status['ok'] else 'FAILED'} in {status.get('seconds', 0):.1f} s -> runs/{name}/, figures/{name}/")
+    if status.get("kept_at"):
+        print(f"run {name}: FAILED in {status.get('seconds', 0):.1f} s; previous runs/{name}/ and figures/{name}/ kept; this rendering -> {status['kept_at']}/")
+    else:
+        print(f"run {name}: {'ok' if status['ok'] else 'FAILED'} in {status.get('seconds', 0):.1f} s -> runs/{name}/, figures/{name}/")
     return 0 if status["ok"] else 1
 
 
@@ -109,23 +115,35 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
         if request["axes"]:
             raise ParameterError(f"{config} holds a list of runs: put every run in the file instead of adding --grid or repeated flags")
         raw_runs = [(name, {**params, **request["base"]}) for name, params in request["file_runs"]]
-        runs = sweep.plan(raw_runs, declared, prefix=request["run_name"], where=str(config))
+        runs = sweep.plan(raw_runs, declared, prefix=_prefix(request["run_name"]), where=str(config))
         label = request["run_name"] or config.stem
     else:
         raw_runs = [(None, params) for params in sweep.expand(request["base"], request["axes"])]
-        runs = sweep.plan(raw_runs, declared, prefix=request["run_name"])
+        runs = sweep.plan(raw_runs, declared, prefix=_prefix(request["run_name"]))
         label = request["run_name"]
     target = Path(args.summary) if args.summary else sweep.default_summary_path(sweep.sweep_name(runs, list(request["axes"]), label))
     jobs = args.jobs or os.cpu_count() or 1
     print(f"{len(runs)} runs of {len(paths)} notebook(s), {min(jobs, len(runs))} at a time ({args.executor})", file=sys.stderr)
+    sweep.check_data(runs, paths, refresh=bool(getattr(args, "refresh", False)))
     started = time.perf_counter()
-    statuses = sweep.execute(runs, paths, jobs=jobs, executor=args.executor, scheduler=args.scheduler, on_done=sweep.progress(len(runs)))
+    statuses = sweep.execute(
+        runs, paths, jobs=jobs, executor=args.executor, scheduler=args.scheduler, on_done=sweep.progress(len(runs)), partial=bool(args.notebooks), check_data=False
+    )
     wall = time.perf_counter() - started
     print(sweep.format_table(sweep.summary_table(statuses)))
     sweep.write_verdict_table(sweep.verdict_table(runs, statuses), target)
     failed = sum(not s["ok"] for s in statuses)
     print(f"{len(runs) - failed} of {len(runs)} runs ok in {wall:.1f} s; runs/<run>/ and figures/<run>/ per run; verdicts per run -> {target}")
     return 0 if not failed else 1
+
+
+def _prefix(run_name: str | None) -> str | None:
+    """A sweep's ``--run-name`` prefix, checked as a folder name (each run's full name is checked by ``sweep.plan``)."""
+    if run_name is None:
+        return None
+    from rotation.paths import _checked_name
+
+    return _checked_name(run_name)
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -164,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--claims", help="claims file (YAML) of another article of this kind: its title, date, index pair and claims (default: data/claims.yaml); see docs/check_another_article.md")
     run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
     run.add_argument("--notebooks", help="comma-separated notebook names to run (default: all)")
+    run.add_argument("--refresh", action="store_true", help="download the series again into data/cache/ even when the cached copy is fresh (no effect on a local data folder)")
     run.add_argument("--jobs", "-j", type=int, help="many runs: runs executed at the same time (default: number of cores)")
     run.add_argument("--executor", choices=("process", "dask"), default="process", help="many runs: local worker processes (default) or a dask.distributed cluster (pip install -e '.[dask]')")
     run.add_argument("--scheduler", help="with --executor dask: scheduler address, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)")
@@ -184,20 +203,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def os_error_line(exc: OSError) -> str:
+    """One line for a file-system error: what could not be done to which path, and why."""
+    reason = exc.strerror or type(exc).__name__
+    where = exc.filename if exc.filename is not None else ""
+    if exc.filename2 is not None:
+        where = f"{where} -> {exc.filename2}"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where}: is a folder, expected a file"
+    if isinstance(exc, NotADirectoryError):
+        return f"{where}: a file stands where a folder is needed"
+    if isinstance(exc, PermissionError):
+        return f"{where}: permission denied"
+    return f"{where}: {reason}" if where else reason
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = os.environ.get("ROTATION_DEBUG", "").strip() not in ("", "0")
     try:
         return int(args.func(args) or 0)
     except RotationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        if threading_is_main():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while exiting prints nothing more
+        print("error: interrupted", file=sys.stderr, flush=True)
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # unreadable or unwritable file or folder, disk full...
+        if debug:
+            raise
+        print(f"error: {_one_line(os_error_line(exc))}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a bug: still one line; ROTATION_DEBUG=1 shows the traceback
+        if debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (set ROTATION_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+def threading_is_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

@@ -12,13 +12,17 @@ The CSV schema (that of ``../shared/data``) is documented in ``data/README.md``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import json
 import os
 import re
+import socket
+import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +37,12 @@ FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series_id}"
 FRENCH_ZIP_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{name}_CSV.zip"
 YAHOO_URL = "https://finance.yahoo.com/quote/{ticker}/history"
 DOWNLOAD_TIMEOUT_S = 30
+YAHOO_HOST = "query1.finance.yahoo.com"  # the host yfinance asks
+MAX_DAILY_RATIO = 3.0  # plausibility: a price that more than triples, or falls below a third, in one session is refused
+MAX_FACTOR_PERCENT = 50.0  # plausibility: a daily factor return beyond +-50 % (percent per day on disk) is refused
+RATE_RANGE = (-10.0, 100.0)  # plausibility: an interest rate outside this range (percent per year) is refused
+CACHE_MAX_AGE_DAYS = 1.0  # a cached download older than this is fetched again (ROTATION_CACHE_MAX_AGE_DAYS overrides)
+MARKET_CLOSE_NY = dt.time(16, 15)  # US cash close plus a margin: before it, today's Yahoo bar is an intraday snapshot
 
 
 @dataclass(frozen=True)
@@ -128,14 +138,16 @@ def load(
     start: str | None = None,
     end: str | None = None,
     data_dir: str | os.PathLike | None = None,
+    refresh: bool = False,
 ) -> pd.Series | pd.DataFrame:
     """Load a named series, validated; a Series for one-column series, a DataFrame for factor files.
 
     Sources are tried in order: ``<data dir>/<file>.csv``, the cache, a live download (then cached).
-    ``start``/``end`` (ISO dates, inclusive) trim the result after validation.
+    ``start``/``end`` (ISO dates, inclusive) trim the result after validation. ``refresh``
+    downloads again even when the cache is fresh (see ``load_frame``).
     """
     spec = series_spec(name)
-    frame = load_frame(spec, data_dir)
+    frame = load_frame(spec, data_dir, refresh=refresh)
     frame = frame.loc[slice(start or None, end or None)]
     if frame.empty:
         raise DataError(f"series {spec.name!r}: no rows between {start or 'start'} and {end or 'end'} ({frame.attrs.get('source')})")
@@ -146,8 +158,14 @@ def load(
     return frame
 
 
-def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """All value columns of ``spec`` from the first source that has it (see ``load``)."""
+def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None, refresh: bool = False) -> pd.DataFrame:
+    """All value columns of ``spec`` from the first source that has it (see ``load``).
+
+    A cached download older than ``cache_max_age()`` (or any, with ``refresh``) is fetched
+    again; when that download fails, a stale cache is still used (with a warning naming its
+    age), a forced refresh fails. Downloads and cache writes of one series are serialised
+    between processes by a lock file, readers take a shared lock.
+    """
     folder = resolve_data_dir(data_dir)
     tried: list[str] = []
     if folder is not None:
@@ -156,14 +174,52 @@ def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None) -> p
             raw = read_csv_file(path, spec)
             return _finish(raw, spec, f"{_origin(spec)}, file {spec.file} of the local data folder")
         tried.append(f"no {spec.file} in {folder}")
-    cached = read_cache(spec)
-    if cached is not None:
-        raw, manifest = cached
-        return _finish(raw, spec, f"{_origin(spec)}, cached {manifest['file']} fetched {manifest['fetched_at'][:10]}")
-    tried.append("not cached")
-    raw, url = download(spec, tried)
-    write_cache(spec, raw, url)
+    with cache_lock(spec, exclusive=False):
+        cached = read_cache(spec)
+    if cached is not None and not refresh and not _stale(cached[1]):
+        return _from_cache(spec, *cached)
+    with cache_lock(spec, exclusive=True):
+        again = read_cache(spec)  # another process may have just refreshed it
+        if again is not None and not refresh and not _stale(again[1]):
+            return _from_cache(spec, *again)
+        tried.append("not cached" if again is None else f"cache fetched {again[1]['fetched_at'][:10]} is {'being refreshed' if refresh else 'stale'}")
+        try:
+            raw, url = download(spec, tried)
+        except DataError as exc:
+            if again is None or refresh:
+                raise
+            warnings.warn(f"series {spec.name!r}: using the cache fetched {again[1]['fetched_at'][:10]} (older than {cache_max_age():g} days): {exc}", stacklevel=2)
+            return _from_cache(spec, *again)
+        write_cache(spec, raw, url)
     return _finish(raw, spec, f"{_origin(spec)}, downloaded from {url}")
+
+
+def _from_cache(spec: SeriesSpec, raw: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    return _finish(raw, spec, f"{_origin(spec)}, cached {manifest['file']} fetched {manifest['fetched_at'][:10]}")
+
+
+def cache_max_age() -> float:
+    """Days a cached download stays fresh: ``ROTATION_CACHE_MAX_AGE_DAYS``, else ``CACHE_MAX_AGE_DAYS``."""
+    text = os.environ.get("ROTATION_CACHE_MAX_AGE_DAYS", "").strip()
+    if not text:
+        return CACHE_MAX_AGE_DAYS
+    try:
+        days = float(text)
+        if not days >= 0:
+            raise ValueError
+    except ValueError:
+        raise ParameterError(f"ROTATION_CACHE_MAX_AGE_DAYS must be a non-negative number of days, got {text!r}") from None
+    return days
+
+
+def _stale(manifest: dict) -> bool:
+    try:
+        fetched = dt.datetime.fromisoformat(manifest["fetched_at"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    if fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc) - fetched > dt.timedelta(days=cache_max_age())
 
 
 def _origin(spec: SeriesSpec) -> str:
@@ -205,9 +261,10 @@ def read_csv_file(path: Path, spec: SeriesSpec) -> pd.DataFrame:
 def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFrame:
     """Check and convert a raw frame with a ``date`` column (strings or datetimes) and value columns.
 
-    Rules: required columns present; at least two rows; ISO dates, sorted ascending, unique;
-    values numeric and finite; prices strictly positive. Raises ``DataError`` naming
-    ``where``, the column, and the first offending row.
+    Rules: required columns present; at least two rows; ISO dates, sorted ascending, unique,
+    none after today; values numeric and finite; prices strictly positive; plausible values
+    (see ``check_plausible``). Raises ``DataError`` naming ``where``, the column, and the
+    first offending row.
     """
     missing = [c for c in ("date", *spec.columns) if c not in raw.columns]
     if missing:
@@ -257,8 +314,52 @@ def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFr
         if spec.kind == "price" and (array <= 0).any():
             i = int(np.argmax(array <= 0))
             raise DataError(f"{where}: non-positive price {array[i]:g} in column {column!r} on {index[i].date()}")
+        check_plausible(array, index, spec, column, where)
         out[column] = array
     return out
+
+
+def latest_today() -> dt.date:
+    """Today's date where it is latest (local or UTC): no session can be dated after it."""
+    return max(dt.date.today(), dt.datetime.now(dt.timezone.utc).date())
+
+
+def check_plausible(values: np.ndarray, index: pd.DatetimeIndex, spec: SeriesSpec, column: str, where: str) -> None:
+    """Refuse values no market produces: a price moving more than ``MAX_DAILY_RATIO`` times in one
+    session, a daily factor return beyond ``MAX_FACTOR_PERCENT`` percent, a rate outside ``RATE_RANGE``."""
+    if spec.kind == "price" and len(values) > 1:
+        ratio = values[1:] / values[:-1]
+        bad = (ratio > MAX_DAILY_RATIO) | (ratio < 1.0 / MAX_DAILY_RATIO)
+        if bad.any():
+            i = int(np.argmax(bad)) + 1
+            raise DataError(
+                f"{where}: implausible daily move in column {column!r} on {index[i].date()}: {values[i - 1]:g} to {values[i]:g} "
+                f"(more than {MAX_DAILY_RATIO:g} times up or down in one session)"
+            )
+    elif spec.kind == "factor":
+        bad = np.abs(values) > MAX_FACTOR_PERCENT
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(f"{where}: implausible daily factor return {values[i]:g} % in column {column!r} on {index[i].date()} (bound: +-{MAX_FACTOR_PERCENT:g} % per day)")
+    elif spec.kind == "rate":
+        low, high = RATE_RANGE
+        bad = (values < low) | (values > high)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(f"{where}: implausible rate {values[i]:g} in column {column!r} on {index[i].date()} (expected {low:g} to {high:g} percent per year)")
+
+
+def check_distinct(small: pd.Series, large: pd.Series) -> None:
+    """Refuse a small and a large series that hold the same values on every common date (one file copied over the other)."""
+    common = small.index.intersection(large.index)
+    if len(common) < 2:
+        return
+    a, b = small.loc[common].to_numpy(dtype=float), large.loc[common].to_numpy(dtype=float)
+    if np.array_equal(a, b):
+        raise DataError(
+            f"small series {small.name!r} ({small.attrs.get('source', '?')}) and large series {large.name!r} ({large.attrs.get('source', '?')}) "
+            f"hold identical values on all {len(common)} common dates ({common[0].date()} to {common[-1].date()}); small and large must be different series"
+        )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -276,6 +377,34 @@ def _cache_key(spec: SeriesSpec) -> str:
 
 def manifest_path(spec: SeriesSpec) -> Path:
     return cache_dir() / f"{_cache_key(spec)}.json"
+
+
+@contextlib.contextmanager
+def cache_lock(spec: SeriesSpec, exclusive: bool) -> Iterator[None]:
+    """Hold ``data/cache/.<series>.lock``: exclusive for a download and cache write, shared for a read.
+
+    Writers of one series run one after the other; a reader never sees a manifest whose data
+    file another writer is deleting. When the cache folder cannot be written (read-only
+    checkout), reads go ahead unlocked and a write fails on its own with one line.
+    """
+    import fcntl
+
+    folder = cache_dir()
+    fd = None
+    try:
+        if exclusive:
+            folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f".{_cache_key(spec)}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        if exclusive:
+            raise DataError(f"cache folder {folder} is not writable; set ROTATION_DATA_DIR to a folder holding {spec.file}") from None
+    try:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def read_cache(spec: SeriesSpec) -> tuple[pd.DataFrame, dict] | None:
@@ -368,7 +497,12 @@ def download(spec: SeriesSpec, tried: list[str] | None = None) -> tuple[pd.DataF
     hint = "check the connection, or set ROTATION_DATA_DIR to a folder holding " + spec.file
     try:
         if spec.source == "yahoo":
-            raw = parse_yahoo(_yf_download(spec.remote, spec.auto_adjust), spec)
+            frame = _yf_download(spec.remote, spec.auto_adjust)
+            if frame is None or len(frame) == 0:  # yfinance prints its errors and returns nothing
+                problem = _resolve_host(YAHOO_HOST)
+                if problem:
+                    raise DataError(problem)
+            raw = drop_unfinished_session(parse_yahoo(frame, spec))
         elif spec.source == "fred":
             raw = parse_fred_csv(_http_get(url), spec.remote)
         else:
@@ -376,8 +510,63 @@ def download(spec: SeriesSpec, tried: list[str] | None = None) -> tuple[pd.DataF
     except DataError as exc:
         raise DataError(f"series {spec.name!r}: download from {url} failed ({exc}){'; ' + before if before else ''}; {hint}") from None
     except Exception as exc:  # network stacks raise many types; the user needs one line
-        raise DataError(f"series {spec.name!r}: download from {url} failed ({_one_line(exc)}){'; ' + before if before else ''}; {hint}") from None
+        raise DataError(f"series {spec.name!r}: download from {url} failed ({download_cause(exc)}){'; ' + before if before else ''}; {hint}") from None
     return validate_frame(raw.reset_index(), spec, url), url
+
+
+def _resolve_host(host: str) -> str | None:
+    """None when ``host`` resolves; otherwise the one-line reason (tests replace this function)."""
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError as exc:
+        return f"cannot resolve host {host}: name resolution failed ({exc.strerror or exc})"
+    return None
+
+
+def download_cause(exc: BaseException) -> str:
+    """The real cause of a failed download in one line: a name-resolution failure is named as such."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror) or type(current).__name__ == "NameResolutionError":
+            host = re.search(r"(?:host='|resolve ')([^']+)'", str(exc))
+            where = f"host {host.group(1)}" if host else "the host"
+            return f"cannot resolve {where}: name resolution failed"
+        todo.extend(e for e in (current.__cause__, current.__context__, getattr(current, "reason", None)) if isinstance(e, BaseException))
+        todo.extend(a for a in current.args if isinstance(a, BaseException))
+    text = str(exc)
+    if "NameResolutionError" in text or "Name or service not known" in text or "Temporary failure in name resolution" in text:
+        host = re.search(r"host='([^']+)'", text)
+        return f"cannot resolve host {host.group(1) if host else '?'}: name resolution failed"
+    return _one_line(exc)
+
+
+def drop_unfinished_session(frame: pd.DataFrame, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Drop today's bar before the US market's close: it is an intraday snapshot, not a close.
+
+    ``now`` is the current time (any time zone; default: now). The exchange's date and time
+    are those of New York.
+    """
+    if frame is None or len(frame) == 0:
+        return frame
+    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(_new_york())
+    last = pd.Timestamp(frame.index[-1]).date()
+    if last > moment.date() or (last == moment.date() and moment.time() < MARKET_CLOSE_NY):
+        return frame.iloc[:-1]
+    return frame
+
+
+def _new_york() -> dt.tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("America/New_York")
+    except Exception:  # noqa: BLE001 - no time-zone database: standard time, off by one hour in summer
+        return dt.timezone(dt.timedelta(hours=-5), "EST")
 
 
 def parse_yahoo(frame: pd.DataFrame, spec: SeriesSpec) -> pd.DataFrame:

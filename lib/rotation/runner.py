@@ -3,10 +3,13 @@
 A run is one set of parameters applied to every notebook in ``notebooks/`` (sorted by
 name, so ``99_scorecard`` comes last). Parameters are checked against what the notebooks
 declare (papermill's own inspection) and validated *before* any kernel starts. Each notebook
-receives only the parameters it declares. Rendered notebooks, ``params.yaml``,
-``results.jsonl`` and ``status.json`` go to ``runs/<run name>/``; figures to
-``figures/<run name>/``. A failing notebook does not stop the run (the scorecard reports it),
-but the run's status, and the command's exit code, say it failed.
+receives only the parameters it declares, and only as plain literals (``rotation.validation``).
+The series the run needs are loaded and validated once before any kernel starts
+(``rotation.preflight``). Rendered notebooks, ``params.yaml``, ``results.jsonl`` and
+``status.json`` go to ``runs/<run name>/``; figures to ``figures/<run name>/``; both are
+rendered in a staging folder first and replace the previous run only when every notebook
+succeeded (``rotation.staging``). A failing notebook does not stop the run (the scorecard
+reports it), but the run's status, and the command's exit code, say it failed.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+import os
 import re
-import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -23,35 +26,31 @@ from pathlib import Path
 
 import yaml
 
+from rotation import staging, validation
 from rotation.errors import ParameterError, RotationError
 from rotation.io import write_text_atomic
-from rotation.paths import figures_dir, notebooks_dir, project_dir, run_dir
+from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, notebooks_dir, project_dir, published_run_dir
 
 KERNEL_NAME = "rotation"
 KERNEL_DISPLAY_NAME = "Python (rotation)"
 ARTICLE_RUN = "article"
 DATE_PARAMETERS = {"as_of", "data_end", "start", "end", "crash_date"}
 CLAIMS_PARAMETERS = {"claims"}  # a claims file: must load and validate; made absolute
-POSITIVE_PARAMETERS = {"min_streak", "min_streaks", "horizons", "odds_horizons", "n_sims", "n_boot", "block_length", "sequence_block_length", "max_hazard_length", "rsi_window", "window"}
+POSITIVE_PARAMETERS = {
+    "min_streak", "min_streaks", "horizons", "odds_horizons", "n_sims", "n_boot", "block_length", "sequence_block_length",
+    "max_hazard_length", "rsi_window", "window", "top_n", "context_sessions", "smb_top_n", "top_neighbours", "price_sessions",
+    "gain_max_sessions", "low_lookback", "ma_short", "ma_long", "vol_window", "post_crash_months", "post_crash_years",
+}  # fmt: skip
+FRACTION_PARAMETERS = {"level": (0.0, 1.0)}  # open interval
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RUNNER_PARAMETERS = {"run_name"}  # set by the runner, not by the user
-SERIES_PARAMETERS = {"small", "large"}  # series ids or Yahoo tickers, checked against the catalogue
+SERIES_PARAMETERS = {"small", "large", "etf"}  # series ids or Yahoo tickers, checked against the catalogue
 FOLDER_PARAMETERS = {"data_dir"}  # must exist; made absolute (notebooks run with the project as cwd)
 
 
-class _NoDatesLoader(yaml.SafeLoader):
-    """YAML loader that keeps dates as strings (dates are parsed by the package, never by YAML)."""
-
-
-_NoDatesLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
-
-
 def yaml_load(text: str) -> object:
-    """Parse YAML keeping ISO dates as strings."""
-    return yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 (SafeLoader subclass)
+    """Parse YAML strictly: dates stay strings; tags, aliases and duplicate keys are refused (see ``validation``)."""
+    return validation.yaml_load(text)
 
 
 def notebook_paths(directory: Path | None = None, only: list[str] | None = None) -> list[Path]:
@@ -110,16 +109,27 @@ def collection_parameters(paths: list[Path]) -> dict[str, dict]:
     for path in paths:
         for name, info in notebook_parameters(path).items():
             entry = merged.setdefault(name, {**info, "notebooks": []})
-            if entry["type"] != info["type"]:  # declared differently: accept any YAML scalar
-                entry["type"] = "None"
+            if entry["type"] != info["type"]:
+                if "None" in (entry["type"], info["type"]):  # one notebook also accepts None: the other's type, or None
+                    if entry["type"] == "None":
+                        entry["type"], entry["default"] = info["type"], info["default"]
+                    entry["optional"] = True
+                else:  # declared differently: accept any YAML scalar
+                    entry["type"] = "None"
             entry["notebooks"].append(path.stem)
     return merged
 
 
-def coerce_value(name: str, value: object, declared_type: str) -> object:
-    """Convert a parameter value (often a command-line string) to the declared type, or refuse it."""
+def coerce_value(name: str, value: object, declared_type: str, *, default: str | None = None, optional: bool = False) -> object:
+    """Convert a parameter value (often a command-line string) to the declared type, or refuse it.
+
+    Lists are checked element by element against the shape of the notebook's ``default``
+    (source text of the literal); ``optional`` also accepts None (``null``, ``None``).
+    """
     kind = declared_type.split("[")[0].strip().lower()
     text = value if isinstance(value, str) else None
+    if optional and (value is None or (text is not None and text.strip() in ("None", "null", "~"))):
+        return None
     try:
         if kind == "int":
             out: object = int(text) if text is not None else value
@@ -133,7 +143,7 @@ def coerce_value(name: str, value: object, declared_type: str) -> object:
             if not isinstance(out, bool):
                 raise ValueError
         elif kind == "list":
-            out = yaml_load(text) if text is not None else value
+            out = _parse_yaml_value(name, text) if text is not None else value
             if isinstance(out, (int, float, str)) and not isinstance(out, bool):
                 out = [out]
             if not isinstance(out, list):
@@ -141,10 +151,23 @@ def coerce_value(name: str, value: object, declared_type: str) -> object:
         elif kind == "str":
             out = str(value)
         else:  # None default or unknown annotation: accept YAML scalars
-            out = yaml_load(text) if text is not None else value
-    except (ValueError, KeyError, TypeError, yaml.YAMLError):
+            out = _parse_yaml_value(name, text) if text is not None else value
+    except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
         raise ParameterError(f"parameter {name}: expected {kind}, got {value!r}") from None
+    if kind == "list":
+        validation.check_structure(name, out, validation.default_value(default) or [])
+    else:
+        validation.check_plain(name, out)
+    validation.check_meaning(name, out)
     return _check_value(name, out)
+
+
+def _parse_yaml_value(name: str, text: str) -> object:
+    """A command-line value parsed as YAML (strict loader); a refused construct names the parameter."""
+    try:
+        return yaml_load(text)
+    except validation.YamlRefused as exc:
+        raise ParameterError(f"parameter {name}: {exc}") from None
 
 
 def _check_value(name: str, value: object) -> object:
@@ -172,11 +195,17 @@ def _check_value(name: str, value: object) -> object:
             dt.date.fromisoformat(str(value).strip())
         except ValueError:
             raise ParameterError(f"parameter {name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
-    if name in POSITIVE_PARAMETERS:
+    if name in POSITIVE_PARAMETERS and value is not None:
         items = value if isinstance(value, list) else [value]
         for item in items:
             if not isinstance(item, (int, float)) or isinstance(item, bool) or item <= 0:
                 raise ParameterError(f"parameter {name}: must be positive, got {value!r}")
+            if isinstance(item, float) and not item.is_integer():
+                raise ParameterError(f"parameter {name}: must be a whole number of sessions, got {value!r}")
+    if name in FRACTION_PARAMETERS and value is not None:
+        low, high = FRACTION_PARAMETERS[name]
+        if not low < float(value) < high:  # type: ignore[arg-type]
+            raise ParameterError(f"parameter {name}: must lie strictly between {low:g} and {high:g}, got {value!r}")
     return value
 
 
@@ -189,8 +218,30 @@ def validate_parameters(raw: Mapping[str, object], declared: Mapping[str, dict])
         if name not in declared:
             known = ", ".join(sorted(n for n in declared if n not in RUNNER_PARAMETERS))
             raise ParameterError(f"unknown parameter {name!r}: no notebook declares it (known: {known})")
-        out[name] = coerce_value(name, value, declared[name]["type"])
+        info = declared[name]
+        out[name] = coerce_value(name, value, info["type"], default=info.get("default"), optional=bool(info.get("optional")))
+        _check_non_negative(name, out[name], info.get("default"))
+    small, large = out.get("small", _default_of(declared, "small")), out.get("large", _default_of(declared, "large"))
+    if small and large and str(small).strip() == str(large).strip():
+        raise ParameterError(f"parameters small and large are both {str(small).strip()!r}; the comparison needs two different series")
+    validation.check_all_literal(out)
     return out
+
+
+def _default_of(declared: Mapping[str, dict], name: str) -> object:
+    return validation.default_value(declared[name].get("default")) if name in declared else None
+
+
+def _check_non_negative(name: str, value: object, default: str | None) -> None:
+    """A whole-number parameter whose default is zero or more (a count, a year, a seed) cannot be negative."""
+    example = validation.default_value(default)
+    if isinstance(example, int) and not isinstance(example, bool) and example >= 0 and isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        raise ParameterError(f"parameter {name}: must be zero or more, got {value}")
+
+
+def check_run_name(run_name: object) -> str:
+    """A run name the runner can write: a plain folder name, not reserved (see ``staging.check_run_name``)."""
+    return staging.check_run_name(run_name)
 
 
 def default_run_name(overrides: Mapping[str, object]) -> str:
@@ -274,33 +325,103 @@ def execute_run(
     notebooks: list[Path] | None = None,
     log: Callable[[str], None] | None = None,
     prestart: bool = True,
+    partial: bool | None = None,
+    check_data: bool = True,
+    refresh: bool = False,
 ) -> dict:
     """Execute the notebooks for one validated parameter set; returns the run status.
 
-    Status: ``{"run", "ok", "seconds", "parameters", "notebooks": [{"notebook", "status",
-    "seconds", "cell", "error"}]}``; also written to ``runs/<run>/status.json``.
+    Status: ``{"run", "ok", "state", "partial", "seconds", "parameters", "notebooks":
+    [{"notebook", "status", "seconds", "cell", "error"}]}`` (``state``: ``ok``, ``failed`` or
+    ``interrupted``; ``partial``: the notebooks re-run, or false); also written to
+    ``runs/<run>/status.json``. When the run did not replace a previous good run,
+    ``kept_at`` names the folder holding the failed rendering.
+
+    The run renders into a staging folder and replaces ``runs/<run>/`` and ``figures/<run>/``
+    only when every notebook succeeded (see ``rotation.staging``); a second process writing
+    the same run name is refused. A ``partial`` run (default: when ``notebooks`` is not the
+    whole collection) keeps the other notebooks' files and results. With ``check_data``,
+    the series the run needs are loaded and validated before any kernel starts
+    (``rotation.preflight``; ``refresh`` downloads them again).
 
     Every notebook gets a fresh kernel. With ``prestart`` (the default), the kernel of the
     next notebook is started, and the common libraries imported in it, while the current
     notebook executes, so kernel start-up overlaps with work instead of adding to it.
     """
+    say = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    run_name = check_run_name(run_name)
+    paths = notebooks or notebook_paths()
+    validation.check_all_literal(parameters)
+    if partial is None:
+        partial = {p.stem for p in paths} != {p.stem for p in paths[0].parent.glob("[0-9][0-9]_*.ipynb")}
+    if check_data:
+        from rotation import preflight
+
+        preflight.check_data(parameters, collection_parameters(paths), paths, refresh=refresh)
+    with staging.run_lock(run_name):
+        good_before = staging.has_good_run(run_name)
+        previous = staging.previous_status(run_name) if partial else None
+        stage = staging.new_stage(run_name, copy_previous=partial)
+        if partial:
+            staging.drop_results_of(stage, [p.stem for p in paths])
+        status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
+        try:
+            status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart)
+        except BaseException as exc:
+            import signal
+
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if interrupted and _main_thread() else None
+            try:
+                status["state"] = "interrupted" if interrupted else "failed"
+                status["ok"] = False
+                if not interrupted:
+                    status["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                _finish(stage, run_name, status, previous, good_before, say)
+            finally:
+                if previous_handler is not None:
+                    signal.signal(signal.SIGINT, previous_handler)
+            raise
+        _finish(stage, run_name, status, previous, good_before, say)
+    return status
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, good_before: bool, say: Callable[[str], None]) -> None:
+    """Write the final status into the staged run, then publish it or keep it aside (see ``staging``)."""
+    if status.get("partial"):
+        status.update(staging.merge_partial_status(status, previous))
+    staging.write_status(stage, status)
+    if status["ok"] or not good_before:
+        staging.publish(stage, run_name)
+        return
+    kept = staging.keep_failed(stage, run_name)
+    status["kept_at"] = str(kept)
+    staging.write_status(kept, status)
+    say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
+
+
+def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list[Path], stage: Path, status: dict, say, prestart: bool) -> dict:
+    """Execute ``paths`` into ``stage`` with the kernels pointed at it; returns the status (``state`` ok or failed)."""
     import concurrent.futures as cf
 
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    say = log or (lambda line: print(line, file=sys.stderr, flush=True))
-    paths = notebooks or notebook_paths()
-    folder, figs = run_dir(run_name), figures_dir(run_name)
-    for old in (folder, figs):
-        if old.exists():
-            shutil.rmtree(old)
-    folder.mkdir(parents=True)
+    folder = stage / "run"
     write_text_atomic(folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True))
     kernel = ensure_kernel()
-    status: dict = {"run": run_name, "ok": True, "parameters": dict(parameters), "notebooks": []}
+    status.update(ok=True, state="running")
     started = time.perf_counter()
     cwd = project_dir()
+    saved_env = {k: os.environ.get(k) for k in (STAGING_RUN_ENV, STAGING_DIR_ENV)}
+    os.environ[STAGING_RUN_ENV] = run_name  # the kernels write into the stage (see rotation.paths)
+    os.environ[STAGING_DIR_ENV] = str(stage)
     warmer = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotation-kernel") if prestart and len(paths) > 1 else None
     pending: cf.Future | None = None
     try:
@@ -309,6 +430,7 @@ def execute_run(
             given = {k: v for k, v in parameters.items() if k in declared}
             if "run_name" in declared:
                 given["run_name"] = run_name
+            validation.check_all_literal(given)
             t0 = time.perf_counter()
             km = None
             if pending is not None:
@@ -342,21 +464,32 @@ def execute_run(
             detail = "ok" if entry["status"] == "ok" else f"FAILED{where}: {entry['error']}"
             say(f"[{run_name}] {i}/{len(paths)} {path.stem}: {detail} ({entry['seconds']:.1f} s)")
             status["seconds"] = round(time.perf_counter() - started, 2)
-            write_text_atomic(folder / "status.json", json.dumps(status, indent=2, default=str) + "\n")
+            status["state"] = "running"
+            staging.write_status(stage, status)
+        status["state"] = "ok" if status["ok"] else "failed"
+    except BaseException:
+        status["ok"] = False
+        status["seconds"] = round(time.perf_counter() - started, 2)
+        raise
     finally:
         if pending is not None:  # interrupted: do not leave a warm kernel behind
             try:
                 stop_kernel(pending.result())
-            except Exception:  # noqa: BLE001
+            except BaseException:  # noqa: BLE001
                 pass
         if warmer is not None:
             warmer.shutdown(wait=True)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return status
 
 
 def read_status(run_name: str) -> dict | None:
     """The ``status.json`` of a run, or None if the run never started."""
-    path = run_dir(run_name) / "status.json"
+    path = published_run_dir(run_name) / "status.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
@@ -376,6 +509,7 @@ __all__ = [
     "collection_parameters",
     "default_run_name",
     "ensure_kernel",
+    "check_run_name",
     "execute_run",
     "failure_lines",
     "notebook_parameters",

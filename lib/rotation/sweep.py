@@ -32,9 +32,9 @@ from pathlib import Path
 import pandas as pd
 
 from rotation import runner
-from rotation.errors import ParameterError
+from rotation.errors import ParameterError, RotationError
 from rotation.io import write_text_atomic
-from rotation.paths import project_dir, run_dir, runs_dir
+from rotation.paths import project_dir, published_run_dir, runs_dir
 
 EXECUTORS = ("process", "dask")
 
@@ -84,9 +84,9 @@ def read_run_file(path: Path, declared: Mapping[str, dict]) -> list[tuple[str | 
 
     Unknown keys are refused with one line naming the file, the run (1-based) and the key.
     """
-    if not path.is_file():
-        raise ParameterError(f"config file {path} not found")
-    doc = runner.yaml_load(path.read_text(encoding="utf-8"))
+    from rotation.validation import read_yaml_file
+
+    doc = read_yaml_file(path)
     if isinstance(doc, dict):
         return None
     if not isinstance(doc, list) or not doc:
@@ -129,7 +129,7 @@ def plan(
                 name = runner.default_run_name(params)
                 if prefix:
                     name = f"{prefix}_{name}"
-            run_dir(name)  # refuses names that are not folder names
+            runner.check_run_name(name)  # refuses names that are not plain folder names, and reserved ones
         except ParameterError as exc:
             shown = name or runner.default_run_name({k: v for k, v in raw.items()})
             raise ParameterError(f"{label} ({shown}): {exc}") from None
@@ -161,24 +161,39 @@ def run_one(job: Mapping) -> dict:
     """
     import tempfile
 
+    import signal
+
     for key, value in job.get("env", {}).items():
         os.environ[key] = value
     started = time.perf_counter()
+    in_main = _in_main_thread()
+    if in_main:  # Ctrl-C interrupts the run (which then cleans up), never the idle worker
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as log:
         os.dup2(log.fileno(), 2)
         try:
-            status = runner.execute_run(job["parameters"], job["name"], notebooks=[Path(p) for p in job["notebooks"]], log=lambda line: None)
+            status = runner.execute_run(
+                job["parameters"],
+                job["name"],
+                notebooks=[Path(p) for p in job["notebooks"]],
+                log=lambda line: None,
+                partial=job.get("partial"),
+                check_data=job.get("check_data", True),
+            )
         except BaseException as exc:  # noqa: BLE001 - a run's failure is reported, never raised
-            status = failed_status(job, f"{type(exc).__name__}: {' '.join(str(exc).split())}", time.perf_counter() - started)
+            error = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            status = failed_status(job, error, time.perf_counter() - started)
         finally:
+            if in_main:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
         try:
             log.seek(0)
-            folder = run_dir(job["name"])
+            folder = Path(status["kept_at"]) / "run" if status.get("kept_at") else published_run_dir(job["name"])
             if folder.is_dir():
                 (folder / "worker.log").write_bytes(log.read())
         except (OSError, ParameterError):  # no folder to put the log in (e.g. an invalid run name)
@@ -186,16 +201,52 @@ def run_one(job: Mapping) -> dict:
     return status
 
 
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: an idle worker ignores Ctrl-C (the parent stops the sweep; ``run_one`` handles a running run)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def failed_status(job: Mapping, error: str, seconds: float = 0.0) -> dict:
     """Status of a run that failed outside any notebook (worker crash, cancelled...)."""
     return {"run": job["name"], "ok": False, "seconds": round(seconds, 2), "parameters": dict(job["parameters"]), "notebooks": [], "error": error}
 
 
-def _jobs(runs: Sequence[Mapping], notebooks: Sequence[Path]) -> list[dict]:
+def _jobs(runs: Sequence[Mapping], notebooks: Sequence[Path], partial: bool | None = None, check_data: bool = True) -> list[dict]:
     env = {"ROTATION_PROJECT_DIR": str(project_dir())}
     if os.environ.get("ROTATION_DATA_DIR"):
         env["ROTATION_DATA_DIR"] = str(Path(os.environ["ROTATION_DATA_DIR"]).expanduser().resolve())
-    return [{"name": r["name"], "parameters": dict(r["parameters"]), "notebooks": [str(p) for p in notebooks], "env": env} for r in runs]
+    return [
+        {"name": r["name"], "parameters": dict(r["parameters"]), "notebooks": [str(p) for p in notebooks], "env": env, "partial": partial, "check_data": check_data}
+        for r in runs
+    ]
+
+
+def check_data(runs: Sequence[Mapping], notebooks: Sequence[Path], *, refresh: bool = False) -> None:
+    """Load and validate the series of every run once, in this process, before any worker starts (one line on failure)."""
+    import json as _json
+
+    from rotation import preflight
+
+    declared = runner.collection_parameters(list(notebooks))
+    done: set[str] = set()
+    total = len(runs)
+    for i, r in enumerate(runs, 1):
+        key = _json.dumps({k: v for k, v in r["parameters"].items() if k in ("data_dir", *preflight.REQUIRED_SERIES, *preflight.OPTIONAL_SERIES_PARAMETERS)}, sort_keys=True)
+        if key in done:
+            continue
+        try:
+            preflight.check_data(r["parameters"], declared, notebooks, refresh=refresh)
+        except RotationError as exc:
+            raise type(exc)(f"run {i} of {total} ({r['name']}): {exc}") from None
+        done.add(key)
 
 
 def execute(
@@ -206,6 +257,8 @@ def execute(
     executor: str = "process",
     scheduler: str | None = None,
     on_done: Callable[[dict], None] | None = None,
+    partial: bool | None = None,
+    check_data: bool = True,
 ) -> list[dict]:
     """Execute ``runs`` (from ``plan``) in parallel; returns their statuses in plan order.
 
@@ -221,7 +274,7 @@ def execute(
     if workers < 1:
         raise ParameterError(f"--jobs must be a positive integer, got {jobs}")
     runner.ensure_kernel()  # register once, before workers race to do it
-    todo = _jobs(runs, notebooks)
+    todo = _jobs(runs, notebooks, partial=partial, check_data=check_data)
     done: dict[str, dict] = {}
 
     def finish(status: dict) -> None:
@@ -233,7 +286,7 @@ def execute(
         _execute_dask(todo, workers, scheduler, finish)
     else:
         context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
-        with cf.ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+        with cf.ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context, initializer=_ignore_interrupts) as pool:
             futures = {pool.submit(run_one, job): job for job in todo}
             try:
                 for future in cf.as_completed(futures):
