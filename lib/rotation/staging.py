@@ -159,9 +159,24 @@ def replace_folder(new: Path, target: Path) -> None:
     shutil.rmtree(old)
 
 
+def unstage_paths(stage: Path, run_name: str, folder: Path | None = None) -> None:
+    """In the staged rendered notebooks, write the final folders where the staging folders appear
+    (papermill's ``output_path`` metadata, printed paths), so a published notebook never names the stage."""
+    swaps = [(stage / "run", published_run_dir(run_name)), (stage / "figures", published_figures_dir(run_name))]
+    for path in sorted((folder or stage / "run").glob("*.ipynb")):
+        text = path.read_text(encoding="utf-8")
+        new = text
+        for old, final in swaps:
+            for a, b in ((str(old), str(final)), (json.dumps(str(old))[1:-1], json.dumps(str(final))[1:-1])):
+                new = new.replace(a, b)
+        if new != text:
+            write_text_atomic(path, new)
+
+
 def publish(stage: Path, run_name: str) -> None:
     """Move a staged run into ``runs/<run>/`` and ``figures/<run>/``."""
     remove_temporary_files(stage)
+    unstage_paths(stage, run_name)
     replace_folder(stage / "run", published_run_dir(run_name))
     figures = stage / "figures"
     if any(figures.iterdir()) or published_figures_dir(run_name).exists():
