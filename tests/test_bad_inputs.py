@@ -38,6 +38,12 @@ def probe_notebook(folder: Path) -> Path:
         'large = "spx"  # large-cap series\n'
         "min_streak = 10  # sessions\n"
         "horizons = [5, 20]  # sessions ahead\n"
+        "top_n = 15  # rows listed\n"
+        "context_sessions = 60  # sessions shown around the streak\n"
+        'other_pairs = [["iwm", "spy"]]  # other [small, large] pairs\n'
+        'banks = ["HBAN", "RF"]  # tickers\n'
+        'suspect_dates = ["2026-01-20"]  # rows treated as missing\n'
+        "level = 0.95  # confidence level\n"
         'data_dir = ""  # CSV folder\n'
         'run_name = "scratch"  # set by the runner\n'
     )
@@ -48,7 +54,7 @@ def probe_notebook(folder: Path) -> Path:
     return path
 
 
-KNOWN = "as_of, data_dir, horizons, large, min_streak, small"
+KNOWN = "as_of, banks, context_sessions, data_dir, horizons, large, level, min_streak, other_pairs, small, suspect_dates, top_n"
 
 
 @pytest.fixture
@@ -65,7 +71,7 @@ def cli_project(project):
 def untouched(project: Path) -> None:
     for root in ("runs", "figures"):
         assert (project / root / "other_run" / "keep.txt").read_text() == "previous run\n"
-    assert sorted(p.name for p in (project / "runs").iterdir()) == ["other_run"]
+    assert sorted(p.name for p in (project / "runs").iterdir() if p.name != ".locks") == ["other_run"]  # .locks: empty lock files
 
 
 def refused(capsys, argv: list[str]) -> str:
@@ -464,4 +470,358 @@ def test_yaml_parameter_mapping_with_a_typo(cli_project, capsys, tmp_path):
     path = tmp_path / "params.yaml"
     path.write_text("as_of: 2008-06-06\nmin_streek: 8\n")
     assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: unknown key 'min_streek' (known: run_name, {KNOWN})"
+    untouched(cli_project)
+
+
+# ------------------------------------------------------------------------------ issue 14: names, YAML, values, data, files
+
+
+def config(tmp_path: Path, text: str, name: str = "params.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("", "is empty"),
+        (" article", "starts or ends with white space"),
+        ("a\nb", "holds a control character"),
+        ("a\tb", "holds a control character"),
+        ("a\u202eb", "holds a control character"),  # right-to-left override
+        ("../article", "holds a slash"),
+        ("a\\b", "holds a slash"),
+        (".hidden", "starts with a dot"),
+        ("x" * 256, "is 256 bytes long (at most 200)"),
+        ("é" * 101, "is 202 bytes long (at most 200)"),
+    ],
+)
+def test_run_name_that_is_not_a_plain_folder_name(cli_project, capsys, name, problem):
+    shown = repr(name) if len(repr(name)) <= 80 else repr(name)[:60] + "..." + repr(name)[-10:]
+    assert refused(capsys, ["run", "--run-name", name]) == f"error: run name {shown} is not a plain folder name: it {problem}"
+    untouched(cli_project)
+
+
+@pytest.mark.parametrize("name, what", [("scan", "the output of `rotation scan`"), ("scratch", "the run name notebooks use when executed outside `rotation run`"), ("Scan", "the output of `rotation scan`")])
+def test_reserved_run_name(cli_project, capsys, name, what):
+    assert refused(capsys, ["run", "--run-name", name]) == f"error: run name {name!r} is reserved ({what}); choose another --run-name"
+    untouched(cli_project)
+
+
+def test_reserved_run_name_in_a_run_file(cli_project, capsys, tmp_path):
+    path = config(tmp_path, "- {run_name: scan, as_of: 2008-06-06}\n", "runs.yaml")
+    line = refused(capsys, ["run", "--config", str(path)])
+    assert line == f"error: {path}: run 1 of 1 (scan): run name 'scan' is reserved (the output of `rotation scan`); choose another --run-name"
+    untouched(cli_project)
+
+
+def test_run_name_with_a_newline_in_a_parameter_file(cli_project, capsys, tmp_path):
+    path = config(tmp_path, 'run_name: "a\\nb"\n')
+    assert refused(capsys, ["run", "--config", str(path)]) == "error: run name 'a\\nb' is not a plain folder name: it holds a control character"
+    untouched(cli_project)
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("as_of: [2008\n", "not valid YAML at line 2, column 1: expected ',' or ']', but got '<stream end>'"),
+        ("as_of: 2008-06-06\n\tmin_streak: 8\n", "not valid YAML at line 2, column 1: found character '\\t' that cannot start any token"),
+        ("as_of: 2008-06-06\n  min_streak: 8\n", "not valid YAML at line 2, column 13: mapping values are not allowed here"),
+        ("as_of: !foo 2008-06-06\n", "YAML tag '!foo' at line 1, column 8 is not allowed (values are plain numbers, text and lists)"),
+        ("horizons: !!set {5: null}\n", "YAML tag '!!set' at line 1, column 11 is not allowed (values are plain numbers, text and lists)"),
+        ("min_streak: !!python/object/apply:os.getpid []\n", "YAML tag '!!python/object/apply:os.getpid' at line 1, column 13 is not allowed (values are plain numbers, text and lists)"),
+        ("as_of: 2008-06-06\nas_of: 2009-06-05\n", "duplicate key 'as_of' at line 2 (first at line 1)"),
+        ("h: &five [5]\nhorizons: *five\n", "YAML alias '*five' at line 2 is not allowed (write the value out)"),
+    ],
+)
+def test_parameter_file_with_bad_yaml(cli_project, capsys, tmp_path, text, where):
+    path = config(tmp_path, text)
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: {where}"
+    untouched(cli_project)
+
+
+def test_duplicate_key_inside_a_run_of_a_run_file(cli_project, capsys, tmp_path):
+    path = config(tmp_path, "- as_of: 2008-06-06\n  min_streak: 8\n  min_streak: 9\n", "runs.yaml")
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: duplicate key 'min_streak' at line 3 (first at line 2)"
+    untouched(cli_project)
+
+
+def test_config_file_that_is_a_folder(cli_project, capsys, tmp_path):
+    assert refused(capsys, ["run", "--config", str(tmp_path)]) == f"error: config file {tmp_path} is a folder, not a YAML file"
+    untouched(cli_project)
+
+
+def test_config_file_that_is_not_text(cli_project, capsys, tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_bytes(b"\xff\xfe\x00as_of")
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: config file {path} is not UTF-8 text"
+    untouched(cli_project)
+
+
+def test_config_file_holding_a_single_value(cli_project, capsys, tmp_path):
+    path = config(tmp_path, "hello\n")
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: expected a mapping of parameters or a non-empty list of runs (mappings)"
+    untouched(cli_project)
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("top_n", "-1", "parameter top_n: must be positive, got -1"),
+        ("top_n", "0", "parameter top_n: must be positive, got 0"),
+        ("context_sessions", "-60", "parameter context_sessions: must be positive, got -60"),
+        ("min_streak", "10.5", "parameter min_streak: expected int, got '10.5'"),
+        ("horizons", "[5, 10.5]", "parameter horizons[1]: expected a whole number, got 10.5"),
+        ("horizons", "[5, 'a']", "parameter horizons[1]: expected a whole number, got 'a'"),
+        ("horizons", "[[5]]", "parameter horizons[0]: expected a whole number, got [5]"),
+        ("horizons", "[.inf]", "parameter horizons[0]: must be a finite number, got inf"),
+        ("horizons", "{a: 1}", "parameter horizons: expected list, got '{a: 1}'"),
+        ("other_pairs", "[[iwm, russell]]", f"parameter other_pairs[0][1]: unknown series 'russell': use one of {', '.join(data.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        ("other_pairs", "[iwm, spy]", "parameter other_pairs[0]: expected a list, got 'iwm'"),
+        ("other_pairs", "[[iwm, spy, rut]]", "parameter other_pairs[0]: expected a [small, large] pair of series ids, got ['iwm', 'spy', 'rut']"),
+        ("other_pairs", "[[iwm, 5]]", "parameter other_pairs[0][1]: expected text, got 5"),
+        ("banks", "[HBAN, Hban]", f"parameter banks[1]: unknown series 'Hban': use one of {', '.join(data.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        ("suspect_dates", "[2026-01-32]", "parameter suspect_dates[0]: '2026-01-32' is not a date (expected YYYY-MM-DD)"),
+        ("level", "1.5", "parameter level: must lie strictly between 0 and 1, got 1.5"),
+        ("level", "nan", "parameter level: must be a finite number, got nan"),
+        ("as_of", "2008-06-06\x07", "parameter as_of: text holds a control character ('\\x07')"),
+        ("as_of", "2008-06-06\n", "parameter as_of: text holds a control character ('\\n')"),
+        ("small", "x" * 1001, "parameter small: text is 1001 characters long (at most 1000)"),
+        ("small", "spx", "parameters small and large are both 'spx'; the comparison needs two different series"),
+        ("horizons", "[!!binary SGVsbG8=]", "parameter horizons: YAML tag '!!binary' at line 1, column 2 is not allowed (values are plain numbers, text and lists)"),
+    ],
+)
+def test_bad_value_on_the_command_line(cli_project, capsys, name, value, message):
+    assert refused(capsys, ["run", "-p", name, value]) == f"error: {message}"
+    untouched(cli_project)
+
+
+def test_min_streak_that_is_optional_in_one_notebook_and_int_in_another(cli_project, capsys):
+    nb = nbformat.read(cli_project / "notebooks" / "01_probe.ipynb", as_version=4)
+    nb.cells[0].source = "min_streak = None  # None: the window's length\nrun_name = 'scratch'\n"
+    nbformat.write(nb, cli_project / "notebooks" / "02_probe.ipynb")
+    assert refused(capsys, ["run", "-p", "min_streak", "10.5"]) == "error: parameter min_streak: expected int, got '10.5'"
+    assert refused(capsys, ["run", "--config", str(config(cli_project, "min_streak: 10.5\n"))]) == "error: parameter min_streak: expected int, got 10.5"
+    untouched(cli_project)
+
+
+def test_bad_value_deep_in_a_run_file(cli_project, capsys, tmp_path):
+    path = config(tmp_path, "- as_of: 2008-06-06\n- other_pairs: [[iwm, spy], [rut]]\n", "runs.yaml")
+    line = refused(capsys, ["run", "--config", str(path)])
+    assert line == f"error: {path}: run 2 of 2 (other_pairs-['iwm','spy'],['rut']): parameter other_pairs[1]: expected a [small, large] pair of series ids, got ['rut']"
+    untouched(cli_project)
+
+
+# ------------------------------------------------------------------------------ data checked before any kernel starts
+
+
+def write_pair(folder: Path, small: list[float], large: list[float], dates: list[str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    days = dates or [str(d.date()) for d in pd.bdate_range("2020-01-02", periods=len(small))]
+    for file, closes in (("RUT.csv", small), ("GSPC.csv", large)):
+        (folder / file).write_text("date,close\n" + "".join(f"{d},{c!r}\n" for d, c in zip(days, closes)))
+    return folder
+
+
+def test_bad_file_stops_the_run_before_any_kernel(cli_project, capsys, tmp_path):
+    import time
+
+    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 1e300, 102.0], [3000.0, 3010.0, 3005.0, 3020.0])
+    started = time.perf_counter()
+    line = refused(capsys, ["run", "--data-dir", str(folder)])
+    seconds = time.perf_counter() - started
+    assert line == f"error: {folder.resolve() / 'RUT.csv'}: implausible daily move in column 'close' on 2020-01-06: 101 to 1e+300 (more than 3 times up or down in one session)"
+    assert seconds < 1.0, seconds  # no kernel was started (the probe notebook would refuse to run anyway)
+    untouched(cli_project)
+
+
+def test_rows_dated_in_the_future(cli_project, capsys, tmp_path):
+    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0], ["2020-01-02", "2020-01-03", "2099-01-02"])
+    today = data.latest_today()
+    line = refused(capsys, ["run", "--data-dir", str(folder)])
+    assert line == f"error: {folder.resolve() / 'RUT.csv'}: date 2099-01-02 is after today ({today}); a file cannot hold future sessions"
+    untouched(cli_project)
+
+
+def test_small_and_large_files_with_identical_values(cli_project, capsys, tmp_path):
+    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [100.0, 101.0, 102.0])
+    line = refused(capsys, ["run", "--data-dir", str(folder)])
+    assert line == (
+        "error: small series 'rut' (Yahoo ^RUT, file RUT.csv of the local data folder) and large series 'spx' (Yahoo ^GSPC, file GSPC.csv of the local data folder) "
+        "hold identical values on all 3 common dates (2020-01-02 to 2020-01-06); small and large must be different series"
+    )
+    untouched(cli_project)
+
+
+def test_bad_optional_series_file_is_found_before_any_kernel(cli_project, capsys, tmp_path):
+    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
+    (folder / "HBAN.csv").write_text("date,adj_close\n2020-01-02,10\n2020-01-03,abc\n")
+    line = refused(capsys, ["run", "--data-dir", str(folder)])
+    assert line == f"error: {folder.resolve() / 'HBAN.csv'}: non-numeric value 'abc' in column 'adj_close' on 2020-01-03"
+    untouched(cli_project)
+
+
+def test_missing_series_file_without_network_stops_before_any_kernel(cli_project, capsys, tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    line = refused(capsys, ["run", "--data-dir", str(folder)])
+    assert line == (
+        f"error: series 'rut': download from {YAHOO_RUT} failed (ConnectionError: no network in tests); no RUT.csv in {folder.resolve()}; not cached; "
+        "check the connection, or set ROTATION_DATA_DIR to a folder holding RUT.csv"
+    )
+    untouched(cli_project)
+
+
+def test_data_folder_from_the_environment_missing_before_any_kernel(cli_project, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROTATION_DATA_DIR", str(tmp_path / "gone"))
+    line = refused(capsys, ["run"])
+    assert line == f"error: data folder {tmp_path / 'gone'} (from ROTATION_DATA_DIR) does not exist; point ROTATION_DATA_DIR at a folder of CSV files or leave it empty to download"
+    untouched(cli_project)
+
+
+@pytest.mark.parametrize(
+    "file, header, rows, message",
+    [
+        ("FF_daily.csv", "date,mkt_rf,smb,hml,rf", ["2020-01-02,0.1,0.2,0.1,0.01", "2020-01-03,75.0,0.2,0.1,0.01"], "implausible daily factor return 75 % in column 'mkt_rf' on 2020-01-03 (bound: +-50 % per day)"),
+        ("DFF.csv", "date,value", ["2020-01-02,1.5", "2020-01-03,155"], "implausible rate 155 in column 'value' on 2020-01-03 (expected -10 to 100 percent per year)"),
+        ("RUT.csv", "date,close", ["2020-01-02,100", "2020-01-03,30"], "implausible daily move in column 'close' on 2020-01-03: 100 to 30 (more than 3 times up or down in one session)"),
+    ],
+)
+def test_implausible_values_in_a_file(project, tmp_path, file, header, rows, message):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / file).write_text(header + "\n" + "\n".join(rows) + "\n")
+    name = {"FF_daily.csv": "ff_factors", "DFF.csv": "dff", "RUT.csv": "rut"}[file]
+    with pytest.raises(DataError) as info:
+        data.load(name, data_dir=folder)
+    assert str(info.value) == f"{folder / file}: {message}"
+
+
+# ------------------------------------------------------------------------------ downloads: the real cause, fresh caches
+
+
+def test_download_that_fails_on_name_resolution(project, monkeypatch):
+    import socket
+
+    import urllib3
+
+    def unresolved(url):
+        cause = urllib3.exceptions.NameResolutionError("fred.stlouisfed.org", None, socket.gaierror(-3, "Temporary failure in name resolution"))
+        raise requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, cause))
+
+    monkeypatch.setattr(data, "_http_get", unresolved)
+    with pytest.raises(DataError) as info:
+        data.load("dff")
+    assert str(info.value) == (
+        f"series 'dff': download from {FRED_DFF} failed (cannot resolve host fred.stlouisfed.org: name resolution failed); not cached; "
+        "check the connection, or set ROTATION_DATA_DIR to a folder holding DFF.csv"
+    )
+
+
+def test_yahoo_download_that_is_empty_because_the_host_does_not_resolve(project, monkeypatch):
+    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: pd.DataFrame())
+    monkeypatch.setattr(data, "_resolve_host", lambda host: f"cannot resolve host {host}: name resolution failed (Temporary failure in name resolution)")
+    with pytest.raises(DataError) as info:
+        data.load("rut")
+    assert str(info.value) == (
+        f"series 'rut': download from {YAHOO_RUT} failed (cannot resolve host query1.finance.yahoo.com: name resolution failed (Temporary failure in name resolution)); "
+        "not cached; check the connection, or set ROTATION_DATA_DIR to a folder holding RUT.csv"
+    )
+    assert cached_files(project) == []
+
+
+def age_cache(project: Path, days: float) -> None:
+    import datetime as dt
+
+    path = project / "data" / "cache" / "rut.json"
+    manifest = json.loads(path.read_text())
+    manifest["fetched_at"] = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+    path.write_text(json.dumps(manifest))
+
+
+def test_stale_cache_is_fetched_again(project, cached_rut_and_spx, monkeypatch):
+    age_cache(project, 3)
+    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: yahoo_frame([1.0, 2.0, 3.0, 4.0]))
+    assert data.load("rut").tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert data.load("rut").attrs["source"].startswith("Yahoo ^RUT, cached rut-")
+
+
+def test_stale_cache_is_used_with_a_warning_when_the_download_fails(project, cached_rut_and_spx):
+    age_cache(project, 3)
+    with pytest.warns(UserWarning, match=r"series 'rut': using the cache fetched \d{4}-\d{2}-\d{2} \(older than 1 days\)"):
+        assert data.load("rut").tolist() == cached_rut_and_spx
+
+
+def test_refresh_that_fails_keeps_the_cache(project, cached_rut_and_spx):
+    before = cached_files(project)
+    with pytest.raises(DataError) as info:
+        data.load("rut", refresh=True)
+    assert "failed (ConnectionError: no network in tests); cache fetched " in str(info.value) and "is being refreshed" in str(info.value)
+    assert cached_files(project) == before
+    assert data.load("rut").tolist() == cached_rut_and_spx
+
+
+def test_bad_cache_age_setting(project, cached_rut_and_spx, monkeypatch):
+    monkeypatch.setenv("ROTATION_CACHE_MAX_AGE_DAYS", "soon")
+    with pytest.raises(ParameterError) as info:
+        data.load("rut")
+    assert str(info.value) == "ROTATION_CACHE_MAX_AGE_DAYS must be a non-negative number of days, got 'soon'"
+
+
+@pytest.mark.parametrize("now, kept", [("2020-01-07T15:59:00-05:00", 3), ("2020-01-07T16:30:00-05:00", 4), ("2020-01-07T09:00:00+08:00", 3), ("2020-01-08T09:00:00+08:00", 4)])
+def test_todays_bar_before_the_close_is_never_stored(now, kept):
+    import datetime as dt
+
+    frame = yahoo_frame([1.0, 2.0, 3.0, 4.0])  # 2020-01-02 .. 2020-01-07
+    assert len(data.drop_unfinished_session(frame, dt.datetime.fromisoformat(now))) == kept
+
+
+# ------------------------------------------------------------------------------ files and folders that cannot be used
+
+
+def test_runs_folder_that_is_a_file(cli_project, capsys, tmp_path, monkeypatch):
+    root = tmp_path / "other"
+    (root / "notebooks").mkdir(parents=True)
+    probe_notebook(root)
+    (root / "runs").write_text("not a folder")
+    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
+    monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
+    assert refused(capsys, ["run", "--data-dir", str(folder)]) == f"error: cannot write in {root / 'runs'} (Not a directory)"
+    assert (root / "runs").read_text() == "not a folder"
+
+
+def test_project_folder_without_notebooks(project, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROTATION_PROJECT_DIR", str(tmp_path / "nowhere"))
+    assert refused(capsys, ["run"]) == f"error: no notebooks found in {tmp_path / 'nowhere' / 'notebooks'}"
+
+
+def test_scan_out_that_is_a_file(project, capsys, tmp_path, monkeypatch, shared_data):
+    target = tmp_path / "taken.txt"
+    target.write_text("keep")
+    monkeypatch.setenv("ROTATION_DATA_DIR", str(shared_data))
+    line = refused(capsys, ["scan", "--out", str(target), "--no-figure"])
+    assert line.startswith("error: ") and str(target) in line and "Traceback" not in line
+    assert target.read_text() == "keep"
+
+
+def test_report_out_that_is_a_file(project, capsys, tmp_path):
+    (project / "runs" / "r").mkdir(parents=True)
+    (project / "runs" / "r" / "status.json").write_text('{"run": "r", "ok": true, "notebooks": []}')
+    target = tmp_path / "taken.txt"
+    target.write_text("keep")
+    line = refused(capsys, ["report", "r", "--out", str(target)])
+    assert line == f"error: {target}: a file stands where a folder is needed"
+    assert target.read_text() == "keep"
+
+
+def test_a_second_run_of_the_same_name_is_refused(cli_project, capsys):
+    from rotation import staging
+
+    with staging.run_lock("busy"):
+        line = refused(capsys, ["run", "--run-name", "busy", "-p", "small", "russell"])  # bad values are still found first
+        assert line.startswith("error: parameter small: unknown series 'russell'")
+        folder = write_pair(cli_project / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
+        line = refused(capsys, ["run", "--run-name", "busy", "--data-dir", str(folder)])
+    assert line == f"error: run busy is being written by another rotation process (pid {__import__('os').getpid()}); wait for it to finish or choose another --run-name"
     untouched(cli_project)

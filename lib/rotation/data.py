@@ -286,6 +286,10 @@ def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFr
     if not index.is_monotonic_increasing:
         i = int(np.argmax(np.diff(index.asi8) < 0)) + 1
         raise DataError(f"{where}: dates not sorted ascending ({index[i].date()} follows {index[i - 1].date()})")
+    today = latest_today()
+    if len(index) and index[-1].date() > today:
+        i = int(np.argmax(index.date > today))
+        raise DataError(f"{where}: date {index[i].date()} is after today ({today}); a file cannot hold future sessions")
     if spec.kind == "rate":
         # FRED leaves a business day blank when it publishes no value: missing, not an error.
         blank = np.zeros(len(raw), dtype=bool)
