@@ -825,3 +825,17 @@ def test_a_second_run_of_the_same_name_is_refused(cli_project, capsys):
         line = refused(capsys, ["run", "--run-name", "busy", "--data-dir", str(folder)])
     assert line == f"error: run busy is being written by another rotation process (pid {__import__('os').getpid()}); wait for it to finish or choose another --run-name"
     untouched(cli_project)
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_outputs_follow_the_umask(tmp_path, umask, mode):
+    import os
+
+    from rotation.io import write_text_atomic
+
+    old = os.umask(umask)
+    try:
+        path = write_text_atomic(tmp_path / "status.json", "{}\n")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == mode

@@ -53,9 +53,39 @@ def quoted_catalogue_ids(notebooks: Sequence[Path]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def pair_needed(parameters: Mapping[str, object], notebooks: Sequence[Path]) -> list[tuple[str, str]]:
+    """The (small, large) pairs the notebooks will load: the parameters, else each notebook's
+    default, where an empty default means the claims file's pair."""
+    from rotation.runner import notebook_parameters
+
+    pairs: list[tuple[str, str]] = []
+    for path in notebooks:
+        declared = notebook_parameters(path)
+        if not all(n in declared for n in REQUIRED_SERIES):
+            continue
+        pair = []
+        for name in REQUIRED_SERIES:
+            value = parameters.get(name) or validation.default_value(declared[name].get("default"))
+            if not value:
+                value = _claims_default(name, parameters.get("claims"))
+            pair.append(str(value).strip() if value else "")
+        if all(pair):
+            pairs.append((pair[0], pair[1]))
+    return list(dict.fromkeys(pairs))
+
+
+def _claims_default(name: str, claims_file: object) -> object:
+    try:
+        from rotation.claims import article_defaults
+
+        return article_defaults(str(claims_file) if claims_file else None).get(name)
+    except Exception:  # noqa: BLE001 - no claims file: the notebook will say so itself
+        return None
+
+
 def series_needed(parameters: Mapping[str, object], declared: Mapping[str, dict], notebooks: Sequence[Path]) -> tuple[list[str], list[str]]:
     """(required, optional) series ids of a run."""
-    required = [str(_value(n, parameters, declared)).strip() for n in REQUIRED_SERIES if n in declared and _value(n, parameters, declared)]
+    required = [sid for pair in pair_needed(parameters, notebooks) for sid in pair]
     optional: list[str] = []
     for name in OPTIONAL_SERIES_PARAMETERS:
         if name in declared:
@@ -99,9 +129,9 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
                 loaded.setdefault(sid, None)
             except data.DataError:
                 pass
-    if len(required) == 2:
-        small, large = (loaded[s] for s in required)
-        if hasattr(small, "index") and hasattr(large, "index") and getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
+    for small_id, large_id in pair_needed(parameters, notebooks):
+        small, large = loaded[small_id], loaded[large_id]
+        if getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
             data.check_distinct(small, large)
     return list(loaded)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -80,10 +81,21 @@ def notebooks_for_claims(paths: list[Path], claims_file: str) -> list[Path]:
 
 
 def notebook_parameters(path: Path) -> dict[str, dict]:
-    """Parameters a notebook declares in its ``parameters`` cell: name -> default, type and help."""
+    """Parameters a notebook declares in its ``parameters`` cell: name -> default, type and help.
+
+    Inspected once per version of the file (papermill's inspection is slow; the runner asks often).
+    """
+    import copy
+
+    stat = Path(path).stat()
+    return copy.deepcopy(_inspect_parameters(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _inspect_parameters(path: str, mtime_ns: int, size: int) -> dict[str, dict]:
     import papermill
 
-    found = papermill.inspect_notebook(str(path))
+    found = papermill.inspect_notebook(path)
     return {
         name: {"default": info["default"], "type": _declared_type(info["inferred_type_name"], info["default"]), "help": info["help"]}
         for name, info in found.items()
