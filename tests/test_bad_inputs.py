@@ -839,3 +839,21 @@ def test_outputs_follow_the_umask(tmp_path, umask, mode):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == mode
+
+
+def test_unreadable_data_file(project, tmp_path, monkeypatch):
+    path = rut_csv(tmp_path / "csv", GOOD)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(pd, "read_csv", denied)  # root may read any file: the refusal is simulated
+    assert load_error(path.parent) == f"{path}: cannot be read (Permission denied)"
+
+
+def test_unwritable_cache_folder(project, monkeypatch):
+    (project / "data" / "cache").write_text("a file where the cache folder belongs")
+    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: yahoo_frame([1.0, 2.0, 3.0]))
+    with pytest.raises(DataError) as info:
+        data.load("rut")
+    assert str(info.value) == f"cache folder {project / 'data' / 'cache'} is not writable; set ROTATION_DATA_DIR to a folder holding RUT.csv"

@@ -255,6 +255,8 @@ def read_csv_file(path: Path, spec: SeriesSpec) -> pd.DataFrame:
         raise DataError(f"{path}: file is empty (expected a header 'date,{','.join(spec.columns)}' and rows)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a readable CSV ({_one_line(exc)})") from None
+    except OSError as exc:  # unreadable file or folder
+        raise DataError(f"{path}: cannot be read ({exc.strerror or _one_line(exc)})") from None
     return validate_frame(raw, spec, str(path))
 
 
