@@ -857,3 +857,15 @@ def test_unwritable_cache_folder(project, monkeypatch):
     with pytest.raises(DataError) as info:
         data.load("rut")
     assert str(info.value) == f"cache folder {project / 'data' / 'cache'} is not writable; set ROTATION_DATA_DIR to a folder holding RUT.csv"
+
+
+def test_every_notebook_default_passes_validation():
+    """The checks refuse bad values only: each declared default, given explicitly, is accepted unchanged."""
+    from rotation import runner, validation
+
+    declared = runner.collection_parameters(runner.notebook_paths())
+    for name, info in declared.items():
+        value = validation.default_value(info["default"])
+        if name in runner.RUNNER_PARAMETERS or value in (None, ""):
+            continue
+        assert runner.validate_parameters({name: value}, declared) == {name: value}, name
