@@ -27,7 +27,9 @@ from scipy import stats
 
 from rotation.errors import DataError, ParameterError
 
-DEFAULT_CHUNK = 1000  # replications per chunk: 1000 x 10,000 days of bool = 10 MB
+DEFAULT_CHUNK = 100  # replications per chunk of the day-matrix simulations (fits in cache; the streams do not depend on it)
+MARKOV_CHUNK = 1000  # replications per chunk of the sojourn simulations (their random stream depends on the chunk)
+CELL_BUDGET = 10_000_000  # at most this many replication-days per chunk: memory stays bounded as the history grows
 
 
 # ------------------------------------------------------------------ sequences and runs
@@ -78,22 +80,13 @@ def _check_prob(p: float, name: str) -> float:
 # ------------------------------------------------------------------ exact probabilities
 
 def iid_prob_run_at_least(n: int, length: int, p: float) -> float:
-    """P(at least one run of >= ``length`` wins in ``n`` independent days with win probability ``p``).
+    """P(at least one run of >= ``length`` wins in ``n`` independent days with win probability ``p``), exactly.
 
-    Recursion on q_m = P(no such run in m days): q_m = 1 for m < L, q_L = 1 - p^L,
-    q_m = q_{m-1} - (1 - p) p^L q_{m-L-1} for m > L (the first run of L wins ends exactly at
-    day m, preceded by a loss at day m-L and no run in the first m-L-1 days).
+    Independent days are the two-state chain with ``p01 == p11 == p`` and a first day won with
+    probability ``p``: one recursion (``markov_prob_run_at_least``) serves both nulls.
     """
-    L, p = _check_length(length), _check_prob(p, "p")
-    n = int(n)
-    if n < L:
-        return 0.0
-    q = np.ones(n + 1)
-    pl = p**L
-    q[L] = 1.0 - pl
-    for m in range(L + 1, n + 1):
-        q[m] = q[m - 1] - (1.0 - p) * pl * q[m - L - 1]
-    return float(min(1.0, max(0.0, 1.0 - q[n])))
+    p = _check_prob(p, "p")
+    return markov_prob_run_at_least(n, length, p, p, p)
 
 
 def markov_stationary(p01: float, p11: float) -> float:
@@ -132,6 +125,51 @@ def markov_prob_run_at_least(n: int, length: int, p01: float, p11: float, p_firs
     return float(min(1.0, max(0.0, hit)))
 
 
+def longest_run_sf(n: int, lengths, p01: float, p11: float, p_first: float | None = None) -> np.ndarray:
+    """P(longest run of wins in ``n`` days >= L) for every L in ``lengths``, exactly, in one pass over the days.
+
+    The dynamic programme of ``markov_prob_run_at_least`` for all lengths at once (one row of
+    run-length states per L); independent days are ``p01 == p11 == p_first == p``. The whole
+    distribution of the longest run follows: P(longest == L) = sf(L) - sf(L + 1), and
+    P(longest >= 0) = 1. Agrees with ``markov_prob_run_at_least`` to rounding (about 1e-15).
+    """
+    p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
+    p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
+    n = int(n)
+    L = np.array([int(x) for x in np.atleast_1d(lengths)], dtype=np.int64)
+    out = np.zeros(L.size)
+    out[L <= 0] = 1.0
+    todo = np.flatnonzero((L >= 1) & (L <= n))
+    if n < 1 or todo.size == 0:
+        return out
+    Lk = L[todo]
+    width = max(int(Lk.max()), 2)
+    alive = np.arange(width)[None, :] < Lk[:, None]  # run-length states 0..L-1 of each row
+    state = np.zeros((Lk.size, width))
+    state[:, 0] = 1.0 - p_first
+    hit = np.where(Lk == 1, p_first, 0.0)
+    state[:, 1] = np.where(Lk >= 2, p_first, 0.0)
+    win = np.full(width, p11)
+    win[0] = p01
+    rows = np.arange(Lk.size)
+    for _ in range(n - 1):
+        grow = state * win
+        hit += grow[rows, Lk - 1]
+        new = np.empty_like(state)
+        new[:, 0] = (state - grow).sum(axis=1)
+        new[:, 1:] = grow[:, :-1]
+        new *= alive
+        state = new
+    out[todo] = np.clip(hit, 0.0, 1.0)
+    return out
+
+
+def iid_longest_sf(n: int, lengths, p: float) -> np.ndarray:
+    """P(longest run of wins in ``n`` independent days >= L) for every L in ``lengths`` (``longest_run_sf`` with p01 = p11 = p)."""
+    p = _check_prob(p, "p")
+    return longest_run_sf(n, lengths, p, p, p)
+
+
 def fit_markov(flags: np.ndarray) -> dict:
     """Maximum-likelihood two-state Markov chain for a win sequence.
 
@@ -167,8 +205,10 @@ def fit_markov(flags: np.ndarray) -> dict:
 
 # ------------------------------------------------------------------ simulated samples (chunks of rows)
 
-def _chunks(n_sims: int, chunk: int) -> Iterator[int]:
+def _chunks(n_sims: int, chunk: int, n: int = 1) -> Iterator[int]:
+    """Replications per chunk: ``chunk``, fewer when ``chunk`` x ``n`` days would exceed ``CELL_BUDGET``."""
     n_sims, chunk = _check_length(n_sims, "n_sims"), _check_length(chunk, "chunk")
+    chunk = max(1, min(chunk, CELL_BUDGET // max(int(n), 1)))
     for start in range(0, n_sims, chunk):
         yield min(chunk, n_sims - start)
 
@@ -177,7 +217,7 @@ def iid_samples(p: float, n: int, n_sims: int, rng: np.random.Generator, chunk: 
     """Boolean matrices (rows = replications, columns = ``n`` days) of independent wins with probability ``p``."""
     p = _check_prob(p, "p")
     n = _check_length(n, "n")
-    for rows in _chunks(n_sims, chunk):
+    for rows in _chunks(n_sims, chunk, n):
         yield rng.random((rows, n), dtype=np.float32) < np.float32(p)
 
 
@@ -222,7 +262,7 @@ def _markov_sojourns(p01: float, p11: float, n: int, rows: int, rng: np.random.G
 
 
 def markov_samples(
-    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = DEFAULT_CHUNK
+    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = MARKOV_CHUNK
 ) -> Iterator[np.ndarray]:
     """Boolean matrices (rows = replications, ``n`` days) of a two-state Markov chain, vectorised.
 
@@ -234,7 +274,7 @@ def markov_samples(
     p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
     p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
     n = _check_length(n, "n")
-    for rows in _chunks(n_sims, chunk):
+    for rows in _chunks(n_sims, chunk, n):
         lengths, first = _markov_sojourns(p01, p11, n, rows, rng, p_first)
         switch = np.cumsum(lengths, axis=1)[:, :-1]  # day index where the next sojourn starts
         r_idx, c_idx = np.nonzero(switch < n)
@@ -259,7 +299,7 @@ def block_bootstrap_samples(
         raise ParameterError(f"block_length {b} is longer than the sample ({n} sessions)")
     n_blocks = -(-n // b)
     offsets = np.arange(b)
-    for rows in _chunks(n_sims, chunk):
+    for rows in _chunks(n_sims, chunk, n):
         starts = rng.integers(0, n - b + 1, size=(rows, n_blocks))
         idx = (starts[:, :, None] + offsets).reshape(rows, n_blocks * b)[:, :n]
         yield wins[idx]
@@ -284,13 +324,13 @@ def runs_of(x: np.ndarray) -> dict:
 
 
 def markov_runs(
-    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = DEFAULT_CHUNK
+    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = MARKOV_CHUNK
 ) -> Iterator[dict]:
     """Run tables (as ``runs_of``) of a two-state Markov chain, straight from the sojourn lengths (no day matrix)."""
     p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
     p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
     n = _check_length(n, "n")
-    for rows in _chunks(n_sims, chunk):
+    for rows in _chunks(n_sims, chunk, n):
         lengths, first = _markov_sojourns(p01, p11, n, rows, rng, p_first)
         ends = np.cumsum(lengths, axis=1)
         keep = ends - lengths < n  # sojourns that start inside the sample (a prefix of each row)
@@ -298,6 +338,16 @@ def markov_runs(
         win = first[:, None] ^ (np.arange(lengths.shape[1]) % 2 == 1)[None, :]
         offsets = np.concatenate(([0], np.cumsum(keep.sum(axis=1))))
         yield {"n": n, "offsets": offsets, "length": truncated[keep], "win": win[keep]}
+
+
+def iid_runs(p: float, n: int, n_sims: int, rng: np.random.Generator, chunk: int = MARKOV_CHUNK) -> Iterator[dict]:
+    """Run tables of independent days with win probability ``p``: ``markov_runs`` with p01 = p11 = p_first = ``p``.
+
+    Same distribution as ``runs_of`` over ``iid_samples``, drawn as geometric run lengths (no day
+    matrix, several times faster), but a different random stream for the same seed.
+    """
+    p = _check_prob(p, "p")
+    return markov_runs(p, p, n, n_sims, rng, p_first=p, chunk=chunk)
 
 
 def summarise_runs(chunks: Iterator[dict], max_j: int | None = None) -> dict:
