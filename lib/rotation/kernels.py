@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures as cf
+import functools
 import json
 import os
 import shutil
@@ -97,6 +98,7 @@ def _become_kernel(conn: socket.socket, request: dict, fds: list[int]) -> None:
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     if "numpy" in sys.modules:  # the legacy global generator was seeded in the server: reseed as a fresh process would
         sys.modules["numpy"].random.seed()
+    _as_if_imported_in_a_kernel()
 
     def watch() -> None:  # the attach process died (killed by the manager): so does the kernel
         try:
@@ -116,6 +118,26 @@ def _become_kernel(conn: socket.socket, request: dict, fds: list[int]) -> None:
     kernelapp.launch_new_instance()
 
 
+def _as_if_imported_in_a_kernel() -> None:
+    """Undo what the libraries decided at import from running outside a kernel (the server is not one).
+
+    pandas sets ``display.max_columns`` to 0 (fit the terminal) when imported outside a Jupyter
+    kernel and to 20 inside one; a notebook must see the kernel's value, in its default too.
+    """
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return
+    try:
+        from pandas._config import config
+
+        registered = config._registered_options.get("display.max_columns")
+        if registered is not None:
+            config._registered_options["display.max_columns"] = registered._replace(defval=20)
+    except Exception:  # noqa: BLE001 - the current value below is what matters
+        pass
+    pandas.set_option("display.max_columns", 20)
+
+
 def serve(path: str) -> None:
     """Import ``WARM_MODULES``, listen on the Unix socket ``path``, fork one kernel per connection."""
     import signal
@@ -123,17 +145,43 @@ def serve(path: str) -> None:
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # as ipykernel does before any notebook imports pyplot
     import importlib
 
+    from rotation.lazyimport import defer_uri_syntax
+
+    defer_uri_syntax()
+
     for name in WARM_MODULES:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional library is imported (and fails) in the notebook instead
             pass
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
+    # Kernels are reaped as they exit (so their CPU time is counted in this process's children, and
+    # in turn in its parent's once this process is waited for); SIGTERM stops the server.
+    signal.signal(signal.SIGCHLD, lambda signum, frame: _reap())
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
     sys.stdout.write("ready\n")
     sys.stdout.flush()
+    try:
+        _accept_forever(listener)
+    finally:
+        _reap()
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _accept_forever(listener: socket.socket) -> None:
+    import signal
+
     while True:
         conn, _ = listener.accept()
         try:
@@ -146,6 +194,7 @@ def serve(path: str) -> None:
             try:
                 listener.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 _become_kernel(conn, request, fds)
             finally:
                 os._exit(0)
@@ -200,6 +249,7 @@ class KernelServer:
 # Kernel managers
 
 
+@functools.lru_cache(maxsize=1)
 def _manager_class():
     from jupyter_client.manager import KernelManager
 
@@ -265,6 +315,11 @@ def start_kernel(kernel: str, cwd: Path, runtime: Path, server: KernelServer | N
         stop_kernel(km)
         raise
     return km
+
+
+def is_forked(km) -> bool:
+    """Whether a kernel manager's kernel was forked from a server (rather than started cold)."""
+    return bool(getattr(km, "server_path", ""))
 
 
 def stop_kernel(km) -> None:

@@ -23,10 +23,12 @@ from pathlib import Path
 
 import yaml
 
-from rotation import figexport, kernels
+from rotation import figexport, kernels, lazyimport
 from rotation.errors import ParameterError, RotationError
 from rotation.io import write_text_atomic
 from rotation.paths import figures_dir, notebooks_dir, project_dir, run_dir
+
+lazyimport.defer_uri_syntax()  # before papermill imports jsonschema (see rotation.lazyimport)
 
 KERNEL_NAME = "rotation"
 KERNEL_DISPLAY_NAME = "Python (rotation)"
