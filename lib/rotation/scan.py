@@ -239,7 +239,7 @@ def scan_figure(table: pd.DataFrame, min_length: int | None = None):
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from rotation.paths import figures_dir, run_dir
+    from rotation.paths import FIGURE_FORMATS, run_dir
 
     if args.min_length is not None and args.min_length <= 0:
         raise ParameterError(f"--min-length must be a positive number of sessions, got {args.min_length}")
@@ -255,7 +255,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         from rotation import plots
 
         fig = scan_figure(table, args.min_length)
-        written += plots.save_figure(fig, stem, SCAN_RUN, folder=Path(args.out) if args.out else None)
+        formats = FIGURE_FORMATS if args.all_formats else ("png",)
+        written += plots.save_figure(fig, stem, SCAN_RUN, formats=formats, folder=Path(args.out) if args.out else None)
         plt.close(fig)
     last = table.iloc[-1]
     print(
@@ -276,7 +277,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``rotation scan``."""
-    parser = subparsers.add_parser("scan", help="the streak in force on every session (no notebook): CSV, Parquet and a figure")
+    parser = subparsers.add_parser("scan", help="the streak in force on every session (no notebook): CSV, Parquet and a PNG figure")
     parser.add_argument("--small", default="rut", help="small-cap series id or upper-case Yahoo ticker (default: rut)")
     parser.add_argument("--large", default="spx", help="large-cap series id or upper-case Yahoo ticker (default: spx)")
     parser.add_argument("--min-length", dest="min_length", type=int, help="print the dates on which a claim of N straight sessions held (streak >= N)")
@@ -284,6 +285,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
     parser.add_argument("--out", help="folder for the tables and figure (default: runs/scan/ and figures/scan/)")
     parser.add_argument("--no-figure", dest="no_figure", action="store_true", help="write the tables only")
+    parser.add_argument("--all-formats", dest="all_formats", action="store_true", help="write the figure as SVG and PDF too (default: PNG only)")
     parser.set_defaults(func=cmd_scan)
     return parser
 
