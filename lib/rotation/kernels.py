@@ -166,7 +166,16 @@ def serve(path: str) -> None:
     try:
         _accept_forever(listener)
     finally:
-        _reap()
+        import time
+
+        deadline = time.monotonic() + 3.0  # kernels just stopped exit within moments: count them too
+        while time.monotonic() < deadline:
+            _reap()
+            try:
+                os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            time.sleep(0.02)
 
 
 def _reap() -> None:

@@ -19,6 +19,7 @@ All randomness comes from a ``numpy.random.Generator`` passed in by the caller.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -105,7 +106,12 @@ def markov_prob_run_at_least(n: int, length: int, p01: float, p11: float, p_firs
     L = _check_length(length)
     p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
     p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
-    n = int(n)
+    return _markov_dp(int(n), L, p01, p11, p_first)
+
+
+@functools.lru_cache(maxsize=256)
+def _markov_dp(n: int, L: int, p01: float, p11: float, p_first: float) -> float:
+    """The dynamic programme of ``markov_prob_run_at_least`` (remembered: notebooks ask for the same values repeatedly)."""
     if n < L:
         return 0.0
     state = np.zeros(L)  # probability of run length r (0..L-1), not yet absorbed
@@ -115,10 +121,11 @@ def markov_prob_run_at_least(n: int, length: int, p01: float, p11: float, p_firs
     state[1], state[0] = p_first, 1.0 - p_first
     win = np.full(L, p11)
     win[0] = p01
+    lose = 1.0 - win
     for _ in range(n - 1):
         grow = state * win
         new = np.empty(L)
-        new[0] = (state * (1.0 - win)).sum()
+        new[0] = (state * lose).sum()
         new[1:] = grow[:-1]
         hit += grow[-1]
         state = new
@@ -126,41 +133,41 @@ def markov_prob_run_at_least(n: int, length: int, p01: float, p11: float, p_firs
 
 
 def longest_run_sf(n: int, lengths, p01: float, p11: float, p_first: float | None = None) -> np.ndarray:
-    """P(longest run of wins in ``n`` days >= L) for every L in ``lengths``, exactly, in one pass over the days.
+    """P(longest run of wins in ``n`` days >= L) for every L in ``lengths``, exactly (iid days: p01 = p11 = p_first).
 
-    The dynamic programme of ``markov_prob_run_at_least`` for all lengths at once (one row of
-    run-length states per L); independent days are ``p01 == p11 == p_first == p``. The whole
-    distribution of the longest run follows: P(longest == L) = sf(L) - sf(L + 1), and
-    P(longest >= 0) = 1. Agrees with ``markov_prob_run_at_least`` to rounding (about 1e-15).
+    A renewal recursion on f_m = P(no run of L wins in days 1..m, and day m is a loss): day m's
+    loss follows a loss (probability 1 - p01) or k = 1..L-1 wins that followed a loss,
+    f_m = (1 - p01) f_{m-1} + sum_k p01 p11^(k-1) (1 - p11) f_{m-k-1} + (the sequence opened
+    with those wins), a linear recurrence evaluated by ``scipy.signal.lfilter`` in compiled code;
+    P(no run) adds the sequences that end in fewer than L wins. The whole distribution of the
+    longest run follows: P(longest == L) = sf(L) - sf(L + 1). Agrees with
+    ``markov_prob_run_at_least`` (one dynamic programme per L, in Python) to about 1e-14 (absolute).
     """
+    from scipy.signal import lfilter
+
     p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
     p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
     n = int(n)
-    L = np.array([int(x) for x in np.atleast_1d(lengths)], dtype=np.int64)
-    out = np.zeros(L.size)
-    out[L <= 0] = 1.0
-    todo = np.flatnonzero((L >= 1) & (L <= n))
-    if n < 1 or todo.size == 0:
+    L_all = np.array([int(x) for x in np.atleast_1d(lengths)], dtype=np.int64)
+    out = np.where(L_all <= 0, 1.0, 0.0)
+    if n < 1:
         return out
-    Lk = L[todo]
-    width = max(int(Lk.max()), 2)
-    alive = np.arange(width)[None, :] < Lk[:, None]  # run-length states 0..L-1 of each row
-    state = np.zeros((Lk.size, width))
-    state[:, 0] = 1.0 - p_first
-    hit = np.where(Lk == 1, p_first, 0.0)
-    state[:, 1] = np.where(Lk >= 2, p_first, 0.0)
-    win = np.full(width, p11)
-    win[0] = p01
-    rows = np.arange(Lk.size)
-    for _ in range(n - 1):
-        grow = state * win
-        hit += grow[rows, Lk - 1]
-        new = np.empty_like(state)
-        new[:, 0] = (state - grow).sum(axis=1)
-        new[:, 1:] = grow[:, :-1]
-        new *= alive
-        state = new
-    out[todo] = np.clip(hit, 0.0, 1.0)
+    for i, L in enumerate(L_all):
+        if L < 1 or L > n:
+            continue
+        k = np.arange(1, L)  # run lengths of wins that do not reach L
+        win_run = p11 ** (k - 1)  # P(k - 1 more wins after the first)
+        a = np.concatenate(([1.0, -(1.0 - p01)], -p01 * win_run * (1.0 - p11)))  # lags 1..L
+        x = np.zeros(n + 1)  # x[m]: sequences whose first loss is day m
+        x[1] = 1.0 - p_first
+        if L > 1:
+            top = min(L, n)
+            x[2 : top + 1] = p_first * p11 ** np.arange(0, top - 1) * (1.0 - p11)
+        f = lfilter([1.0], a, x)  # f[0] = 0: no day 0
+        tail = f[n - k[k < n]] * p01 * win_run[k < n]  # ends in k < L wins after a loss
+        opened = p_first * p11 ** (n - 1) if n < L else 0.0  # all n days won
+        no_run = f[n] + tail.sum() + opened
+        out[i] = min(1.0, max(0.0, 1.0 - no_run))
     return out
 
 
