@@ -136,7 +136,7 @@ def verdict(ratio: float, target: float) -> str:
 def bench(quick: bool = False, stems: list[str] | None = None, dates: int | None = None, skip_sweep: bool = False) -> list[dict]:
     """Measure and print; returns rows ``{"what", "ratio", "target"}`` for the summary."""
     if quick and not stems:
-        stems = ["99_scorecard"]
+        stems = ["01_streak"]  # declares as_of, so the sweep has an axis
     n_dates = dates or (2 if quick else 12)
     rows = []
     with tempfile.TemporaryDirectory(prefix="rotation-bench-") as tmp:

@@ -56,7 +56,7 @@ def pending(folder: Path) -> list[Path]:
     return sorted((Path(folder) / PENDING).glob("*.pickle"))
 
 
-def export_pending(folder: Path) -> list[Path]:
+def export_pending(folder: Path, tidy: bool = True) -> list[Path]:
     """Write the deferred formats of every kept figure in ``folder`` (one pass); returns the files written.
 
     Each file is written atomically and a pickle is removed only after all its formats are
@@ -65,7 +65,8 @@ def export_pending(folder: Path) -> list[Path]:
     """
     kept = pending(folder)
     if not kept:
-        _remove_empty(Path(folder) / PENDING)
+        if tidy:
+            _remove_empty(Path(folder) / PENDING)
         return []
     import matplotlib
 
@@ -86,8 +87,39 @@ def export_pending(folder: Path) -> list[Path]:
                 written.append(target)
         plt.close(fig)
         path.unlink()
-    _remove_empty(Path(folder) / PENDING)
+    if tidy:  # not while a kernel may still be adding figures
+        _remove_empty(Path(folder) / PENDING)
     return written
+
+
+class BackgroundExport:
+    """``export_pending`` in a background thread while the next notebooks run (the run's other core is idle).
+
+    ``kick()`` after each notebook starts a pass over the figures kept so far (if none is
+    running); ``finish()`` waits for it and makes the final, tidying pass; ``close()`` waits.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import concurrent.futures as cf
+
+        self.folder = Path(folder)
+        self.executor = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotation-export")
+        self.future = None
+
+    def kick(self) -> None:
+        if self.future is None or self.future.done():
+            if self.future is not None:
+                self.future.result()  # an error surfaces here, not silently
+            self.future = self.executor.submit(export_pending, self.folder, False)
+
+    def finish(self) -> list[Path]:
+        if self.future is not None:
+            self.future.result()
+            self.future = None
+        return export_pending(self.folder)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
 
 
 def _remove_empty(folder: Path) -> None:
@@ -95,4 +127,4 @@ def _remove_empty(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["DEFER_ENV", "deferred_formats", "defer", "export_pending", "kernel_env", "pending"]
+__all__ = ["BackgroundExport", "DEFER_ENV", "deferred_formats", "defer", "export_pending", "kernel_env", "pending"]

@@ -261,6 +261,7 @@ def execute_run(
     started = time.perf_counter()
     cwd = project_dir()
     pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(), fork=prestart)
+    export = figexport.BackgroundExport(figs)  # SVG/PDF of the figures kept so far, while the next notebook runs
     try:
         for i, path in enumerate(paths, 1):
             declared = notebook_parameters(path)
@@ -295,11 +296,13 @@ def execute_run(
             say(f"[{run_name}] {i}/{len(paths)} {path.stem}: {detail} ({entry['seconds']:.1f} s)")
             status["seconds"] = round(time.perf_counter() - started, 2)
             write_text_atomic(folder / "status.json", json.dumps(status, indent=2, default=str) + "\n")
-        figexport.export_pending(figs)  # SVG/PDF of every figure, in one pass
+            export.kick()
+        export.finish()  # the last notebook's figures; the .pending folder removed
         status["seconds"] = round(time.perf_counter() - started, 2)
         write_text_atomic(folder / "status.json", json.dumps(status, indent=2, default=str) + "\n")
     finally:
         pool.close()  # interrupted or done: no kernel left behind
+        export.close()
     return status
 
 
