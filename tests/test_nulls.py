@@ -120,6 +120,27 @@ def test_longest_run_sf_agrees_with_the_single_length_recursion_on_a_long_sample
     assert np.all(np.diff(sf) <= 1e-12)  # a survival function (to rounding near 1)
 
 
+@pytest.mark.parametrize("n", [1, 5, 10])
+def test_either_run_probability_equals_enumeration(n):
+    seqs = all_sequences(n)
+    for p01, p11, p_first in [(0.3, 0.7, 0.4), (0.5, 0.5, 0.5), (0.8, 0.1, 0.9)]:
+        prob = np.where(seqs[:, 0], p_first, 1 - p_first)
+        for t in range(1, n):
+            p_win = np.where(seqs[:, t - 1], p11, p01)
+            prob = prob * np.where(seqs[:, t], p_win, 1 - p_win)
+        either = np.array([max(longest_by_loop(s), longest_by_loop(~s)) for s in seqs])
+        for L in range(1, n + 2):
+            want = float(prob[either >= L].sum())
+            assert nulls.markov_prob_either_run_at_least(n, L, p01, p11, p_first) == pytest.approx(want, abs=1e-12)
+
+
+def test_either_run_probability_matches_simulation_within_monte_carlo_error():
+    n, L, p01, p11, sims = 300, 8, 0.45, 0.6, 20_000
+    sim = nulls.summarise_runs(nulls.markov_runs(p01, p11, n, sims, np.random.default_rng(8)))
+    got, se = nulls.prob_at_least(sim["longest_either"], L)
+    assert abs(got - nulls.markov_prob_either_run_at_least(n, L, p01, p11)) < 4 * se
+
+
 def test_exact_iid_distribution_matches_simulation_within_monte_carlo_error():
     n, p, sims = 400, 0.52, 20_000
     sim = nulls.summarise_runs(nulls.iid_runs(p, n, sims, np.random.default_rng(11)))

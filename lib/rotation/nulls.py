@@ -171,6 +171,37 @@ def longest_run_sf(n: int, lengths, p01: float, p11: float, p_first: float | Non
     return out
 
 
+def markov_prob_either_run_at_least(n: int, length: int, p01: float, p11: float, p_first: float | None = None) -> float:
+    """P(a run of >= ``length`` wins or a run of >= ``length`` losses in ``n`` days) for the two-state chain, exactly.
+
+    The exact counterpart of a simulated ``longest_either``: dynamic programming over the
+    current run (wins 1..L-1 or losses 1..L-1), absorbed when either reaches L. Independent
+    days: p01 = p11 = p_first = p.
+    """
+    L = _check_length(length)
+    p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
+    p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
+    n = int(n)
+    if n < L:
+        return 0.0
+    if L == 1:
+        return 1.0
+    win = np.zeros(L - 1)  # win[r - 1]: current run is r wins, nothing absorbed yet
+    loss = np.zeros(L - 1)
+    win[0], loss[0] = p_first, 1.0 - p_first
+    hit = 0.0
+    for _ in range(n - 1):
+        to_win = win * p11  # a win run grows
+        to_loss = loss * (1.0 - p01)  # a loss run grows
+        hit += to_win[-1] + to_loss[-1]
+        new_win, new_loss = np.empty(L - 1), np.empty(L - 1)
+        new_win[0] = (loss * p01).sum()
+        new_loss[0] = (win * (1.0 - p11)).sum()
+        new_win[1:], new_loss[1:] = to_win[:-1], to_loss[:-1]
+        win, loss = new_win, new_loss
+    return float(min(1.0, max(0.0, hit)))
+
+
 def iid_longest_sf(n: int, lengths, p: float) -> np.ndarray:
     """P(longest run of wins in ``n`` independent days >= L) for every L in ``lengths`` (``longest_run_sf`` with p01 = p11 = p)."""
     p = _check_prob(p, "p")
