@@ -35,7 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 FLOOR_SOURCE = "import numpy\nimport pandas\nimport scipy.stats\nimport matplotlib.pyplot\nimport seaborn\nimport statsmodels.api\n"
 TARGET_ARTICLE = 0.8  # article run / floor, CPU and wall
 TARGET_SWEEP = 4.0  # 12-date sweep with --jobs 2 / one run, wall
-SWEEP_DATES = [f"2026-{m:02d}-{d:02d}" for m, d in ((1, 30), (2, 27), (3, 31), (4, 30), (5, 29), (6, 30), (7, 31), (8, 31), (9, 30), (10, 30), (11, 25), (1, 21))]
+SWEEP_DATES = ["2025-09-30", "2025-10-31", "2025-11-28", "2025-12-31", "2026-01-30", "2026-02-27",
+               "2026-03-31", "2026-04-30", "2026-05-29", "2026-06-30", "2026-07-31", "2026-08-21"]  # month-ends inside the data
 
 
 def cpu_seconds() -> float:
