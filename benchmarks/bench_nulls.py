@@ -5,13 +5,13 @@
 Uses the real daily spread (Russell 2000 minus S&P 500) when the data folder is available,
 otherwise a synthetic spread of the same length. Two variants of the notebook's three nulls:
 
-* *day matrices*: the iid null simulated as a matrix of days (what the notebook calls today),
-  Markov chain from sojourns, moving-block bootstrap;
-* *exact iid*: the iid longest-run distribution exact (``nulls.iid_longest_sf``), its
-  continuation-hazard band still simulated, from geometric run lengths (``nulls.iid_runs``);
-* *simulation only where no closed form*: as *exact iid*, and the Markov chain exact too
-  (``longest_run_sf``, ``markov_prob_either_run_at_least``): what remains simulated is the iid
-  continuation-hazard band and the block bootstrap.
+* *day matrices*: what the notebook runs today: the iid null simulated as matrices of days
+  (its longest run and its continuation-hazard band), the Markov chain from sojourns, the
+  moving-block bootstrap;
+* *simulation only where no closed form*: the iid and Markov longest-run probabilities exact
+  (``nulls.longest_run_sf``, ``nulls.markov_prob_either_run_at_least``); what remains simulated
+  is the iid continuation-hazard band (no closed form for the within-sample share's quantiles)
+  and the block bootstrap.
 
 Every simulated probability is printed with its Monte Carlo standard error. The memory
 measurement runs in a child process at 10x the history (``resource`` maximum resident set,
@@ -60,10 +60,7 @@ def three_nulls(spread: np.ndarray, n_sims: int, variant: str, block: int = 21, 
     n, p = wins.size, float(wins.mean())
     chain = nulls.fit_markov(wins)
     rng_iid, rng_markov, rng_boot = np.random.default_rng(20260121).spawn(3)
-    if variant == "day matrices":
-        iid = nulls.simulate(nulls.iid_samples(p, n, n_sims, rng_iid), max_j=max_j)
-    else:
-        iid = nulls.summarise_runs(nulls.iid_runs(p, n, n_sims, rng_iid), max_j=max_j)
+    iid = nulls.simulate(nulls.iid_samples(p, n, n_sims, rng_iid), max_j=max_j)  # day matrices: fastest for the hazard band
     if variant == "simulation only where no closed form":  # Markov: exact longest and either-index probabilities
         markov = {"exact": [nulls.markov_prob_either_run_at_least(n, CLAIM, chain["p01"], chain["p11"]),
                             *nulls.longest_run_sf(n, np.arange(0, 40), chain["p01"], chain["p11"])]}
@@ -101,7 +98,7 @@ def bench(quick: bool = False) -> list[dict]:
     chain = nulls.fit_markov(wins)
     print(f"{what}: {n:,} sessions, win share {p:.4f}; {n_sims:,} replications per null")
     rows = []
-    for variant in ("day matrices", "exact iid", "simulation only where no closed form"):
+    for variant in ("day matrices", "simulation only where no closed form"):
         seconds, out = timed(lambda: three_nulls(spread, n_sims, variant))
         exact_seconds, sf = timed(lambda: (nulls.iid_longest_sf(n, np.arange(0, 40), p),
                                            nulls.longest_run_sf(n, np.arange(0, 40), chain["p01"], chain["p11"])))
