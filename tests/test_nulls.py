@@ -94,6 +94,80 @@ def test_markov_dp_reduces_to_iid_and_uses_the_stationary_start():
     assert nulls.markov_prob_run_at_least(1000, 10, 0.4, 0.6) > nulls.iid_prob_run_at_least(1000, 10, 0.5)
 
 
+def test_iid_is_the_markov_recursion_with_equal_transitions():
+    # one recursion for both nulls: the iid probability is the chain with p01 = p11 = p_first = p, bit for bit
+    for n, length, p in [(500, 6, 0.5), (9663, 13, 0.505), (50, 3, 0.2), (7, 1, 0.9)]:
+        assert nulls.iid_prob_run_at_least(n, length, p) == nulls.markov_prob_run_at_least(n, length, p, p, p)
+
+
+@pytest.mark.parametrize("n", [1, 6, 11])
+def test_longest_run_sf_equals_enumeration_for_every_length(n):
+    lengths = list(range(0, n + 3))
+    for p01, p11, p_first in [(0.3, 0.7, 0.4), (0.5, 0.5, 0.5), (0.8, 0.1, 0.9)]:
+        got = nulls.longest_run_sf(n, lengths, p01, p11, p_first)
+        want = [1.0] + [brute_force_markov(n, L, p01, p11, p_first) for L in lengths[1:]]
+        assert got == pytest.approx(want, abs=1e-12)
+    iid = nulls.iid_longest_sf(n, lengths, 0.6)
+    assert iid == pytest.approx([1.0] + [brute_force_iid(n, L, 0.6) for L in lengths[1:]], abs=1e-12)
+
+
+def test_longest_run_sf_agrees_with_the_single_length_recursion_on_a_long_sample():
+    n, p01, p11 = 9_700, 0.47, 0.53
+    lengths = np.arange(1, 30)
+    sf = nulls.longest_run_sf(n, lengths, p01, p11)
+    single = [nulls.markov_prob_run_at_least(n, int(L), p01, p11) for L in lengths]
+    assert sf == pytest.approx(single, rel=0, abs=1e-13)  # 1 - P(no run): absolute rounding about 1e-14
+    assert np.all(np.diff(sf) <= 1e-12)  # a survival function (to rounding near 1)
+
+
+@pytest.mark.parametrize("n", [1, 5, 10])
+def test_either_run_probability_equals_enumeration(n):
+    seqs = all_sequences(n)
+    for p01, p11, p_first in [(0.3, 0.7, 0.4), (0.5, 0.5, 0.5), (0.8, 0.1, 0.9)]:
+        prob = np.where(seqs[:, 0], p_first, 1 - p_first)
+        for t in range(1, n):
+            p_win = np.where(seqs[:, t - 1], p11, p01)
+            prob = prob * np.where(seqs[:, t], p_win, 1 - p_win)
+        either = np.array([max(longest_by_loop(s), longest_by_loop(~s)) for s in seqs])
+        for L in range(1, n + 2):
+            want = float(prob[either >= L].sum())
+            assert nulls.markov_prob_either_run_at_least(n, L, p01, p11, p_first) == pytest.approx(want, abs=1e-12)
+
+
+def test_either_run_probability_matches_simulation_within_monte_carlo_error():
+    n, L, p01, p11, sims = 300, 8, 0.45, 0.6, 20_000
+    sim = nulls.summarise_runs(nulls.markov_runs(p01, p11, n, sims, np.random.default_rng(8)))
+    got, se = nulls.prob_at_least(sim["longest_either"], L)
+    assert abs(got - nulls.markov_prob_either_run_at_least(n, L, p01, p11)) < 4 * se
+
+
+def test_exact_iid_distribution_matches_simulation_within_monte_carlo_error():
+    n, p, sims = 400, 0.52, 20_000
+    sim = nulls.summarise_runs(nulls.iid_runs(p, n, sims, np.random.default_rng(11)))
+    mat = nulls.simulate(nulls.iid_samples(p, n, sims, np.random.default_rng(12)))
+    for L in (5, 8, 11):
+        exact = nulls.iid_longest_sf(n, [L], p)[0]
+        for out in (sim, mat):
+            got, se = nulls.prob_at_least(out["longest"], L)
+            assert se > 0 and abs(got - exact) < 4 * se
+
+
+def test_day_matrix_simulations_do_not_depend_on_the_chunk_size():
+    # chunks only bound memory: the same seed gives the same replications whatever the chunk
+    spread = np.random.default_rng(5).normal(0.0, 1.0, 700)
+    for make in (lambda rng, c: nulls.iid_samples(0.55, 700, 250, rng, chunk=c),
+                 lambda rng, c: nulls.block_bootstrap_samples(spread, 250, 9, rng, chunk=c)):
+        a = np.concatenate(list(make(np.random.default_rng(3), 1000)))
+        b = np.concatenate(list(make(np.random.default_rng(3), 7)))
+        assert a.shape == (250, 700) and (a == b).all()
+
+
+def test_chunks_shrink_to_the_memory_budget_on_long_histories():
+    rows = list(nulls._chunks(5_000, 1_000, n=10 * nulls.CELL_BUDGET // 1_000))
+    assert sum(rows) == 5_000 and max(rows) * 10 * nulls.CELL_BUDGET // 1_000 <= nulls.CELL_BUDGET
+    assert list(nulls._chunks(2_500, 1_000, n=9_800)) == [1_000, 1_000, 500]  # today's history: the stream of the Markov null is unchanged
+
+
 # ------------------------------------------------------------------ simulations against exact answers
 
 def test_iid_simulation_matches_the_exact_probability():

@@ -114,7 +114,7 @@ def test_scan_command_writes_tables_and_figure_and_prints_dates(project, tmp_pat
     write_series_csv(folder, "RUT.csv", small)
     write_series_csv(folder, "GSPC.csv", large)
     out_dir = tmp_path / "out"
-    assert cli.main(["scan", "--data-dir", str(folder), "--out", str(out_dir), "--min-length", "3"]) == 0
+    assert cli.main(["scan", "--data-dir", str(folder), "--out", str(out_dir), "--min-length", "3", "--all-formats"]) == 0
     out = capsys.readouterr().out.splitlines()
     dates = small.index[1:]
     expected = [d for d, n in zip(dates, [0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3]) if n >= 3]
@@ -139,5 +139,6 @@ def test_scan_command_default_folders(project, tmp_path, capsys):
     assert cli.main(["scan", "--data-dir", str(folder), "--min-length", "2", "--exact"]) == 0
     assert (project / "runs" / "scan" / "scan_rut_spx.parquet").is_file()
     assert (project / "figures" / "scan" / "scan_rut_spx.png").is_file()
+    assert not (project / "figures" / "scan" / "scan_rut_spx.svg").exists()  # PNG only unless --all-formats
     out = capsys.readouterr().out
     assert "held (exactly 2): 1" in out

@@ -19,6 +19,7 @@ All randomness comes from a ``numpy.random.Generator`` passed in by the caller.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -27,7 +28,9 @@ from scipy import stats
 
 from rotation.errors import DataError, ParameterError
 
-DEFAULT_CHUNK = 1000  # replications per chunk: 1000 x 10,000 days of bool = 10 MB
+DEFAULT_CHUNK = 100  # replications per chunk of the day-matrix simulations (fits in cache; the streams do not depend on it)
+MARKOV_CHUNK = 1000  # replications per chunk of the sojourn simulations (their random stream depends on the chunk)
+CELL_BUDGET = 10_000_000  # at most this many replication-days per chunk: memory stays bounded as the history grows
 
 
 # ------------------------------------------------------------------ sequences and runs
@@ -78,22 +81,13 @@ def _check_prob(p: float, name: str) -> float:
 # ------------------------------------------------------------------ exact probabilities
 
 def iid_prob_run_at_least(n: int, length: int, p: float) -> float:
-    """P(at least one run of >= ``length`` wins in ``n`` independent days with win probability ``p``).
+    """P(at least one run of >= ``length`` wins in ``n`` independent days with win probability ``p``), exactly.
 
-    Recursion on q_m = P(no such run in m days): q_m = 1 for m < L, q_L = 1 - p^L,
-    q_m = q_{m-1} - (1 - p) p^L q_{m-L-1} for m > L (the first run of L wins ends exactly at
-    day m, preceded by a loss at day m-L and no run in the first m-L-1 days).
+    Independent days are the two-state chain with ``p01 == p11 == p`` and a first day won with
+    probability ``p``: one recursion (``markov_prob_run_at_least``) serves both nulls.
     """
-    L, p = _check_length(length), _check_prob(p, "p")
-    n = int(n)
-    if n < L:
-        return 0.0
-    q = np.ones(n + 1)
-    pl = p**L
-    q[L] = 1.0 - pl
-    for m in range(L + 1, n + 1):
-        q[m] = q[m - 1] - (1.0 - p) * pl * q[m - L - 1]
-    return float(min(1.0, max(0.0, 1.0 - q[n])))
+    p = _check_prob(p, "p")
+    return markov_prob_run_at_least(n, length, p, p, p)
 
 
 def markov_stationary(p01: float, p11: float) -> float:
@@ -112,7 +106,12 @@ def markov_prob_run_at_least(n: int, length: int, p01: float, p11: float, p_firs
     L = _check_length(length)
     p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
     p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
-    n = int(n)
+    return _markov_dp(int(n), L, p01, p11, p_first)
+
+
+@functools.lru_cache(maxsize=256)
+def _markov_dp(n: int, L: int, p01: float, p11: float, p_first: float) -> float:
+    """The dynamic programme of ``markov_prob_run_at_least`` (remembered: notebooks ask for the same values repeatedly)."""
     if n < L:
         return 0.0
     state = np.zeros(L)  # probability of run length r (0..L-1), not yet absorbed
@@ -122,14 +121,91 @@ def markov_prob_run_at_least(n: int, length: int, p01: float, p11: float, p_firs
     state[1], state[0] = p_first, 1.0 - p_first
     win = np.full(L, p11)
     win[0] = p01
+    lose = 1.0 - win
     for _ in range(n - 1):
         grow = state * win
         new = np.empty(L)
-        new[0] = (state * (1.0 - win)).sum()
+        new[0] = (state * lose).sum()
         new[1:] = grow[:-1]
         hit += grow[-1]
         state = new
     return float(min(1.0, max(0.0, hit)))
+
+
+def longest_run_sf(n: int, lengths, p01: float, p11: float, p_first: float | None = None) -> np.ndarray:
+    """P(longest run of wins in ``n`` days >= L) for every L in ``lengths``, exactly (iid days: p01 = p11 = p_first).
+
+    A renewal recursion on f_m = P(no run of L wins in days 1..m, and day m is a loss): day m's
+    loss follows a loss (probability 1 - p01) or k = 1..L-1 wins that followed a loss,
+    f_m = (1 - p01) f_{m-1} + sum_k p01 p11^(k-1) (1 - p11) f_{m-k-1} + (the sequence opened
+    with those wins), a linear recurrence evaluated by ``scipy.signal.lfilter`` in compiled code;
+    P(no run) adds the sequences that end in fewer than L wins. The whole distribution of the
+    longest run follows: P(longest == L) = sf(L) - sf(L + 1). Agrees with
+    ``markov_prob_run_at_least`` (one dynamic programme per L, in Python) to about 1e-14 (absolute).
+    """
+    from scipy.signal import lfilter
+
+    p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
+    p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
+    n = int(n)
+    L_all = np.array([int(x) for x in np.atleast_1d(lengths)], dtype=np.int64)
+    out = np.where(L_all <= 0, 1.0, 0.0)
+    if n < 1:
+        return out
+    for i, L in enumerate(L_all):
+        if L < 1 or L > n:
+            continue
+        k = np.arange(1, L)  # run lengths of wins that do not reach L
+        win_run = p11 ** (k - 1)  # P(k - 1 more wins after the first)
+        a = np.concatenate(([1.0, -(1.0 - p01)], -p01 * win_run * (1.0 - p11)))  # lags 1..L
+        x = np.zeros(n + 1)  # x[m]: sequences whose first loss is day m
+        x[1] = 1.0 - p_first
+        if L > 1:
+            top = min(L, n)
+            x[2 : top + 1] = p_first * p11 ** np.arange(0, top - 1) * (1.0 - p11)
+        f = lfilter([1.0], a, x)  # f[0] = 0: no day 0
+        tail = f[n - k[k < n]] * p01 * win_run[k < n]  # ends in k < L wins after a loss
+        opened = p_first * p11 ** (n - 1) if n < L else 0.0  # all n days won
+        no_run = f[n] + tail.sum() + opened
+        out[i] = min(1.0, max(0.0, 1.0 - no_run))
+    return out
+
+
+def markov_prob_either_run_at_least(n: int, length: int, p01: float, p11: float, p_first: float | None = None) -> float:
+    """P(a run of >= ``length`` wins or a run of >= ``length`` losses in ``n`` days) for the two-state chain, exactly.
+
+    The exact counterpart of a simulated ``longest_either``: dynamic programming over the
+    current run (wins 1..L-1 or losses 1..L-1), absorbed when either reaches L. Independent
+    days: p01 = p11 = p_first = p.
+    """
+    L = _check_length(length)
+    p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
+    p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
+    n = int(n)
+    if n < L:
+        return 0.0
+    if L == 1:
+        return 1.0
+    win = np.zeros(L - 1)  # win[r - 1]: current run is r wins, nothing absorbed yet
+    loss = np.zeros(L - 1)
+    win[0], loss[0] = p_first, 1.0 - p_first
+    hit = 0.0
+    for _ in range(n - 1):
+        to_win = win * p11  # a win run grows
+        to_loss = loss * (1.0 - p01)  # a loss run grows
+        hit += to_win[-1] + to_loss[-1]
+        new_win, new_loss = np.empty(L - 1), np.empty(L - 1)
+        new_win[0] = (loss * p01).sum()
+        new_loss[0] = (win * (1.0 - p11)).sum()
+        new_win[1:], new_loss[1:] = to_win[:-1], to_loss[:-1]
+        win, loss = new_win, new_loss
+    return float(min(1.0, max(0.0, hit)))
+
+
+def iid_longest_sf(n: int, lengths, p: float) -> np.ndarray:
+    """P(longest run of wins in ``n`` independent days >= L) for every L in ``lengths`` (``longest_run_sf`` with p01 = p11 = p)."""
+    p = _check_prob(p, "p")
+    return longest_run_sf(n, lengths, p, p, p)
 
 
 def fit_markov(flags: np.ndarray) -> dict:
@@ -167,8 +243,10 @@ def fit_markov(flags: np.ndarray) -> dict:
 
 # ------------------------------------------------------------------ simulated samples (chunks of rows)
 
-def _chunks(n_sims: int, chunk: int) -> Iterator[int]:
+def _chunks(n_sims: int, chunk: int, n: int = 1) -> Iterator[int]:
+    """Replications per chunk: ``chunk``, fewer when ``chunk`` x ``n`` days would exceed ``CELL_BUDGET``."""
     n_sims, chunk = _check_length(n_sims, "n_sims"), _check_length(chunk, "chunk")
+    chunk = max(1, min(chunk, CELL_BUDGET // max(int(n), 1)))
     for start in range(0, n_sims, chunk):
         yield min(chunk, n_sims - start)
 
@@ -177,7 +255,7 @@ def iid_samples(p: float, n: int, n_sims: int, rng: np.random.Generator, chunk: 
     """Boolean matrices (rows = replications, columns = ``n`` days) of independent wins with probability ``p``."""
     p = _check_prob(p, "p")
     n = _check_length(n, "n")
-    for rows in _chunks(n_sims, chunk):
+    for rows in _chunks(n_sims, chunk, n):
         yield rng.random((rows, n), dtype=np.float32) < np.float32(p)
 
 
@@ -222,7 +300,7 @@ def _markov_sojourns(p01: float, p11: float, n: int, rows: int, rng: np.random.G
 
 
 def markov_samples(
-    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = DEFAULT_CHUNK
+    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = MARKOV_CHUNK
 ) -> Iterator[np.ndarray]:
     """Boolean matrices (rows = replications, ``n`` days) of a two-state Markov chain, vectorised.
 
@@ -234,7 +312,7 @@ def markov_samples(
     p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
     p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
     n = _check_length(n, "n")
-    for rows in _chunks(n_sims, chunk):
+    for rows in _chunks(n_sims, chunk, n):
         lengths, first = _markov_sojourns(p01, p11, n, rows, rng, p_first)
         switch = np.cumsum(lengths, axis=1)[:, :-1]  # day index where the next sojourn starts
         r_idx, c_idx = np.nonzero(switch < n)
@@ -259,7 +337,7 @@ def block_bootstrap_samples(
         raise ParameterError(f"block_length {b} is longer than the sample ({n} sessions)")
     n_blocks = -(-n // b)
     offsets = np.arange(b)
-    for rows in _chunks(n_sims, chunk):
+    for rows in _chunks(n_sims, chunk, n):
         starts = rng.integers(0, n - b + 1, size=(rows, n_blocks))
         idx = (starts[:, :, None] + offsets).reshape(rows, n_blocks * b)[:, :n]
         yield wins[idx]
@@ -284,13 +362,13 @@ def runs_of(x: np.ndarray) -> dict:
 
 
 def markov_runs(
-    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = DEFAULT_CHUNK
+    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = MARKOV_CHUNK
 ) -> Iterator[dict]:
     """Run tables (as ``runs_of``) of a two-state Markov chain, straight from the sojourn lengths (no day matrix)."""
     p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
     p_first = markov_stationary(p01, p11) if p_first is None else _check_prob(p_first, "p_first")
     n = _check_length(n, "n")
-    for rows in _chunks(n_sims, chunk):
+    for rows in _chunks(n_sims, chunk, n):
         lengths, first = _markov_sojourns(p01, p11, n, rows, rng, p_first)
         ends = np.cumsum(lengths, axis=1)
         keep = ends - lengths < n  # sojourns that start inside the sample (a prefix of each row)
@@ -298,6 +376,17 @@ def markov_runs(
         win = first[:, None] ^ (np.arange(lengths.shape[1]) % 2 == 1)[None, :]
         offsets = np.concatenate(([0], np.cumsum(keep.sum(axis=1))))
         yield {"n": n, "offsets": offsets, "length": truncated[keep], "win": win[keep]}
+
+
+def iid_runs(p: float, n: int, n_sims: int, rng: np.random.Generator, chunk: int = DEFAULT_CHUNK) -> Iterator[dict]:
+    """Run tables of independent days with win probability ``p``: ``markov_runs`` with p01 = p11 = p_first = ``p``.
+
+    Same distribution as ``runs_of`` over ``iid_samples``, drawn as geometric run lengths (no day
+    matrix: less memory per replication; not faster than ``iid_samples`` in chunks of 100,
+    measured), and a different random stream for the same seed.
+    """
+    p = _check_prob(p, "p")
+    return markov_runs(p, p, n, n_sims, rng, p_first=p, chunk=chunk)
 
 
 def summarise_runs(chunks: Iterator[dict], max_j: int | None = None) -> dict:

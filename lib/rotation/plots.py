@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from rotation import figexport
 from rotation.io import atomic_path, write_text_atomic
 from rotation.paths import FIGURE_FORMATS as FORMATS, figures_dir
 
@@ -111,6 +112,9 @@ def save_figure(
 ) -> list[Path]:
     """Write ``fig`` to ``figures/<run_name>/<name>.{png,svg,pdf}`` atomically; returns the image paths.
 
+    Inside a run, the formats named in ``ROTATION_DEFER_FORMATS`` (SVG and PDF) are written after
+    the notebooks by ``figexport.export_pending``, byte-identical; the paths returned are the same.
+
     ``folder`` replaces ``figures/<run_name>/`` (for commands with an ``--out`` option).
     A figure titled through ``finish_figure`` also gets ``<name>.txt``: its title and source line.
     The tight bounding box (which includes the source line below the axes) is computed once and
@@ -119,15 +123,18 @@ def save_figure(
     """
     folder = Path(folder) if folder is not None else figures_dir(run_name)
     slug = figure_slug(name)
-    metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}
     fig.draw_without_rendering()
     bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+    later = figexport.deferred_formats(formats)  # in a run: written once, after the notebooks
     paths = []
     for ext in formats:
         target = folder / f"{slug}.{ext}"
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, metadata=metadata.get(ext), bbox_inches=bbox)
+        if ext not in later:
+            with atomic_path(target) as tmp:
+                fig.savefig(tmp, format=ext, metadata=figexport.METADATA.get(ext), bbox_inches=bbox)
         paths.append(target)
+    if later:
+        figexport.defer(fig, folder, slug, later, bbox)
     caption = getattr(fig, "_rotation_caption", None)
     if caption:
         write_text_atomic(folder / f"{slug}.txt", caption + "\n")

@@ -27,10 +27,12 @@ from pathlib import Path
 
 import yaml
 
-from rotation import staging, validation
+from rotation import figexport, kernels, lazyimport, staging, validation
 from rotation.errors import ParameterError, RotationError
 from rotation.io import write_text_atomic
-from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, notebooks_dir, project_dir, published_run_dir
+from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir
+
+lazyimport.defer_uri_syntax()  # before papermill imports jsonschema (see rotation.lazyimport)
 
 KERNEL_NAME = "rotation"
 KERNEL_DISPLAY_NAME = "Python (rotation)"
@@ -287,49 +289,6 @@ def ensure_kernel() -> str:
     return KERNEL_NAME
 
 
-# Imported (silently, binding no names) in a kernel started ahead of its notebook; see execute_run.
-WARM_MODULES = ("numpy", "pandas", "matplotlib.pyplot", "seaborn", "scipy.stats", "statsmodels.api", "rotation.plots", "rotation.data")
-_WARM_CODE = "import importlib as _il\nfor _m in {modules!r}:\n    try:\n        _il.import_module(_m)\n    except Exception:\n        pass\ndel _il, _m\n"
-
-
-def start_warm_kernel(kernel: str, cwd: Path):
-    """Start a kernel and import ``WARM_MODULES`` in it; returns its (started) kernel manager.
-
-    Runs in a background thread while the previous notebook executes. The warm-up is silent
-    and outside the history, so the notebook's cells still count from 1 and its namespace is
-    empty; only ``sys.modules`` is already filled. The caller shuts the kernel down.
-    """
-    from jupyter_client.manager import KernelManager
-
-    km = KernelManager(kernel_name=kernel)
-    km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"  # what nbclient expects from km.client()
-    km.start_kernel(cwd=str(cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"])
-    try:
-        kc = km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-            msg_id = kc.execute(_WARM_CODE.format(modules=WARM_MODULES), silent=True, store_history=False)
-            while True:
-                reply = kc.get_shell_msg(timeout=120)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    break
-        finally:
-            kc.stop_channels()
-    except BaseException:
-        stop_kernel(km)
-        raise
-    return km
-
-
-def stop_kernel(km) -> None:
-    """Shut a kernel down, quietly (it may already be dead)."""
-    try:
-        km.shutdown_kernel(now=True)
-    except Exception:  # noqa: BLE001 - best effort
-        pass
-
-
 def execute_run(
     parameters: Mapping[str, object],
     run_name: str,
@@ -356,9 +315,10 @@ def execute_run(
     the series the run needs are loaded and validated before any kernel starts
     (``rotation.preflight``; ``refresh`` downloads them again).
 
-    Every notebook gets a fresh kernel. With ``prestart`` (the default), the kernel of the
-    next notebook is started, and the common libraries imported in it, while the current
-    notebook executes, so kernel start-up overlaps with work instead of adding to it.
+    Every notebook gets a kernel of its own, used once (``rotation.kernels``). With
+    ``prestart`` (the default) kernels are forked from a process that has already imported the
+    scientific libraries, the next one while the current notebook executes; without it each
+    kernel is an ordinary cold start. Figures' SVG/PDF files are written after the notebooks.
     """
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
     run_name = check_run_name(run_name)
@@ -434,8 +394,9 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     saved_env = {k: os.environ.get(k) for k in (STAGING_RUN_ENV, STAGING_DIR_ENV)}
     os.environ[STAGING_RUN_ENV] = run_name  # the kernels write into the stage (see rotation.paths)
     os.environ[STAGING_DIR_ENV] = str(stage)
-    warmer = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotation-kernel") if prestart and len(paths) > 1 else None
-    pending: cf.Future | None = None
+    figs = figures_dir(run_name)  # the stage's figure folder (paths follow the staging variables)
+    pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(), fork=prestart)
+    export = figexport.BackgroundExport(figs)  # SVG/PDF of the figures kept so far, while the next notebook runs
     try:
         for i, path in enumerate(paths, 1):
             declared = notebook_parameters(path)
@@ -444,13 +405,7 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
                 given["run_name"] = run_name
             validation.check_all_literal(given)
             t0 = time.perf_counter()
-            km = None
-            if pending is not None:
-                try:
-                    km = pending.result()
-                except Exception:  # noqa: BLE001 - fall back to papermill's own kernel start
-                    km = None
-            pending = warmer.submit(start_warm_kernel, kernel, cwd) if warmer is not None and i < len(paths) else None
+            km = pool.take(more=prestart and i < len(paths))
             entry = {"notebook": path.stem, "status": "ok", "cell": None, "error": None}
             try:
                 papermill.execute_notebook(
@@ -468,7 +423,7 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
                 entry.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
             finally:
                 if km is not None:
-                    stop_kernel(km)
+                    kernels.stop_kernel(km)
             entry["seconds"] = round(time.perf_counter() - t0, 2)
             status["notebooks"].append(entry)
             status["ok"] = status["ok"] and entry["status"] == "ok"
@@ -478,19 +433,17 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
             status["seconds"] = round(time.perf_counter() - started, 2)
             status["state"] = "running"
             staging.write_status(stage, status)
+            export.kick()
+        export.finish()  # the last notebook's figures; the .pending folder removed
+        status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "ok" if status["ok"] else "failed"
     except BaseException:
         status["ok"] = False
         status["seconds"] = round(time.perf_counter() - started, 2)
         raise
     finally:
-        if pending is not None:  # interrupted: do not leave a warm kernel behind
-            try:
-                stop_kernel(pending.result())
-            except BaseException:  # noqa: BLE001
-                pass
-        if warmer is not None:
-            warmer.shutdown(wait=True)
+        pool.close()  # interrupted or done: no kernel left behind
+        export.close()
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -76,21 +76,7 @@ def scan_streaks(returns: pd.DataFrame) -> pd.DataFrame:
     record = np.concatenate(([0], np.maximum.accumulate(end_len))) if ends.size else np.zeros(1, dtype=int)
     record_before = record[completed]
 
-    # Dominance counts through one cumulative table per distinct length (at most sqrt(2n) of them).
-    lengths = np.unique(end_len)
-    greater = np.zeros((lengths.size + 1, ends.size + 1), dtype=np.int64)
-    greater[0] = np.arange(ends.size + 1)  # "longer than anything below the shortest": every streak
-    if lengths.size:
-        greater[1:, 1:] = np.cumsum(end_len[None, :] > lengths[:, None], axis=1)
-    longer = greater[np.searchsorted(lengths, length, side="right"), completed]
-    at_least = greater[np.searchsorted(lengths, length - 1, side="right"), completed]
-
-    # Most recent completed streak at least as long as the one in force.
-    idx = np.arange(ends.size)
-    latest = np.full((lengths.size + 1, ends.size + 1), -1, dtype=np.int64)
-    if lengths.size:
-        latest[:-1, 1:] = np.maximum.accumulate(np.where(end_len[None, :] >= lengths[:, None], idx[None, :], -1), axis=1)
-    which = latest[np.searchsorted(lengths, length, side="left"), completed]
+    longer, at_least, which = _dominance(length, ends, end_len, completed)
     dates = returns.index.to_numpy()
     nat = np.array("NaT", dtype=dates.dtype)
     end_dates = np.concatenate((dates[ends], [nat]))  # position -1: no such streak
@@ -125,6 +111,53 @@ def scan_streaks(returns: pd.DataFrame) -> pd.DataFrame:
         "definition": DEFINITION,
     }
     return table
+
+
+def _rank_in_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each element: how many earlier elements share its key, and the position of the latest of them (-1: none).
+
+    One stable sort by key (radix sort for the small integer keys here), so linear in practice.
+    """
+    narrow = keys.astype(np.int16 if keys.size and keys.max() < np.iinfo(np.int16).max else np.int64)
+    order = np.argsort(narrow, kind="stable")
+    sorted_keys = narrow[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size) - group_start
+    previous = np.empty(order.size, dtype=np.int64)
+    previous[order] = np.where(first, -1, np.concatenate(([-1], order[:-1])))
+    return rank, previous
+
+
+def _dominance(length: np.ndarray, ends: np.ndarray, end_len: np.ndarray, completed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per session: completed streaks longer than the streak in force, at least as long, and the latest at least as long.
+
+    Linear in sessions. On a session where the streak in force (streak k) is l long, the
+    completed streaks at least l long are the streaks before k that reached length l, i.e. the
+    earlier sessions where a streak was l long; grouping the sessions by l (``_rank_in_groups``)
+    counts them and finds the latest. "Longer than l" is "at least l + 1": the next session of
+    the same streak, or, on a streak's last session, "at least l" minus the earlier streaks of
+    exactly l. Sessions outside a streak get ``completed`` for both counts and -1.
+    """
+    longer = completed.astype(np.int64)
+    at_least = longer.copy()
+    which = np.full(length.size, -1, dtype=np.int64)
+    inside = np.flatnonzero(length > 0)  # sessions in a streak, in time order
+    if inside.size == 0:
+        return longer, at_least, which
+    streak_id = completed[inside]  # streak k is preceded by k completed streaks
+    rank, previous = _rank_in_groups(length[inside])
+    at_least[inside] = rank
+    which[inside] = np.where(previous >= 0, streak_id[np.maximum(previous, 0)], -1)
+    is_end = np.zeros(length.size, dtype=bool)
+    is_end[ends] = True
+    ties_before, _ = _rank_in_groups(end_len)  # earlier streaks of exactly the same length
+    nxt = np.minimum(inside + 1, length.size - 1)
+    longer[inside] = np.where(is_end[inside], 0, at_least[nxt])
+    longer[ends] = at_least[ends] - ties_before
+    return longer, at_least, which
 
 
 def qualifying_dates(table: pd.DataFrame, length: int, exact: bool = False) -> pd.DataFrame:
@@ -206,7 +239,7 @@ def scan_figure(table: pd.DataFrame, min_length: int | None = None):
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from rotation.paths import figures_dir, run_dir
+    from rotation.paths import FIGURE_FORMATS, run_dir
 
     if args.min_length is not None and args.min_length <= 0:
         raise ParameterError(f"--min-length must be a positive number of sessions, got {args.min_length}")
@@ -222,7 +255,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         from rotation import plots
 
         fig = scan_figure(table, args.min_length)
-        written += plots.save_figure(fig, stem, SCAN_RUN, folder=Path(args.out) if args.out else None)
+        formats = FIGURE_FORMATS if args.all_formats else ("png",)
+        written += plots.save_figure(fig, stem, SCAN_RUN, formats=formats, folder=Path(args.out) if args.out else None)
         plt.close(fig)
     last = table.iloc[-1]
     print(
@@ -243,7 +277,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``rotation scan``."""
-    parser = subparsers.add_parser("scan", help="the streak in force on every session (no notebook): CSV, Parquet and a figure")
+    parser = subparsers.add_parser("scan", help="the streak in force on every session (no notebook): CSV, Parquet and a PNG figure")
     parser.add_argument("--small", default="rut", help="small-cap series id or upper-case Yahoo ticker (default: rut)")
     parser.add_argument("--large", default="spx", help="large-cap series id or upper-case Yahoo ticker (default: spx)")
     parser.add_argument("--min-length", dest="min_length", type=int, help="print the dates on which a claim of N straight sessions held (streak >= N)")
@@ -251,6 +285,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
     parser.add_argument("--out", help="folder for the tables and figure (default: runs/scan/ and figures/scan/)")
     parser.add_argument("--no-figure", dest="no_figure", action="store_true", help="write the tables only")
+    parser.add_argument("--all-formats", dest="all_formats", action="store_true", help="write the figure as SVG and PDF too (default: PNG only)")
     parser.set_defaults(func=cmd_scan)
     return parser
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rotation import runner
+from rotation import figexport, kernels, runner
 from rotation.errors import ParameterError, RotationError
 from rotation.io import write_text_atomic
 from rotation.paths import project_dir, published_run_dir, runs_dir
@@ -285,6 +285,10 @@ def execute(
     if executor == "dask":
         _execute_dask(todo, workers, scheduler, finish)
     else:
+        server = kernels.shared_server(figexport.kernel_env())  # one pre-imported kernel server for every worker and run
+        if server is not None:
+            for job in todo:
+                job["env"][kernels.SERVER_ENV] = server.path
         context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
         with cf.ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context, initializer=_ignore_interrupts) as pool:
             futures = {pool.submit(run_one, job): job for job in todo}
@@ -299,6 +303,9 @@ def execute(
             except KeyboardInterrupt:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
+            finally:
+                if server is not None:
+                    server.close()
     return [done[job["name"]] for job in todo]
 
 
