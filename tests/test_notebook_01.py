@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 import numpy as np
@@ -65,6 +67,7 @@ def test_article_run_records_the_streak_claims(article_run, shared_data):
             assert (article_run / "figures" / "article" / f"{name}.{ext}").is_file()
 
 
+@pytest.mark.notebooks
 def test_another_as_of_renders_its_own_run(tmp_path, shared_data):
     root = make_project(tmp_path / "p", ["01_streak"])
     status = execute_collection(root, shared_data, "as_of-2008-06-07", {"as_of": "2008-06-07"}, ["01_streak"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 import nbformat
@@ -11,6 +13,7 @@ from conftest import make_project
 from rotation import cli
 
 
+@pytest.mark.notebooks
 def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path, shared_data, monkeypatch, capsys):
     root = make_project(tmp_path / "p", ["01_streak"])
     monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
