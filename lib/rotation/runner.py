@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from rotation.errors import ParameterError, RotationError
+from rotation import render
 from rotation.io import write_text_atomic
 from rotation.paths import figures_dir, notebooks_dir, project_dir, run_dir
 
@@ -335,6 +336,8 @@ def execute_run(
             finally:
                 if km is not None:
                     stop_kernel(km)
+            if (folder / path.name).is_file():  # no timings or random ids: an unchanged run leaves git status clean
+                render.normalise_notebook(folder / path.name, template=path)
             entry["seconds"] = round(time.perf_counter() - t0, 2)
             status["notebooks"].append(entry)
             status["ok"] = status["ok"] and entry["status"] == "ok"
