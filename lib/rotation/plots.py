@@ -74,7 +74,11 @@ def text_color_on(background: str) -> str:
 
 
 def house_style() -> None:
-    """Apply the project's matplotlib/seaborn style (idempotent)."""
+    """Apply the project's style to figures (matplotlib/seaborn) and tables (pandas display); idempotent.
+
+    Tables show every cell in full: pandas' default cuts text cells at 50 characters.
+    """
+    pd.set_option("display.max_colwidth", None)
     sns.set_theme(context="paper", style="whitegrid", palette=PALETTE)
     plt.rcParams.update(
         {
