@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from conftest import execute_collection, make_project
 from rotation import results
