@@ -5,17 +5,20 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 KERNEL := rotation
+LOCK := requirements.lock
 ROTATION_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
 export ROTATION_DATA_DIR
 
-.PHONY: venv run test lab params report scan clean-venv
+.PHONY: venv run test test-fast lab kernel lock params report scan clean-venv
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The pinned versions of requirements.lock first, then the project itself without resolving again.
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (rotation)" >/dev/null
 	touch $@
 
@@ -23,14 +26,29 @@ $(VENV)/.installed: pyproject.toml
 run: venv
 	$(BIN)/rotation run
 
-## test: the full test suite, notebooks on real data included
+## test: the full test suite, notebooks on real data included (what CI runs)
 test: venv
 	$(BIN)/python -m pytest
 
-## lab: JupyterLab in the project's environment, kernel "Python (rotation)"
+## test-fast: everything except notebook executions, sweeps and other slow tests (under a minute)
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not notebooks and not sweep and not slow"
+
+## lock: re-pin requirements.lock from the lower bounds in pyproject.toml (needs the package index)
+lock: venv
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra=dask --extra=dev --no-emit-find-links --no-emit-index-url --output-file=$(LOCK) --strip-extras pyproject.toml
+
+## lab: JupyterLab at the repository root, notebooks/ open, kernel "Python (rotation)";
+## saving a template in notebooks/ keeps it free of outputs and volatile metadata (rotation.lab)
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: venv
-	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
+	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
+	  --ContentsManager.pre_save_hook=rotation.lab.template_pre_save_hook
+
+## kernel: register the kernel "rotation" for your user, so papermill or JupyterLab from any environment finds it
+kernel: venv
+	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python (rotation)"
 
 ## params: every notebook parameter with its default and help
 params: venv

@@ -28,6 +28,33 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data, "_resolve_host", lambda host: None)  # as if the host resolved: the error is the download's own
 
 
+# Test tiers (pyproject markers): `make test-fast` deselects notebooks, sweep and slow. A test using one of
+# these fixtures executes notebooks, so it gets the marker without having to repeat it.
+FIXTURE_MARKERS = {"article_run": ("notebooks",), "project01": ("sweep", "notebooks")}
+KERNEL_MARKERS = ("notebooks", "sweep")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in set(getattr(item, "fixturenames", ())) & FIXTURE_MARKERS.keys():
+            for name in FIXTURE_MARKERS[fixture]:
+                item.add_marker(getattr(pytest.mark, name))
+
+
+@pytest.fixture(autouse=True)
+def kernels_only_in_marked_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts a Jupyter kernel without a notebooks/sweep marker fails, naming the marker it needs."""
+    if any(request.node.get_closest_marker(name) for name in KERNEL_MARKERS):
+        return
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
+
+    def refuse(*args, **kwargs):
+        pytest.fail(f"{request.node.nodeid} starts a Jupyter kernel: mark it @pytest.mark.notebooks (or sweep)", pytrace=False)
+
+    monkeypatch.setattr(KernelManager, "start_kernel", refuse)
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", refuse)
+
+
 def real_data_dir() -> Path:
     """The real data folder: ROTATION_DATA_DIR, else ../shared/data beside the repo."""
     env = os.environ.get("ROTATION_DATA_DIR", "").strip()

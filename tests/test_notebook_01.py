@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from conftest import execute_collection, make_project
 from rotation import results
@@ -65,6 +66,7 @@ def test_article_run_records_the_streak_claims(article_run, shared_data):
             assert (article_run / "figures" / "article" / f"{name}.{ext}").is_file()
 
 
+@pytest.mark.notebooks
 def test_another_as_of_renders_its_own_run(tmp_path, shared_data):
     root = make_project(tmp_path / "p", ["01_streak"])
     status = execute_collection(root, shared_data, "as_of-2008-06-07", {"as_of": "2008-06-07"}, ["01_streak"])

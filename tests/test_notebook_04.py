@@ -115,6 +115,7 @@ def test_article_run_renders_notebook_04(article_run, shared_data):
             assert (article_run / "figures" / "article" / f"{name}.{ext}").is_file()
 
 
+@pytest.mark.notebooks
 def test_other_dates_judge_or_explain_every_claim(tmp_path, shared_data):
     root = make_project(tmp_path / "p", [STEM])
     status = execute_collection(root, shared_data, "as_of-2008-06-06", {"as_of": "2008-06-06", "n_sims": 500}, [STEM])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from conftest import execute_collection, make_project
 
@@ -44,6 +45,7 @@ def test_article_run_renders_the_aftermath(article_run, shared_data):
         assert (article_run / "figures" / "article" / f"{name}.png").is_file()
 
 
+@pytest.mark.notebooks
 def test_aftermath_renders_at_other_dates(tmp_path, shared_data):
     root = make_project(tmp_path / "p", [STEM])
     for as_of in ("2008-06-06", "2026-08-21"):

@@ -58,3 +58,41 @@ def test_ci_runs_the_readme_test_command():
 def test_no_raw_shared_data_is_committed():
     data_files = {p.name for p in (REPO / "data").glob("*.csv")}
     assert not data_files & {"RUT.csv", "GSPC.csv", "IWM.csv", "SPY.csv", "VIX.csv", "DFF.csv", "FF_daily.csv"}
+
+
+def test_license_is_an_spdx_string():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert isinstance(project["license"], str) and project["license"] == "MIT"
+    assert all((REPO / name).is_file() for name in project.get("license-files", []))
+
+
+def test_lock_file_pins_every_dependency_within_its_lower_bound():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = {}
+    for line in (REPO / "requirements.lock").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            req = Requirement(line)
+            assert str(req.specifier).startswith("=="), f"requirements.lock: {line} is not pinned"
+            pins[_normalise(req.name)] = req.specifier
+    specs = project["dependencies"] + [s for extra in project["optional-dependencies"].values() for s in extra]
+    for spec in specs:
+        req = Requirement(spec)
+        name = _normalise(req.name)
+        assert name in pins, f"requirements.lock lacks {req.name}: run `make lock`"
+        pinned = next(iter(pins[name])).version
+        assert req.specifier.contains(pinned, prereleases=True), f"requirements.lock pins {req.name}=={pinned}, outside {req.specifier}"
+    makefile = (REPO / "Makefile").read_text()
+    assert "-r $(LOCK)" in makefile and "--no-deps -e ." in makefile
+
+
+def test_every_marker_used_is_registered_and_the_fast_tier_skips_the_slow_ones():
+    registered = {m.split(":")[0] for m in tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["markers"]}
+    used = set()
+    for path in (REPO / "tests").glob("*.py"):
+        used |= set(re.findall(r"pytest\.mark\.(\w+)", path.read_text()))
+    used -= {"parametrize", "skip", "skipif", "xfail", "usefixtures"}
+    assert used <= registered, f"unregistered markers: {used - registered}"
+    makefile = (REPO / "Makefile").read_text()
+    fast = re.search(r"^test-fast:.*\n\t(.*)$", makefile, flags=re.M).group(1)
+    assert all(f"not {m}" in fast for m in ("notebooks", "sweep", "slow"))

@@ -135,3 +135,18 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_report(project, tmp_path):
     out = report.build_report("r1", tmp_path / "rep")  # an empty run still gives an index
     again = report.build_report("r1", tmp_path / "rep")  # and can be rebuilt in place
     assert again == out and (out / "index.html").is_file() and "not run" in (out / "index.html").read_text()
+
+
+@pytest.mark.notebooks
+def test_no_table_cell_of_the_report_is_truncated(article_report):
+    from test_report_safety import live_content, parse as parse_page
+
+    out, _ = article_report
+    cut = {}
+    for path in sorted(out.glob("*.html")):
+        page = parse_page(path)
+        cut.update({f"{path.name}: {c[-60:]}": 1 for c in page.cells if c.endswith(("...", "…"))})
+        assert live_content(page) == [], path.name
+    assert not cut, f"table cells cut short: {sorted(cut)[:5]}"
+    gallery = (out / "index.html").read_text(encoding="utf-8")
+    assert gallery.count("<figure") == gallery.count("<figcaption>") > 10 and gallery.count('class="source"') > 10

@@ -6,11 +6,13 @@ import json
 
 import nbformat
 import pandas as pd
+import pytest
 
 from conftest import make_project
 from rotation import cli
 
 
+@pytest.mark.notebooks
 def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path, shared_data, monkeypatch, capsys):
     root = make_project(tmp_path / "p", ["01_streak"])
     monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
@@ -29,10 +31,23 @@ def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path, shared_data, 
     assert status["ok"] is False and status["notebooks"][0]["cell"] is not None
 
 
-def test_params_lists_every_notebook_parameter_with_help(capsys):
+def test_params_lists_every_parameter_once_with_type_help_and_notebooks(capsys):
+    from rotation import runner
+
     assert cli.main(["params"]) == 0
     out = capsys.readouterr().out
-    assert "01_streak" in out and 'as_of' in out and "date the claims are made at" in out
+    blocks = {}
+    for line in out.splitlines():
+        if line and not line.startswith((" ", "Notebook parameters")) and "  (" in line:
+            name = line.split("  (", 1)[0]
+            assert name not in blocks, f"{name} listed twice"
+            blocks[name] = line
+    declared = runner.collection_parameters(runner.notebook_paths())
+    assert set(blocks) == set(declared) - runner.RUNNER_PARAMETERS
+    assert blocks["as_of"].startswith("as_of  (str; default")
+    as_of = out.split("\nas_of  (", 1)[1].split("\n", 1)[1]
+    assert "date the claims" in as_of.split("used by:")[0]
+    assert as_of.split("used by: ", 1)[1].split("\n")[0].split(", ") == declared["as_of"]["notebooks"]
 
 
 def test_default_run_names():

@@ -74,6 +74,7 @@ def compare_with_streak_at(returns: pd.DataFrame, table: pd.DataFrame, when: pd.
     assert (pd.isna(row["last_at_least_end"]) if last is None else row["last_at_least_end"] == last["end"])
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([-0.01, 0.0, 0.005, 0.01]), min_size=2, max_size=60))
 def test_every_date_matches_streak_at_on_random_spreads(spreads):

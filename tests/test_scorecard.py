@@ -94,13 +94,15 @@ def test_csv_is_written_atomically_and_reads_back(tmp_path: Path):
 
 
 def test_summary_figure_has_one_tile_per_claim():
+    import matplotlib.colors
     import matplotlib.pyplot as plt
 
     card = scorecard.build_scorecard(FAKE_REGISTRY, fake_records(), STATUS)
     fig = scorecard.summary_figure(card)
     tiles = [p for p in fig.axes[0].patches]
     assert len(tiles) == len(card)
-    assert {tuple(round(c, 3) for c in t.get_facecolor()[:3]) for t in tiles} >= {(0.153, 0.682, 0.376)}  # confirmed green
+    confirmed = tuple(round(c, 3) for c in matplotlib.colors.to_rgb(scorecard.VERDICT_COLORS["confirmed"]))
+    assert {tuple(round(c, 3) for c in t.get_facecolor()[:3]) for t in tiles} >= {confirmed}
     plt.close(fig)
 
 

@@ -145,6 +145,7 @@ def test_forty_years_in_milliseconds():
 spread_lists = st.lists(st.sampled_from([-0.002, -0.001, 0.0, 0.001, 0.003]), min_size=1, max_size=200)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(spread_lists)
 def test_run_table_invariants(spreads):

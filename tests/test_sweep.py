@@ -87,6 +87,8 @@ def read_csv_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.sweep
+@pytest.mark.notebooks
 def test_a_dozen_as_of_dates_with_one_failing_run(project01, capsys):
     dates = [f"{year}-06-06" for year in range(2005, 2016)] + ["2030-01-02"]  # the last is after the data end
     argv = ["run", "--notebooks", "01_streak", "--jobs", "2"]
@@ -127,6 +129,8 @@ def test_a_dozen_as_of_dates_with_one_failing_run(project01, capsys):
     assert all(r["streak_length"] for r in rows[:-1])
 
 
+@pytest.mark.sweep
+@pytest.mark.notebooks
 def test_yaml_run_list_on_dask_with_a_summary_path(project01, tmp_path, capsys):
     pytest.importorskip("dask.distributed")
     config = tmp_path / "months.yaml"
@@ -145,6 +149,8 @@ def test_yaml_run_list_on_dask_with_a_summary_path(project01, tmp_path, capsys):
     assert not list((project01 / "runs").glob("sweep_*.csv"))  # --summary replaces the default path
 
 
+@pytest.mark.sweep
+@pytest.mark.notebooks
 def test_single_run_path_is_unchanged(project01, capsys):
     code = cli.main(["run", "--notebooks", "01_streak", "--as-of", "2009-06-05", "-p", "top_n", "5"])
     out, err = capsys.readouterr()
@@ -172,6 +178,8 @@ def test_the_default_path_does_not_import_dask():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
+@pytest.mark.sweep
+@pytest.mark.notebooks
 def test_prestarted_kernels_start_clean(project01):
     """The second notebook runs in a kernel started (and warmed up) during the first: same results, cells from 1."""
     from rotation import runner

@@ -16,6 +16,22 @@ from pathlib import Path
 
 from rotation.errors import ParameterError, RotationError
 
+DESCRIPTION = """\
+Re-check the January 2026 article on US small caps, claim by claim, on real market data.
+
+Each command works in the project folder: notebooks/ (the templates), runs/<run>/ (rendered
+notebooks, results.jsonl, the scorecard) and figures/<run>/."""
+EPILOG = """\
+examples:
+  rotation run                               the article's claims, into runs/article/
+  rotation run --as-of 2008-06-06            the same checks at another date
+  rotation run -p small iwm -p large spy     any notebook parameter (see: rotation params)
+  rotation report article                    a browsable HTML folder, reports/article/index.html
+  rotation scan --min-length 13              the streak in force on every session
+
+Exit codes: 0 ok, 1 a notebook failed, 2 input refused (one line says which file or parameter).
+Help on one command: rotation COMMAND --help."""
+
 # Modules that add their own sub-command through ``add_parser(subparsers)``.
 EXTENSIONS = ("rotation.scan", "rotation.report")
 
@@ -86,10 +102,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: list[Path]) -> int:
-    from rotation import runner
+    from rotation import changes, runner
 
     params = runner.validate_parameters(request["base"], declared)
     name = runner.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
+    reference = changes.snapshot(name)  # to say afterwards which verdicts moved
     status = runner.execute_run(params, name, notebooks=paths, partial=bool(args.notebooks), refresh=bool(getattr(args, "refresh", False)))
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
@@ -102,6 +119,7 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
         print(f"run {name}: FAILED in {status.get('seconds', 0):.1f} s; previous runs/{name}/ and figures/{name}/ kept; this rendering -> {status['kept_at']}/")
     else:
         print(f"run {name}: {'ok' if status['ok'] else 'FAILED'} in {status.get('seconds', 0):.1f} s -> runs/{name}/, figures/{name}/")
+        print("\n".join(changes.summary_lines(name, reference)))
     return 0 if status["ok"] else 1
 
 
@@ -147,24 +165,54 @@ def _prefix(run_name: str | None) -> str | None:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    """Every parameter once: its type, default(s), help and the notebooks that use it."""
     from rotation import runner
 
-    paths = runner.notebook_paths()
-    for path in paths:
-        print(path.stem)
-        for name, info in runner.notebook_parameters(path).items():
-            help_text = f"  # {info['help']}" if info["help"] else ""
-            print(f"  {name}: {info['type']} = {info['default']}{help_text}")
+    for line in params_lines(runner.notebook_paths()):
+        print(line)
     return 0
 
 
+def params_lines(paths: list[Path]) -> list[str]:
+    """``rotation params`` output: one block per parameter, in the order the notebooks declare them."""
+    from rotation import runner
+
+    merged: dict[str, list[tuple[str, dict]]] = {}
+    for path in paths:
+        for name, info in runner.notebook_parameters(path).items():
+            if name not in runner.RUNNER_PARAMETERS:
+                merged.setdefault(name, []).append((path.stem, info))
+    lines = ["Notebook parameters: give any with  rotation run -p NAME VALUE  (dates also with --as-of).", ""]
+    for name, uses in merged.items():
+        types = sorted({info["type"] for _, info in uses})
+        defaults = {stem: info["default"] for stem, info in uses}
+        helps: dict[str, list[str]] = {}
+        for stem, info in uses:
+            if info["help"]:
+                helps.setdefault(info["help"], []).append(stem)
+        if len(set(defaults.values())) == 1:
+            default = f"default {next(iter(defaults.values()))}"
+        else:
+            default = "defaults " + ", ".join(f"{value} ({stem})" for stem, value in defaults.items())
+        lines.append(f"{name}  ({' or '.join(types)}; {default})")
+        if len(helps) == 1:
+            lines.append(f"    {next(iter(helps))}")
+        else:
+            lines.extend(f"    {', '.join(stems)}: {text}" for text, stems in helps.items())
+        lines.append(f"    used by: {', '.join(stem for stem, _ in uses)}")
+    return lines
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rotation", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    from rotation import __version__
+
+    parser = argparse.ArgumentParser(prog="rotation", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"rotation {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
     run = sub.add_parser(
         "run",
-        help="execute every notebook with one set of parameters, or with many (a sweep)",
+        help="check the claims: execute every notebook with one parameter set, or with many (a sweep)",
         description=(
             "One run: every notebook with one parameter set, into runs/<run>/ and figures/<run>/. "
             "Many runs (a sweep): give a flag several times (--as-of A --as-of B, -p NAME V1 -p NAME V2) or "
@@ -189,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--summary", help="many runs: path of the cross-run verdict table (default: runs/sweep_<run-name, run file name, or axes + hash>.csv)")
     run.set_defaults(func=cmd_run)
 
-    params = sub.add_parser("params", help="list every notebook's parameters with defaults and help")
+    params = sub.add_parser("params", help="every parameter you can set: type, default, meaning and the notebooks using it",
+                            description="Every notebook parameter once, with its type, default, help and the notebooks that use it.")
     params.set_defaults(func=cmd_params)
 
     for module_name in EXTENSIONS:

@@ -8,10 +8,16 @@ timestamps inside the SVG/PDF files.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+import matplotlib as mpl
+import matplotlib.collections
+import matplotlib.container
+import matplotlib.legend
+import matplotlib.lines
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -20,28 +26,81 @@ from rotation import figexport
 from rotation.io import atomic_path, write_text_atomic
 from rotation.paths import FIGURE_FORMATS as FORMATS, figures_dir
 
-SMALL_COLOR = "#c0392b"  # small caps
-LARGE_COLOR = "#1f4e79"  # large caps
-SPREAD_COLOR = "#7f8c8d"
-HIGHLIGHT = "#f5cba7"
-PALETTE = [SMALL_COLOR, LARGE_COLOR, "#27ae60", "#8e44ad", "#d68910", SPREAD_COLOR]
+# Colour-blind-safe palette: Okabe and Ito (2008), "Color Universal Design". Every pair stays at
+# least MIN_DELTA_E apart (CIEDE2000) under simulated deuteranopia and protanopia (see rotation.colors
+# and tests/test_palette.py); lines also differ by label, and verdict swatches always carry their text.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
+}
+SMALL_COLOR = OKABE_ITO["vermillion"]  # small caps
+LARGE_COLOR = OKABE_ITO["blue"]  # large caps
+SPREAD_COLOR = "#6b6b6b"  # the spread, null bands, individual episodes (neutral grey)
+HIGHLIGHT = "#f9dcb4"  # shaded periods (a light orange, behind the data)
+PALETTE = [SMALL_COLOR, LARGE_COLOR, OKABE_ITO["bluish green"], OKABE_ITO["reddish purple"], OKABE_ITO["orange"], OKABE_ITO["sky blue"], SPREAD_COLOR]
+MIN_DELTA_E = 10.0  # CIEDE2000 between any two PALETTE colours under deuteranopia and protanopia
+
+# Verdict swatches (scorecard figure and report), keyed by the verdict text.
+VERDICT_COLORS = {
+    "confirmed": OKABE_ITO["blue"],
+    "partly true": OKABE_ITO["yellow"],
+    "refuted": OKABE_ITO["vermillion"],
+    "not verifiable with the data at hand": "#777777",
+    "not testable with price data": "#aaaaaa",
+    "not applicable at this date": OKABE_ITO["sky blue"],
+    "notebook failed": OKABE_ITO["black"],
+    "not run": "#ffffff",
+    "not recorded": "#332288",  # indigo (Paul Tol)
+}
+VERDICT_MIN_DELTA_E = 15.0  # CIEDE2000 between any two verdict swatches: normal vision, deuteranopia, protanopia
+
+# Sizes for a report column: figures are drawn at the width they are printed at, so the text
+# sizes below are the printed sizes. A wider figure gets a proportionally larger source line.
+REPORT_WIDTH_IN = 6.5  # width of a report/print column (inches)
+FIGURE_HEIGHT_IN = 3.6
+SOURCE_PT = 7.0  # smallest size of the source line once the figure is scaled to REPORT_WIDTH_IN
+SOURCE_COLOR = "#444444"
+
+
+def report_figsize(nrows: int = 1, panel_height: float = FIGURE_HEIGHT_IN) -> tuple[float, float]:
+    """Figure size (inches) filling one report column: full width, ``nrows`` rows of panels."""
+    return (REPORT_WIDTH_IN, panel_height * nrows)
+
+
+def text_color_on(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (a ``#rrggbb`` swatch)."""
+    from rotation.colors import to_lab
+
+    return "#000000" if to_lab(background)[0] > 55 else "#ffffff"
 
 
 def house_style() -> None:
-    """Apply the project's matplotlib/seaborn style (idempotent)."""
-    pd.set_option("display.max_colwidth", None)  # tables show every cell in full (verdict rules and details are long)
-    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    """Apply the project's style to figures (matplotlib/seaborn) and tables (pandas display); idempotent.
+
+    Tables show every cell in full: pandas' default cuts text cells at 50 characters.
+    """
+    pd.set_option("display.max_colwidth", None)
+    sns.set_theme(context="paper", style="whitegrid", palette=PALETTE)
     plt.rcParams.update(
         {
-            "figure.figsize": (10, 5),
+            "figure.figsize": (REPORT_WIDTH_IN, FIGURE_HEIGHT_IN),
             "figure.dpi": 100,
-            "savefig.dpi": 150,
+            "savefig.dpi": 200,
             "savefig.bbox": "tight",
-            "axes.titlesize": 13,
+            "font.size": 8.5,
+            "axes.titlesize": 10,
+            "axes.labelsize": 8.5,
+            "xtick.labelsize": 8,
+            "ytick.labelsize": 8,
+            "legend.fontsize": 7.5,
+            "legend.title_fontsize": 8,
+            "figure.titlesize": 10,
             "axes.titleweight": "bold",
             "axes.titlelocation": "left",
             "axes.spines.top": False,
             "axes.spines.right": False,
+            "axes.prop_cycle": plt.cycler(color=PALETTE),
+            "image.cmap": "cividis",
             "svg.hashsalt": "rotation",  # deterministic SVG ids
             "svg.fonttype": "none",
             "date.converter": "concise",
@@ -82,9 +141,20 @@ def finish_figure(fig: plt.Figure, ax: plt.Axes | None, *, title: str, xlabel: s
             ax.set_ylabel(ylabel)
     else:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
-    fig.text(0.01, -0.02, _wrap(source), ha="left", va="top", fontsize=8, color="#555555")
+    size = source_fontsize(fig)
+    fig.text(0.01, -0.02, _wrap(source, source_wrap_width(fig, size)), ha="left", va="top", fontsize=size, color=SOURCE_COLOR)
     fig._rotation_caption = f"{title}\n{source}"  # written beside the image by save_figure
     return fig
+
+
+def source_fontsize(fig: plt.Figure) -> float:
+    """Source-line size (pt) that prints at ``SOURCE_PT`` or more once ``fig`` is scaled to the report column."""
+    return math.ceil(10 * SOURCE_PT * max(1.0, fig.get_figwidth() / REPORT_WIDTH_IN)) / 10
+
+
+def source_wrap_width(fig: plt.Figure, fontsize: float) -> int:
+    """Characters per source line that fit the figure's width (average glyph about 0.56 em)."""
+    return max(40, int(fig.get_figwidth() * 72 * 0.96 / (0.56 * fontsize)))
 
 
 def _wrap(text: str, width: int = 150) -> str:
@@ -159,3 +229,63 @@ def _in_kernel() -> bool:
 def shade_period(ax: plt.Axes, start: pd.Timestamp, end: pd.Timestamp, label: str | None = None) -> None:
     """Shade a date range (e.g. a streak) on a time axis."""
     ax.axvspan(start, end, color=HIGHLIGHT, alpha=0.6, lw=0, label=label, zorder=0)
+
+
+def drawn_legend(ax: plt.Axes, **kwargs) -> mpl.legend.Legend | None:
+    """``ax.legend`` listing only artists that draw something (a band or line with at least one finite point).
+
+    A band filled only where enough data exist (``fill_between`` over NaN) or a line of NaN
+    keeps its label but shows nothing; it is left out of the legend. None when nothing is left.
+    """
+    handles, labels = [], []
+    for handle, label in zip(*ax.get_legend_handles_labels()):
+        if _draws_something(handle):
+            handles.append(handle)
+            labels.append(label)
+    if not handles:
+        return None
+    return ax.legend(handles, labels, **kwargs)
+
+
+def _draws_something(artist) -> bool:
+    import numpy as np
+
+    if isinstance(artist, mpl.lines.Line2D):
+        x, y = (np.asarray(v, dtype=float) for v in artist.get_data(orig=False))
+        return bool(np.isfinite(x).any() and np.isfinite(y).any()) if len(x) and len(y) else False
+    if isinstance(artist, mpl.collections.Collection):
+        paths = artist.get_paths()
+        if isinstance(artist, mpl.collections.PathCollection):  # scatter: the offsets are the points
+            offsets = np.asarray(artist.get_offsets(), dtype=float)
+            return bool(len(offsets) and np.isfinite(offsets).all(axis=1).any())
+        return any(len(p.vertices) and np.isfinite(p.vertices).all(axis=1).any() for p in paths)
+    if isinstance(artist, mpl.container.Container):
+        return any(_draws_something(child) for child in artist.get_children())
+    return True
+
+
+def count_labels(ax: plt.Axes, x, counts, *, prefix: str = "n=", y: float = 0.02, fontsize: float = 6.5, color: str = SOURCE_COLOR) -> list:
+    """Write ``n=<count>`` under each ``x`` along the bottom of ``ax``, in as many rows as it takes not to overlap.
+
+    ``y`` is the first row's height in axes fraction; a label that would touch its left neighbour
+    in the same row moves up one row. Returns the text artists.
+    """
+    import numpy as np
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    row_right: list[float] = []  # right edge (display units) of the last label in each row
+    texts = []
+    for xi, n in sorted(zip(np.asarray(x, dtype=float), counts), key=lambda item: item[0]):
+        text = ax.text(xi, y, f"{prefix}{int(n):,}", transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                       fontsize=fontsize, color=color)
+        box = text.get_window_extent(renderer)
+        row = next((i for i, right in enumerate(row_right) if box.x0 > right + 2), len(row_right))
+        if row == len(row_right):
+            row_right.append(box.x1)
+        else:
+            row_right[row] = box.x1
+        if row:
+            text.set_y(y + row * 1.25 * fontsize / 72 / (ax.get_position().height * fig.get_figheight()))
+        texts.append(text)
+    return texts

@@ -9,6 +9,11 @@ Layout of the report folder (default ``reports/<run>/``, git-ignored):
   caption: the ``<name>.txt`` that ``plots.save_figure`` writes beside the figure (title and
   source line), and the notebook that saved it, found in the rendered notebooks.
 
+Pages are built from templates shipped in ``rotation/templates/``: notebook pages through nbconvert
+with ``rotation_report`` (extends JupyterLab's template; offline, outputs sanitized), the index with
+Jinja2 (``index.html.j2``, autoescape on). Every text from a run (run name, parameters, claim texts,
+captions) is escaped; a results file mixing parameter sets is flagged at the top of the index.
+
 ``RUN`` is a run name (``runs/<RUN>/``, figures in ``figures/<RUN>/``) or the path of a run folder
 (figures then in ``<folder>/../../figures/<folder name>/``). Nothing is downloaded.
 """
@@ -16,7 +21,6 @@ Layout of the report folder (default ``reports/<run>/``, git-ignored):
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import re
 import shutil
@@ -31,14 +35,8 @@ from rotation.errors import ParameterError
 from rotation.paths import FIGURE_FORMATS, figures_dir, project_dir, run_dir
 
 MARKER = ".rotation-report"
-
-CSS = """
-body{font-family:-apple-system,'Segoe UI',Arial,sans-serif;margin:2em auto;max-width:1400px;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
-th{background:#f3f3f3}.verdict{padding:1px 5px;border-radius:3px;white-space:nowrap}
-.fig{display:inline-block;width:420px;margin:0 1em 1.5em 0;vertical-align:top;font-size:12px}.fig img{width:100%;border:1px solid #ddd}
-code{background:#f5f5f5;padding:0 3px}.muted{color:#666}
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # rotation_report/ (nbconvert) and index.html.j2 (Jinja2)
+NOTEBOOK_TEMPLATE = "rotation_report"
 
 
 def resolve_run(run: str | Path) -> tuple[Path, Path, str]:
@@ -61,19 +59,19 @@ def resolve_run(run: str | Path) -> tuple[Path, Path, str]:
 
 
 def notebook_html(path: Path) -> str:
-    """A rendered notebook as a standalone HTML page without code cells or prompts."""
+    """A rendered notebook as a standalone, offline HTML page without code cells or prompts.
+
+    nbconvert's JupyterLab template extended by ``templates/rotation_report`` (no CDN scripts, a link
+    back to the scorecard); Markdown and HTML outputs are sanitized (no scripts, no event handlers).
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name=NOTEBOOK_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], sanitize_html=True,
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4), resources={"metadata": {"name": path.stem}})
-    # no network when the page is opened: drop the CDN scripts (require.js for widgets, MathJax; no notebook uses either)
-    body = re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', "", body)
-    nav = f'<nav style="padding:6px 12px;font-family:sans-serif"><a href="index.html">&larr; scorecard</a> · {html.escape(path.stem)}</nav>'
-    head, sep, rest = body.partition("<body")
-    if sep:
-        tag_end = rest.index(">") + 1
-        body = head + sep + rest[:tag_end] + nav + rest[tag_end:]
     return body
 
 
@@ -96,14 +94,22 @@ def figure_sources(notebooks: list[Path]) -> dict[str, str]:
 # Figures and captions
 
 
-def figure_caption(name: str, folder: Path, notebook: str | None) -> str:
-    """Caption text for figure ``name`` of ``folder``: its ``.txt`` sidecar (title and source line, written by
-    ``plots.save_figure``), else just the name."""
+def caption_parts(name: str, folder: Path) -> tuple[str, str]:
+    """``(title, source line)`` of figure ``name``: the ``.txt`` sidecar ``plots.save_figure`` writes
+    (first line the title, the rest the source line); ``(name, "")`` without a sidecar."""
     sidecar = folder / f"{name}.txt"
-    text = sidecar.read_text(encoding="utf-8").strip() if sidecar.is_file() else name
+    if not sidecar.is_file():
+        return name, ""
+    lines = [line.strip() for line in sidecar.read_text(encoding="utf-8").strip().splitlines()]
+    return (lines[0] if lines and lines[0] else name), " ".join(line for line in lines[1:] if line)
+
+
+def figure_caption(name: str, folder: Path, notebook: str | None) -> str:
+    """Caption file text for figure ``name`` of ``folder``: title, source line, notebook and files."""
+    title, source = caption_parts(name, folder)
     where = f"Notebook: {notebook} ({notebook}.html)" if notebook else "Notebook: unknown"
     files = ", ".join(f"{name}.{ext}" for ext in FIGURE_FORMATS if (folder / f"{name}.{ext}").is_file())
-    return f"{text}\n{where}. Files: {files}.\n"
+    return "\n".join(x for x in (title, source) if x) + f"\n{where}. Files: {files}.\n"
 
 
 def figure_names(folder: Path) -> list[str]:
@@ -117,64 +123,70 @@ def figure_names(folder: Path) -> list[str]:
 # Index page
 
 
-def _link(href: str, text: str, existing: set[str]) -> str:
+def link(href: str, text: str, existing: set[str]) -> dict:
+    """A link for the index template; ``missing`` (shown as plain text) unless its file is in the report."""
     target = href.split("#", 1)[0]
-    if target and target not in existing:
-        return f'<span class="muted" title="not in this report">{html.escape(text)} (missing)</span>'
-    return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
+    return {"href": href, "text": text, "missing": bool(target) and target not in existing}
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
 
 
 def index_html(run_name: str, card: pd.DataFrame, status: Mapping | None, params: str, notebooks: list[str],
-               figures: Mapping[str, str], existing: set[str], title: str) -> str:
-    """The scorecard page: run status, verdict counts, the scorecard table, notebook and figure lists."""
-    from rotation import scorecard
+               figures: Mapping[str, tuple[str, str, str | None]], existing: set[str], title: str,
+               provenance: list[str] | None = None) -> str:
+    """The scorecard page (``templates/index.html.j2``, every value escaped by Jinja2's autoescape).
 
-    esc = html.escape
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Scorecard: {esc(run_name)}</title><style>{CSS}</style></head><body>"]
-    parts.append(f"<h1>Scorecard: {esc(title)}</h1>")
-    ok = status.get("ok") if status else None
-    parts.append(f"<p>Run <code>{esc(run_name)}</code>: "
-                 + ("no status.json (the run never started)" if status is None else "all notebooks ran" if ok else "<b>some notebooks failed</b>")
-                 + f". Parameters:</p><pre>{esc(params.strip() or '(none)')}</pre>")
-    parts.append("<h2 id='verdicts'>Verdicts at a glance</h2>")
-    if "figures/99_verdicts.png" in existing:
-        parts.append('<p><a href="figures/99_verdicts.png"><img src="figures/99_verdicts.png" alt="verdicts at a glance" style="max-width:900px;width:100%"></a></p>')
+    ``figures``: name -> (title, source line, notebook or None); ``provenance``: lines saying the
+    results come from different parameter sets (``rotation.provenance``), shown as a warning.
+    """
+    from rotation import plots, scorecard
+
+    def swatch(verdict: str) -> tuple[str, str]:
+        color = scorecard.VERDICT_COLORS.get(verdict, "#cccccc")
+        return color, plots.text_color_on(color)
+
     counts = scorecard.verdict_counts(card) if len(card) else pd.Series(dtype=int)
-    parts.append("<table><tr><th>verdict</th><th>claims</th></tr>" + "".join(
-        f"<tr><td><span class='verdict' style='background:{scorecard.VERDICT_COLORS.get(v, '#ccc')}'>{esc(v)}</span></td><td>{int(n)}</td></tr>"
-        for v, n in counts.items()) + "</table>")
-    parts.append("<h2 id='scorecard'>Claims</h2><table><tr><th>claim</th><th>article says</th><th>measured</th><th>claimed</th>"
-                 "<th>verdict</th><th>window</th><th>detail</th><th>evidence</th></tr>")
+    rows = []
     for row in card.to_dict("records"):
         evidence = []
         if row["section"]:
-            evidence.append(_link(row["section"], f"{row['notebook']} section" if "#" in row["section"] else row["notebook"], existing))
+            evidence.append({"main": link(row["section"], f"{row['notebook']} section" if "#" in row["section"] else row["notebook"], existing), "extra": []})
         for fig in row["figures"]:
             name = fig.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            evidence.append(_link(fig, name, existing) + " (" + ", ".join(
-                _link(f"figures/{name}.{ext}", ext, existing) for ext in ("svg", "pdf")) + ")")
-        note = " ".join(x for x in (row["note"], row["detail"]) if x)
-        color = scorecard.VERDICT_COLORS.get(row["verdict"], "#ccc")
-        parts.append(f"<tr id='claim-{esc(row['claim'])}'><td><b>{esc(row['claim'])}</b><br><span class='muted'>{esc(row['notebook'])}</span></td>"
-                     f"<td>{esc(row['article says'])}</td><td>{esc(row['measured'])}</td><td>{esc(row['claimed'])}</td>"
-                     f"<td><span class='verdict' style='background:{color}'>{esc(row['verdict'])}</span></td><td>{esc(row['window'])}</td>"
-                     f"<td>{esc(note)}<br><span class='muted'>rule: {esc(row['decision rule'])}</span></td><td>{'<br>'.join(evidence) or 'none'}</td></tr>")
-    parts.append("</table>")
-    parts.append("<h2 id='notebooks'>Notebooks</h2><ul>")
+            evidence.append({"main": link(fig, name, existing), "extra": [link(f"figures/{name}.{ext}", ext, existing) for ext in ("svg", "pdf")]})
+        color, ink = swatch(row["verdict"])
+        rows.append({
+            "claim": row["claim"], "notebook": row["notebook"], "article_says": row["article says"], "measured": row["measured"],
+            "claimed": row["claimed"], "verdict": row["verdict"], "robustness": row.get("robustness", ""), "color": color, "ink": ink,
+            "window": row["window"], "note": " ".join(str(x) for x in (row["note"], row["detail"]) if x), "rule": row["decision rule"],
+            "evidence": evidence,
+        })
     by_nb = {n["notebook"]: n for n in (status or {}).get("notebooks", [])}
+    notebook_rows = []
     for stem in notebooks:
         entry = by_nb.get(stem, {})
         state = entry.get("status", "not in status.json")
         extra = f": {entry.get('error')}" if state not in ("ok", "not in status.json") else ""
-        parts.append(f"<li>{_link(f'{stem}.html', stem, existing)} <span class='muted'>({esc(state + extra)})</span></li>")
-    parts.append("</ul><h2 id='figures'>Figures</h2><p class='muted'>Each figure in PNG, SVG and PDF, with a caption file.</p>")
-    for name, caption in figures.items():
-        lines = caption.strip().splitlines()
-        links = ", ".join(_link(f"figures/{name}.{ext}", ext, existing) for ext in (*FIGURE_FORMATS, "txt"))
-        img = f'<a href="figures/{name}.png"><img src="figures/{name}.png" alt="{esc(lines[0] if lines else name)}"></a>' if f"figures/{name}.png" in existing else ""
-        parts.append(f"<div class='fig' id='fig-{esc(name)}'>{img}<br><b>{esc(name)}</b>: {esc(' '.join(lines))}<br>{links}</div>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+        notebook_rows.append({"link": link(f"{stem}.html", stem, existing), "state": state + extra})
+    gallery = []
+    for name, (fig_title, source, notebook) in figures.items():
+        gallery.append({
+            "name": name, "title": fig_title, "source": source,
+            "png": f"figures/{name}.png" if f"figures/{name}.png" in existing else None,
+            "notebook": link(f"{notebook}.html", notebook, existing) if notebook else None,
+            "files": [link(f"figures/{name}.{ext}", ext, existing) for ext in (*FIGURE_FORMATS, "txt")],
+        })
+    return _environment().get_template("index.html.j2").render(
+        run_name=run_name, title=title, status=status, params=params.strip(), provenance=provenance or [],
+        warning_color=plots.VERDICT_COLORS["partly true"],
+        verdict_figure="figures/99_verdicts.png" if "figures/99_verdicts.png" in existing else None,
+        counts=[(v, int(n), *swatch(v)) for v, n in counts.items()], rows=rows, notebooks=notebook_rows, figures=gallery,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,7 +199,7 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
     The folder is built beside its destination and swapped in at the end, so a failed build leaves
     the previous report in place. An existing destination that is not a report is refused.
     """
-    from rotation import claims, scorecard
+    from rotation import claims, provenance, scorecard
     from rotation.results import RESULTS_FILE, read_records
 
     folder, figs, name = resolve_run(run)
@@ -198,7 +210,8 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
     registry = registry if registry is not None else claims.load_registry()
     status_path = folder / "status.json"
     status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.is_file() else None
-    card = scorecard.build_scorecard(registry, read_records(folder / RESULTS_FILE), status)
+    records = read_records(folder / RESULTS_FILE)
+    card = scorecard.build_scorecard(registry, records, status)
     params_path = folder / "params.yaml"
     params = params_path.read_text(encoding="utf-8") if params_path.is_file() else ""
 
@@ -212,17 +225,18 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
             (work / f"{path.stem}.html").write_text(notebook_html(path), encoding="utf-8")
         sources = figure_sources(rendered)
         (work / "figures").mkdir()
-        captions: dict[str, str] = {}
+        captions: dict[str, tuple[str, str, str | None]] = {}
         for fig in figure_names(figs):
             for ext in FIGURE_FORMATS:
                 if (figs / f"{fig}.{ext}").is_file():
                     shutil.copy2(figs / f"{fig}.{ext}", work / "figures" / f"{fig}.{ext}")
             notebook = sources.get(fig) or next((p.stem for p in rendered if p.stem[:3] == fig[:3]), None)
-            captions[fig] = figure_caption(fig, figs, notebook)
-            (work / "figures" / f"{fig}.txt").write_text(captions[fig], encoding="utf-8")
+            captions[fig] = (*caption_parts(fig, figs), notebook)
+            (work / "figures" / f"{fig}.txt").write_text(figure_caption(fig, figs, notebook), encoding="utf-8")
         existing = {p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()}
         title = str(registry.get("article", {}).get("title", "")) if isinstance(registry, Mapping) else ""
-        page = index_html(name, card, status, params, [p.stem for p in rendered], captions, existing, title or name)
+        mixed = provenance.parameter_mismatches(folder, records)
+        page = index_html(name, card, status, params, [p.stem for p in rendered], captions, existing, title or name, mixed)
         (work / "index.html").write_text(page, encoding="utf-8")
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -253,4 +267,4 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=cmd_report)
 
 
-__all__ = ["add_parser", "build_report", "figure_caption", "index_html", "notebook_html", "resolve_run"]
+__all__ = ["add_parser", "build_report", "caption_parts", "figure_caption", "index_html", "notebook_html", "resolve_run"]

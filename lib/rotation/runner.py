@@ -29,6 +29,7 @@ import yaml
 
 from rotation import figexport, kernels, lazyimport, staging, validation
 from rotation.errors import ParameterError, RotationError
+from rotation import render
 from rotation.io import write_text_atomic
 from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir
 
@@ -424,6 +425,8 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
             finally:
                 if km is not None:
                     kernels.stop_kernel(km)
+            if (folder / path.name).is_file():  # no timings or random ids: an unchanged run leaves git status clean
+                render.normalise_notebook(folder / path.name, template=path)
             entry["seconds"] = round(time.perf_counter() - t0, 2)
             status["notebooks"].append(entry)
             status["ok"] = status["ok"] and entry["status"] == "ok"

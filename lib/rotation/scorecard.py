@@ -21,21 +21,13 @@ import pandas as pd
 from rotation.claims import Verdict
 from rotation.fmt import value_text as format_value
 from rotation.io import atomic_path
+from rotation import plots as _plots
 
 NOT_RUN = "not run"
 FAILED = "notebook failed"
 NOT_RECORDED = "not recorded"
 VERDICT_ORDER = [v.value for v in Verdict] + [FAILED, NOT_RUN, NOT_RECORDED]
-VERDICT_COLORS = {
-    Verdict.CONFIRMED.value: "#27ae60",
-    Verdict.PARTLY_TRUE.value: "#f0b429",
-    Verdict.REFUTED.value: "#c0392b",
-    Verdict.NOT_VERIFIABLE.value: "#95a5a6",
-    Verdict.NOT_TESTABLE.value: "#d5dbdb",
-    FAILED: "#6c3483",
-    NOT_RUN: "#ffffff",
-    NOT_RECORDED: "#e67e22",
-}
+VERDICT_COLORS = _plots.VERDICT_COLORS  # colour-blind-safe swatches, one house style (rotation.plots)
 COLUMNS = [
     "claim", "notebook", "article says", "measured", "claimed", "unit", "verdict", "robustness", "verdict as shown", "decision rule",
     "window", "detail", "note", "section", "figures", "measured_value",
@@ -177,10 +169,9 @@ def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
         color = VERDICT_COLORS.get(row.verdict, "#cccccc")
         ax.add_patch(plt.Rectangle((0, y + 0.08), 1, 0.84, facecolor=color, edgecolor="#7f8c8d", lw=0.6))
         ax.text(-0.03, y + 0.5, f"{row.claim}  ({row.notebook})", ha="right", va="center", fontsize=8)
-        dark = row.verdict in (Verdict.CONFIRMED.value, Verdict.REFUTED.value, FAILED)
         depends = str(getattr(row, "robustness", "")).startswith("depends on")
         ax.text(0.5, y + 0.5, row.verdict + (" (depends on a choice)" if depends else ""), ha="center", va="center", fontsize=7.5,
-                color="white" if dark else "#222222", fontstyle="italic" if depends else "normal")
+                color=_plots.text_color_on(color), fontstyle="italic" if depends else "normal")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, n)
     ax.axis("off")

@@ -1,0 +1,63 @@
+"""House style: report-column sizes, a legible source line, legends and count labels that tell the truth."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from rotation import plots
+
+
+@pytest.mark.parametrize("width", [plots.REPORT_WIDTH_IN, 9.0, 13.5])
+def test_source_line_prints_at_seven_points_or_more_in_a_report_column(width):
+    plots.house_style()
+    fig, ax = plt.subplots(figsize=(width, 4))
+    plots.finish_figure(fig, ax, title="t", xlabel="x", ylabel="y", source="Source: a file. " + "words " * 80)
+    source = fig.texts[-1]
+    printed = source.get_fontsize() * plots.REPORT_WIDTH_IN / max(width, plots.REPORT_WIDTH_IN)
+    assert printed >= plots.SOURCE_PT - 1e-9
+    fig.canvas.draw()
+    box = source.get_window_extent(fig.canvas.get_renderer())
+    assert box.width <= fig.get_figwidth() * fig.dpi * 1.001  # wrapped within the figure's width
+    plt.close(fig)
+
+
+def test_default_figure_is_a_report_column_wide():
+    plots.house_style()
+    assert plt.rcParams["figure.figsize"][0] == plots.REPORT_WIDTH_IN
+    assert plots.report_figsize(nrows=2) == (plots.REPORT_WIDTH_IN, 2 * plots.FIGURE_HEIGHT_IN)
+
+
+def test_legend_lists_only_what_is_drawn():
+    fig, ax = plt.subplots()
+    x = np.arange(10.0)
+    ax.fill_between(x, np.full(10, np.nan), np.full(10, np.nan), label="band never drawn")
+    ax.fill_between(x, x - 1, x + 1, label="band drawn")
+    ax.plot(x, np.full(10, np.nan), label="empty line")
+    ax.plot(x, x, label="median")
+    legend = plots.drawn_legend(ax)
+    assert [t.get_text() for t in legend.get_texts()] == ["band drawn", "median"]
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [np.nan, np.nan], label="nothing")
+    assert plots.drawn_legend(ax) is None
+    plt.close(fig)
+
+
+def test_count_labels_never_overlap():
+    plots.house_style()
+    fig, ax = plt.subplots(figsize=(3.2, 3))
+    x = np.arange(1, 13)
+    texts = plots.count_labels(ax, x, [9000 - 700 * i for i in range(12)])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert [t.get_text() for t in texts][:2] == ["n=9,000", "n=8,300"]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), "two n= labels overlap"
+    plt.close(fig)

@@ -1,0 +1,157 @@
+"""The report never lets run text become live HTML, and shows table cells and captions in full."""
+
+from __future__ import annotations
+
+import copy
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+
+from conftest import REPO
+from rotation import claims, cli, plots, report, results
+
+HOSTILE = "`<img src=x onerror=alert(1)>`"
+SCRIPT = "<script>alert('x')</script>"
+LONG_CELL = "needs Treasury yields (e.g. FRED DGS2 and DGS10) and a term-premium model, from 1988 to 2026, daily"
+
+
+class Page(HTMLParser):
+    """Every element of a page, its attributes, and the text of its table cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict]] = []
+        self.cells: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def live_content(page: Page) -> list[str]:
+    """Elements or attributes that could run code when the page is opened."""
+    found = []
+    for tag, attrs in page.elements:
+        if tag in ("script", "iframe", "object", "embed"):
+            found.append(f"<{tag}>")
+        for key, value in attrs.items():
+            if key.lower().startswith("on"):
+                found.append(f"<{tag} {key}=...>")
+            if key in ("href", "src") and value and value.strip().lower().startswith(("javascript:", "data:text/html")):
+                found.append(f"<{tag} {key}={value}>")
+        if tag == "img" and attrs.get("src") == "x":
+            found.append("<img src=x>")
+    return found
+
+
+def hostile_run(project: Path, name: str) -> dict:
+    """A run folder whose every text field carries markup: status, parameters, records, a notebook, a figure."""
+    folder = project / "runs" / name
+    folder.mkdir(parents=True)
+    (folder / "status.json").write_text(json.dumps({"run": name, "ok": False, "parameters": {"as_of": HOSTILE}, "notebooks": [
+        {"notebook": "01_streak", "status": "failed", "cell": 3, "error": f"ValueError: {HOSTILE} {SCRIPT}", "seconds": 1.0}]}))
+    (folder / "params.yaml").write_text(f"as_of: '{HOSTILE}'\nsmall: '{SCRIPT}'\n")
+    records = results.read_records(REPO / "runs" / "article" / "results.jsonl")[:3]
+    for record in records:
+        record.update(detail=f"detail {HOSTILE}", definition=f"definition {SCRIPT}", quote=f"quote {HOSTILE}", notebook="01_streak")
+        record["evidence"] = {"section": f"javascript:alert(1)#{HOSTILE}", "figures": [HOSTILE, "01_x"]}
+    results.write_records(folder / "results.jsonl", records)
+    plots.house_style()
+    table = pd.DataFrame({"claim": [HOSTILE], "needs": [LONG_CELL]})
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "rotation", "display_name": "Python (rotation)", "language": "python"},
+                                            "papermill": {"parameters": {"as_of": HOSTILE}}})
+    code = nbformat.v4.new_code_cell("x", id="c01", outputs=[
+        nbformat.v4.new_output("display_data", data={"text/markdown": f"**as_of** {HOSTILE} {SCRIPT}"}),
+        nbformat.v4.new_output("display_data", data={"text/html": f"{SCRIPT}<a href=\"javascript:alert(1)\">x</a>" + table._repr_html_()}),
+        nbformat.v4.new_output("stream", name="stdout", text=f"{HOSTILE}\n"),
+    ])
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# title {HOSTILE}\n\n{SCRIPT}", id="c00"), code]
+    nbformat.write(nb, folder / "01_streak.ipynb")
+    figures = project / "figures" / name
+    figures.mkdir(parents=True)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    plots.finish_figure(fig, ax, title=f"Title {HOSTILE}", xlabel="x", ylabel="y", source=f"Source: {SCRIPT} file.")
+    plots.save_figure(fig, "01_x", name, show=False, folder=figures)
+    plt.close(fig)
+    registry = copy.deepcopy(claims.load_registry())
+    registry["article"]["title"] = f"Article {HOSTILE}"
+    for claim in registry["claims"].values():
+        claim["quote"] = f"{claim['quote']} {SCRIPT}"
+    return registry
+
+
+def test_hostile_run_names_parameters_and_claim_texts_stay_text(project, tmp_path, monkeypatch, capsys):
+    registry = hostile_run(project, HOSTILE)
+    monkeypatch.setattr(claims, "load_registry", lambda *a, **k: registry)
+    out = tmp_path / "report"
+    assert cli.main(["report", HOSTILE, "--out", str(out)]) == 0
+    pages = sorted(out.glob("*.html"))
+    assert {p.name for p in pages} == {"index.html", "01_streak.html"}
+    for path in pages:
+        assert live_content(parse(path)) == [], f"{path.name} carries live markup"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in index  # the text is there, escaped
+    assert "&lt;script&gt;" in index
+    notebook_page = (out / "01_streak.html").read_text(encoding="utf-8")
+    assert "onerror=alert(1)&gt;" in notebook_page or "onerror=alert(1)&gt;".replace("=", "&#61;") in notebook_page
+
+
+def test_table_cells_and_captions_are_complete(project, tmp_path, monkeypatch):
+    registry = hostile_run(project, "full")
+    monkeypatch.setattr(claims, "load_registry", lambda *a, **k: registry)
+    out = report.build_report("full", tmp_path / "report")
+    cells = parse(out / "01_streak.html").cells
+    assert LONG_CELL in cells, "the long table cell is cut"
+    assert not [c for c in cells if c.endswith(("...", "…"))]
+    index = Page()
+    index.feed((out / "index.html").read_text(encoding="utf-8"))
+    captions = [(tag, attrs) for tag, attrs in index.elements if tag in ("figure", "figcaption")]
+    assert ("figure", {"id": "fig-01_x"}) in captions
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert '<span class="title">Title `&lt;img' in text and '<span class="source">Source: &lt;script&gt;' in text
+
+
+def test_house_style_tables_show_long_cells_in_full():
+    plots.house_style()
+    frame = pd.DataFrame({"text": [LONG_CELL * 3]})
+    assert LONG_CELL * 3 in frame._repr_html_() and LONG_CELL * 3 in frame.to_string()
+
+
+def test_mixed_parameter_sets_are_flagged_in_the_report(project, tmp_path, monkeypatch):
+    registry = hostile_run(project, "mixed")
+    folder = project / "runs" / "mixed"
+    other = nbformat.read(folder / "01_streak.ipynb", as_version=4)
+    other.metadata["papermill"]["parameters"] = {"as_of": "2008-06-06"}
+    nbformat.write(other, folder / "02_spread.ipynb")
+    records = results.read_records(folder / "results.jsonl")
+    records[0]["notebook"] = "02_spread"
+    results.write_records(folder / "results.jsonl", records)
+    monkeypatch.setattr(claims, "load_registry", lambda *a, **k: registry)
+    out = report.build_report("mixed", tmp_path / "report")
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="mixed-parameters"' in text and "2008-06-06" in text
