@@ -76,6 +76,7 @@ def pool(tmp_path_factory):
         yield p, folder
 
 
+@pytest.mark.notebooks
 def test_forked_kernels_are_used_once_and_look_like_fresh_kernels(pool, capfd):
     p, folder = pool
     path = probe_notebook(folder)
@@ -106,6 +107,7 @@ def test_forked_kernels_are_used_once_and_look_like_fresh_kernels(pool, capfd):
     assert "Ctrl-C will not work" not in captured.err + captured.out
 
 
+@pytest.mark.notebooks
 def test_a_killed_manager_takes_its_forked_kernel_with_it(pool):
     p, folder = pool
     km = p.take()
