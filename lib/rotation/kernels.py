@@ -62,6 +62,11 @@ def forward(signum, frame):
         pass
 for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
     signal.signal(sig, forward)
+try:  # Linux: when the runner dies (even by SIGKILL), end the kernel too, so nothing is left running
+    import ctypes
+    ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+except Exception:
+    pass
 while True:
     try:
         if not conn.recv(1):
@@ -437,5 +442,17 @@ def shared_server(env: dict[str, str] | None = None) -> KernelServer | None:
 __all__ = ["KernelPool", "KernelServer", "SERVER_ENV", "WARM_MODULES", "shared_server", "start_kernel", "stop_kernel"]
 
 
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when the process that started it dies (even by SIGKILL)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - other systems: the server ends when its socket's owner closes it
+        pass
+
+
 if __name__ == "__main__":
+    _die_with_parent()
     serve(sys.argv[1])

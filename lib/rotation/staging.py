@@ -163,6 +163,14 @@ def unstage_paths(stage: Path, run_name: str, folder: Path | None = None) -> Non
     """In the staged rendered notebooks, write the final folders where the staging folders appear
     (papermill's ``output_path`` metadata, printed paths), so a published notebook never names the stage."""
     swaps = [(stage / "run", published_run_dir(run_name)), (stage / "figures", published_figures_dir(run_name))]
+    from rotation.paths import project_dir
+
+    root = project_dir()
+    for old, final in list(swaps):  # the project-relative forms too (rendered metadata holds relative paths)
+        try:
+            swaps.append((old.relative_to(root), final.relative_to(root)))
+        except ValueError:
+            pass
     for path in sorted((folder or stage / "run").glob("*.ipynb")):
         text = path.read_text(encoding="utf-8")
         new = text
