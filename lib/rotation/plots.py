@@ -143,7 +143,7 @@ def finish_figure(fig: plt.Figure, ax: plt.Axes | None, *, title: str, xlabel: s
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     size = source_fontsize(fig)
     fig.text(0.01, -0.02, _wrap(source, source_wrap_width(fig, size)), ha="left", va="top", fontsize=size, color=SOURCE_COLOR)
-    fig._rotation_caption = f"{title}\n{source}"  # written beside the image by save_figure
+    fig._rotation_caption = f"{' '.join(title.split())}\n{' '.join(source.split())}"  # one title line, one source line, written beside the image by save_figure
     return fig
 
 
