@@ -89,12 +89,6 @@ def session_on_or_before(index: pd.DatetimeIndex, when: object) -> pd.Timestamp 
     return before[-1] if len(before) else None
 
 
-def session_before(index: pd.DatetimeIndex, when: object) -> pd.Timestamp | None:
-    """The last date of ``index`` strictly before ``when`` (the base close of a window starting at ``when``)."""
-    before = index[index < pd.Timestamp(when)]
-    return before[-1] if len(before) else None
-
-
 def percentile_rank(value: float, history: pd.Series | np.ndarray) -> float:
     """Percentile (0 to 100) of ``value`` in ``history``: share strictly below plus half the ties.
 
@@ -120,7 +114,6 @@ __all__ = [
     "percentile_rank",
     "rebased",
     "returns_after",
-    "session_before",
     "session_on_or_before",
     "span_text",
     "value_at",

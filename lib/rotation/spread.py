@@ -21,6 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from rotation.returns import window_return
 from rotation.errors import DataError, ParameterError
 
 SPREAD_DEFINITIONS: dict[str, str] = {
@@ -242,7 +243,7 @@ def gain_between(prices: pd.Series, base_date: pd.Timestamp, end: pd.Timestamp) 
             raise ParameterError(f"{pd.Timestamp(when).date()} is not a session of series {prices.name!r}")
     sessions = int(prices.index.get_loc(end) - prices.index.get_loc(base_date))
     return {
-        "gain": float(prices.loc[end] / prices.loc[base_date] - 1.0),
+        "gain": window_return(prices, base_date, end),
         "sessions": sessions,
         "base_date": pd.Timestamp(base_date),
         "base_close": float(prices.loc[base_date]),

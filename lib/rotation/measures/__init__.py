@@ -199,10 +199,6 @@ class Context:
         return Context(as_of=self.as_of, data_end=self.data_end, small=small, large=large, claims=self.claims,
                        data_dir=self.data_dir, _series=self._series, derived=True)
 
-    @property
-    def notebook_claims(self) -> Mapping:
-        return self.registry["claims"]
-
     def describe(self) -> str:
         """One line: pair, claim date, data end."""
         end = f"data to {self.end.date()}" if self.end is not None else "all data"

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rotation import spread, streaks, technicals
+from rotation.errors import DataError
 from rotation.fmt import day, pct
 from rotation.measures import Context, Measurement, kind, not_verifiable, pair_context, params
 from rotation.returns import percentile_rank
@@ -63,17 +64,19 @@ def mean_spread(ctx: Context, claim: Mapping) -> Measurement:
                        detail=detail, evidence=evidence)
 
 
-def _gain_rows(prices: pd.Series, session: pd.Timestamp, p: Mapping, streak_base: pd.Timestamp | None) -> dict[str, dict]:
-    """The candidate gains ending at ``session``: largest over at most N sessions, since year end, since the recent low, over the streak."""
-    out = {f"largest over at most {int(p.get('max_sessions', 15))} sessions": spread.max_trailing_gain(prices, session, int(p.get("max_sessions", 15)))}
+def _gain_rows(prices: pd.Series, session: pd.Timestamp, p: Mapping, streak_base: pd.Timestamp | None) -> dict[str, tuple[str, dict]]:
+    """The candidate gains ending at ``session``, keyed by base: ``max_window`` (largest over at most N
+    sessions), ``year_end``, ``recent_low`` and ``streak``; each ``(label, gain)``. A base the history
+    cannot supply is left out."""
+    max_sessions, lookback = int(p.get("max_sessions", 15)), int(p.get("low_lookback", 63))
+    out = {"max_window": (f"largest over at most {max_sessions} sessions", spread.max_trailing_gain(prices, session, max_sessions))}
     try:
-        out["since the previous year-end close"] = spread.gain_between(prices, spread.year_start_base(prices, session), session)
-    except Exception:  # noqa: BLE001 - history too short: the row is left out
+        out["year_end"] = ("since the previous year-end close", spread.gain_between(prices, spread.year_start_base(prices, session), session))
+    except DataError:  # the history starts after the previous year end
         pass
-    lookback = int(p.get("low_lookback", 63))
-    out[f"since the lowest close of the prior {lookback} sessions"] = spread.gain_between(prices, spread.recent_low(prices, session, lookback), session)
+    out["recent_low"] = (f"since the lowest close of the prior {lookback} sessions", spread.gain_between(prices, spread.recent_low(prices, session, lookback), session))
     if streak_base is not None and streak_base in prices.index:
-        out["over the streak"] = spread.gain_between(prices, streak_base, session)
+        out["streak"] = ("over the streak", spread.gain_between(prices, streak_base, session))
     return out
 
 
@@ -88,15 +91,15 @@ def max_gain(ctx: Context, claim: Mapping) -> Measurement:
     prices = ctx.prices(ctx.small).loc[: ctx.session]
     base = ctx.streak["base"] if ctx.streak["sessions"] else None
     rows = _gain_rows(prices, ctx.session, p, base if pd.notna(base) else None)
-    choice = {"max_window": 0, "year_end": 1, "recent_low": 2}[p.get("base", "max_window")]
-    label, gain = list(rows.items())[min(choice, len(rows) - 1)] if choice < len(rows) else (None, None)
-    if gain is None:
-        return not_verifiable(f"no {p.get('base')} base close before {day(ctx.session)} in {ctx.small}")
+    chosen = p.get("base", "max_window")
+    if chosen not in rows:
+        return not_verifiable(f"no {chosen} base close before {day(ctx.session)} in {ctx.small}")
+    label, gain = rows[chosen]
     evidence = pd.DataFrame([{"window": k, "from (close)": day(g["base_date"]), "base close": round(g["base_close"], 2), "to": day(g["end"]),
                               "end close": round(g["end_close"], 2), "sessions": g["sessions"], "gain (%)": round(100 * g["gain"], 2)}
-                             for k, g in rows.items()]).set_index("window")
+                             for k, g in rows.values()]).set_index("window")
     detail = f"{label}: {pct(gain['gain'])} over {gain['sessions']} sessions from the {day(gain['base_date'])} close; " + "; ".join(
-        f"{k}: {pct(g['gain'])} over {g['sessions']} sessions" for k, g in rows.items() if k != label)
+        f"{k}: {pct(g['gain'])} over {g['sessions']} sessions" for k, g in rows.values() if k != label)
     return Measurement(value=float(gain["gain"]), unit="fraction", window=(gain["base_date"], ctx.session),
                        definition=f"{ctx.small} price gain, close to close, {label}, ending at {day(ctx.session)}",
                        detail=detail, evidence=evidence)
