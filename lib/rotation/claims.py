@@ -41,6 +41,7 @@ import yaml
 
 from rotation.errors import ParameterError
 from rotation.paths import registry_path
+from rotation.validation import yaml_load
 from rotation.verdicts import Verdict
 
 COMPARISONS = {"equal", "at_least", "at_most", "boolean", "criteria", "untestable", "no_data"}
@@ -49,29 +50,6 @@ REQUIRED_KEYS = ("quote", "notebook", "compare")
 ARTICLE_KEYS = ("title", "as_of", "small", "large")
 ALTERNATIVE_KEYS = {"choice", "label", "params", "claimed", "tolerance", "partly_tolerance"}
 ROBUST, NOT_VARIED = "robust", "not varied"
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML without implicit dates, refusing duplicate keys."""
-
-
-_UniqueKeyLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
-
-
-def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    keys = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in keys:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        keys.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 def registry_file(path: str | Path | None = None) -> Path:
@@ -137,7 +115,7 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
 def _load(path: str, mtime: float) -> dict:
     try:
         with open(path, encoding="utf-8") as handle:
-            doc = yaml.load(handle, Loader=_UniqueKeyLoader)  # noqa: S506 (SafeLoader subclass)
+            doc = yaml_load(handle.read())  # no tags, aliases or duplicate keys; dates stay text
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
