@@ -125,11 +125,13 @@ def bench(quick: bool = False) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench_run import ensure_data_dir  # the one default for the data folder
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="300 replications, 2x history (a smoke test)")
     args = parser.parse_args(argv)
-    if not os.environ.get("ROTATION_DATA_DIR"):
-        os.environ["ROTATION_DATA_DIR"] = str(REPO.parent / "shared" / "data")
+    if not ensure_data_dir():
+        return 2
     bench(args.quick)
     return 0
 

@@ -10,7 +10,6 @@ allocate during the scan (``tracemalloc``). ``--quick``: one repetition, 2x and 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -96,11 +95,13 @@ def bench(quick: bool = False) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench_run import ensure_data_dir  # the one default for the data folder
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition, 2x and 3x the history (a smoke test)")
     args = parser.parse_args(argv)
-    if not os.environ.get("ROTATION_DATA_DIR"):
-        os.environ["ROTATION_DATA_DIR"] = str(REPO.parent / "shared" / "data")
+    if not ensure_data_dir():
+        return 2
     bench(args.quick)
     return 0
 
