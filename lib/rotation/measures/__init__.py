@@ -159,23 +159,27 @@ class Context:
         return aligned_returns(self.prices(self.small), self.prices(self.large))
 
     @cached_property
-    def session(self) -> pd.Timestamp:
-        """``as_of`` resolved to a session of the common calendar (the previous one if it is not a session)."""
+    def _resolved(self) -> tuple[pd.Timestamp, str]:
+        """``as_of`` resolved on the common calendar, and the note saying so (``streaks.resolve_as_of``)."""
         from rotation.streaks import resolve_as_of
 
         try:
-            return resolve_as_of(self.returns.index, self.claim_date)[0]
+            return resolve_as_of(self.returns.index, self.claim_date)
         except ParameterError as exc:
             if not self.derived:  # the run's own pair: as_of itself is out of range
                 raise
             span = f"{self.returns.index[0].date()} to {self.returns.index[-1].date()}"
             raise DataError(f"{self.small} vs {self.large} returns cover {span}: {exc}") from None
 
-    @cached_property
-    def as_of_note(self) -> str:
-        from rotation.streaks import resolve_as_of
+    @property
+    def session(self) -> pd.Timestamp:
+        """``as_of`` resolved to a session of the common calendar (the previous one if it is not a session)."""
+        return self._resolved[0]
 
-        return resolve_as_of(self.returns.index, self.claim_date)[1]
+    @property
+    def as_of_note(self) -> str:
+        """Says whether ``as_of`` was a session or was moved to the previous one."""
+        return self._resolved[1]
 
     @cached_property
     def returns_at(self) -> pd.DataFrame:
