@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import prices_from_returns
-from rotation import aftermath, rarity
+from rotation import aftermath, nulls, rarity
 from rotation.errors import DataError
 
 
@@ -160,7 +160,7 @@ def test_reach_probability_and_counts_by_length():
 
 def test_bootstrap_runs_of_a_sequence_with_no_losses_is_one_run_per_replication():
     spread = pd.Series(np.full(50, 0.001))
-    out = rarity.bootstrap_runs(spread, 7, 5, np.random.default_rng(1), max_length=20)
+    out = nulls.block_bootstrap_runs(spread, 7, 5, np.random.default_rng(1), max_length=20)
     assert out["longest"].tolist() == [50] * 7 and out["counts"].tolist() == [0] * 20 + [7]
 
 
@@ -185,7 +185,7 @@ def test_rarity_table_reuses_a_bootstrap_with_longer_counts():
     rng = np.random.default_rng(8)
     spread = pd.Series(rng.normal(0, 1, 800))
     wins = spread.to_numpy() > 0
-    boot = rarity.bootstrap_runs(spread, 100, 10, np.random.default_rng(3), max_length=12)
+    boot = nulls.block_bootstrap_runs(spread, 100, 10, np.random.default_rng(3), max_length=12)
     table = rarity.rarity_table(wins, spread, 6, 100, 10, None, boot=boot)
     counts = boot["counts"]
     assert table.loc["bootstrap", "given_start"] == pytest.approx(counts[6:].sum() / counts[1:].sum())
@@ -196,7 +196,7 @@ def test_bootstrap_runs_longest_agrees_with_a_direct_count():
     from rotation import nulls
 
     spread = pd.Series(np.random.default_rng(4).normal(0, 1, 300))
-    out = rarity.bootstrap_runs(spread, 20, 7, np.random.default_rng(9), max_length=30)
+    out = nulls.block_bootstrap_runs(spread, 20, 7, np.random.default_rng(9), max_length=30)
     samples = np.concatenate(list(nulls.block_bootstrap_samples(spread, 20, 7, np.random.default_rng(9))))
     assert out["longest"].tolist() == nulls.longest_run(samples).tolist()
     assert out["longest_either"].tolist() == np.maximum(nulls.longest_run(samples), nulls.longest_run(~samples)).tolist()

@@ -324,3 +324,65 @@ def test_runs_test_counts_and_direction():
     clustered = np.repeat([True, False], 50)
     assert nulls.runs_test(clustered)["runs"] == 2 and nulls.runs_test(clustered)["z"] < -5
     assert np.isnan(nulls.runs_test(np.ones(10, dtype=bool))["z"])
+
+
+# ------------------------------------------------------------------ fast paths against the direct computation
+
+@pytest.mark.parametrize("n, block, seed", [(300, 7, 1), (301, 7, 2), (1000, 21, 4), (64, 64, 5), (97, 1, 6), (50, 5, 7)])
+def test_block_bootstrap_runs_equal_the_resampled_days(n, block, seed):
+    # same draws as block_bootstrap_samples: the block summaries give exactly what the resampled days give
+    spread = np.random.default_rng(seed).normal(0.1, 1.0, n)
+    if seed == 7:
+        spread = np.abs(spread) + 0.01  # no losses: every block is one run, runs cross every join
+    top = 12
+    got = nulls.block_bootstrap_runs(spread, 57, block, np.random.default_rng(seed), max_length=top, chunk=10)
+    x = np.concatenate(list(nulls.block_bootstrap_samples(spread, 57, block, np.random.default_rng(seed))))
+    table = nulls.runs_of(x)
+    assert got["longest"].tolist() == nulls.longest_run(x).tolist()
+    assert got["longest_either"].tolist() == np.maximum(nulls.longest_run(x), nulls.longest_run(~x)).tolist()
+    assert got["counts"].tolist() == np.bincount(np.minimum(table["length"][table["win"]], top), minlength=top + 1).tolist()
+    again = nulls.block_bootstrap_runs(spread, 57, block, np.random.default_rng(seed), max_length=top)  # another chunk size
+    assert again["longest"].tolist() == got["longest"].tolist() and again["counts"].tolist() == got["counts"].tolist()
+
+
+@pytest.mark.parametrize("n", [1, 63, 64, 65, 130, 1000])
+def test_iid_hazard_counts_equal_direct_counts_of_the_same_days(n):
+    words = nulls.iid_words(0.55, n, 40, np.random.default_rng(n))
+    days = np.unpackbits(words.view(np.uint8), axis=1, bitorder="little")
+    assert not days[:, n:].any()  # nothing past the last day
+    days = days[:, :n].astype(bool)
+    got = nulls.iid_hazard_counts(0.55, n, 40, np.random.default_rng(n), max_j=6, chunk=40)  # one chunk: the same words
+    for at_least, at_key, cont_key in ((False, "at", "continued"), (True, "at_ge", "continued_ge")):
+        at, cont = nulls.continuation_counts(days, 6, at_least=at_least)
+        assert (got[at_key] == at).all() and (got[cont_key] == cont).all()
+
+
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.49, 0.5, 0.9, 1.0])
+def test_bernoulli_words_have_the_win_probability_and_independent_bits(p):
+    words = nulls.bernoulli_words(p, 50_000, np.random.default_rng(3))
+    bits = np.unpackbits(words.view(np.uint8), bitorder="little").reshape(-1, 64).astype(float)
+    share = bits.mean()
+    se = np.sqrt(p * (1 - p) / bits.size)
+    assert abs(share - p) <= 5 * se + 1e-12
+    if 0 < p < 1:
+        by_position = bits.mean(axis=0)  # every bit position of the word has the same probability
+        assert np.abs(by_position - p).max() < 5 * np.sqrt(p * (1 - p) / bits.shape[0])
+        x = bits.ravel() - p  # neighbouring days are uncorrelated
+        assert abs(np.mean(x[1:] * x[:-1])) / (p * (1 - p)) < 5 / np.sqrt(x.size)
+
+
+def test_bernoulli_words_round_the_probability_to_the_digits():
+    # with 3 digits, p = 0.3 is rounded to 2/8: the lazy digit-by-digit comparison is exact for the rounded value
+    words = nulls.bernoulli_words(0.3, 100_000, np.random.default_rng(4), digits=3)
+    share = np.bitwise_count(words).sum() / (64 * words.size)
+    assert abs(share - 0.25) < 5 * np.sqrt(0.25 * 0.75 / (64 * words.size))
+
+
+def test_iid_hazard_counts_match_the_day_matrix_simulation_in_distribution():
+    n, p, sims, J = 400, 0.52, 4_000, 5
+    bits = nulls.iid_hazard_counts(p, n, sims, np.random.default_rng(1), J)
+    days = nulls.simulate(nulls.iid_samples(p, n, sims, np.random.default_rng(2)), max_j=J)
+    for key in ("at", "continued", "at_ge", "continued_ge"):
+        a, b = bits[key].astype(float), days[key].astype(float)
+        se = np.sqrt(a.var(axis=0) / sims + b.var(axis=0) / sims)
+        assert (np.abs(a.mean(axis=0) - b.mean(axis=0)) < 5 * se + 1e-9).all(), key

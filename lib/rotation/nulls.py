@@ -109,27 +109,31 @@ def markov_prob_run_at_least(n: int, length: int, p01: float, p11: float, p_firs
     return _markov_dp(int(n), L, p01, p11, p_first)
 
 
+def _survival(start: np.ndarray, step: np.ndarray, days: int) -> float:
+    """P(not yet absorbed after ``days`` more days): ``start @ step**days @ 1`` by repeated squaring (log2(days) products)."""
+    return float(start @ np.linalg.matrix_power(step, int(days)) @ np.ones(step.shape[0]))
+
+
 @functools.lru_cache(maxsize=256)
 def _markov_dp(n: int, L: int, p01: float, p11: float, p_first: float) -> float:
-    """The dynamic programme of ``markov_prob_run_at_least`` (remembered: notebooks ask for the same values repeatedly)."""
+    """The dynamic programme of ``markov_prob_run_at_least`` (remembered: notebooks ask for the same values repeatedly).
+
+    States: the current run of wins, 0..L-1 sessions; reaching L is absorbing. One day moves
+    run r to r + 1 with probability p01 (r = 0) or p11 (r >= 1) and to 0 otherwise, so the
+    n-day answer is 1 - P(still unabsorbed) with the (L x L) step matrix raised to n - 1.
+    """
     if n < L:
         return 0.0
-    state = np.zeros(L)  # probability of run length r (0..L-1), not yet absorbed
-    hit = 0.0
     if L == 1:
         return float(1.0 - (1.0 - p_first) * (1.0 - p01) ** (n - 1))
-    state[1], state[0] = p_first, 1.0 - p_first
     win = np.full(L, p11)
     win[0] = p01
-    lose = 1.0 - win
-    for _ in range(n - 1):
-        grow = state * win
-        new = np.empty(L)
-        new[0] = (state * lose).sum()
-        new[1:] = grow[:-1]
-        hit += grow[-1]
-        state = new
-    return float(min(1.0, max(0.0, hit)))
+    step = np.zeros((L, L))
+    step[:, 0] = 1.0 - win  # a loss resets the run
+    step[np.arange(L - 1), np.arange(1, L)] = win[:-1]  # a win extends it (from L - 1 it is absorbed: no column)
+    start = np.zeros(L)
+    start[1], start[0] = p_first, 1.0 - p_first
+    return float(min(1.0, max(0.0, 1.0 - _survival(start, step, n - 1))))
 
 
 def longest_run_sf(n: int, lengths, p01: float, p11: float, p_first: float | None = None) -> np.ndarray:
@@ -175,7 +179,8 @@ def markov_prob_either_run_at_least(n: int, length: int, p01: float, p11: float,
     """P(a run of >= ``length`` wins or a run of >= ``length`` losses in ``n`` days) for the two-state chain, exactly.
 
     The exact counterpart of a simulated ``longest_either``: dynamic programming over the
-    current run (wins 1..L-1 or losses 1..L-1), absorbed when either reaches L. Independent
+    current run (wins 1..L-1 or losses 1..L-1), absorbed when either reaches L, as a step matrix
+    raised to n - 1 by repeated squaring. Independent
     days: p01 = p11 = p_first = p.
     """
     L = _check_length(length)
@@ -186,20 +191,16 @@ def markov_prob_either_run_at_least(n: int, length: int, p01: float, p11: float,
         return 0.0
     if L == 1:
         return 1.0
-    win = np.zeros(L - 1)  # win[r - 1]: current run is r wins, nothing absorbed yet
-    loss = np.zeros(L - 1)
-    win[0], loss[0] = p_first, 1.0 - p_first
-    hit = 0.0
-    for _ in range(n - 1):
-        to_win = win * p11  # a win run grows
-        to_loss = loss * (1.0 - p01)  # a loss run grows
-        hit += to_win[-1] + to_loss[-1]
-        new_win, new_loss = np.empty(L - 1), np.empty(L - 1)
-        new_win[0] = (loss * p01).sum()
-        new_loss[0] = (win * (1.0 - p11)).sum()
-        new_win[1:], new_loss[1:] = to_win[:-1], to_loss[:-1]
-        win, loss = new_win, new_loss
-    return float(min(1.0, max(0.0, hit)))
+    m = L - 1  # states 0..m-1: a run of r + 1 wins; m..2m-1: a run of r + 1 losses
+    step = np.zeros((2 * m, 2 * m))
+    r = np.arange(m - 1)
+    step[r, r + 1] = p11  # a win run grows (from L - 1 wins it is absorbed)
+    step[m + r, m + r + 1] = 1.0 - p01  # a loss run grows
+    step[:m, m] = 1.0 - p11  # a win run ends: one loss
+    step[m:, 0] = p01  # a loss run ends: one win
+    start = np.zeros(2 * m)
+    start[0], start[m] = p_first, 1.0 - p_first
+    return float(min(1.0, max(0.0, 1.0 - _survival(start, step, n - 1))))
 
 
 def iid_longest_sf(n: int, lengths, p: float) -> np.ndarray:
@@ -341,6 +342,211 @@ def block_bootstrap_samples(
         starts = rng.integers(0, n - b + 1, size=(rows, n_blocks))
         idx = (starts[:, :, None] + offsets).reshape(rows, n_blocks * b)[:, :n]
         yield wins[idx]
+
+
+# ------------------------------------------------------------------ bit-parallel iid days (64 days per machine word)
+
+BERNOULLI_DIGITS = 32  # binary digits of the uniform each simulated day is compared with: P(win) is p rounded to 2**-32
+WORD = 64
+SUMMARY_CHUNK = 1000  # replications per chunk of ``block_bootstrap_runs`` (its arrays hold one cell per block, not per day)
+HAZARD_CHUNK = 2000  # replications per chunk of ``iid_hazard_counts`` (about 2.5 MB of words at today's history)
+
+
+def bernoulli_words(p: float, size: int, rng: np.random.Generator, digits: int = BERNOULLI_DIGITS) -> np.ndarray:
+    """``size`` uint64 words whose bits are independent wins with probability ``round(p * 2**digits) / 2**digits``.
+
+    Bit-sliced comparison of a uniform ``k / 2**digits`` with ``p``, 64 days per word: the
+    uniforms' binary digits are drawn most significant first, one random word per digit, and a
+    day is decided at its first digit that differs from ``p``'s. After a few digits almost every
+    word is decided, so later digits are drawn only for the words still undecided: about 10 random
+    bits per day instead of the 24 of a float32 draw.
+    """
+    p = _check_prob(p, "p")
+    threshold = int(round(p * 2**digits))
+    if threshold <= 0:
+        return np.zeros(size, dtype=np.uint64)
+    if threshold >= 2**digits:
+        return np.full(size, np.iinfo(np.uint64).max, dtype=np.uint64)
+    less = np.zeros(size, dtype=np.uint64)  # bits already known to be below p: wins
+    equal = np.full(size, np.iinfo(np.uint64).max, dtype=np.uint64)  # bits whose digits so far equal p's
+    idx, cur_less = None, less  # the undecided words (None: all of them) and their ``less`` bits
+    for j in range(digits):
+        if j >= 8 and j % 4 == 0:  # keep only the words with an undecided bit
+            keep = np.flatnonzero(equal)
+            if idx is not None:
+                less[idx] = cur_less
+            idx = keep if idx is None else idx[keep]
+            if not idx.size:
+                return less
+            cur_less, equal = less[idx], equal[keep]
+        w = rng.bit_generator.random_raw(equal.size).astype(np.uint64, copy=False)
+        if (threshold >> (digits - 1 - j)) & 1:  # p has a 1 here: a 0 digit decides a win
+            cur_less |= equal & ~w
+            equal &= w
+        else:  # p has a 0 here: a 1 digit decides a loss
+            equal &= ~w
+    if idx is not None:
+        less[idx] = cur_less
+    return less
+
+
+def iid_words(p: float, n: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+    """Independent win days as bits: a (rows x ceil(n / 64)) uint64 matrix, day t of a row at bit t % 64 of word t // 64.
+
+    Bits past day ``n`` in the last word are losses (0).
+    """
+    n = _check_length(n, "n")
+    width = -(-n // WORD)
+    words = bernoulli_words(p, rows * width, rng).reshape(rows, width)
+    if n % WORD:
+        words[:, -1] &= np.uint64((1 << (n % WORD)) - 1)
+    return words
+
+
+def _shift_one_day(words: np.ndarray) -> np.ndarray:
+    """Each row's bits moved one day later (day t takes day t - 1's bit; day 0 gets a loss)."""
+    out = words << np.uint64(1)
+    out[:, 1:] |= words[:, :-1] >> np.uint64(WORD - 1)
+    return out
+
+
+def iid_hazard_counts(p: float, n: int, n_sims: int, rng: np.random.Generator, max_j: int, chunk: int = HAZARD_CHUNK) -> dict:
+    """Continuation counts (as ``continuation_counts``, both versions) of independent days, 64 days per word.
+
+    A bit matrix ``A_j`` marks the days ending j wins in a row (``A_1`` = the wins,
+    ``A_j = A_(j-1) AND A_(j-1) one day earlier``), so with popcounts per row: sessions with a
+    streak of at least j in force that have a next day = popcount(A_j) minus the last day,
+    followed by a win = popcount(A_(j+1)); exact-length counts are differences of neighbours.
+    Keys ``at``, ``continued``, ``at_ge``, ``continued_ge`` (rows = replications, columns j = 1..max_j).
+    The days come from ``bernoulli_words`` (win probability p rounded to 2**-32); their random
+    stream depends on ``chunk`` (words are drawn per chunk), so a seed reproduces a result only
+    with the same chunk.
+    """
+    J = _check_length(max_j, "max_j")
+    n = _check_length(n, "n")
+    last_word, last_bit = (n - 1) // WORD, np.uint64((n - 1) % WORD)
+    parts = []
+    for rows in _chunks(n_sims, chunk, -(-n // WORD)):  # cells of a chunk: words
+        a = iid_words(p, n, rows, rng)
+        ge = np.empty((rows, J + 2), dtype=np.int64)  # ge[:, j - 1] = popcount(A_j)
+        last = np.empty((rows, J + 2), dtype=np.int64)  # A_j on the last day (no next day)
+        for j in range(J + 2):
+            if j:
+                a = a & _shift_one_day(a)
+            ge[:, j] = np.bitwise_count(a).sum(axis=1, dtype=np.int64)
+            last[:, j] = (a[:, last_word] >> last_bit) & np.uint64(1)
+        at_ge = ge - last
+        parts.append({"at_ge": at_ge[:, :J], "continued_ge": ge[:, 1 : J + 1],
+                      "at": at_ge[:, :J] - at_ge[:, 1 : J + 1], "continued": ge[:, 1 : J + 1] - ge[:, 2 : J + 2]})
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+# ------------------------------------------------------------------ block bootstrap from block summaries
+
+def _edge_runs(table: dict, win: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of a run table: leading and trailing run of ``win`` days, whether the row is one such run, inner runs' mask."""
+    offsets, length, is_win = table["offsets"], table["length"], table["win"]
+    first, last = offsets[:-1], offsets[1:] - 1
+    kind = is_win == win
+    lead = np.where(kind[first], length[first], 0)
+    trail = np.where(kind[last], length[last], 0)
+    whole = (last == first) & kind[first]
+    inner = kind.copy()
+    inner[first] = False
+    inner[last] = False
+    return lead, trail, whole, inner
+
+
+def block_summaries(wins: np.ndarray, block_length: int, top: int) -> dict:
+    """What a moving-block bootstrap needs to know of every block start, for full and last (cut) blocks.
+
+    For each start s = 0..n-b and each block length (``b`` and the last block's ``n - (m-1) b``),
+    and for runs of wins (1) and of losses (0): ``lead``, ``trail`` (the runs touching the block's
+    edges), ``whole`` (the block is one run), ``inner_max`` (longest run touching neither edge);
+    and ``inner_hist`` (win runs touching neither edge by length 0..top, the last cell every run of
+    at least ``top``).
+    """
+    wins = np.asarray(wins, dtype=bool)
+    n, b = wins.size, _check_length(block_length, "block_length")
+    m = -(-n // b)
+    out = {"n": n, "b": b, "m": m, "top": int(top)}
+    windows = np.lib.stride_tricks.sliding_window_view(wins, b)
+    for name, width in (("full", b), ("cut", n - (m - 1) * b)):
+        table = runs_of(np.ascontiguousarray(windows[:, :width]))
+        rows = table["offsets"].size - 1
+        row = np.repeat(np.arange(rows), np.diff(table["offsets"]))
+        part = {}
+        for win in (True, False):
+            lead, trail, whole, inner = _edge_runs(table, win)
+            inner_max = np.zeros(rows, dtype=np.int64)
+            np.maximum.at(inner_max, row[inner], table["length"][inner])
+            part[win] = {"lead": lead, "trail": trail, "whole": whole, "inner_max": inner_max}
+            if win:
+                key = row[inner] * (top + 1) + np.minimum(table["length"][inner], top)
+                part["inner_hist"] = np.bincount(key, minlength=rows * (top + 1)).reshape(rows, top + 1)
+        out[name] = part
+    return out
+
+
+def _joined_runs(lead: np.ndarray, trail: np.ndarray, whole: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs that cross or touch block joins, for blocks laid end to end (rows = replications, columns = blocks).
+
+    ``ends[k]``: days up to the end of block k. A run open at the end of block k is the trailing run
+    of the last block g <= k that is not one run, plus the whole blocks after it. Returns the run
+    closed in each block that is not one run (the open run plus its leading run; 0 if none) and
+    the run still open on the last day.
+    """
+    open_after = trail.copy()  # no whole block: the open run is the block's own trailing run
+    rows = np.flatnonzero(whole.any(axis=1))
+    if rows.size:  # rows with a block that is one run: carry runs across it
+        k = np.arange(lead.shape[1])
+        g = np.maximum.accumulate(np.where(whole[rows], -1, k), axis=1)  # last block that is not one run
+        gi = np.maximum(g, 0)
+        open_after[rows] = np.where(g >= 0, np.take_along_axis(trail[rows], gi, axis=1) + ends[None, :] - ends[gi], ends[None, :])
+    carried = np.zeros_like(open_after)
+    carried[:, 1:] = open_after[:, :-1]
+    return np.where(whole, 0, carried + lead), open_after[:, -1]
+
+
+def block_bootstrap_runs(spread: pd.Series | np.ndarray, n_sims: int, block_length: int, rng: np.random.Generator,
+                         max_length: int, chunk: int = SUMMARY_CHUNK) -> dict:
+    """Streak statistics of the moving-block bootstrap (``block_bootstrap_samples``: same draws, same results).
+
+    Works on block summaries (``block_summaries``) instead of resampled days: a replication of m
+    blocks costs O(m), not O(n). Keys: ``longest`` (longest win streak per replication),
+    ``longest_either`` (longest run of wins or of losses: a streak by either index), ``counts`` (win runs by length 0..max_length pooled, the last cell every
+    run of at least ``max_length``), ``n_sims``.
+    """
+    wins = win_flags(spread)
+    n = wins.size
+    b = _check_length(block_length, "block_length")
+    if b > n:
+        raise ParameterError(f"block_length {b} is longer than the sample ({n} sessions)")
+    top = int(max_length)
+    summary = block_summaries(wins, b, top)
+    m, starts_n = summary["m"], n - b + 1
+    ends = np.minimum(np.arange(1, m + 1) * b, n)
+    fields = ("lead", "trail", "whole", "inner_max")
+    # one row per (block kind, start): full blocks first, then cut last blocks; one gather per replication-block
+    table = [np.concatenate([summary["full"][win][f], summary["cut"][win][f]]).astype(np.int32) for win in (True, False) for f in fields]
+    longest, either, counts = [], [], np.zeros(top + 1, dtype=np.int64)
+    for rows in _chunks(n_sims, chunk, m):  # the random stream does not depend on the chunk
+        starts = rng.integers(0, starts_n, size=(rows, m))
+        starts[:, -1] += starts_n  # the last block is cut to n - (m - 1) b days
+        best = []
+        for i in (0, 4):  # wins, then losses
+            lead, trail, whole, inner_max = (np.take(table[i + k], starts) for k in range(4))
+            closed, final = _joined_runs(lead, trail, whole.astype(bool), ends)
+            best.append(np.maximum(np.maximum(closed.max(axis=1), final), inner_max.max(axis=1)))
+            if i == 0:
+                joined = np.concatenate([closed.ravel(), final])
+                counts += np.bincount(np.minimum(joined[joined > 0], top), minlength=top + 1)
+        used = np.bincount(starts.ravel(), minlength=2 * starts_n)
+        counts += used[:starts_n] @ summary["full"]["inner_hist"] + used[starts_n:] @ summary["cut"]["inner_hist"]
+        longest.append(best[0])
+        either.append(np.maximum(best[0], best[1]))
+    return {"longest": np.concatenate(longest).astype(np.int64), "longest_either": np.concatenate(either).astype(np.int64),
+            "counts": counts, "n_sims": int(n_sims)}
 
 
 # ------------------------------------------------------------------ run tables: the fast path
@@ -491,8 +697,9 @@ def hazard_null(at: np.ndarray, continued: np.ndarray, band: tuple[float, float]
     Each replication gives its own share continued/at for each j (undefined when the sample
     has no run of length j); the expectation of this share is below the true probability
     (Miller and Sanjurjo 2018). Columns: ``mean`` (average share over replications where
-    defined), ``lo``/``hi`` (quantiles ``band``), ``defined`` (share of replications with at
-    least one run of length j), ``pooled`` (total continued / total at, no selection bias).
+    defined), ``mean_se`` (its Monte Carlo standard error), ``lo``/``hi`` (quantiles ``band``),
+    ``defined`` (share of replications with at least one run of length j), ``pooled`` (total
+    continued / total at, no selection bias).
     """
     at = np.asarray(at, dtype=float)
     cont = np.asarray(continued, dtype=float)
@@ -502,14 +709,19 @@ def hazard_null(at: np.ndarray, continued: np.ndarray, band: tuple[float, float]
     j = np.arange(1, at.shape[1] + 1)
     ok = defined > 0
     mean = np.full(j.size, np.nan)
+    mean_se = np.full(j.size, np.nan)
     lo = np.full(j.size, np.nan)
     hi = np.full(j.size, np.nan)
     if ok.any():
         mean[ok] = np.nanmean(share[:, ok], axis=0)
+        count = np.sum(np.isfinite(share[:, ok]), axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_se[ok] = np.nanstd(share[:, ok], axis=0, ddof=1) / np.sqrt(count)
         lo[ok], hi[ok] = np.nanquantile(share[:, ok], band, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = cont.sum(axis=0) / at.sum(axis=0)
-    return pd.DataFrame({"mean": mean, "lo": lo, "hi": hi, "defined": defined, "pooled": pooled}, index=pd.Index(j, name="j"))
+    return pd.DataFrame({"mean": mean, "mean_se": mean_se, "lo": lo, "hi": hi, "defined": defined, "pooled": pooled},
+                        index=pd.Index(j, name="j"))
 
 
 def band_exceedance_p(at: np.ndarray, continued: np.ndarray, band: pd.DataFrame, observed: pd.Series) -> tuple[int, float]:

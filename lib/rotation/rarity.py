@@ -53,22 +53,63 @@ def expected_runs_at_least(n: int, length: int, p01: float, p11: float, p_first:
     return float(first * tail + (n - L) * (1.0 - pi) * p01 * tail)
 
 
-def bootstrap_runs(spread: pd.Series | np.ndarray, n_sims: int, block_length: int, rng: np.random.Generator, max_length: int) -> dict:
-    """Streak statistics of a moving-block bootstrap of the spread (``nulls.block_bootstrap_samples``).
+def longest_streak_pmfs(wins: np.ndarray, boot: dict, spare: int = 30) -> dict[str, pd.Series]:
+    """Distribution of the longest win streak in a sample as long as ``wins`` under each null (keys of ``NULLS``).
 
-    Keys: ``longest`` (longest win streak per replication), ``longest_either`` (longest run of
-    wins or of losses: a streak by either index), ``counts`` (win runs by length 0..max_length
-    pooled over replications, the last cell holding every run of at least ``max_length``), ``n_sims``.
+    iid days and the Markov chain (fitted to ``wins``): exact, ``nulls.longest_run_sf`` for
+    L = 0 .. (the longest simulated or observed streak + ``spare``), beyond which the remaining
+    mass is below rounding at today's history. Bootstrap: the share of the ``boot`` replications
+    (``nulls.block_bootstrap_runs``) whose longest streak is L. Each Series: P(longest == L), indexed by L.
     """
-    top = int(max_length)
-    longest, either, counts = [], [], np.zeros(top + 1, dtype=np.int64)
-    for x in nulls.block_bootstrap_samples(spread, n_sims, block_length, rng):
-        table = nulls.runs_of(x)
-        heads = table["offsets"][:-1]
-        longest.append(np.maximum.reduceat(np.where(table["win"], table["length"], 0), heads))
-        either.append(np.maximum.reduceat(table["length"], heads))
-        counts += np.bincount(np.minimum(table["length"][table["win"]], top), minlength=top + 1)
-    return {"longest": np.concatenate(longest), "longest_either": np.concatenate(either), "counts": counts, "n_sims": int(n_sims)}
+    wins = np.asarray(wins, dtype=bool)
+    n, p = wins.size, float(wins.mean())
+    chain = nulls.fit_markov(wins)
+    top = int(max(np.max(boot["longest"]), nulls.longest_run(wins))) + int(spare)
+    lengths = np.arange(0, top + 2)
+    out = {}
+    for name, (p01, p11, first) in {"iid": (p, p, p), "markov": (chain["p01"], chain["p11"], None)}.items():
+        sf = nulls.longest_run_sf(n, lengths, p01, p11, first)
+        out[name] = pd.Series(np.clip(sf[:-1] - sf[1:], 0.0, 1.0), index=pd.Index(lengths[:-1], name="L"))
+    sims = np.bincount(np.asarray(boot["longest"], dtype=np.int64), minlength=top + 1)[: top + 1] / len(boot["longest"])
+    out["bootstrap"] = pd.Series(sims, index=pd.Index(lengths[:-1], name="L"))
+    return out
+
+
+def _quantile(pmf: pd.Series, q: float) -> int:
+    """Smallest L with P(longest <= L) >= q (the inverted-CDF quantile)."""
+    cdf = pmf.cumsum().to_numpy()
+    return int(pmf.index[min(int(np.searchsorted(cdf, q - 1e-12)), len(cdf) - 1)])
+
+
+def longest_streak_table(wins: np.ndarray, boot: dict, length: int, record: int) -> pd.DataFrame:
+    """Per null: P(some streak of at least ``length``) and of at least ``record`` sessions, P(either index >= ``length``),
+    and the 5%, 50% and 95% points of the longest streak, in a sample as long as ``wins``.
+
+    Exact for iid days and the Markov chain (``longest_streak_pmfs``,
+    ``nulls.markov_prob_either_run_at_least``); simulated for the bootstrap, with the Monte Carlo
+    standard errors of its probabilities (0 where exact). Quantiles: inverted CDF.
+    """
+    wins = np.asarray(wins, dtype=bool)
+    n, p = wins.size, float(wins.mean())
+    chain = nulls.fit_markov(wins)
+    pmfs = longest_streak_pmfs(wins, boot)
+    n_sims = int(boot["n_sims"])
+    rows = {}
+    for name, pmf in pmfs.items():
+        if name == "bootstrap":
+            (p_len, se_len), (p_rec, se_rec), (either, se_either) = (
+                nulls.prob_at_least(boot[key], L) for key, L in (("longest", length), ("longest", record), ("longest_either", length)))
+            method = f"simulated, {n_sims:,} replications"
+        else:
+            p01, p11, first = (p, p, p) if name == "iid" else (chain["p01"], chain["p11"], None)
+            p_len, p_rec = (nulls.markov_prob_run_at_least(n, L, p01, p11, first) for L in (length, record))
+            either = nulls.markov_prob_either_run_at_least(n, length, p01, p11, first)
+            se_len = se_rec = se_either = 0.0
+            method = "exact"
+        rows[name] = {"method": method, "p_length": p_len, "se_length": se_len, "p_record": p_rec, "se_record": se_rec,
+                      "p_either": either, "se_either": se_either,
+                      "q05": _quantile(pmf, 0.05), "median": _quantile(pmf, 0.5), "q95": _quantile(pmf, 0.95)}
+    return pd.DataFrame(rows).T.rename_axis("null")
 
 
 def rarity_table(wins: np.ndarray, spread: pd.Series | np.ndarray, length: int, n_sims: int, block_length: int, rng: np.random.Generator,
@@ -77,14 +118,14 @@ def rarity_table(wins: np.ndarray, spread: pd.Series | np.ndarray, length: int, 
 
     Column ``mc_se`` is the Monte Carlo standard error of a simulated ``sample`` probability
     (0 when exact), ``method`` says which are exact. Fitted to the win sequence ``wins``.
-    ``boot``: a ``bootstrap_runs`` result to reuse (its ``max_length`` at least ``length``);
+    ``boot``: a ``nulls.block_bootstrap_runs`` result to reuse (its ``max_length`` at least ``length``);
     otherwise one is simulated with ``n_sims``, ``block_length`` and ``rng``.
     """
     L, n = int(length), int(np.asarray(wins).size)
     p = float(np.mean(wins))
     chain = nulls.fit_markov(wins)
     if boot is None or len(boot["counts"]) <= L:
-        boot = bootstrap_runs(spread, n_sims, block_length, rng, max_length=L)
+        boot = nulls.block_bootstrap_runs(spread, n_sims, block_length, rng, max_length=L)
     n_sims = boot["n_sims"]
     p_boot, se_boot = nulls.prob_at_least(boot["longest"], L)
     runs = boot["counts"][1:].sum()
@@ -103,7 +144,7 @@ def counts_by_length(observed_lengths: pd.Series | np.ndarray, n: int, lengths: 
     """Observed number of streaks of at least L sessions against the number each null expects, per L.
 
     ``observed_lengths``: the lengths of every streak in the sample; ``bootstrap_counts``: win
-    runs by length pooled over ``n_sims`` replications (``bootstrap_runs``; its last cell holds
+    runs by length pooled over ``n_sims`` replications (``nulls.block_bootstrap_runs``; its last cell holds
     every run at least that long).
     """
     observed = np.asarray(observed_lengths, dtype=int)
@@ -118,4 +159,4 @@ def counts_by_length(observed_lengths: pd.Series | np.ndarray, n: int, lengths: 
     return pd.DataFrame(rows).set_index("L")
 
 
-__all__ = ["FRAMINGS", "NULLS", "bootstrap_runs", "counts_by_length", "expected_runs_at_least", "rarity_table", "reach_probability"]
+__all__ = ["FRAMINGS", "NULLS", "longest_streak_pmfs", "longest_streak_table", "counts_by_length", "expected_runs_at_least", "rarity_table", "reach_probability"]
