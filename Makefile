@@ -22,9 +22,9 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (rotation)" >/dev/null
 	touch $@
 
-## run: execute every notebook for the article's claims (run "article")
+## run: execute every notebook for the article's claims (run "article"), with every figure's SVG and PDF
 run: venv
-	$(BIN)/rotation run
+	$(BIN)/rotation run --export
 
 ## test: the full test suite, notebooks on real data included (what CI runs)
 test: venv

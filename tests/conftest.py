@@ -107,8 +107,9 @@ def write_series_csv(folder: Path, file: str, series: pd.Series, column: str = "
     return path
 
 
-def execute_collection(root: Path, data_dir: Path, run_name: str, parameters: dict | None = None, notebooks: list[str] | None = None) -> dict:
-    """Run notebooks of ``root`` (a project made by ``make_project``) through the real runner."""
+def execute_collection(root: Path, data_dir: Path, run_name: str, parameters: dict | None = None, notebooks: list[str] | None = None,
+                       export: bool = False) -> dict:
+    """Run notebooks of ``root`` (a project made by ``make_project``) through the real runner (``export``: SVG/PDF too)."""
     from rotation import runner
 
     old = {k: os.environ.get(k) for k in ("ROTATION_PROJECT_DIR", "ROTATION_DATA_DIR")}
@@ -117,7 +118,7 @@ def execute_collection(root: Path, data_dir: Path, run_name: str, parameters: di
     try:
         paths = runner.notebook_paths(root / "notebooks", only=notebooks)
         params = runner.validate_parameters(parameters or {}, runner.collection_parameters(paths))
-        return runner.execute_run(params, run_name, notebooks=paths, log=lambda line: None)
+        return runner.execute_run(params, run_name, notebooks=paths, log=lambda line: None, export=export)
     finally:
         for key, value in old.items():
             if value is None:
@@ -130,9 +131,10 @@ def execute_collection(root: Path, data_dir: Path, run_name: str, parameters: di
 def article_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole collection executed once with the article's defaults; returns the project folder.
 
-    The run folder is ``<project>/runs/article``; figures are in ``<project>/figures/article``.
+    The run folder is ``<project>/runs/article``; figures are in ``<project>/figures/article``,
+    SVG and PDF included (as ``make run``: ``rotation run --export``).
     """
     root = make_project(tmp_path_factory.mktemp("article") / "project")
-    status = execute_collection(root, shared_data, "article")
+    status = execute_collection(root, shared_data, "article", export=True)
     assert status["notebooks"], "no notebook executed"
     return root

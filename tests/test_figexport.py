@@ -49,3 +49,38 @@ def test_png_is_never_deferred(monkeypatch):
     assert figexport.deferred_formats(("png", "svg", "pdf")) == ("svg",)
     monkeypatch.delenv(figexport.DEFER_ENV)
     assert figexport.deferred_formats(("png", "svg", "pdf")) == ()
+
+
+def test_a_deferred_save_removes_an_older_vector_file_of_the_same_figure(project, monkeypatch):
+    # a partial re-run must not leave an SVG of the previous figure beside the new PNG
+    fig = draw()
+    plots.save_figure(fig, "fig one", "again", show=False)
+    plt.close(fig)
+    folder = project / "figures" / "again"
+    assert (folder / "fig_one.svg").is_file()
+    monkeypatch.setenv(figexport.DEFER_ENV, "svg,pdf")
+    fig = draw()
+    plots.save_figure(fig, "fig one", "again", show=False)
+    plt.close(fig)
+    assert not (folder / "fig_one.svg").exists() and not (folder / "fig_one.pdf").exists()
+    assert len(figexport.pending(folder)) == 1
+
+
+def test_rotation_export_writes_a_runs_pending_formats_once(project, monkeypatch, capsys):
+    from rotation import cli
+
+    monkeypatch.setenv(figexport.DEFER_ENV, "svg,pdf")
+    fig = draw()
+    plots.save_figure(fig, "fig one", "kept", show=False)
+    plt.close(fig)
+    monkeypatch.delenv(figexport.DEFER_ENV)
+    assert cli.main(["export", "kept"]) == 2  # no run folder: refused in one line
+    assert "run folder" in capsys.readouterr().err
+    (project / "runs" / "kept").mkdir(parents=True)
+    assert cli.main(["export", "kept"]) == 0
+    assert "2 files written (PDF, SVG)" in capsys.readouterr().out
+    folder = project / "figures" / "kept"
+    assert (folder / "fig_one.svg").is_file() and (folder / "fig_one.pdf").is_file() and not figexport.pending(folder)
+    assert cli.main(["export", "kept"]) == 0
+    assert "nothing to write" in capsys.readouterr().out
+    assert cli.main(["export", "never-ran"]) == 2

@@ -26,6 +26,7 @@ examples:
   rotation run                               the article's claims, into runs/article/
   rotation run --as-of 2008-06-06            the same checks at another date
   rotation run -p small iwm -p large spy     any notebook parameter (see: rotation params)
+  rotation export article                    SVG and PDF of every figure of the run (a run writes PNG)
   rotation report article                    a browsable HTML folder, reports/article/index.html
   rotation scan --min-length 13              the streak in force on every session
 
@@ -33,7 +34,7 @@ Exit codes: 0 ok, 1 a notebook failed, 2 input refused (one line says which file
 Help on one command: rotation COMMAND --help."""
 
 # Modules that add their own sub-command through ``add_parser(subparsers)``.
-EXTENSIONS = ("rotation.scan", "rotation.report")
+EXTENSIONS = ("rotation.scan", "rotation.report", "rotation.figexport")
 
 
 def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict:
@@ -107,7 +108,8 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
     params = runner.validate_parameters(request["base"], declared)
     name = runner.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
     reference = changes.snapshot(name)  # to say afterwards which verdicts moved
-    status = runner.execute_run(params, name, notebooks=paths, partial=bool(args.notebooks), refresh=bool(getattr(args, "refresh", False)))
+    status = runner.execute_run(params, name, notebooks=paths, partial=bool(args.notebooks), refresh=bool(getattr(args, "refresh", False)),
+                                export=bool(args.export))
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
     if args.summary:
@@ -120,6 +122,7 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
     else:
         print(f"run {name}: {'ok' if status['ok'] else 'FAILED'} in {status.get('seconds', 0):.1f} s -> runs/{name}/, figures/{name}/")
         print("\n".join(changes.summary_lines(name, reference)))
+        _say_pending(name)
     return 0 if status["ok"] else 1
 
 
@@ -151,8 +154,18 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
     print(sweep.format_table(sweep.summary_table(statuses)))
     sweep.write_verdict_table(sweep.verdict_table(runs, statuses), target)
     failed = sum(not s["ok"] for s in statuses)
-    print(f"{len(runs) - failed} of {len(runs)} runs ok in {wall:.1f} s; runs/<run>/ and figures/<run>/ per run; verdicts per run -> {target}")
+    print(f"{len(runs) - failed} of {len(runs)} runs ok in {wall:.1f} s; runs/<run>/ and figures/<run>/ per run (PNG; SVG and PDF: rotation export <run>); "
+          f"verdicts per run -> {target}")
     return 0 if not failed else 1
+
+
+def _say_pending(name: str) -> None:
+    """Tell how to get the SVG/PDF files when the run kept figures for them."""
+    from rotation import figexport
+    from rotation.paths import published_figures_dir
+
+    if figexport.pending(published_figures_dir(name)):
+        print(f"SVG and PDF of the figures: rotation export {name} (or rotation report {name})")
 
 
 def _prefix(run_name: str | None) -> str | None:
@@ -230,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--claims", help="claims file (YAML) of another article of this kind: its title, date, index pair and claims (default: data/claims.yaml); see docs/check_another_article.md")
     run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
     run.add_argument("--notebooks", help="comma-separated notebook names to run (default: all)")
+    run.add_argument("--export", action="store_true", help="also write every figure's SVG and PDF (one pass beside the notebooks; otherwise: rotation export RUN)")
     run.add_argument("--refresh", action="store_true", help="download the series again into data/cache/ even when the cached copy is fresh (no effect on a local data folder)")
     run.add_argument("--jobs", "-j", type=int, help="many runs: runs executed at the same time (default: number of cores)")
     run.add_argument("--executor", choices=("process", "dask"), default="process", help="many runs: local worker processes (default) or a dask.distributed cluster (pip install -e '.[dask]')")

@@ -1,12 +1,14 @@
-"""Vector formats of a run's figures, written once per run after its notebooks.
+"""Vector formats of a run's figures, written in one pass when they are wanted.
 
-During a run (``rotation run``) the kernels write each figure's PNG and caption at once, and
-keep the figure itself (a pickle of the matplotlib figure, its tight bounding box and the
-rcParams in force) in ``figures/<run>/.pending/``. ``export_pending`` then writes the other
-formats of every kept figure in one pass, with the same bounding box, metadata and rcParams,
-so the files are byte-identical to those ``plots.save_figure`` writes directly; each pickle
-is removed once its files are written. Outside a run (JupyterLab, a script) nothing is
-deferred: ``save_figure`` writes every format itself.
+During a run (``rotation run``) the kernels write each figure's PNG and caption at once (the
+PNG is what the notebook shows), and keep the figure itself (a pickle of the matplotlib
+figure, its tight bounding box and the rcParams in force) in ``figures/<run>/.pending/``.
+``export_pending`` writes the other formats of every kept figure in one pass, with the same
+bounding box, metadata and rcParams, so the files are byte-identical to those
+``plots.save_figure`` writes directly; each pickle is removed once its files are written.
+That pass runs at the end of ``rotation run --export`` (``make run``: the committed run has
+every format), on ``rotation export <run>`` and before ``rotation report``. Outside a run
+(JupyterLab, a script) nothing is deferred: ``save_figure`` writes every format itself.
 
 Which formats are deferred comes from the environment variable ``ROTATION_DEFER_FORMATS``
 (comma-separated, e.g. ``svg,pdf``), which the runner sets in the kernels it starts.
@@ -48,7 +50,44 @@ def defer(fig, folder: Path, slug: str, formats: Iterable[str], bbox) -> Path:
     from rotation.io import write_bytes_atomic
 
     spec = {"figure": fig, "bbox": bbox, "formats": list(formats), "rc": dict(plt.rcParams)}
+    for ext in formats:  # an older file of this figure (a partial re-run) would no longer match its PNG
+        (Path(folder) / f"{slug}.{ext}").unlink(missing_ok=True)
     return write_bytes_atomic(Path(folder) / PENDING / f"{slug}.pickle", pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def export_run(run_name: str) -> list[Path]:
+    """``export_pending`` for the published figures of ``run_name``, holding the run's lock (no run may publish meanwhile)."""
+    from rotation import staging
+    from rotation.errors import ParameterError
+    from rotation.paths import published_figures_dir, published_run_dir
+
+    folder = published_figures_dir(run_name)
+    if not folder.is_dir():
+        raise ParameterError(f"figures folder {folder} does not exist (execute the run first: rotation run --run-name {run_name})")
+    with staging.run_lock(run_name):
+        if not published_run_dir(run_name).is_dir():
+            raise ParameterError(f"run folder {published_run_dir(run_name)} does not exist (execute it first: rotation run --run-name {run_name})")
+        return export_pending(folder)
+
+
+def cmd_export(args) -> int:
+    """``rotation export RUN``: write the SVG and PDF files of a run's figures."""
+    written = export_run(args.run)
+    if written:
+        print(f"figures/{args.run}: {len(written)} files written ({', '.join(sorted({p.suffix[1:].upper() for p in written}))})")
+    else:
+        print(f"figures/{args.run}: nothing to write, every figure already has its {' and '.join(f.upper() for f in VECTOR_FORMATS)} files")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    """Register ``rotation export RUN``."""
+    parser = subparsers.add_parser(
+        "export", help="write the SVG and PDF files of a run's figures (a run writes PNG only, unless run with --export)",
+        description="Write the vector formats (SVG, PDF) of every figure a run kept, in one pass, byte-identical to a direct save. "
+                    "rotation run writes the PNG files (the notebooks show them); rotation run --export and rotation report do this too.")
+    parser.add_argument("run", help="run name (folder under runs/ and figures/)")
+    parser.set_defaults(func=cmd_export)
 
 
 def pending(folder: Path) -> list[Path]:
@@ -127,4 +166,4 @@ def _remove_empty(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["BackgroundExport", "DEFER_ENV", "deferred_formats", "defer", "export_pending", "kernel_env", "pending"]
+__all__ = ["BackgroundExport", "DEFER_ENV", "add_parser", "deferred_formats", "defer", "export_pending", "export_run", "kernel_env", "pending"]

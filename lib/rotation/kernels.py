@@ -36,9 +36,15 @@ import threading
 from pathlib import Path
 
 # Imported by the server (or, as a fallback, silently in a started kernel) before any notebook.
+# The project's own modules are included: importing them defines functions and constants only (no
+# data is read and no setting taken from the environment at import), so a forked kernel holds
+# exactly what a fresh one would after the same imports.
 WARM_MODULES = (
-    "numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "matplotlib.pyplot", "seaborn",
-    "IPython", "ipykernel.kernelapp", "matplotlib_inline.backend_inline", "rotation.plots", "rotation.data",
+    "numpy", "pandas", "scipy.stats", "scipy.signal", "statsmodels.api", "matplotlib", "matplotlib.pyplot", "seaborn",
+    "IPython", "ipykernel.kernelapp", "matplotlib_inline.backend_inline",
+    "rotation.plots", "rotation.data", "rotation.measures", "rotation.claims", "rotation.results", "rotation.forward",
+    "rotation.nulls", "rotation.rarity", "rotation.streaks", "rotation.episodes", "rotation.aftermath", "rotation.context",
+    "rotation.spread", "rotation.technicals", "rotation.scorecard", "rotation.runner", "rotation.returns", "rotation.fmt",
 )
 SERVER_ENV = "ROTATION_KERNEL_SERVER"  # socket of a running server, shared by a sweep's worker processes
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is empty

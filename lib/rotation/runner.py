@@ -300,6 +300,7 @@ def execute_run(
     partial: bool | None = None,
     check_data: bool = True,
     refresh: bool = False,
+    export: bool = False,
 ) -> dict:
     """Execute the notebooks for one validated parameter set; returns the run status.
 
@@ -319,7 +320,12 @@ def execute_run(
     Every notebook gets a kernel of its own, used once (``rotation.kernels``). With
     ``prestart`` (the default) kernels are forked from a process that has already imported the
     scientific libraries, the next one while the current notebook executes; without it each
-    kernel is an ordinary cold start. Figures' SVG/PDF files are written after the notebooks.
+    kernel is an ordinary cold start.
+
+    Kernels write each figure's PNG (shown in the notebook) and keep the figure for its SVG and
+    PDF files (``rotation.figexport``). With ``export`` those are written in one pass while the
+    next notebooks run; without it (the default: a run pays only for what it shows) they are
+    written on demand by ``rotation export <run>`` or ``rotation report``.
     """
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
     run_name = check_run_name(run_name)
@@ -339,7 +345,7 @@ def execute_run(
             staging.drop_results_of(stage, [p.stem for p in paths])
         status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
         try:
-            status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart)
+            status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export)
         except BaseException as exc:
             import signal
 
@@ -379,7 +385,8 @@ def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, goo
     say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
 
 
-def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list[Path], stage: Path, status: dict, say, prestart: bool) -> dict:
+def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list[Path], stage: Path, status: dict, say, prestart: bool,
+                    export_vectors: bool = False) -> dict:
     """Execute ``paths`` into ``stage`` with the kernels pointed at it; returns the status (``state`` ok or failed)."""
     import concurrent.futures as cf
 
@@ -397,7 +404,7 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     os.environ[STAGING_DIR_ENV] = str(stage)
     figs = figures_dir(run_name)  # the stage's figure folder (paths follow the staging variables)
     pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(), fork=prestart)
-    export = figexport.BackgroundExport(figs)  # SVG/PDF of the figures kept so far, while the next notebook runs
+    export = figexport.BackgroundExport(figs) if export_vectors else None  # SVG/PDF of the figures kept so far, while the next notebook runs
     try:
         for i, path in enumerate(paths, 1):
             declared = notebook_parameters(path)
@@ -416,6 +423,9 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
                     kernel_name=kernel,
                     cwd=str(cwd),
                     progress_bar=False,
+                    # one write of the rendering at the end (or at the failing cell), instead of papermill's two
+                    # whole-notebook writes per cell: with the figures inline that cost grew with cells x size
+                    request_save_on_cell_execute=False,
                     **({"km": km} if km is not None else {}),
                 )
             except PapermillExecutionError as exc:
@@ -436,8 +446,10 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
             status["seconds"] = round(time.perf_counter() - started, 2)
             status["state"] = "running"
             staging.write_status(stage, status)
-            export.kick()
-        export.finish()  # the last notebook's figures; the .pending folder removed
+            if export is not None:
+                export.kick()
+        if export is not None:
+            export.finish()  # the last notebook's figures; the .pending folder removed
         status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "ok" if status["ok"] else "failed"
     except BaseException:
@@ -446,7 +458,8 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
         raise
     finally:
         pool.close()  # interrupted or done: no kernel left behind
-        export.close()
+        if export is not None:
+            export.close()
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)

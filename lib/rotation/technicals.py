@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from rotation.errors import DataError, ParameterError
 from rotation.returns import percentile_rank  # noqa: F401 (re-exported)
@@ -21,6 +20,8 @@ def wilder_average(x: np.ndarray, window: int) -> np.ndarray:
     (an exponential average with ``alpha = 1 / window`` seeded by a simple mean). Vectorised
     with a linear filter.
     """
+    from scipy.signal import lfilter  # here, not at import: scipy.signal takes over a second to import
+
     values = np.asarray(x, dtype=float)
     out = np.full(values.size, np.nan)
     if values.size < window:
