@@ -124,6 +124,19 @@ def started_in_stage(root: Path, stem: str):
     return lambda: any((root / "runs" / ".staging").glob(f"good.*/run/{stem}.started"))
 
 
+def finished_in_stage(root: Path, stem: str):
+    """The staged status lists ``stem`` as done (notebooks of a run may execute at once)."""
+    def done() -> bool:
+        for path in (root / "runs" / ".staging").glob("good.*/run/status.json"):
+            try:
+                if any(n["notebook"] == stem for n in json.loads(path.read_text())["notebooks"]):
+                    return True
+            except (OSError, ValueError, KeyError):
+                pass
+        return False
+    return done
+
+
 pytestmark = pytest.mark.notebooks
 
 
@@ -171,6 +184,7 @@ def test_rerun_killed_during_its_second_notebook(tiny, capsys, how):
     proc = spawn_run(tiny, "--run-name", "good", "-p", "label", "second", "-p", "delay", "60", "-p", "slow", "02_second")
     try:
         wait_for(started_in_stage(tiny, "02_second"))
+        wait_for(finished_in_stage(tiny, "01_first"))  # 01 done, 02 still sleeping: killed during the second notebook
         proc.send_signal(getattr(signal, how))
         out, err = proc.communicate(timeout=60)
     finally:

@@ -109,7 +109,7 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
     name = runner.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
     reference = changes.snapshot(name)  # to say afterwards which verdicts moved
     status = runner.execute_run(params, name, notebooks=paths, partial=bool(args.notebooks), refresh=bool(getattr(args, "refresh", False)),
-                                export=bool(args.export))
+                                export=bool(args.export), jobs=args.jobs)
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
     if args.summary:
@@ -245,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", help="comma-separated notebook names to run (default: all)")
     run.add_argument("--export", action="store_true", help="also write every figure's SVG and PDF (one pass beside the notebooks; otherwise: rotation export RUN)")
     run.add_argument("--refresh", action="store_true", help="download the series again into data/cache/ even when the cached copy is fresh (no effect on a local data folder)")
-    run.add_argument("--jobs", "-j", type=int, help="many runs: runs executed at the same time (default: number of cores)")
+    run.add_argument("--jobs", "-j", type=int, help="runs executed at the same time in a sweep, notebooks at the same time in one run (default: number of cores; one run: at most 2)")
     run.add_argument("--executor", choices=("process", "dask"), default="process", help="many runs: local worker processes (default) or a dask.distributed cluster (pip install -e '.[dask]')")
     run.add_argument("--scheduler", help="with --executor dask: scheduler address, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)")
     run.add_argument("--summary", help="many runs: path of the cross-run verdict table (default: runs/sweep_<run-name, run file name, or axes + hash>.csv)")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rotation.errors import DataError, ParameterError
 from rotation.streaks import run_lengths, streak_in_force
@@ -143,6 +142,8 @@ def independent_mask(anchor_pos: np.ndarray, horizon: int) -> np.ndarray:
 
 def binomial_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) interval for a binomial share; (nan, nan) with no trials."""
+    from scipy import stats  # here, not at import: the runner validates claims without scipy.stats
+
     if trials <= 0:
         return (float("nan"), float("nan"))
     ci = stats.binomtest(int(successes), int(trials)).proportion_ci(confidence_level=level, method="exact")
@@ -197,6 +198,8 @@ def horizon_summary(returns: pd.DataFrame, episodes: pd.DataFrame, horizons: lis
     two-sided binomial test of ``small_ahead`` out of ``independent`` against ``base_share``),
     ``p_holm``/``p_bh`` (``p_vs_base`` adjusted over the horizons of this call, one family).
     """
+    from scipy import stats  # here, not at import: the runner validates claims without scipy.stats
+
     fwd = episode_forward(returns, episodes, horizons)
     base = base_rates(returns, horizons)
     rows = []

@@ -24,7 +24,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rotation.errors import DataError, ParameterError
 
@@ -217,6 +216,8 @@ def fit_markov(flags: np.ndarray) -> dict:
     ``se11``, ``stationary`` win probability, ``p_iid`` (overall win share), and
     ``lr_stat``/``lr_p``: likelihood-ratio test of the chain against iid days (chi-square, 1 df).
     """
+    from scipy import stats  # here, not at import: the runner validates claims without scipy.stats
+
     x = np.asarray(flags, dtype=bool)
     if x.size < 3:
         raise DataError("need at least 3 days to fit a Markov chain")
@@ -680,6 +681,8 @@ def continuation_hazard(flags: np.ndarray, max_j: int, level: float = 0.95, at_l
     day), ``continued``, ``share`` (NaN when ``at`` is 0), ``ci_low``/``ci_high`` (exact
     binomial at ``level``; descriptive only: the days are not independent draws).
     """
+    from scipy import stats  # here, not at import: the runner validates claims without scipy.stats
+
     at, cont = continuation_counts(np.asarray(flags, dtype=bool)[None, :], max_j, at_least)
     at, cont = at[0], cont[0]
     rows = []
@@ -749,6 +752,8 @@ def runs_test(flags: np.ndarray, correction: bool = True) -> dict:
     (as statsmodels' ``runstest_1samp``). ``z < 0``: fewer runs than chance, i.e. wins and
     losses cluster (streaky); ``z > 0``: more alternation than chance.
     """
+    from scipy import stats  # here, not at import: the runner validates claims without scipy.stats
+
     x = np.asarray(flags, dtype=bool)
     n = int(x.size)
     n1 = int(x.sum())

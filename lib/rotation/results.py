@@ -8,10 +8,12 @@ The scorecard reads only this file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
 from pathlib import Path
 
@@ -84,9 +86,25 @@ def record(run_name: str, judgement: Judgement, *, section: str = "", figures: I
         "detail": detail,
     }
     path = results_path(run_name)
-    kept = [r for r in read_records(path) if r["claim_id"] != entry["claim_id"]]
-    write_records(path, [*kept, entry])
+    with _folder_lock(path.parent):  # notebooks of one run may execute at once
+        kept = [r for r in read_records(path) if r["claim_id"] != entry["claim_id"]]
+        # grouped by notebook in collection order (whatever order the notebooks finish in), each in recording order
+        write_records(path, sorted([*kept, entry], key=lambda r: r["notebook"]))
     return entry
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``folder`` itself (no lock file is left in the run)."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def record_notebook(run_name: str, ctx, notebook: str, evidence: Mapping[str, tuple[str, list[str]]]) -> list[dict]:

@@ -301,6 +301,7 @@ def execute_run(
     check_data: bool = True,
     refresh: bool = False,
     export: bool = False,
+    jobs: int | None = None,
 ) -> dict:
     """Execute the notebooks for one validated parameter set; returns the run status.
 
@@ -326,6 +327,9 @@ def execute_run(
     PDF files (``rotation.figexport``). With ``export`` those are written in one pass while the
     next notebooks run; without it (the default: a run pays only for what it shows) they are
     written on demand by ``rotation export <run>`` or ``rotation report``.
+
+    ``jobs`` notebooks execute at once (default ``default_notebook_jobs()``; a sweep gives 1, its
+    runs being parallel already); the summarising notebooks (``notebook_waves``) start last.
     """
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
     run_name = check_run_name(run_name)
@@ -345,7 +349,8 @@ def execute_run(
             staging.drop_results_of(stage, [p.stem for p in paths])
         status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
         try:
-            status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export)
+            status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export,
+                                     default_notebook_jobs() if jobs is None else jobs)
         except BaseException as exc:
             import signal
 
@@ -385,10 +390,34 @@ def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, goo
     say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
 
 
+SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_scorecard reads the others' results)
+
+
+def notebook_waves(paths: list[Path]) -> list[list[Path]]:
+    """The order of a run: every notebook numbered below ``SUMMARY_FROM`` (independent of each other,
+    so several may execute at once), then each summarising notebook on its own, in order."""
+    def number(path: Path) -> int:
+        head = path.stem.split("_", 1)[0]
+        return int(head) if head.isdigit() else 0
+
+    first = [p for p in paths if number(p) < SUMMARY_FROM]
+    return ([first] if first else []) + [[p] for p in paths if number(p) >= SUMMARY_FROM]
+
+
+def default_notebook_jobs() -> int:
+    """Notebooks a single run executes at once: the cores (at most 2: a kernel holds a few hundred MB)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list[Path], stage: Path, status: dict, say, prestart: bool,
-                    export_vectors: bool = False) -> dict:
-    """Execute ``paths`` into ``stage`` with the kernels pointed at it; returns the status (``state`` ok or failed)."""
+                    export_vectors: bool = False, jobs: int = 1) -> dict:
+    """Execute ``paths`` into ``stage`` with the kernels pointed at it; returns the status (``state`` ok or failed).
+
+    ``jobs`` notebooks execute at once (threads, each driving one kernel), wave by wave
+    (``notebook_waves``); the status lists the notebooks in collection order whatever order they finish in.
+    """
     import concurrent.futures as cf
+    import threading
 
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -405,49 +434,73 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     figs = figures_dir(run_name)  # the stage's figure folder (paths follow the staging variables)
     pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(), fork=prestart)
     export = figexport.BackgroundExport(figs) if export_vectors else None  # SVG/PDF of the figures kept so far, while the next notebook runs
+    rank = {path.stem: i for i, path in enumerate(paths)}
+    lock = threading.Lock()
+    active: set = set()  # kernels executing now (stopped on an interrupt, so their threads return)
+    untaken = [len(paths)]
+
+    def given_parameters(path: Path) -> dict:
+        declared = notebook_parameters(path)
+        given = {k: v for k, v in parameters.items() if k in declared}
+        if "run_name" in declared:
+            given["run_name"] = run_name
+        validation.check_all_literal(given)
+        return given
+
+    def execute_one(path: Path) -> dict:
+        given = given_parameters(path)
+        t0 = time.perf_counter()
+        with lock:
+            untaken[0] -= 1
+            km = pool.take(more=prestart and untaken[0] > 0)
+            if km is not None:
+                active.add(km)
+        entry = {"notebook": path.stem, "status": "ok", "cell": None, "error": None}
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(folder / path.name),
+                parameters=given,
+                kernel_name=kernel,
+                cwd=str(cwd),
+                progress_bar=False,
+                # one write of the rendering at the end (or at the failing cell), instead of papermill's two
+                # whole-notebook writes per cell: with the figures inline that cost grew with cells x size
+                request_save_on_cell_execute=False,
+                **({"km": km} if km is not None else {}),
+            )
+        except PapermillExecutionError as exc:
+            entry.update(status="failed", cell=exc.exec_count, error=f"{exc.ename}: {' '.join(str(exc.evalue).split())}")
+        except Exception as exc:  # kernel died, timeout...
+            entry.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+        finally:
+            if km is not None:
+                with lock:
+                    active.discard(km)
+                kernels.stop_kernel(km)
+        if (folder / path.name).is_file():  # no timings or random ids: an unchanged run leaves git status clean
+            render.normalise_notebook(folder / path.name, template=path)
+        entry["seconds"] = round(time.perf_counter() - t0, 2)
+        return entry
+
+    def finished(entry: dict, path: Path) -> None:
+        status["notebooks"] = sorted([*status["notebooks"], entry], key=lambda e: rank[e["notebook"]])
+        status["ok"] = status["ok"] and entry["status"] == "ok"
+        where = f" at cell {entry['cell']}" if entry["cell"] is not None else ""
+        detail = "ok" if entry["status"] == "ok" else f"FAILED{where}: {entry['error']}"
+        say(f"[{run_name}] {len(status['notebooks'])}/{len(paths)} {path.stem}: {detail} ({entry['seconds']:.1f} s)")
+        status["seconds"] = round(time.perf_counter() - started, 2)
+        status["state"] = "running"
+        staging.write_status(stage, status)
+        if export is not None:
+            export.kick()
+
+    threads = cf.ThreadPoolExecutor(max_workers=max(1, int(jobs)), thread_name_prefix="rotation-notebook")
     try:
-        for i, path in enumerate(paths, 1):
-            declared = notebook_parameters(path)
-            given = {k: v for k, v in parameters.items() if k in declared}
-            if "run_name" in declared:
-                given["run_name"] = run_name
-            validation.check_all_literal(given)
-            t0 = time.perf_counter()
-            km = pool.take(more=prestart and i < len(paths))
-            entry = {"notebook": path.stem, "status": "ok", "cell": None, "error": None}
-            try:
-                papermill.execute_notebook(
-                    str(path),
-                    str(folder / path.name),
-                    parameters=given,
-                    kernel_name=kernel,
-                    cwd=str(cwd),
-                    progress_bar=False,
-                    # one write of the rendering at the end (or at the failing cell), instead of papermill's two
-                    # whole-notebook writes per cell: with the figures inline that cost grew with cells x size
-                    request_save_on_cell_execute=False,
-                    **({"km": km} if km is not None else {}),
-                )
-            except PapermillExecutionError as exc:
-                entry.update(status="failed", cell=exc.exec_count, error=f"{exc.ename}: {' '.join(str(exc.evalue).split())}")
-            except Exception as exc:  # kernel died, timeout...
-                entry.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
-            finally:
-                if km is not None:
-                    kernels.stop_kernel(km)
-            if (folder / path.name).is_file():  # no timings or random ids: an unchanged run leaves git status clean
-                render.normalise_notebook(folder / path.name, template=path)
-            entry["seconds"] = round(time.perf_counter() - t0, 2)
-            status["notebooks"].append(entry)
-            status["ok"] = status["ok"] and entry["status"] == "ok"
-            where = f" at cell {entry['cell']}" if entry["cell"] is not None else ""
-            detail = "ok" if entry["status"] == "ok" else f"FAILED{where}: {entry['error']}"
-            say(f"[{run_name}] {i}/{len(paths)} {path.stem}: {detail} ({entry['seconds']:.1f} s)")
-            status["seconds"] = round(time.perf_counter() - started, 2)
-            status["state"] = "running"
-            staging.write_status(stage, status)
-            if export is not None:
-                export.kick()
+        for wave in notebook_waves(paths):
+            futures = {threads.submit(execute_one, path): path for path in wave}
+            for future in cf.as_completed(futures):
+                finished(future.result(), futures[future])
         if export is not None:
             export.finish()  # the last notebook's figures; the .pending folder removed
         status["seconds"] = round(time.perf_counter() - started, 2)
@@ -455,8 +508,13 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     except BaseException:
         status["ok"] = False
         status["seconds"] = round(time.perf_counter() - started, 2)
+        with lock:
+            running = list(active)
+        for km in running:  # the threads driving them return once their kernel is gone
+            kernels.stop_kernel(km)
         raise
     finally:
+        threads.shutdown(wait=True, cancel_futures=True)
         pool.close()  # interrupted or done: no kernel left behind
         if export is not None:
             export.close()
@@ -491,10 +549,12 @@ __all__ = [
     "default_run_name",
     "ensure_kernel",
     "check_run_name",
+    "default_notebook_jobs",
     "execute_run",
     "failure_lines",
     "notebook_parameters",
     "notebook_paths",
+    "notebook_waves",
     "validate_parameters",
     "yaml_load",
 ]

@@ -181,6 +181,7 @@ def run_one(job: Mapping) -> dict:
                 log=lambda line: None,
                 partial=job.get("partial"),
                 check_data=job.get("check_data", True),
+                jobs=1,  # the sweep runs several runs at once: one notebook at a time within each
             )
         except BaseException as exc:  # noqa: BLE001 - a run's failure is reported, never raised
             error = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
