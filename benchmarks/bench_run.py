@@ -85,26 +85,6 @@ def run_floor(notebook: Path, executions: int, cwd: Path) -> None:
                                    kernel_name=kernel, cwd=str(cwd), progress_bar=False)
 
 
-def breakdown(folder: Path, paths: list[Path]) -> str:
-    """Where each rendered notebook's time went, from papermill's per-cell durations (seconds)."""
-    lines = ["  per notebook (s): total = outside cells (kernel, papermill) + import cell + figure cells + other cells"]
-    sums = [0.0] * 5
-    for path in paths:
-        nb = nbformat.read(folder / path.name, as_version=4)
-        total = float(nb.metadata.get("papermill", {}).get("duration") or 0.0)
-        code = [c for c in nb.cells if c.cell_type == "code" and not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
-        seconds = [float(c.metadata.get("papermill", {}).get("duration") or 0.0) for c in code]
-        imports = seconds[0] if seconds else 0.0
-        figures = sum(t for c, t in zip(code[1:], seconds[1:]) if "save_figure" in c.source)
-        other = sum(seconds[1:]) - figures
-        outside = total - sum(seconds)
-        for i, v in enumerate((total, outside, imports, figures, other)):
-            sums[i] += v
-        lines.append(f"    {path.stem:<22} {total:5.1f} = {outside:4.1f} + {imports:4.1f} + {figures:4.1f} + {other:4.1f}")
-    lines.append(f"    {'all':<22} {sums[0]:5.1f} = {sums[1]:4.1f} + {sums[2]:4.1f} + {sums[3]:4.1f} + {sums[4]:4.1f}")
-    return "\n".join(lines)
-
-
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -158,7 +138,6 @@ def bench(quick: bool = False, stems: list[str] | None = None, dates: int | None
         print(f"article run: {wall:.1f} s wall, {cpu:.1f} s CPU ({per_nb}){'' if status['ok'] else '  [run had failures]'}")
         print(f"  ratio article / floor, wall: {wall / floor_wall:.2f} {verdict(wall / floor_wall, TARGET_ARTICLE)}")
         print(f"  ratio article / floor, CPU:  {cpu / floor_cpu:.2f} {verdict(cpu / floor_cpu, TARGET_ARTICLE)}")
-        print(breakdown(root / "runs" / "article", paths))
         rows += [{"what": "article run / floor, wall", "ratio": wall / floor_wall, "target": TARGET_ARTICLE},
                  {"what": "article run / floor, CPU", "ratio": cpu / floor_cpu, "target": TARGET_ARTICLE}]
         if not skip_sweep:
