@@ -20,6 +20,7 @@ All randomness comes from a ``numpy.random.Generator`` passed in by the caller.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -718,7 +719,8 @@ def hazard_null(at: np.ndarray, continued: np.ndarray, band: tuple[float, float]
     if ok.any():
         mean[ok] = np.nanmean(share[:, ok], axis=0)
         count = np.sum(np.isfinite(share[:, ok]), axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # one defined replication: no spread, s.e. NaN
             mean_se[ok] = np.nanstd(share[:, ok], axis=0, ddof=1) / np.sqrt(count)
         lo[ok], hi[ok] = np.nanquantile(share[:, ok], band, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
