@@ -201,3 +201,22 @@ def test_bootstrap_runs_longest_agrees_with_a_direct_count():
     assert out["longest"].tolist() == nulls.longest_run(samples).tolist()
     assert out["longest_either"].tolist() == np.maximum(nulls.longest_run(samples), nulls.longest_run(~samples)).tolist()
     assert out["counts"][1:].sum() == sum(int(nulls.runs_of(row)["win"].sum()) for row in samples)
+
+
+def test_longest_streak_table_is_exact_for_iid_and_markov_and_simulated_for_the_bootstrap():
+    spread = pd.Series(np.random.default_rng(12).normal(0, 1, 1200))
+    wins = spread.to_numpy() > 0
+    boot = nulls.block_bootstrap_runs(spread, 400, 10, np.random.default_rng(3), max_length=15)
+    pmfs = rarity.longest_streak_pmfs(wins, boot)
+    chains = rarity.exact_null_chains(wins)
+    for name, (p01, p11, first) in chains.items():
+        assert pmfs[name].sum() == pytest.approx(1.0, abs=1e-9)
+        tail = float(pmfs[name][pmfs[name].index >= 8].sum())
+        assert tail == pytest.approx(nulls.markov_prob_run_at_least(1200, 8, p01, p11, first), abs=1e-9)
+    table = rarity.longest_streak_table(wins, boot, 8, 11)
+    assert table.loc["iid", "method"] == "exact" and table.loc["iid", "se_length"] == 0
+    assert table.loc["markov", "p_record"] == pytest.approx(nulls.markov_prob_run_at_least(1200, 11, *chains["markov"]))
+    assert table.loc["bootstrap", "p_length"] == pytest.approx(np.mean(boot["longest"] >= 8))
+    assert table.loc["bootstrap", "se_length"] > 0
+    cdf = pmfs["iid"].cumsum()
+    assert cdf[table.loc["iid", "median"]] >= 0.5 > cdf[table.loc["iid", "median"] - 1]  # the inverted-CDF median

@@ -53,6 +53,14 @@ def expected_runs_at_least(n: int, length: int, p01: float, p11: float, p_first:
     return float(first * tail + (n - L) * (1.0 - pi) * p01 * tail)
 
 
+def exact_null_chains(wins: np.ndarray) -> dict[str, tuple[float, float, float | None]]:
+    """``(p01, p11, p_first)`` of the two exact nulls fitted to ``wins``: iid days (all three the win
+    share) and the maximum-likelihood Markov chain (``p_first`` None: its stationary probability)."""
+    p = float(np.mean(wins))
+    chain = nulls.fit_markov(wins)
+    return {"iid": (p, p, p), "markov": (chain["p01"], chain["p11"], None)}
+
+
 def longest_streak_pmfs(wins: np.ndarray, boot: dict, spare: int = 30) -> dict[str, pd.Series]:
     """Distribution of the longest win streak in a sample as long as ``wins`` under each null (keys of ``NULLS``).
 
@@ -62,13 +70,11 @@ def longest_streak_pmfs(wins: np.ndarray, boot: dict, spare: int = 30) -> dict[s
     (``nulls.block_bootstrap_runs``) whose longest streak is L. Each Series: P(longest == L), indexed by L.
     """
     wins = np.asarray(wins, dtype=bool)
-    n, p = wins.size, float(wins.mean())
-    chain = nulls.fit_markov(wins)
     top = int(max(np.max(boot["longest"]), nulls.longest_run(wins))) + int(spare)
     lengths = np.arange(0, top + 2)
     out = {}
-    for name, (p01, p11, first) in {"iid": (p, p, p), "markov": (chain["p01"], chain["p11"], None)}.items():
-        sf = nulls.longest_run_sf(n, lengths, p01, p11, first)
+    for name, (p01, p11, first) in exact_null_chains(wins).items():
+        sf = nulls.longest_run_sf(wins.size, lengths, p01, p11, first)
         out[name] = pd.Series(np.clip(sf[:-1] - sf[1:], 0.0, 1.0), index=pd.Index(lengths[:-1], name="L"))
     sims = np.bincount(np.asarray(boot["longest"], dtype=np.int64), minlength=top + 1)[: top + 1] / len(boot["longest"])
     out["bootstrap"] = pd.Series(sims, index=pd.Index(lengths[:-1], name="L"))
@@ -90,8 +96,7 @@ def longest_streak_table(wins: np.ndarray, boot: dict, length: int, record: int)
     standard errors of its probabilities (0 where exact). Quantiles: inverted CDF.
     """
     wins = np.asarray(wins, dtype=bool)
-    n, p = wins.size, float(wins.mean())
-    chain = nulls.fit_markov(wins)
+    n, chains = wins.size, exact_null_chains(wins)
     pmfs = longest_streak_pmfs(wins, boot)
     n_sims = int(boot["n_sims"])
     rows = {}
@@ -101,7 +106,7 @@ def longest_streak_table(wins: np.ndarray, boot: dict, length: int, record: int)
                 nulls.prob_at_least(boot[key], L) for key, L in (("longest", length), ("longest", record), ("longest_either", length)))
             method = f"simulated, {n_sims:,} replications"
         else:
-            p01, p11, first = (p, p, p) if name == "iid" else (chain["p01"], chain["p11"], None)
+            p01, p11, first = chains[name]
             p_len, p_rec = (nulls.markov_prob_run_at_least(n, L, p01, p11, first) for L in (length, record))
             either = nulls.markov_prob_either_run_at_least(n, length, p01, p11, first)
             se_len = se_rec = se_either = 0.0
@@ -159,4 +164,4 @@ def counts_by_length(observed_lengths: pd.Series | np.ndarray, n: int, lengths: 
     return pd.DataFrame(rows).set_index("L")
 
 
-__all__ = ["FRAMINGS", "NULLS", "longest_streak_pmfs", "longest_streak_table", "counts_by_length", "expected_runs_at_least", "rarity_table", "reach_probability"]
+__all__ = ["FRAMINGS", "NULLS", "exact_null_chains", "longest_streak_pmfs", "longest_streak_table", "counts_by_length", "expected_runs_at_least", "rarity_table", "reach_probability"]

@@ -437,7 +437,7 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     rank = {path.stem: i for i, path in enumerate(paths)}
     lock = threading.Lock()
     active: set = set()  # kernels executing now (stopped on an interrupt, so their threads return)
-    untaken = [len(paths)]
+    untaken = len(paths)  # kernels still to hand out (the pool prefetches one while more are to come)
 
     def given_parameters(path: Path) -> dict:
         declared = notebook_parameters(path)
@@ -448,11 +448,12 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
         return given
 
     def execute_one(path: Path) -> dict:
+        nonlocal untaken
         given = given_parameters(path)
         t0 = time.perf_counter()
         with lock:
-            untaken[0] -= 1
-            km = pool.take(more=prestart and untaken[0] > 0)
+            untaken -= 1
+            km = pool.take(more=prestart and untaken > 0)
             if km is not None:
                 active.add(km)
         entry = {"notebook": path.stem, "status": "ok", "cell": None, "error": None}
