@@ -279,6 +279,20 @@ def test_adjusted_pvalues_holm_and_bh_against_hand_formulas():
     assert (out["p_holm"] >= out["p_bh"] - 1e-15).all() and (out["p_bh"] >= out["p"] - 1e-15).all()
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_holm_and_bh_equal_statsmodels_multipletests(seed):
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 12))
+    p = rng.choice([rng.uniform(0, 0.1), rng.uniform(0, 1)], size=m) if seed % 2 else rng.uniform(0, 0.2, m)  # odd seeds: ties
+    for ours, method in ((forward.holm_adjusted, "holm"), (forward.bh_adjusted, "fdr_bh")):
+        adjusted, reject = ours(p, 0.05)
+        reject_sm, adjusted_sm, _, _ = multipletests(p, alpha=0.05, method=method)
+        assert np.array_equal(reject, reject_sm), method
+        np.testing.assert_allclose(adjusted, adjusted_sm, rtol=1e-15, atol=0)
+
+
 def test_adjusted_pvalues_leave_nan_tests_out_of_the_family():
     out = forward.adjusted_pvalues(pd.Series([0.01, np.nan, 0.02]))
     assert np.isnan(out["p_holm"].iloc[1]) and out["reject_bh"].iloc[1] is None

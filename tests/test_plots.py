@@ -45,3 +45,43 @@ def test_figure_carries_title_labels_and_source():
     texts = " ".join(t.get_text() for t in fig.texts)
     assert "Source: Yahoo ^RUT" in texts and "2020-01-01 to 2020-01-06" in texts and "close to close" in texts
     plt.close(fig)
+
+
+def tight_box(fig):
+    fig.draw_without_rendering()
+    return fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+
+
+def test_ink_crop_box_matches_the_tight_box_and_the_png_is_that_box(project):
+    fig, ax = draw()
+    ax.legend(["index"], loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside the axes, beyond the figure's right edge
+    image, box = plots.ink_crop(fig, 200, plt.rcParams["savefig.pad_inches"])
+    tight = tight_box(fig)
+    assert tight.x1 > fig.get_figwidth() and tight.y0 < 0  # the legend and the source line lie outside the figure
+    for ours, theirs in zip(box.extents, tight.extents):
+        assert abs(ours - theirs) < 0.06, (box, tight)  # the ink sits inside the artists' boxes by a few pixels at most
+    assert image.shape[:2] == (round(box.height * 200), round(box.width * 200))
+    path = plots.save_figure(fig, "inked", "r1", formats=("png",), show=False)[0]
+    plt.close(fig)
+    from PIL import Image
+
+    assert Image.open(path).size == (image.shape[1], image.shape[0])
+
+
+def test_ink_beyond_the_margins_falls_back_to_the_tight_box(project):
+    fig, ax = draw()
+    far = fig.get_figwidth() + plots.INK_MARGIN_IN[2] + 1.0  # inches right of the figure's left edge
+    fig.text(far / fig.get_figwidth(), 0.5, "far away", transform=fig.transFigure)
+    assert plots.ink_crop(fig, 100, 0.1) is None
+    path = plots.save_figure(fig, "far", "r1", formats=("png",), show=False)[0]
+    from PIL import Image
+
+    assert Image.open(path).size[0] >= far * plt.rcParams["savefig.dpi"]  # the far text is in the image
+    plt.close(fig)
+
+
+def test_ink_crop_needs_an_opaque_background():
+    fig, _ = draw()
+    fig.patch.set_alpha(0.0)
+    assert plots.ink_crop(fig, 100, 0.1) is None
+    plt.close(fig)
