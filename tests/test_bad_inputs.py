@@ -844,10 +844,14 @@ def test_outputs_follow_the_umask(tmp_path, umask, mode):
 def test_unreadable_data_file(project, tmp_path, monkeypatch):
     path = rut_csv(tmp_path / "csv", GOOD)
 
-    def denied(*args, **kwargs):
-        raise PermissionError(13, "Permission denied", str(path))
+    read_bytes = Path.read_bytes
 
-    monkeypatch.setattr(pd, "read_csv", denied)  # root may read any file: the refusal is simulated
+    def denied(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # root may read any file: the refusal is simulated
     assert load_error(path.parent) == f"{path}: cannot be read (Permission denied)"
 
 

@@ -210,3 +210,33 @@ def test_empty_yahoo_response(project, monkeypatch):
     monkeypatch.setattr(data, "_yf_download", lambda t, a: pd.DataFrame())
     with pytest.raises(DataError, match=r"series 'IWM'|series 'iwm': download from .* failed \(empty response\)"):
         data.load("iwm")
+
+
+def test_a_file_read_again_is_not_parsed_again_and_a_changed_one_is(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_VALIDATED", {})  # nothing read before this test
+    folder = tmp_path / "csv"
+    write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, -0.02, 0.03], name="rut"))
+    parsed = []
+    read_csv = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: parsed.append(1) or read_csv(*a, **k))
+    first = data.load("rut", data_dir=folder)
+    first.iloc[0] = -1.0  # a caller changing its copy changes nothing kept
+    second = data.load("rut", data_dir=folder)
+    assert len(parsed) == 1 and second.iloc[0] > 0 and second.attrs == first.attrs
+    write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, -0.02, 0.04], name="rut"))  # same size, new bytes
+    third = data.load("rut", data_dir=folder)
+    assert len(parsed) == 2 and third.iloc[-1] != second.iloc[-1]
+
+
+def test_preload_reads_every_catalogue_file_present_and_skips_a_bad_one(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_VALIDATED", {})
+    folder = tmp_path / "csv"
+    write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.02], name="rut"))
+    (folder / "GSPC.csv").write_text("date,close\n2026-01-02,abc\n")
+    assert data.preload(folder) == ["RUT.csv"]
+    parsed = []
+    read_csv = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: parsed.append(1) or read_csv(*a, **k))
+    assert len(data.load("rut", data_dir=folder)) == 3 and not parsed
+    with pytest.raises(DataError, match="GSPC.csv"):
+        data.load("spx", data_dir=folder)  # the bad file is reported by whoever reads it

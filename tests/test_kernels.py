@@ -27,6 +27,7 @@ print(json.dumps({
     "max_columns_default": (pd.reset_option("display.max_columns"), pd.get_option("display.max_columns"))[1],
     "env": os.environ.get("ROTATION_PROBE", ""),
     "pid": os.getpid(),
+    "xoptions": sys._xoptions,
 }))
 pd.DataFrame(np.arange(60).reshape(2, 30), columns=[f"a rather long column name {i}" for i in range(30)])
 '''
@@ -101,6 +102,7 @@ def test_forked_kernels_are_used_once_and_look_like_fresh_kernels(pool, capfd):
     assert outputs(second)[2][1][0]["x"] == 2 and outputs(second)[2][1][0]["names"] == outputs(first)[2][1][0]["names"]
     probe = outputs(first)[2][1][0]
     assert probe["env"] == "yes" and probe["cwd"] == str(folder) and probe["max_columns"] == 20
+    assert probe["xoptions"] == dict(o[2:].split("=", 1) for o in kernels.interpreter_options(runner.ensure_kernel()) if o.startswith("-X"))
     assert [c.execution_count for c in first.cells if c.cell_type == "code"] == [1, 2, 3, 4]  # the injected cell counts
     captured = capfd.readouterr()
     assert "without encryption" not in captured.err + captured.out  # IPC transport: no TCP ports at all

@@ -37,11 +37,16 @@ from pathlib import Path
 
 # Imported by the server (or, as a fallback, silently in a started kernel) before any notebook.
 # The project's own modules are included: importing them defines functions and constants only (no
-# data is read and no setting taken from the environment at import), so a forked kernel holds
-# exactly what a fresh one would after the same imports.
+# setting is taken from the environment at import), so a forked kernel holds exactly what a fresh
+# one would after the same imports. The server also reads the data folder once (``data.preload``):
+# a kernel gets a copy of a file's validated frame only while the file is unchanged.
 WARM_MODULES = (
     "numpy", "pandas", "scipy.stats", "scipy.signal", "statsmodels.api", "matplotlib", "matplotlib.pyplot", "seaborn",
     "IPython", "ipykernel.kernelapp", "matplotlib_inline.backend_inline",
+    # what ipykernel and IPython import while a kernel starts (its debugger, history, magics), found by
+    # comparing a started kernel's sys.modules with the server's (tests/test_kernels.py checks the list)
+    "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib", "IPython.core.oinspect",
+    "IPython.core.logger", "IPython.extensions.storemagic", "sqlite3", "tornado.gen", "tornado.queues", "tornado.platform.asyncio",
     "rotation.plots", "rotation.data", "rotation.measures", "rotation.claims", "rotation.results", "rotation.forward",
     "rotation.nulls", "rotation.rarity", "rotation.streaks", "rotation.episodes", "rotation.aftermath", "rotation.context",
     "rotation.spread", "rotation.technicals", "rotation.scorecard", "rotation.runner", "rotation.returns", "rotation.fmt",
@@ -165,6 +170,12 @@ def serve(path: str) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional library is imported (and fails) in the notebook instead
             pass
+    try:  # the data folder's files, read and validated once for every kernel (rotation.data.read_csv_file)
+        from rotation import data
+
+        data.preload()
+    except Exception:  # noqa: BLE001 - a notebook reading a bad file or folder reports it itself
+        pass
     # Kernels are reaped as they exit (so their CPU time is counted in this process's children, and
     # in turn in its parent's once this process is waited for); SIGTERM stops the server.
     signal.signal(signal.SIGCHLD, lambda signum, frame: _reap())
@@ -179,6 +190,7 @@ def serve(path: str) -> None:
     finally:
         import time
 
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already: a second SIGTERM must not cut the reaping short
         deadline = time.monotonic() + 3.0  # kernels just stopped exit within moments: count them too
         while time.monotonic() < deadline:
             _reap()
@@ -230,12 +242,14 @@ def _accept_forever(listener: socket.socket) -> None:
 class KernelServer:
     """A running server process (see the module docstring); ``close`` stops it (its kernels are unaffected)."""
 
-    def __init__(self, env: dict[str, str] | None = None, timeout: float = 120.0) -> None:
+    def __init__(self, env: dict[str, str] | None = None, timeout: float = 120.0, options: list[str] | None = None) -> None:
+        """``options``: interpreter options of the server, so of its kernels (``interpreter_options``)."""
         self.folder = Path(tempfile.mkdtemp(prefix="rotation-kernels-"))  # mode 0700
         self.path = str(self.folder / "server.sock")
         environ = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "rotation.kernels", self.path], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=environ, cwd=str(self.folder)
+            [sys.executable, *(options or []), "-m", "rotation.kernels", self.path],
+            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=environ, cwd=str(self.folder),
         )
         self.owned = True
         ready = self.process.stdout.readline() if self.process.stdout else b""
@@ -263,6 +277,18 @@ class KernelServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def interpreter_options(kernel: str) -> list[str]:
+    """The interpreter options of kernel spec ``kernel`` (between the interpreter and ``-m``), e.g.
+    ``-Xfrozen_modules=off``, which ipykernel sets so that its debugger sees every module; [] if unknown."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        argv = KernelSpecManager().get_kernel_spec(kernel).argv
+    except Exception:  # noqa: BLE001 - no such spec: the pool falls back to what papermill does
+        return []
+    return list(argv[1:argv.index("-m")]) if "-m" in argv else []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +407,7 @@ class KernelPool:
         if shared and os.path.exists(shared):
             return KernelServer.attach(shared)
         try:
-            return KernelServer(env=self.env)
+            return KernelServer(env=self.env, options=interpreter_options(self.kernel))
         except Exception:  # noqa: BLE001 - fall back to ordinary kernels
             return None
 
@@ -433,12 +459,13 @@ class KernelPool:
         self.close()
 
 
-def shared_server(env: dict[str, str] | None = None) -> KernelServer | None:
-    """A server for several processes (a sweep): started here, announced to workers through ``ROTATION_KERNEL_SERVER``."""
+def shared_server(kernel: str, env: dict[str, str] | None = None) -> KernelServer | None:
+    """A server of kernels of spec ``kernel`` for several processes (a sweep): started here, announced to
+    workers through ``ROTATION_KERNEL_SERVER``."""
     if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
         return None
     try:
-        server = KernelServer(env=env)
+        server = KernelServer(env=env, options=interpreter_options(kernel))
     except Exception:  # noqa: BLE001
         return None
     atexit.register(server.close)

@@ -286,7 +286,7 @@ def execute(
     if executor == "dask":
         _execute_dask(todo, workers, scheduler, finish)
     else:
-        server = kernels.shared_server(figexport.kernel_env())  # one pre-imported kernel server for every worker and run
+        server = kernels.shared_server(runner.ensure_kernel(), figexport.kernel_env())  # one pre-imported kernel server for every worker and run
         if server is not None:
             for job in todo:
                 job["env"][kernels.SERVER_ENV] = server.path
