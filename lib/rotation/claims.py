@@ -112,17 +112,15 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
 
 
 @lru_cache(maxsize=16)
-def _load(path: str, mtime: float) -> dict:
+def _load(path: str, text: str) -> dict:
+    """The validated claims file ``path`` whose content is ``text`` (kept per content: an edited file is read anew)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            doc = yaml_load(handle.read())  # no tags, aliases or duplicate keys; dates stay text
+        doc = yaml_load(text)  # no tags, aliases or duplicate keys; dates stay text
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ParameterError(f"{path}: not valid YAML{where}: {problem}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"{path}: cannot read the claims file ({type(exc).__name__})") from None
     if not isinstance(doc, dict) or "claims" not in doc or "article" not in doc:
         raise ParameterError(f"{path}: expected top-level keys 'article' and 'claims'")
     article = doc["article"]
@@ -142,7 +140,11 @@ def load_registry(path: str | Path | None = None) -> dict:
     target = registry_file(path)
     if not target.is_file():
         raise ParameterError(f"claims file {target} not found")
-    return copy.deepcopy(_load(str(target), target.stat().st_mtime))
+    try:
+        text = target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"{target}: cannot read the claims file ({type(exc).__name__})") from None
+    return copy.deepcopy(_load(str(target), text))
 
 
 def article_defaults(path: str | Path | None = None) -> dict:

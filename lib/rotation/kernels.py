@@ -38,8 +38,8 @@ from pathlib import Path
 # Imported by the server (or, as a fallback, silently in a started kernel) before any notebook.
 # The project's own modules are included: importing them defines functions and constants only (no
 # setting is taken from the environment at import), so a forked kernel holds exactly what a fresh
-# one would after the same imports. The server also reads the data folder once (``data.preload``):
-# a kernel gets a copy of a file's validated frame only while the file is unchanged.
+# one would after the same imports. The server also reads the data folder (``data.preload``) and the
+# claims file once: both are kept per content, so a kernel gets a copy of what it would read itself.
 WARM_MODULES = (
     "numpy", "pandas", "scipy.stats", "scipy.signal", "statsmodels.api", "matplotlib", "matplotlib.pyplot", "seaborn",
     "IPython", "ipykernel.kernelapp", "matplotlib_inline.backend_inline",
@@ -175,6 +175,12 @@ def serve(path: str) -> None:
 
         data.preload()
     except Exception:  # noqa: BLE001 - a notebook reading a bad file or folder reports it itself
+        pass
+    try:  # and the project's claims file (rotation.claims keeps it per content)
+        from rotation import claims
+
+        claims.load_registry()
+    except Exception:  # noqa: BLE001 - likewise
         pass
     # Kernels are reaped as they exit (so their CPU time is counted in this process's children, and
     # in turn in its parent's once this process is waited for); SIGTERM stops the server.

@@ -216,9 +216,10 @@ def save_figure(
         if ext not in later:
             with atomic_path(target) as tmp:
                 if ext == "png" and image is not None:
-                    mpl.image.imsave(tmp, image, format="png", dpi=dpi, metadata=figexport.METADATA["png"])
+                    mpl.image.imsave(tmp, image, format="png", dpi=dpi, metadata=figexport.METADATA["png"], pil_kwargs=dict(PNG_OPTIONS))
                 else:
-                    fig.savefig(tmp, format=ext, dpi=dpi, metadata=figexport.METADATA.get(ext), bbox_inches=bbox)
+                    extra = {"pil_kwargs": dict(PNG_OPTIONS)} if ext == "png" else {}
+                    fig.savefig(tmp, format=ext, dpi=dpi, metadata=figexport.METADATA.get(ext), bbox_inches=bbox, **extra)
         paths.append(target)
     if later:
         figexport.defer(fig, folder, slug, later, bbox)
@@ -233,6 +234,10 @@ def save_figure(
         plt.close(fig)
     return paths
 
+
+# zlib level of the PNG files: level 3 writes a run's figures in about 0.7 of the time of the default
+# (6) for files about 5 % larger (measured on the article run's 26 figures).
+PNG_OPTIONS = {"compress_level": 3}
 
 # How far beyond the figure (inches: left, bottom, right, top) ``ink_crop`` draws: the source line
 # hangs below the axes (up to about 1.2 in today), legends placed outside them reach up to about
