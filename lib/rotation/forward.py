@@ -291,7 +291,8 @@ def streak_regression(returns: pd.DataFrame, horizon: int, maxlags: int | None =
     ``maxlags``, ``intercept``, ``slope`` (fraction per streak session), ``se_hac``,
     ``t_hac``, ``p_hac``, ``se_ols``, ``t_ols``.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     h = _check_horizon(horizon)
     lags = max(h, int(maxlags or 0))
@@ -300,8 +301,8 @@ def streak_regression(returns: pd.DataFrame, horizon: int, maxlags: int | None =
     keep = y.notna().to_numpy()
     if keep.sum() < 3:
         raise DataError(f"horizon {h}: fewer than 3 sessions with a complete forward window")
-    design = sm.add_constant(x.to_numpy()[keep])
-    model = sm.OLS(y.to_numpy()[keep], design)
+    design = add_constant(x.to_numpy()[keep])
+    model = OLS(y.to_numpy()[keep], design)
     hac = model.fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
     ols = model.fit()
     return {

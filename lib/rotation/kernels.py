@@ -41,7 +41,7 @@ from pathlib import Path
 # one would after the same imports. The server also reads the data folder (``data.preload``) and the
 # claims file once: both are kept per content, so a kernel gets a copy of what it would read itself.
 WARM_MODULES = (
-    "numpy", "pandas", "scipy.stats", "scipy.signal", "statsmodels.api", "matplotlib", "matplotlib.pyplot", "seaborn",
+    "numpy", "pandas", "scipy.stats", "scipy.signal", "statsmodels.regression.linear_model", "matplotlib", "matplotlib.pyplot", "seaborn",
     "IPython", "ipykernel.kernelapp", "matplotlib_inline.backend_inline",
     # what ipykernel and IPython import while a kernel starts (its debugger, history, magics), found by
     # comparing a started kernel's sys.modules with the server's (tests/test_kernels.py checks the list)

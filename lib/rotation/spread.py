@@ -164,7 +164,7 @@ def hac_mean_ci(x: np.ndarray | pd.Series, maxlags: int | None = None, level: fl
     optimistic. Keys: ``mean``, ``se``, ``lower``, ``upper``, ``lags``, ``n``, ``level``.
     Units of ``x``.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     values = np.asarray(x, dtype=float).ravel()
     n = values.size
@@ -177,7 +177,7 @@ def hac_mean_ci(x: np.ndarray | pd.Series, maxlags: int | None = None, level: fl
     lags = newey_west_lags(n) if maxlags is None else int(maxlags)
     if not 0 <= lags < n:
         raise ParameterError(f"HAC lags must be between 0 and n-1 = {n - 1}, got {lags}")
-    fit = sm.OLS(values, np.ones((n, 1))).fit(cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True)
+    fit = OLS(values, np.ones((n, 1))).fit(cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True)
     lower, upper = fit.conf_int(alpha=1 - level)[0]
     return {
         "mean": float(fit.params[0]),
