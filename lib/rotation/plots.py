@@ -8,6 +8,7 @@ timestamps inside the SVG/PDF files.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from collections.abc import Iterable
@@ -256,8 +257,6 @@ def ink_crop(fig: plt.Figure, dpi: float, pad_inches: float):
     (ink within ``pad_inches`` of its border, or a text or legend anchored outside it) or the
     background is not opaque; the caller then measures the tight box the usual way.
     """
-    import io
-
     import numpy as np
     from matplotlib.transforms import Bbox
 
@@ -270,9 +269,11 @@ def ink_crop(fig: plt.Figure, dpi: float, pad_inches: float):
     canvas = Bbox.from_extents(-left, -bottom, width + right, height + top)
     if not _anchored_within(fig, canvas):
         return None
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="rgba", dpi=dpi, bbox_inches=canvas)
-    pixels = np.frombuffer(buffer.getbuffer(), dtype=np.uint8)
+    sink = _BufferSink()
+    fig.savefig(sink, format="rgba", dpi=dpi, bbox_inches=canvas)
+    if sink.data is None:
+        return None
+    pixels = np.frombuffer(sink.data, dtype=np.uint8)
     shape = next(((int(h), int(w)) for w, h in {(canvas.width * dpi, canvas.height * dpi), (round(canvas.width * dpi), round(canvas.height * dpi))}
                   if int(w) * int(h) * 4 == pixels.size), None)
     if shape is None:  # not the canvas size expected (another backend's rounding)
@@ -289,6 +290,20 @@ def ink_crop(fig: plt.Figure, dpi: float, pad_inches: float):
         return None
     bbox = Bbox.from_extents(canvas.x0 + c0 / dpi, canvas.y1 - r1 / dpi, canvas.x0 + c1 / dpi, canvas.y1 - r0 / dpi)
     return rgba[r0:r1, c0:c1], bbox
+
+
+class _BufferSink(io.RawIOBase):
+    """A binary file for ``savefig(format="rgba")`` that keeps the renderer's buffer it is handed, uncopied."""
+
+    data = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        self.data = view if self.data is None else memoryview(bytes(self.data) + bytes(view))  # pieces (not Agg's way): joined
+        return view.nbytes
 
 
 def _anchored_within(fig: plt.Figure, canvas) -> bool:
