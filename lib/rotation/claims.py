@@ -135,8 +135,8 @@ def _load(path: str, text: str) -> dict:
     return doc
 
 
-def load_registry(path: str | Path | None = None) -> dict:
-    """The whole claims file: ``{"article": {...}, "claims": {id: entry}}`` (validated)."""
+def _registry(path: str | Path | None = None) -> dict:
+    """The validated claims file, kept per content and shared: callers copy what they hand out."""
     target = registry_file(path)
     if not target.is_file():
         raise ParameterError(f"claims file {target} not found")
@@ -144,25 +144,30 @@ def load_registry(path: str | Path | None = None) -> dict:
         text = target.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ParameterError(f"{target}: cannot read the claims file ({type(exc).__name__})") from None
-    return copy.deepcopy(_load(str(target), text))
+    return _load(str(target), text)
+
+
+def load_registry(path: str | Path | None = None) -> dict:
+    """The whole claims file: ``{"article": {...}, "claims": {id: entry}}`` (validated; the caller's own copy)."""
+    return copy.deepcopy(_registry(path))
 
 
 def article_defaults(path: str | Path | None = None) -> dict:
     """The article's defaults (``as_of``, ``small``, ``large``, ``title``...) from the claims file."""
-    return dict(load_registry(path)["article"])
+    return copy.deepcopy(_registry(path)["article"])
 
 
 def get_claim(claim_id: str, path: str | Path | None = None) -> dict:
     """One claims-file entry by id."""
-    claims = load_registry(path)["claims"]
+    claims = _registry(path)["claims"]
     if claim_id not in claims:
         raise ParameterError(f"unknown claim id {claim_id!r} (not in {registry_file(path)})")
-    return dict(claims[claim_id])
+    return copy.deepcopy(claims[claim_id])
 
 
 def claims_for_notebook(notebook: str, path: str | Path | None = None) -> dict[str, dict]:
     """The entries a notebook (by stem, e.g. ``01_streak``) is responsible for, in file order."""
-    return {cid: dict(c) for cid, c in load_registry(path)["claims"].items() if c["notebook"] == notebook}
+    return {cid: copy.deepcopy(c) for cid, c in _registry(path)["claims"].items() if c["notebook"] == notebook}
 
 
 def claims_markdown(registry: Mapping, notebook: str) -> str:
