@@ -85,3 +85,12 @@ def test_ink_crop_needs_an_opaque_background():
     fig.patch.set_alpha(0.0)
     assert plots.ink_crop(fig, 100, 0.1) is None
     plt.close(fig)
+
+
+def test_texts_in_data_coordinates_are_placed_with_the_limits_a_draw_will_use():
+    fig, ax = plt.subplots()
+    ax.plot([0, 5000], [0, 300])  # autoscaled limits are only computed at draw time
+    ax.text(4000, 200, "inside once autoscaled")
+    plots.finish_figure(fig, ax, title="t", xlabel="x", ylabel="y", source="Source: test.")
+    assert plots.ink_crop(fig, 100, 0.1) is not None  # not a false "drawn beyond the canvas"
+    plt.close(fig)

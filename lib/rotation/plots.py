@@ -314,6 +314,8 @@ def _anchored_within(fig: plt.Figure, canvas) -> bool:
     """
     import numpy as np
 
+    for ax in fig.axes:
+        ax.viewLim  # noqa: B018 - autoscales now, as a draw would, so that data coordinates map where they will be drawn
     texts = [*fig.texts, *(text for ax in fig.axes for text in ax.texts)]
     points = []
     for text in texts:
