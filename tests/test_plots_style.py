@@ -61,3 +61,27 @@ def test_count_labels_never_overlap():
         for b in boxes[i + 1:]:
             assert not a.overlaps(b), "two n= labels overlap"
     plt.close(fig)
+
+
+def test_the_written_out_seaborn_theme_is_what_seaborn_sets():
+    import matplotlib as mpl
+    import seaborn as sns
+
+    def applied(apply) -> dict:
+        with mpl.rc_context():
+            mpl.rcdefaults()
+            apply()
+            return {k: v for k, v in mpl.rcParams.items() if k not in ("axes.prop_cycle", "image.cmap")}  # house_style sets its own
+
+    theirs = applied(lambda: sns.set_theme(context="paper", style="whitegrid"))
+    ours = applied(lambda: mpl.rcParams.update(plots.SEABORN_PAPER_WHITEGRID))
+    assert {k: v for k, v in ours.items() if theirs[k] != v} == {}
+
+
+def test_a_figure_needs_no_seaborn():
+    import subprocess
+    import sys
+
+    code = "import sys; from rotation import plots; plots.house_style(); print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]

@@ -24,7 +24,6 @@ import matplotlib.lines
 import matplotlib.text
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
 from rotation import figexport
 from rotation.io import atomic_path, write_text_atomic
@@ -66,6 +65,24 @@ SOURCE_PT = 7.0  # smallest size of the source line once the figure is scaled to
 SOURCE_COLOR = "#444444"
 
 
+# seaborn's "paper" context and "whitegrid" style, as the rcParams ``sns.set_theme(context="paper",
+# style="whitegrid")`` sets (its colour cycle and colormap aside: ``house_style`` sets ours). Written out so that a
+# figure does not need seaborn imported (and through it scipy.stats: half a second for ``rotation scan``);
+# tests/test_plots_style.py checks it against seaborn itself, so it cannot drift from the installed version.
+SEABORN_PAPER_WHITEGRID = {
+    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.grid": True, "axes.labelcolor": ".15", "axes.labelsize": 9.600000000000001,
+    "axes.linewidth": 1.0, "axes.titlesize": 9.600000000000001,
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"], "font.size": 9.600000000000001,
+    "grid.color": ".8", "legend.fontsize": 8.8, "legend.title_fontsize": 9.600000000000001,
+    "lines.linewidth": 1.2000000000000002, "lines.markersize": 4.800000000000001, "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w", "patch.force_edgecolor": True, "patch.linewidth": 0.8, "text.color": ".15",
+    "xtick.bottom": False, "xtick.color": ".15", "xtick.labelsize": 8.8, "xtick.major.size": 4.800000000000001, "xtick.major.width": 1.0,
+    "xtick.minor.size": 3.2, "xtick.minor.width": 0.8,
+    "ytick.color": ".15", "ytick.labelsize": 8.8, "ytick.left": False, "ytick.major.size": 4.800000000000001, "ytick.major.width": 1.0,
+    "ytick.minor.size": 3.2, "ytick.minor.width": 0.8,
+}
+
+
 def report_figsize(nrows: int = 1, panel_height: float = FIGURE_HEIGHT_IN) -> tuple[float, float]:
     """Figure size (inches) filling one report column: full width, ``nrows`` rows of panels."""
     return (REPORT_WIDTH_IN, panel_height * nrows)
@@ -84,7 +101,7 @@ def house_style() -> None:
     Tables show every cell in full: pandas' default cuts text cells at 50 characters.
     """
     pd.set_option("display.max_colwidth", None)
-    sns.set_theme(context="paper", style="whitegrid", palette=PALETTE)
+    plt.rcParams.update(SEABORN_PAPER_WHITEGRID)
     plt.rcParams.update(
         {
             "figure.figsize": (REPORT_WIDTH_IN, FIGURE_HEIGHT_IN),
