@@ -240,3 +240,13 @@ def test_preload_reads_every_catalogue_file_present_and_skips_a_bad_one(project,
     assert len(data.load("rut", data_dir=folder)) == 3 and not parsed
     with pytest.raises(DataError, match="GSPC.csv"):
         data.load("spx", data_dir=folder)  # the bad file is reported by whoever reads it
+
+
+def test_the_memory_of_validated_files_is_bounded(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_VALIDATED", {})
+    monkeypatch.setattr(data, "VALIDATED_KEPT", 3)
+    folder = tmp_path / "csv"
+    for i in range(5):
+        write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.001 * (i + 1)], name="rut"))
+        data.load("rut", data_dir=folder)
+    assert len(data._VALIDATED) == 3

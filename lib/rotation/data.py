@@ -249,7 +249,9 @@ def _finish(raw: pd.DataFrame, spec: SeriesSpec, source: str) -> pd.DataFrame:
 
 # Files already read and validated in this process: (series, BLAKE2 digest of the file's bytes, today's
 # date, which validation depends on) -> the validated frame. Same bytes, same frame: nothing can go stale.
+# At most VALIDATED_KEPT frames are kept (the oldest go first): a long session re-reading edited files stays bounded.
 _VALIDATED: dict[tuple[str, str, dt.date], pd.DataFrame] = {}
+VALIDATED_KEPT = 64
 
 
 def read_csv_file(path: Path, spec: SeriesSpec) -> pd.DataFrame:
@@ -275,6 +277,8 @@ def read_csv_file(path: Path, spec: SeriesSpec) -> pd.DataFrame:
         raise DataError(f"{path}: not a readable CSV ({_one_line(exc)})") from None
     frame = validate_frame(raw, spec, str(path))
     _VALIDATED[key] = frame.copy()
+    while len(_VALIDATED) > VALIDATED_KEPT:
+        del _VALIDATED[next(iter(_VALIDATED))]
     return frame
 
 
