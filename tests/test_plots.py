@@ -94,3 +94,17 @@ def test_texts_in_data_coordinates_are_placed_with_the_limits_a_draw_will_use():
     plots.finish_figure(fig, ax, title="t", xlabel="x", ylabel="y", source="Source: test.")
     assert plots.ink_crop(fig, 100, 0.1) is not None  # not a false "drawn beyond the canvas"
     plt.close(fig)
+
+
+def test_png_is_rgb_of_the_drawn_pixels(project):
+    from PIL import Image
+
+    fig, _ = draw()
+    image, _ = plots.ink_crop(fig, 200, plt.rcParams["savefig.pad_inches"])
+    path = plots.save_figure(fig, "rgb", "r1", formats=("png",), show=False)[0]
+    plt.close(fig)
+    import numpy as np
+
+    written = Image.open(path)
+    assert written.mode == "RGB" and np.array_equal(np.asarray(written), image[..., :3])
+    assert round(written.info["dpi"][0]) == 200

@@ -234,7 +234,7 @@ def save_figure(
         if ext not in later:
             with atomic_path(target) as tmp:
                 if ext == "png" and image is not None:
-                    mpl.image.imsave(tmp, image, format="png", dpi=dpi, metadata=figexport.METADATA["png"], pil_kwargs=dict(PNG_OPTIONS))
+                    write_png(tmp, image, dpi)
                 else:
                     extra = {"pil_kwargs": dict(PNG_OPTIONS)} if ext == "png" else {}
                     fig.savefig(tmp, format=ext, dpi=dpi, metadata=figexport.METADATA.get(ext), bbox_inches=bbox, **extra)
@@ -256,6 +256,21 @@ def save_figure(
 # zlib level of the PNG files: level 3 writes a run's figures in about 0.7 of the time of the default
 # (6) for files about 5 % larger (measured on the article run's 26 figures).
 PNG_OPTIONS = {"compress_level": 3}
+
+
+def write_png(path, rgba, dpi: float) -> None:
+    """Write an opaque RGBA image (uint8, rows from the top) as an RGB PNG of ``dpi``, without metadata text.
+
+    The alpha channel of an opaque figure carries nothing: RGB is the same picture in about 0.85
+    of the encoding time and 0.9 of the size of matplotlib's RGBA files.
+    """
+    import numpy as np
+    from PIL import Image, PngImagePlugin
+
+    if rgba.shape[-1] == 4 and not (rgba[..., 3] == 255).all():
+        raise ValueError("write_png: the image is not opaque")
+    image = Image.fromarray(np.ascontiguousarray(rgba)).convert("RGB")
+    image.save(path, format="png", dpi=(dpi, dpi), pnginfo=PngImagePlugin.PngInfo(), **PNG_OPTIONS)
 
 # How far beyond the figure (inches: left, bottom, right, top) ``ink_crop`` draws: the source line
 # hangs below the axes (up to about 1.2 in today), legends placed outside them reach up to about
