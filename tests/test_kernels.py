@@ -152,3 +152,39 @@ def test_the_uri_syntax_package_is_deferred_until_used():
                  "v = jsonschema.Draft7Validator({'format': 'iri'}, format_checker=jsonschema.FormatChecker()); "
                  "print(len(list(v.iter_errors('http://a b'))), len(list(v.iter_errors('http://example.com/x'))))")
         assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == ["1", "0"]
+
+
+SERVER_MODULES = r'''
+import importlib, json, os, sys
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+from rotation.lazyimport import defer_uri_syntax
+defer_uri_syntax()
+from rotation.kernels import WARM_MODULES
+for name in WARM_MODULES:
+    importlib.import_module(name)
+print(json.dumps(sorted(sys.modules)))
+'''
+
+
+@pytest.mark.notebooks
+def test_a_forked_kernel_starts_without_importing_what_the_server_could_have(pool):
+    import subprocess
+    import sys
+
+    p, folder = pool
+    server = set(json.loads(subprocess.run([sys.executable, *kernels.interpreter_options(runner.ensure_kernel()), "-c", SERVER_MODULES],
+                                           capture_output=True, text=True, check=True).stdout))
+    km = p.take()
+    kc = km.blocking_client()
+    kc.start_channels()
+    shown: list = []
+    try:
+        kc.wait_for_ready(timeout=60)
+        kc.execute_interactive("import sys, json; print(json.dumps(sorted(sys.modules)))", timeout=60, output_hook=shown.append)
+    finally:
+        kc.stop_channels()
+        kernels.stop_kernel(km)
+    kernel = set(json.loads(next(m["content"]["text"] for m in shown if m["msg_type"] == "stream")))
+    started = sorted(kernel - server)  # imported while the kernel started
+    heavy = [m for m in started if m.split(".")[0] in {"debugpy", "_pydevd_bundle", "IPython", "ipykernel", "tornado", "zmq", "jupyter_client", "sqlite3"}]
+    assert heavy == [], f"kernels import at start what the server could have (kernels.WARM_MODULES): {sorted({m.split('.')[0] for m in heavy})}"

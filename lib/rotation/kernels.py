@@ -47,6 +47,10 @@ WARM_MODULES = (
     # comparing a started kernel's sys.modules with the server's (tests/test_kernels.py checks the list)
     "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib", "IPython.core.oinspect",
     "IPython.core.logger", "IPython.extensions.storemagic", "sqlite3", "tornado.gen", "tornado.queues", "tornado.platform.asyncio",
+    # what the notebooks' first figure, table or HAC fit imports on first use (PIL's image plugins, pandas' formatters...)
+    "PIL.Image", "PIL.PngImagePlugin", "PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin",
+    "pyarrow.pandas_compat", "pandas.io.formats.html", "pandas.io.formats.string", "pandas.io.formats.csvs", "pandas.core.reshape.reshape",
+    "statsmodels.stats.sandwich_covariance", "statsmodels.base.covtype", "rotation.colors",
     "rotation.plots", "rotation.data", "rotation.measures", "rotation.claims", "rotation.results", "rotation.forward",
     "rotation.nulls", "rotation.rarity", "rotation.streaks", "rotation.episodes", "rotation.aftermath", "rotation.context",
     "rotation.spread", "rotation.technicals", "rotation.scorecard", "rotation.runner", "rotation.returns", "rotation.fmt",
