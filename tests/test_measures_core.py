@@ -184,3 +184,17 @@ def test_judge_of_dates_periods():
     assert (first, last) == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"))
     with pytest.raises(ParameterError):
         claims.parse_period("2025-12-31 to 2025-01-01")
+
+
+def test_a_context_judges_a_claim_once_and_a_changed_entry_anew(tmp_path, monkeypatch):
+    path, data_dir = write_article(tmp_path, {"length": length_claim()})
+    ctx = Context(claims=str(path), data_dir=str(data_dir))
+    measured = []
+    measure = claims.measure
+    monkeypatch.setattr(claims, "measure", lambda c, claim: measured.append(claim["id"]) or measure(c, claim))
+    first = claims.evaluate(ctx, "length")
+    again = claims.evaluate(ctx, "length")
+    assert measured == ["length"] and again == first and again is not first  # a copy: the caller may change its own
+    ctx.registry["claims"]["length"]["claimed"] = 8  # a notebook varying the entry gets it judged again
+    changed = claims.evaluate(ctx, "length")
+    assert measured == ["length", "length"] and changed.verdict != first.verdict
