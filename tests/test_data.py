@@ -250,3 +250,23 @@ def test_the_memory_of_validated_files_is_bounded(project, tmp_path, monkeypatch
         write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.001 * (i + 1)], name="rut"))
         data.load("rut", data_dir=folder)
     assert len(data._VALIDATED) == 3
+
+
+def test_validated_frames_handed_to_another_process_are_used_for_the_same_bytes_only(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_VALIDATED", {})
+    folder = tmp_path / "csv"
+    write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.02], name="rut"))
+    first = data.load("rut", data_dir=folder)
+    handed = data.save_validated(tmp_path / "frames.pickle")
+    monkeypatch.setattr(data, "_VALIDATED", {})  # "another process"
+    assert data.load_validated(handed) == 1
+    parsed = []
+    read_csv = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: parsed.append(1) or read_csv(*a, **k))
+    pd.testing.assert_series_equal(data.load("rut", data_dir=folder), first)
+    assert not parsed
+    write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.03], name="rut"))  # other bytes: parsed
+    data.load("rut", data_dir=folder)
+    assert parsed == [1]
+    monkeypatch.setattr(data, "_VALIDATED", {})
+    assert data.save_validated(tmp_path / "none.pickle") is None and not (tmp_path / "none.pickle").exists()

@@ -282,6 +282,32 @@ def read_csv_file(path: Path, spec: SeriesSpec) -> pd.DataFrame:
     return frame
 
 
+VALIDATED_ENV = "ROTATION_VALIDATED_FRAMES"  # a file of validated frames (save_validated) a kernel server starts from
+
+
+def save_validated(path: Path) -> Path | None:
+    """Write this process's validated frames (by content digest) to ``path``, for ``load_validated`` in
+    another process; None (nothing written) when there are none."""
+    import pickle
+
+    if not _VALIDATED:
+        return None
+    return write_bytes_atomic(Path(path), pickle.dumps(dict(_VALIDATED), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_validated(path: Path) -> int:
+    """Add the frames ``save_validated`` wrote to this process's memory; returns how many.
+
+    Only a file this project wrote is read (the runner's private folder). The frames are keyed
+    by the digest of the bytes they were parsed from, so one is used only for those same bytes.
+    """
+    import pickle
+
+    frames = pickle.loads(Path(path).read_bytes())  # noqa: S301 - written by save_validated in the runner's 0700 folder
+    _VALIDATED.update(frames)
+    return len(frames)
+
+
 def preload(data_dir: str | os.PathLike | None = None) -> list[str]:
     """Read and validate every catalogue file present in the data folder (kept by ``read_csv_file``).
 

@@ -177,6 +177,8 @@ def serve(path: str) -> None:
     try:  # the data folder's files, read and validated once for every kernel (rotation.data.read_csv_file)
         from rotation import data
 
+        if os.environ.get(data.VALIDATED_ENV):  # those the runner has just validated, handed over
+            data.load_validated(Path(os.environ[data.VALIDATED_ENV]))
         data.preload()
     except Exception:  # noqa: BLE001 - a notebook reading a bad file or folder reports it itself
         pass
@@ -410,6 +412,12 @@ class KernelPool:
         self._server_future = self.executor.submit(self._server, fork)
         self.pending: cf.Future | None = None
 
+    def _server_env(self) -> dict[str, str]:
+        """The kernels' environment, plus the data files this process has validated (``rotation.data.save_validated``)."""
+        data = sys.modules.get("rotation.data")  # imported by the run's data check; not otherwise (no pandas import here)
+        saved = data.save_validated(self.runtime / "validated.pickle") if data is not None else None
+        return {**self.env, data.VALIDATED_ENV: str(saved)} if saved is not None else self.env
+
     def _server(self, fork: bool) -> KernelServer | None:
         if not fork or not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
             return None
@@ -417,7 +425,7 @@ class KernelPool:
         if shared and os.path.exists(shared):
             return KernelServer.attach(shared)
         try:
-            return KernelServer(env=self.env, options=interpreter_options(self.kernel))
+            return KernelServer(env=self._server_env(), options=interpreter_options(self.kernel))
         except Exception:  # noqa: BLE001 - fall back to ordinary kernels
             return None
 
