@@ -17,7 +17,6 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.collections
 import matplotlib.colors
-import matplotlib.image
 import matplotlib.container
 import matplotlib.legend
 import matplotlib.lines
@@ -274,6 +273,7 @@ def write_png(path, rgba, dpi: float) -> None:
         raise ValueError("write_png: the image is not opaque")
     image = Image.fromarray(np.ascontiguousarray(rgba)).convert("RGB")
     image.save(path, format="png", dpi=(dpi, dpi), pnginfo=PngImagePlugin.PngInfo(), **PNG_OPTIONS)
+
 
 # How far beyond the figure (inches: left, bottom, right, top) ``ink_crop`` draws: the source line
 # hangs below the axes (up to about 1.2 in today), legends placed outside them reach up to about
