@@ -197,3 +197,10 @@ def test_prestarted_kernels_start_clean(project01):
     assert cold["ok"]
     strip = lambda rows: {r["claim_id"]: (r["measured"], r["verdict"]) for r in rows}  # noqa: E731
     assert strip(results.read_records(project01 / "runs" / "warm" / "results.jsonl")) == strip(results.read_records(project01 / "runs" / "cold" / "results.jsonl"))
+
+
+def test_runs_of_a_sweep_execute_two_notebooks_at_a_time_while_that_keeps_two_kernels_per_core():
+    assert sweep.notebook_jobs_per_run(2, cores=2) == 2  # 4 kernels on 2 cores
+    assert sweep.notebook_jobs_per_run(1, cores=2) == 2
+    assert sweep.notebook_jobs_per_run(3, cores=2) == 1
+    assert sweep.notebook_jobs_per_run(16, cores=8) == 1

@@ -328,8 +328,9 @@ def execute_run(
     next notebooks run; without it (the default: a run pays only for what it shows) they are
     written on demand by ``rotation export <run>`` or ``rotation report``.
 
-    ``jobs`` notebooks execute at once (default ``default_notebook_jobs()``; a sweep gives 1, its
-    runs being parallel already); the summarising notebooks (``notebook_waves``) start last.
+    ``jobs`` notebooks execute at once (default ``default_notebook_jobs()``; a sweep gives
+    ``sweep.notebook_jobs_per_run``, its runs being parallel already); the summarising notebooks
+    (``notebook_waves``) start last.
     """
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
     run_name = check_run_name(run_name)
