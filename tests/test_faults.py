@@ -145,7 +145,7 @@ def test_failing_rerun_keeps_the_previous_good_run(tiny, capsys):
     code, out, err = cli_run(capsys, ["run", "--run-name", "good", "-p", "label", "second", "-p", "fail", "true"])
     assert code == 1
     kept = tiny / "runs" / ".failed" / "good"
-    assert out.strip().splitlines()[-1] == f"run good: FAILED in {json.loads((kept / 'run' / 'status.json').read_text())['seconds']:.1f} s; previous runs/good/ and figures/good/ kept; this rendering -> {kept}/"
+    assert out.strip().splitlines()[-1] == f"run good: FAILED in {json.loads((kept / 'run' / 'timings.json').read_text())['seconds']:.1f} s; previous runs/good/ and figures/good/ kept; this rendering -> {kept}/"
     assert snapshot(tiny) == before  # byte for byte
     failed = json.loads((kept / "run" / "status.json").read_text())
     assert failed["state"] == "failed" and failed["ok"] is False
@@ -159,8 +159,10 @@ def test_partial_run_updates_only_its_notebooks(tiny, capsys):
     assert code == 0, err
     after = snapshot(tiny)
     changed = sorted(k for k in after if after[k] != before.get(k))
-    assert changed == ["figures/good/02_second.png", "runs/good/02_second.ipynb", "runs/good/02_second.started", "runs/good/02_second.txt", "runs/good/params.yaml", "runs/good/results.jsonl", "runs/good/status.json"] or changed == [
-        "figures/good/02_second.png", "runs/good/02_second.ipynb", "runs/good/02_second.txt", "runs/good/params.yaml", "runs/good/results.jsonl", "runs/good/status.json"
+    assert changed == ["figures/good/02_second.png", "runs/good/02_second.ipynb", "runs/good/02_second.started", "runs/good/02_second.txt", "runs/good/params.yaml",
+                       "runs/good/results.jsonl", "runs/good/status.json", "runs/good/timings.json"] or changed == [
+        "figures/good/02_second.png", "runs/good/02_second.ipynb", "runs/good/02_second.txt", "runs/good/params.yaml", "runs/good/results.jsonl",
+        "runs/good/status.json", "runs/good/timings.json"
     ]
     assert {k: v for k, v in after.items() if "01_first" in k} == {k: v for k, v in before.items() if "01_first" in k}
     records = {r["claim_id"]: r["verdict"] for r in map(json.loads, after["runs/good/results.jsonl"].decode().splitlines())}

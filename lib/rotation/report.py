@@ -21,7 +21,6 @@ captions) is escaped; a results file mixing parameter sets is flagged at the top
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rotation import figexport
+from rotation import figexport, staging
 from rotation.errors import ParameterError
 from rotation.paths import FIGURE_FORMATS, figures_dir, project_dir, run_dir
 
@@ -208,8 +207,7 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
     if target.exists() and not (target / MARKER).is_file() and any(target.iterdir()):
         raise ParameterError(f"--out {target} exists and is not a rotation report; choose a new or empty folder")
     registry = registry if registry is not None else claims.load_registry()
-    status_path = folder / "status.json"
-    status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.is_file() else None
+    status = staging.read_status_file(folder)
     records = read_records(folder / RESULTS_FILE)
     card = scorecard.build_scorecard(registry, records, status)
     params_path = folder / "params.yaml"

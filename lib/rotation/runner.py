@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import functools
-import json
 import os
 import re
 import sys
@@ -529,9 +528,8 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
 
 
 def read_status(run_name: str) -> dict | None:
-    """The ``status.json`` of a run, or None if the run never started."""
-    path = published_run_dir(run_name) / "status.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    """The status of a run (``status.json`` with its timings), or None if the run never started."""
+    return staging.read_status_file(published_run_dir(run_name))
 
 
 def failure_lines(status: Mapping) -> list[str]:

@@ -82,12 +82,8 @@ def run_lock(run_name: str) -> Iterator[Path]:
 
 
 def previous_status(run_name: str) -> dict | None:
-    """The published run's ``status.json`` (None when the run or the file does not exist)."""
-    path = published_run_dir(run_name) / "status.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    """The published run's status (``read_status_file``; None when the run or the file does not exist)."""
+    return read_status_file(published_run_dir(run_name))
 
 
 def has_good_run(run_name: str) -> bool:
@@ -232,8 +228,38 @@ def merge_partial_status(status: dict, previous: dict | None) -> dict:
     return out
 
 
+TIMINGS_FILE = "timings.json"  # beside status.json, git-ignored: the seconds, which change on every rerun
+
+
 def write_status(stage: Path, status: dict) -> None:
-    write_text_atomic(stage / "run" / "status.json", json.dumps(status, indent=2, default=str) + "\n")
+    """Write a run's status: ``status.json`` without the timings (so a rerun of unchanged code and data
+    leaves the committed run byte-identical) and ``timings.json`` with them (``read_status_file`` joins them)."""
+    notebooks = status.get("notebooks", [])
+    plain = {k: v for k, v in status.items() if k != "seconds"}
+    plain["notebooks"] = [{k: v for k, v in n.items() if k != "seconds"} for n in notebooks]
+    timings = {"seconds": status.get("seconds"), "notebooks": {n["notebook"]: n.get("seconds") for n in notebooks}}
+    folder = stage / "run"
+    write_text_atomic(folder / "status.json", json.dumps(plain, indent=2, default=str) + "\n")
+    write_text_atomic(folder / TIMINGS_FILE, json.dumps(timings, indent=2) + "\n")
+
+
+def read_status_file(folder: Path) -> dict | None:
+    """A run folder's ``status.json`` with its timings joined back in (None when there is no status)."""
+    try:
+        status = json.loads((Path(folder) / "status.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        timings = json.loads((Path(folder) / TIMINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return status
+    if "seconds" in timings:
+        status["seconds"] = timings["seconds"]
+    for entry in status.get("notebooks", []):
+        seconds = timings.get("notebooks", {}).get(entry.get("notebook"))
+        if seconds is not None:
+            entry["seconds"] = seconds
+    return status
 
 
 __all__ = [
@@ -245,6 +271,7 @@ __all__ = [
     "keep_failed",
     "new_stage",
     "publish",
+    "read_status_file",
     "replace_folder",
     "run_lock",
 ]
