@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from rotation.errors import DataError, ParameterError
-from rotation.io import write_bytes_atomic, write_text_atomic
+from rotation.io import file_lock, write_bytes_atomic, write_text_atomic
 from rotation.paths import cache_dir
 
 FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series_id}"
@@ -463,24 +463,16 @@ def cache_lock(spec: SeriesSpec, exclusive: bool) -> Iterator[None]:
     file another writer is deleting. When the cache folder cannot be written (read-only
     checkout), reads go ahead unlocked and a write fails on its own with one line.
     """
-    import fcntl
-
     folder = cache_dir()
-    fd = None
-    try:
-        if exclusive:
-            folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / f".{_cache_key(spec)}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        if exclusive:
-            raise DataError(f"cache folder {folder} is not writable; set ROTATION_DATA_DIR to a folder holding {spec.file}") from None
-    try:
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    with contextlib.ExitStack() as stack:
+        try:
+            if exclusive:
+                folder.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(file_lock(folder / f".{_cache_key(spec)}.lock", exclusive=exclusive))
+        except OSError:
+            if exclusive:
+                raise DataError(f"cache folder {folder} is not writable; set ROTATION_DATA_DIR to a folder holding {spec.file}") from None
         yield
-    finally:
-        if fd is not None:
-            os.close(fd)
 
 
 def read_cache(spec: SeriesSpec) -> tuple[pd.DataFrame, dict] | None:

@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+"""Atomic file writes (a reader sees the old file or the new one, never half of one) and file locks.
 
 Files are created with the permissions the user's umask allows (``0666 & ~umask``), like
 any file written with ``open``, not the private ``0600`` of a bare temporary file.
@@ -81,3 +81,23 @@ def remove_temporary_files(folder: str | os.PathLike) -> int:
                 leftover.unlink(missing_ok=True)
                 count += 1
     return count
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike, *, exclusive: bool = True, blocking: bool = True) -> Iterator[int]:
+    """Hold an ``flock`` on ``path`` (a folder, or a lock file created if missing); yields its descriptor.
+
+    ``exclusive`` False takes a shared lock. With ``blocking`` False a lock held elsewhere raises
+    ``BlockingIOError`` at once. Opening the file raises ``OSError`` (permissions, a missing
+    folder): each caller says what that means for it. The lock ends when the block does, or with
+    the process, however it ends.
+    """
+    import fcntl
+
+    target = Path(path)
+    fd = os.open(target, os.O_RDONLY) if target.is_dir() else os.open(target, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if blocking else fcntl.LOCK_NB))
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock

@@ -8,12 +8,10 @@ The scorecard reads only this file.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import math
-import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import pandas as pd
 
 from rotation.claims import Judgement, tolerance_text
 from rotation.fmt import value_text
-from rotation.io import write_text_atomic
+from rotation.io import file_lock, write_text_atomic
 from rotation.paths import run_dir
 
 RESULTS_FILE = "results.jsonl"
@@ -86,25 +84,12 @@ def record(run_name: str, judgement: Judgement, *, section: str = "", figures: I
         "detail": detail,
     }
     path = results_path(run_name)
-    with _folder_lock(path.parent):  # notebooks of one run may execute at once
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(path.parent):  # notebooks of one run may execute at once (a lock on the folder: no lock file left in the run)
         kept = [r for r in read_records(path) if r["claim_id"] != entry["claim_id"]]
         # grouped by notebook in collection order (whatever order the notebooks finish in), each in recording order
         write_records(path, sorted([*kept, entry], key=lambda r: r["notebook"]))
     return entry
-
-
-@contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``folder`` itself (no lock file is left in the run)."""
-    import fcntl
-
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def record_notebook(run_name: str, ctx, notebook: str, evidence: Mapping[str, tuple[str, list[str]]]) -> list[dict]:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rotation.errors import ParameterError, RotationError
-from rotation.io import folder_mode, remove_temporary_files, write_text_atomic
+from rotation.io import file_lock, folder_mode, remove_temporary_files, write_text_atomic
 from rotation.paths import _checked_name, published_figures_dir, published_run_dir, runs_dir
 
 RESERVED_RUN_NAMES = {
@@ -58,27 +58,30 @@ def _mkdir(folder: Path) -> Path:
 @contextlib.contextmanager
 def run_lock(run_name: str) -> Iterator[Path]:
     """Hold ``runs/.locks/<run>.lock`` (an exclusive ``flock``) while writing ``run_name``; refuse if held."""
-    import fcntl
-
     folder = runs_dir() / LOCKS
-    try:
-        _mkdir(folder)
-        fd = os.open(folder / f"{run_name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-    except PermissionError:
-        raise RotationError(f"cannot write in {runs_dir()} (permission denied)") from None
-    except OSError as exc:
-        raise RotationError(f"cannot write in {runs_dir()} ({exc.strerror or exc})") from None
-    try:
+    path = folder / f"{run_name}.lock"
+    with contextlib.ExitStack() as stack:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _mkdir(folder)
+            fd = stack.enter_context(file_lock(path, blocking=False))
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            holder = _read_holder(path)
             raise RunBusy(f"run {run_name} is being written by another rotation process (pid {holder}); wait for it to finish or choose another --run-name") from None
+        except PermissionError:
+            raise RotationError(f"cannot write in {runs_dir()} (permission denied)") from None
+        except OSError as exc:
+            raise RotationError(f"cannot write in {runs_dir()} ({exc.strerror or exc})") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield folder / f"{run_name}.lock"
-    finally:
-        os.close(fd)  # releases the lock
+        yield path
+
+
+def _read_holder(path: Path) -> str:
+    """The process id the holder of a run lock wrote into it (``unknown`` when unreadable)."""
+    try:
+        return path.read_text(encoding="ascii", errors="replace").strip()[:32] or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def previous_status(run_name: str) -> dict | None:
