@@ -50,15 +50,13 @@ def test_nan_is_stored_as_null(project):
 
 
 def test_file_lock_shared_exclusive_and_non_blocking(tmp_path):
-    import pytest as _pytest
-
     from rotation.io import file_lock
 
     path = tmp_path / "x.lock"
     with file_lock(path, exclusive=False), file_lock(path, exclusive=False, blocking=False):
         pass  # shared locks coexist
     with file_lock(path):
-        with _pytest.raises(BlockingIOError):
+        with pytest.raises(BlockingIOError):
             with file_lock(path, exclusive=False, blocking=False):
                 pass
     with file_lock(path, blocking=False), file_lock(tmp_path, exclusive=False):  # released once its block ended; a folder too
