@@ -220,3 +220,18 @@ def test_longest_streak_table_is_exact_for_iid_and_markov_and_simulated_for_the_
     assert table.loc["bootstrap", "se_length"] > 0
     cdf = pmfs["iid"].cumsum()
     assert cdf[table.loc["iid", "median"]] >= 0.5 > cdf[table.loc["iid", "median"] - 1]  # the inverted-CDF median
+
+
+def test_length_grid_counts_planted_streaks_and_agrees_with_the_exact_nulls():
+    wins = np.array([1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1], dtype=bool)  # planted streaks: 3, 5, 1, 2
+    grid = rarity.length_grid(wins, pd.Series([3, 5, 1, 2]), [1, 2, 3, 5, 6])
+    assert grid["observed"].tolist() == [4, 3, 2, 1, 0]
+    p = wins.mean()
+    assert grid.loc[3, "iid_reach"] == pytest.approx(p**2) and grid.loc[5, "iid_expected"] == pytest.approx(15 * (1 - p) * p**5)
+    chain = nulls.fit_markov(wins)
+    assert grid.loc[5, "markov_p_any"] == pytest.approx(nulls.markov_prob_run_at_least(15, 5, chain["p01"], chain["p11"]))
+    assert grid.loc[5, "iid_p_any"] == pytest.approx(nulls.iid_prob_run_at_least(15, 5, p))
+    # by enumeration of all 2**15 sequences: P(some run of wins >= 5) under iid days with win probability p
+    seqs = np.array(list(itertools.product([0, 1], repeat=15)), dtype=bool)
+    weights = np.where(seqs, p, 1 - p).prod(axis=1)
+    assert grid.loc[5, "iid_p_any"] == pytest.approx(float(weights[nulls.longest_run(seqs) >= 5].sum()), abs=1e-12)

@@ -61,6 +61,30 @@ def exact_null_chains(wins: np.ndarray) -> dict[str, tuple[float, float, float |
     return {"iid": (p, p, p), "markov": (chain["p01"], chain["p11"], None)}
 
 
+def length_grid(wins: np.ndarray, observed_lengths: pd.Series | np.ndarray, lengths: list[int]) -> pd.DataFrame:
+    """Per streak length L (rows): the streaks of at least L observed, and what independent and Markov days imply.
+
+    Columns: ``observed`` (completed or current streaks of at least L), ``iid_p_any`` and
+    ``markov_p_any`` (exact P(some streak >= L) in a sample as long as ``wins``, the nulls of
+    ``exact_null_chains``), ``iid_expected`` (approximate expected number of such streaks,
+    ``n (1 - p) p**L``) and ``iid_reach`` (P(a streak that has begun reaches L), ``p**(L - 1)``).
+    """
+    chains = exact_null_chains(wins)
+    n, p = len(wins), float(np.mean(wins))
+    observed = np.asarray(observed_lengths)
+    rows = {
+        int(L): {
+            "observed": int((observed >= L).sum()),
+            "iid_p_any": nulls.iid_prob_run_at_least(n, int(L), chains["iid"][1]),
+            "markov_p_any": nulls.markov_prob_run_at_least(n, int(L), *chains["markov"][:2]),
+            "iid_expected": n * (1 - p) * p ** int(L),
+            "iid_reach": reach_probability(int(L), p),
+        }
+        for L in lengths
+    }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("length")
+
+
 def longest_streak_pmfs(wins: np.ndarray, boot: dict, spare: int = 30) -> dict[str, pd.Series]:
     """Distribution of the longest win streak in a sample as long as ``wins`` under each null (keys of ``NULLS``).
 
