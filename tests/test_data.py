@@ -212,13 +212,19 @@ def test_empty_yahoo_response(project, monkeypatch):
         data.load("iwm")
 
 
+def count_parses(monkeypatch) -> list:
+    """A list that grows by one each time pandas parses a CSV file."""
+    parsed: list = []
+    read_csv = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: parsed.append(1) or read_csv(*a, **k))
+    return parsed
+
+
 def test_a_file_read_again_is_not_parsed_again_and_a_changed_one_is(project, tmp_path, monkeypatch):
     monkeypatch.setattr(data, "_VALIDATED", {})  # nothing read before this test
     folder = tmp_path / "csv"
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, -0.02, 0.03], name="rut"))
-    parsed = []
-    read_csv = pd.read_csv
-    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: parsed.append(1) or read_csv(*a, **k))
+    parsed = count_parses(monkeypatch)
     first = data.load("rut", data_dir=folder)
     first.iloc[0] = -1.0  # a caller changing its copy changes nothing kept
     second = data.load("rut", data_dir=folder)
@@ -234,9 +240,7 @@ def test_preload_reads_every_catalogue_file_present_and_skips_a_bad_one(project,
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.02], name="rut"))
     (folder / "GSPC.csv").write_text("date,close\n2026-01-02,abc\n")
     assert data.preload(folder) == ["RUT.csv"]
-    parsed = []
-    read_csv = pd.read_csv
-    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: parsed.append(1) or read_csv(*a, **k))
+    parsed = count_parses(monkeypatch)
     assert len(data.load("rut", data_dir=folder)) == 3 and not parsed
     with pytest.raises(DataError, match="GSPC.csv"):
         data.load("spx", data_dir=folder)  # the bad file is reported by whoever reads it
@@ -260,9 +264,7 @@ def test_validated_frames_handed_to_another_process_are_used_for_the_same_bytes_
     handed = data.save_validated(tmp_path / "frames.pickle")
     monkeypatch.setattr(data, "_VALIDATED", {})  # "another process"
     assert data.load_validated(handed) == 1
-    parsed = []
-    read_csv = pd.read_csv
-    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: parsed.append(1) or read_csv(*a, **k))
+    parsed = count_parses(monkeypatch)
     pd.testing.assert_series_equal(data.load("rut", data_dir=folder), first)
     assert not parsed
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.03], name="rut"))  # other bytes: parsed

@@ -408,16 +408,11 @@ def evaluate(ctx, claim_id: str) -> Judgement:
     A context judges a claim once: asked again for the same claim entry (a notebook shows a
     judgement, then records it), it returns a copy of the first judgement.
     """
-    import json
-
     claim = ctx.registry["claims"].get(claim_id)
     if claim is None:
         raise ParameterError(f"unknown claim id {claim_id!r} (not in {ctx.claims_path})")
-    store = ctx.__dict__.setdefault("_judgements", {}) if hasattr(ctx, "__dict__") else {}
-    key = json.dumps(claim, sort_keys=True, default=str)  # the entry itself: a changed entry is judged anew
-    if key not in store:
-        store[key] = _judge_claim(ctx, claim)
-    return copy.deepcopy(store[key])
+    # keyed by the entry itself: a changed entry is judged anew; a copy, so a caller's changes stay its own
+    return copy.deepcopy(ctx.memo(("judgement", claim), lambda: _judge_claim(ctx, claim)))
 
 
 def _judge_claim(ctx, claim: Mapping) -> Judgement:

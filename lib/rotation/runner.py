@@ -529,7 +529,7 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
 
 def read_status(run_name: str) -> dict | None:
     """The status of a run (``status.json`` with its timings), or None if the run never started."""
-    return staging.read_status_file(published_run_dir(run_name))
+    return staging.previous_status(run_name)
 
 
 def failure_lines(status: Mapping) -> list[str]:

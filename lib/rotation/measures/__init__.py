@@ -127,6 +127,20 @@ class Context:
         if self.small == self.large:
             raise ParameterError(f"parameters small and large: both are {self.small!r}; the streak compares two different series")
 
+    def memo(self, key: object, compute: Callable[[], object]) -> object:
+        """``compute()`` once per ``key`` (any JSON-able value) for this context, then the same result again.
+
+        Alternatives of one claim share feature tables and grids; a claim shown and then recorded
+        is judged once. A key names everything the result depends on beyond the context itself.
+        """
+        import json
+
+        store = self.__dict__.setdefault("_memo", {})
+        text = json.dumps(key, sort_keys=True, default=str)
+        if text not in store:
+            store[text] = compute()
+        return store[text]
+
     # ---- data
     def prices(self, series_id: str) -> pd.Series:
         """A series from the data layer (cached per context), cut at ``data_end``."""

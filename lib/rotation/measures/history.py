@@ -20,8 +20,7 @@ the data do not cover makes it *not verifiable*, with the series and dates that 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -35,15 +34,6 @@ from rotation.returns import percentile_rank, session_on_or_before, span_text, w
 from rotation.verdicts import Verdict
 
 STREAK_DEF = "sessions with small-cap daily price return strictly above large-cap return (close to close, common calendar); a tie ends a streak"
-
-
-def _memo(ctx: Context, key: object, compute: Callable[[], object]) -> object:
-    """A per-context cache (alternatives of one claim share feature tables and the variant grid)."""
-    store = ctx.__dict__.setdefault("_history_memo", {})
-    text = json.dumps(key, sort_keys=True, default=str)
-    if text not in store:
-        store[text] = compute()
-    return store[text]
 
 
 def _claim_error(claim: Mapping, what: str) -> ParameterError:
@@ -258,7 +248,7 @@ def feature_table(ctx: Context, min_streak: int, named: Mapping[str, pd.Series |
         feats.index = pd.Index([episodes.episode_key(s) for s in feats["start"]], name="episode")
         return feats
 
-    return _memo(ctx, key, compute)
+    return ctx.memo(key, compute)
 
 
 def _resemblance_setup(ctx: Context, claim: Mapping) -> dict | Measurement:
@@ -293,7 +283,7 @@ def variant_grid(ctx: Context, claim: Mapping, setup: dict) -> tuple[pd.DataFram
     names = {n: episodes.episode_key(f["row"]["start"]) for n, f in setup["found"].items()}
     target = episodes.episode_key(setup["current"]["start"])
     key = ("grid", ctx.small, ctx.large, str(ctx.session), str(ctx.end), sets, hows, lengths, names, opts)
-    grid = _memo(ctx, key, lambda: episodes.resemblance_grid(tables, target, names, sets, hows))
+    grid = ctx.memo(key, lambda: episodes.resemblance_grid(tables, target, names, sets, hows))
     return grid, tables
 
 
