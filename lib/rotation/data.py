@@ -494,7 +494,11 @@ def read_cache(spec: SeriesSpec) -> tuple[pd.DataFrame, dict] | None:
     payload = data_path.read_bytes()
     if hashlib.sha256(payload).hexdigest() != expected:
         raise DataError(f"cache file {data_path} is damaged (checksum differs from {mpath.name}); delete both to download {spec.name!r} again")
-    raw = pd.read_parquet(io.BytesIO(payload)).reset_index()
+    # parsed from the file itself (pyarrow's own file, checked above and never rewritten: its name holds
+    # its digest, and writers wait for this reader's lock), not from a Python buffer: pyarrow's worker
+    # threads release the Python object they read from, and one doing so while the interpreter exits
+    # aborts the process (SIGABRT, "terminate called without an active exception") after a good run
+    raw = pd.read_parquet(str(data_path)).reset_index()
     return validate_frame(raw, spec, str(data_path)), manifest
 
 
