@@ -272,3 +272,16 @@ def test_validated_frames_handed_to_another_process_are_used_for_the_same_bytes_
     assert parsed == [1]
     monkeypatch.setattr(data, "_VALIDATED", {})
     assert data.save_validated(tmp_path / "none.pickle") is None and not (tmp_path / "none.pickle").exists()
+
+
+def test_the_cache_is_parsed_from_its_file_not_from_a_python_buffer(project, monkeypatch):
+    # pyarrow's worker threads release a Python file object they read from; one doing so while the
+    # interpreter exits aborts the process, so the cache hands pyarrow the file path only
+    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: yahoo_frame())
+    data.load("iwm")
+    given = []
+    read_parquet = pd.read_parquet
+    monkeypatch.setattr(pd, "read_parquet", lambda source, *a, **k: given.append(source) or read_parquet(source, *a, **k))
+    monkeypatch.setattr(data, "_yf_download", no_network)
+    assert len(data.load("iwm")) == 5
+    assert len(given) == 1 and isinstance(given[0], str) and given[0].endswith(".parquet")
