@@ -40,11 +40,11 @@ lock: venv
 	$(BIN)/pip-compile --quiet --extra=dask --extra=dev --no-emit-find-links --no-emit-index-url --output-file=$(LOCK) --strip-extras pyproject.toml
 
 ## lab: JupyterLab at the repository root, notebooks/ open, kernel "Python (rotation)";
-## saving a template in notebooks/ keeps it free of outputs and volatile metadata (rotation.lab)
+## saving a template in notebooks/ keeps it free of outputs and volatile metadata (rotation.run.lab)
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: venv
 	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
-	  --ContentsManager.pre_save_hook=rotation.lab.template_pre_save_hook
+	  --ContentsManager.pre_save_hook=rotation.run.lab.template_pre_save_hook
 
 ## kernel: register the kernel "rotation" for your user, so papermill or JupyterLab from any environment finds it
 kernel: venv

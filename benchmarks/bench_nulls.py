@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rotation import nulls
+from rotation.analytics import nulls
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 1.0  # the three nulls at 10,000 replications
@@ -41,9 +41,10 @@ CLAIM = 13  # streak length whose probability is printed
 
 def spread_sample(factor: int = 1) -> tuple[np.ndarray, str]:
     try:
-        from rotation import data, streaks
+        from rotation.data import loading
+        from rotation.analytics import streaks
 
-        returns = streaks.aligned_returns(data.load("rut"), data.load("spx"))
+        returns = streaks.aligned_returns(loading.load("rut"), loading.load("spx"))
         spread = streaks.daily_spread(returns).to_numpy()
         what = f"real spread, {returns.index[0].date()} to {returns.index[-1].date()}"
     except Exception as exc:  # noqa: BLE001 - no data folder: synthetic series of the same size

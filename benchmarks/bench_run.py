@@ -77,7 +77,7 @@ def run_floor(notebook: Path, executions: int, cwd: Path) -> None:
     """``executions`` sequential papermill executions of the floor notebook, each in a kernel papermill starts."""
     import papermill
 
-    from rotation.runner import ensure_kernel
+    from rotation.run.runner import ensure_kernel
 
     kernel = ensure_kernel()
     for i in range(executions):
@@ -123,7 +123,8 @@ def bench(quick: bool = False, stems: list[str] | None = None, dates: int | None
     with tempfile.TemporaryDirectory(prefix="rotation-bench-") as tmp:
         root = make_project(Path(tmp) / "project", stems)
         os.environ["ROTATION_PROJECT_DIR"] = str(root)
-        from rotation import runner, sweep
+        from rotation.run import runner
+        from rotation.run import sweep
 
         paths = runner.notebook_paths()
         n = len(paths)

@@ -54,10 +54,12 @@ def peak_memory(func) -> tuple[float, int]:
 
 
 def bench(quick: bool = False) -> list[dict]:
-    from rotation import data, scan, streaks
+    from rotation.data import loading
+    from rotation.analytics import scan
+    from rotation.analytics import streaks
 
     repeats = 1 if quick else 5
-    load, (small, large) = best_of(repeats, lambda: (data.load("rut"), data.load("spx")))
+    load, (small, large) = best_of(repeats, lambda: (loading.load("rut"), loading.load("spx")))
     align, returns = best_of(repeats, lambda: streaks.aligned_returns(small, large))
     compute, table = best_of(1 if quick else 20, lambda: scan.scan_streaks(returns))
     print(f"history: {len(table):,} sessions, {table.index[0].date()} to {table.index[-1].date()}")

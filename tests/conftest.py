@@ -21,11 +21,11 @@ def no_network(*args, **kwargs):
 @pytest.fixture(autouse=True)
 def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with the HTTP and yfinance layers replaced; a test may patch in a recorded response."""
-    from rotation import data
+    from rotation.data import loading
 
-    monkeypatch.setattr(data, "_http_get", no_network)
-    monkeypatch.setattr(data, "_yf_download", no_network)
-    monkeypatch.setattr(data, "_resolve_host", lambda host: None)  # as if the host resolved: the error is the download's own
+    monkeypatch.setattr(loading, "_http_get", no_network)
+    monkeypatch.setattr(loading, "_yf_download", no_network)
+    monkeypatch.setattr(loading, "_resolve_host", lambda host: None)  # as if the host resolved: the error is the download's own
 
 
 # Test tiers (pyproject markers): `make test-fast` deselects notebooks, sweep and slow. A test using one of
@@ -110,7 +110,7 @@ def write_series_csv(folder: Path, file: str, series: pd.Series, column: str = "
 def execute_collection(root: Path, data_dir: Path, run_name: str, parameters: dict | None = None, notebooks: list[str] | None = None,
                        export: bool = False) -> dict:
     """Run notebooks of ``root`` (a project made by ``make_project``) through the real runner (``export``: SVG/PDF too)."""
-    from rotation import runner
+    from rotation.run import runner
 
     old = {k: os.environ.get(k) for k in ("ROTATION_PROJECT_DIR", "ROTATION_DATA_DIR")}
     os.environ["ROTATION_PROJECT_DIR"] = str(root)

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from conftest import prices_from_returns
-from rotation import aftermath, nulls, rarity
-from rotation.errors import DataError
+from rotation.analytics import aftermath
+from rotation.analytics import nulls
+from rotation.analytics import rarity
+from rotation.core.errors import DataError
 
 
 def flat(index: pd.DatetimeIndex, level: float = 100.0, name: str = "large") -> pd.Series:
@@ -141,7 +143,7 @@ def enumerate_expected_runs(n: int, length: int, p01: float, p11: float, p_first
 
 @pytest.mark.parametrize("p01,p11", [(0.5, 0.5), (0.4, 0.6), (0.3, 0.45)])
 def test_expected_runs_at_least_matches_enumeration(p01, p11):
-    from rotation import nulls
+    from rotation.analytics import nulls
 
     pi = nulls.markov_stationary(p01, p11)
     for length in (1, 2, 3, 5):
@@ -165,7 +167,7 @@ def test_bootstrap_runs_of_a_sequence_with_no_losses_is_one_run_per_replication(
 
 
 def test_rarity_table_two_framings_under_each_null():
-    from rotation import nulls
+    from rotation.analytics import nulls
 
     rng = np.random.default_rng(5)
     spread = pd.Series(rng.normal(0, 1, 1500))
@@ -193,7 +195,7 @@ def test_rarity_table_reuses_a_bootstrap_with_longer_counts():
 
 
 def test_bootstrap_runs_longest_agrees_with_a_direct_count():
-    from rotation import nulls
+    from rotation.analytics import nulls
 
     spread = pd.Series(np.random.default_rng(4).normal(0, 1, 300))
     out = nulls.block_bootstrap_runs(spread, 20, 7, np.random.default_rng(9), max_length=30)

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from conftest import REPO
-from rotation import results
+from rotation.outputs import results
 
 
 def same(a, b) -> bool:

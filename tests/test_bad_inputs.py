@@ -20,8 +20,10 @@ import pytest
 import requests
 
 from conftest import no_network, prices_from_returns, write_series_csv
-from rotation import cli, data, streaks
-from rotation.errors import DataError, ParameterError
+from rotation import cli
+from rotation.data import loading
+from rotation.analytics import streaks
+from rotation.core.errors import DataError, ParameterError
 
 YAHOO_RUT = "https://finance.yahoo.com/quote/^RUT/history"
 FRED_DFF = "https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFF"
@@ -92,7 +94,7 @@ def rut_csv(folder: Path, text: str) -> Path:
 
 def load_error(folder: Path) -> str:
     with pytest.raises(DataError) as info:
-        data.load("rut", data_dir=folder)
+        loading.load("rut", data_dir=folder)
     message = str(info.value)
     assert "\n" not in message
     return message
@@ -107,7 +109,7 @@ GOOD = "date,close\n2020-01-02,100\n2020-01-03,101\n2020-01-06,102\n"
 def test_missing_data_folder_parameter(project, tmp_path):
     folder = tmp_path / "nope"
     with pytest.raises(DataError, match=None) as info:
-        data.load("rut", data_dir=folder)
+        loading.load("rut", data_dir=folder)
     assert str(info.value) == f"data folder {folder} (from data_dir parameter) does not exist; point data_dir parameter at a folder of CSV files or leave it empty to download"
 
 
@@ -115,7 +117,7 @@ def test_missing_data_folder_environment(project, tmp_path, monkeypatch):
     folder = tmp_path / "nope"
     monkeypatch.setenv("ROTATION_DATA_DIR", str(folder))
     with pytest.raises(DataError) as info:
-        data.load("rut")
+        loading.load("rut")
     assert str(info.value) == f"data folder {folder} (from ROTATION_DATA_DIR) does not exist; point ROTATION_DATA_DIR at a folder of CSV files or leave it empty to download"
 
 
@@ -194,8 +196,8 @@ def test_malformed_date_in_a_file(project, tmp_path):
 
 def test_unknown_series_name_in_the_loader(project):
     with pytest.raises(ParameterError) as info:
-        data.load("russell")
-    assert str(info.value) == f"unknown series 'russell': use one of {', '.join(data.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
+        loading.load("russell")
+    assert str(info.value) == f"unknown series 'russell': use one of {', '.join(loading.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
 
 
 # ------------------------------------------------------------------------------ as_of against the data
@@ -203,7 +205,7 @@ def test_unknown_series_name_in_the_loader(project):
 
 @pytest.fixture(scope="module")
 def real_sessions(shared_data) -> pd.DatetimeIndex:
-    returns = streaks.aligned_returns(data.load("rut", data_dir=shared_data), data.load("spx", data_dir=shared_data))
+    returns = streaks.aligned_returns(loading.load("rut", data_dir=shared_data), loading.load("spx", data_dir=shared_data))
     return returns.index
 
 
@@ -258,7 +260,7 @@ def test_malformed_as_of_on_the_command_line(cli_project, capsys, value):
 
 def test_unknown_series_on_the_command_line(cli_project, capsys):
     line = refused(capsys, ["run", "-p", "small", "russell"])
-    assert line == f"error: parameter small: unknown series 'russell': use one of {', '.join(data.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
+    assert line == f"error: parameter small: unknown series 'russell': use one of {', '.join(loading.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
     untouched(cli_project)
 
 
@@ -359,9 +361,9 @@ def test_download_that_times_out(project, monkeypatch):
     def timeout(url):
         raise requests.exceptions.Timeout("read timed out after 30 s")
 
-    monkeypatch.setattr(data, "_http_get", timeout)
+    monkeypatch.setattr(loading, "_http_get", timeout)
     with pytest.raises(DataError) as info:
-        data.load("dff")
+        loading.load("dff")
     assert str(info.value) == (
         f"series 'dff': download from {FRED_DFF} failed (Timeout: read timed out after 30 s); not cached; "
         "check the connection, or set ROTATION_DATA_DIR to a folder holding DFF.csv"
@@ -373,9 +375,9 @@ def test_download_that_returns_an_http_error(project, monkeypatch):
     def http_error(url):
         raise requests.HTTPError(f"404 Client Error: Not Found for url: {url}")
 
-    monkeypatch.setattr(data, "_http_get", http_error)
+    monkeypatch.setattr(loading, "_http_get", http_error)
     with pytest.raises(DataError) as info:
-        data.load("dff")
+        loading.load("dff")
     assert str(info.value) == (
         f"series 'dff': download from {FRED_DFF} failed (HTTPError: 404 Client Error: Not Found for url: {FRED_DFF}); not cached; "
         "check the connection, or set ROTATION_DATA_DIR to a folder holding DFF.csv"
@@ -384,9 +386,9 @@ def test_download_that_returns_an_http_error(project, monkeypatch):
 
 
 def test_download_that_returns_an_empty_frame(project, monkeypatch):
-    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: pd.DataFrame())
+    monkeypatch.setattr(loading, "_yf_download", lambda ticker, auto_adjust: pd.DataFrame())
     with pytest.raises(DataError) as info:
-        data.load("rut")
+        loading.load("rut")
     assert str(info.value) == (
         f"series 'rut': download from {YAHOO_RUT} failed (empty response); not cached; "
         "check the connection, or set ROTATION_DATA_DIR to a folder holding RUT.csv"
@@ -403,10 +405,10 @@ def yahoo_frame(closes) -> pd.DataFrame:
 def cached_rut_and_spx(project, monkeypatch):
     """A valid cache for rut and spx, filled through a mocked download; returns the rut values."""
     closes = {"^RUT": [100.0, 101.0, 99.5, 102.25], "^GSPC": [3000.0, 3010.0, 3005.0, 3020.0]}
-    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: yahoo_frame(closes[ticker]))
-    assert data.load("rut").tolist() == closes["^RUT"]
-    assert data.load("spx").tolist() == closes["^GSPC"]
-    monkeypatch.setattr(data, "_yf_download", no_network)  # from now on only the cache can answer
+    monkeypatch.setattr(loading, "_yf_download", lambda ticker, auto_adjust: yahoo_frame(closes[ticker]))
+    assert loading.load("rut").tolist() == closes["^RUT"]
+    assert loading.load("spx").tolist() == closes["^GSPC"]
+    monkeypatch.setattr(loading, "_yf_download", no_network)  # from now on only the cache can answer
     return closes["^RUT"]
 
 
@@ -415,24 +417,24 @@ def test_cache_file_truncated_on_disk(project, cached_rut_and_spx):
     parquet = project / "data" / "cache" / manifest["file"]
     parquet.write_bytes(parquet.read_bytes()[:100])
     with pytest.raises(DataError) as info:
-        data.load("rut")
+        loading.load("rut")
     assert str(info.value) == f"cache file {parquet} is damaged (checksum differs from rut.json); delete both to download 'rut' again"
     assert (project / "data" / "cache" / "rut.json").is_file()  # the evidence is kept, not deleted
-    assert data.load("spx").tolist() == [3000.0, 3010.0, 3005.0, 3020.0]  # other series unaffected
+    assert loading.load("spx").tolist() == [3000.0, 3010.0, 3005.0, 3020.0]  # other series unaffected
 
 
 def test_cache_manifest_truncated_on_disk(project, cached_rut_and_spx):
     path = project / "data" / "cache" / "rut.json"
     path.write_text(path.read_text()[:40])
     with pytest.raises(DataError) as info:
-        data.load("rut")
+        loading.load("rut")
     assert str(info.value).startswith(f"cache manifest {path} is unreadable (JSONDecodeError: ")
     assert str(info.value).endswith("); delete it to download 'rut' again")
 
 
 def half_then_interrupt(real_writer):
     """A writer that gets half-way through the real atomic write, then is interrupted."""
-    from rotation.io import atomic_path
+    from rotation.core.files import atomic_path
 
     def writer(path, payload):
         with atomic_path(path) as tmp:
@@ -450,20 +452,20 @@ def new_frame() -> pd.DataFrame:
 
 def test_run_interrupted_while_writing_the_cache_data_file(project, cached_rut_and_spx, monkeypatch):
     before = cached_files(project)
-    monkeypatch.setattr(data, "write_bytes_atomic", half_then_interrupt(data.write_bytes_atomic))
+    monkeypatch.setattr(loading, "write_bytes_atomic", half_then_interrupt(loading.write_bytes_atomic))
     with pytest.raises(KeyboardInterrupt):
-        data.write_cache(data.series_spec("rut"), new_frame(), YAHOO_RUT)
+        loading.write_cache(loading.series_spec("rut"), new_frame(), YAHOO_RUT)
     assert cached_files(project) == before  # no half-written file, no temp file
-    assert data.load("rut").tolist() == cached_rut_and_spx
+    assert loading.load("rut").tolist() == cached_rut_and_spx
 
 
 def test_run_interrupted_while_writing_the_cache_manifest(project, cached_rut_and_spx, monkeypatch):
-    monkeypatch.setattr(data, "write_text_atomic", half_then_interrupt(data.write_text_atomic))
+    monkeypatch.setattr(loading, "write_text_atomic", half_then_interrupt(loading.write_text_atomic))
     with pytest.raises(KeyboardInterrupt):
-        data.write_cache(data.series_spec("rut"), new_frame(), YAHOO_RUT)
+        loading.write_cache(loading.series_spec("rut"), new_frame(), YAHOO_RUT)
     assert not [name for name in cached_files(project) if name.endswith(".tmp")]
-    assert data.load("rut").tolist() == cached_rut_and_spx  # the manifest still names the old file
-    assert np.isfinite(data.load("spx").to_numpy()).all()
+    assert loading.load("rut").tolist() == cached_rut_and_spx  # the manifest still names the old file
+    assert np.isfinite(loading.load("spx").to_numpy()).all()
 
 
 def test_yaml_parameter_mapping_with_a_typo(cli_project, capsys, tmp_path):
@@ -577,11 +579,11 @@ def test_config_file_holding_a_single_value(cli_project, capsys, tmp_path):
         ("horizons", "[[5]]", "parameter horizons[0]: expected a whole number, got [5]"),
         ("horizons", "[.inf]", "parameter horizons[0]: must be a finite number, got inf"),
         ("horizons", "{a: 1}", "parameter horizons: expected list, got '{a: 1}'"),
-        ("other_pairs", "[[iwm, russell]]", f"parameter other_pairs[0][1]: unknown series 'russell': use one of {', '.join(data.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        ("other_pairs", "[[iwm, russell]]", f"parameter other_pairs[0][1]: unknown series 'russell': use one of {', '.join(loading.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
         ("other_pairs", "[iwm, spy]", "parameter other_pairs[0]: expected a list, got 'iwm'"),
         ("other_pairs", "[[iwm, spy, rut]]", "parameter other_pairs[0]: expected a [small, large] pair of series ids, got ['iwm', 'spy', 'rut']"),
         ("other_pairs", "[[iwm, 5]]", "parameter other_pairs[0][1]: expected text, got 5"),
-        ("banks", "[HBAN, Hban]", f"parameter banks[1]: unknown series 'Hban': use one of {', '.join(data.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        ("banks", "[HBAN, Hban]", f"parameter banks[1]: unknown series 'Hban': use one of {', '.join(loading.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
         ("suspect_dates", "[2026-01-32]", "parameter suspect_dates[0]: '2026-01-32' is not a date (expected YYYY-MM-DD)"),
         ("level", "1.5", "parameter level: must lie strictly between 0 and 1, got 1.5"),
         ("level", "nan", "parameter level: must be a finite number, got nan"),
@@ -638,7 +640,7 @@ def test_bad_file_stops_the_run_before_any_kernel(cli_project, capsys, tmp_path)
 
 def test_rows_dated_in_the_future(cli_project, capsys, tmp_path):
     folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0], ["2020-01-02", "2020-01-03", "2099-01-02"])
-    today = data.latest_today()
+    today = loading.latest_today()
     line = refused(capsys, ["run", "--data-dir", str(folder)])
     assert line == f"error: {folder.resolve() / 'RUT.csv'}: date 2099-01-02 is after today ({today}); a file cannot hold future sessions"
     untouched(cli_project)
@@ -694,7 +696,7 @@ def test_implausible_values_in_a_file(project, tmp_path, file, header, rows, mes
     (folder / file).write_text(header + "\n" + "\n".join(rows) + "\n")
     name = {"FF_daily.csv": "ff_factors", "DFF.csv": "dff", "RUT.csv": "rut"}[file]
     with pytest.raises(DataError) as info:
-        data.load(name, data_dir=folder)
+        loading.load(name, data_dir=folder)
     assert str(info.value) == f"{folder / file}: {message}"
 
 
@@ -710,9 +712,9 @@ def test_download_that_fails_on_name_resolution(project, monkeypatch):
         cause = urllib3.exceptions.NameResolutionError("fred.stlouisfed.org", None, socket.gaierror(-3, "Temporary failure in name resolution"))
         raise requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, cause))
 
-    monkeypatch.setattr(data, "_http_get", unresolved)
+    monkeypatch.setattr(loading, "_http_get", unresolved)
     with pytest.raises(DataError) as info:
-        data.load("dff")
+        loading.load("dff")
     assert str(info.value) == (
         f"series 'dff': download from {FRED_DFF} failed (cannot resolve host fred.stlouisfed.org: name resolution failed); not cached; "
         "check the connection, or set ROTATION_DATA_DIR to a folder holding DFF.csv"
@@ -720,10 +722,10 @@ def test_download_that_fails_on_name_resolution(project, monkeypatch):
 
 
 def test_yahoo_download_that_is_empty_because_the_host_does_not_resolve(project, monkeypatch):
-    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: pd.DataFrame())
-    monkeypatch.setattr(data, "_resolve_host", lambda host: f"cannot resolve host {host}: name resolution failed (Temporary failure in name resolution)")
+    monkeypatch.setattr(loading, "_yf_download", lambda ticker, auto_adjust: pd.DataFrame())
+    monkeypatch.setattr(loading, "_resolve_host", lambda host: f"cannot resolve host {host}: name resolution failed (Temporary failure in name resolution)")
     with pytest.raises(DataError) as info:
-        data.load("rut")
+        loading.load("rut")
     assert str(info.value) == (
         f"series 'rut': download from {YAHOO_RUT} failed (cannot resolve host query1.finance.yahoo.com: name resolution failed (Temporary failure in name resolution)); "
         "not cached; check the connection, or set ROTATION_DATA_DIR to a folder holding RUT.csv"
@@ -742,30 +744,30 @@ def age_cache(project: Path, days: float) -> None:
 
 def test_stale_cache_is_fetched_again(project, cached_rut_and_spx, monkeypatch):
     age_cache(project, 3)
-    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: yahoo_frame([1.0, 2.0, 3.0, 4.0]))
-    assert data.load("rut").tolist() == [1.0, 2.0, 3.0, 4.0]
-    assert data.load("rut").attrs["source"].startswith("Yahoo ^RUT, cached rut-")
+    monkeypatch.setattr(loading, "_yf_download", lambda ticker, auto_adjust: yahoo_frame([1.0, 2.0, 3.0, 4.0]))
+    assert loading.load("rut").tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert loading.load("rut").attrs["source"].startswith("Yahoo ^RUT, cached rut-")
 
 
 def test_stale_cache_is_used_with_a_warning_when_the_download_fails(project, cached_rut_and_spx):
     age_cache(project, 3)
     with pytest.warns(UserWarning, match=r"series 'rut': using the cache fetched \d{4}-\d{2}-\d{2} \(older than 1 days\)"):
-        assert data.load("rut").tolist() == cached_rut_and_spx
+        assert loading.load("rut").tolist() == cached_rut_and_spx
 
 
 def test_refresh_that_fails_keeps_the_cache(project, cached_rut_and_spx):
     before = cached_files(project)
     with pytest.raises(DataError) as info:
-        data.load("rut", refresh=True)
+        loading.load("rut", refresh=True)
     assert "failed (ConnectionError: no network in tests); cache fetched " in str(info.value) and "is being refreshed" in str(info.value)
     assert cached_files(project) == before
-    assert data.load("rut").tolist() == cached_rut_and_spx
+    assert loading.load("rut").tolist() == cached_rut_and_spx
 
 
 def test_bad_cache_age_setting(project, cached_rut_and_spx, monkeypatch):
     monkeypatch.setenv("ROTATION_CACHE_MAX_AGE_DAYS", "soon")
     with pytest.raises(ParameterError) as info:
-        data.load("rut")
+        loading.load("rut")
     assert str(info.value) == "ROTATION_CACHE_MAX_AGE_DAYS must be a non-negative number of days, got 'soon'"
 
 
@@ -774,7 +776,7 @@ def test_todays_bar_before_the_close_is_never_stored(now, kept):
     import datetime as dt
 
     frame = yahoo_frame([1.0, 2.0, 3.0, 4.0])  # 2020-01-02 .. 2020-01-07
-    assert len(data.drop_unfinished_session(frame, dt.datetime.fromisoformat(now))) == kept
+    assert len(loading.drop_unfinished_session(frame, dt.datetime.fromisoformat(now))) == kept
 
 
 # ------------------------------------------------------------------------------ files and folders that cannot be used
@@ -816,7 +818,7 @@ def test_report_out_that_is_a_file(project, capsys, tmp_path):
 
 
 def test_a_second_run_of_the_same_name_is_refused(cli_project, capsys):
-    from rotation import staging
+    from rotation.run import staging
 
     with staging.run_lock("busy"):
         line = refused(capsys, ["run", "--run-name", "busy", "-p", "small", "russell"])  # bad values are still found first
@@ -831,7 +833,7 @@ def test_a_second_run_of_the_same_name_is_refused(cli_project, capsys):
 def test_outputs_follow_the_umask(tmp_path, umask, mode):
     import os
 
-    from rotation.io import write_text_atomic
+    from rotation.core.files import write_text_atomic
 
     old = os.umask(umask)
     try:
@@ -857,19 +859,20 @@ def test_unreadable_data_file(project, tmp_path, monkeypatch):
 
 def test_unwritable_cache_folder(project, monkeypatch):
     (project / "data" / "cache").write_text("a file where the cache folder belongs")
-    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: yahoo_frame([1.0, 2.0, 3.0]))
+    monkeypatch.setattr(loading, "_yf_download", lambda ticker, auto_adjust: yahoo_frame([1.0, 2.0, 3.0]))
     with pytest.raises(DataError) as info:
-        data.load("rut")
+        loading.load("rut")
     assert str(info.value) == f"cache folder {project / 'data' / 'cache'} is not writable; set ROTATION_DATA_DIR to a folder holding RUT.csv"
 
 
 def test_every_notebook_default_passes_validation():
     """The checks refuse bad values only: each declared default, given explicitly, is accepted unchanged."""
-    from rotation import runner, validation
+    from rotation.run import runner
+    from rotation.run import parameters
 
     declared = runner.collection_parameters(runner.notebook_paths())
     for name, info in declared.items():
-        value = validation.default_value(info["default"])
+        value = parameters.default_value(info["default"])
         if name in runner.RUNNER_PARAMETERS or value in (None, ""):
             continue
         assert runner.validate_parameters({name: value}, declared) == {name: value}, name

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from rotation import changes, cli
+from rotation import cli
+from rotation.outputs import changes
 
 
 def write(path, verdicts):

@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from rotation import claims
-from rotation.claims import Verdict, judge
+from rotation.claims import registry as claims
+from rotation.core.verdicts import Verdict
+from rotation.claims.registry import judge
 
 EQUAL = {"compare": "equal", "claimed": 45, "tolerance": 5, "partly_tolerance": 10}
 

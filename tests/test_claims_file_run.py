@@ -27,7 +27,7 @@ def test_example_claims_file_runs_into_its_own_run_folder_and_scorecard(tmp_path
     assert rendered == ["01_streak.ipynb", "02_spread.ipynb", "99_scorecard.ipynb"]  # only the notebooks its claims name
     with open(run / "scorecard.csv", newline="", encoding="utf-8") as handle:
         card = {row["claim"]: row for row in csv.DictReader(handle)}
-    from rotation import claims
+    from rotation.claims import registry as claims
 
     registry = claims.load_registry(root / "example_claims.yaml")
     assert set(card) == set(registry["claims"])

@@ -12,16 +12,16 @@ import pandas as pd
 import pytest
 
 from conftest import no_network, prices_from_returns, write_series_csv
-from rotation import data
-from rotation.errors import DataError, ParameterError
-from rotation.io import write_text_atomic
+from rotation.data import loading
+from rotation.core.errors import DataError, ParameterError
+from rotation.core.files import write_text_atomic
 
 
 def test_local_csv_is_read_validated_and_labelled(project, tmp_path):
     folder = tmp_path / "csv"
     prices = prices_from_returns([0.01, -0.02, 0.03], name="rut")
     write_series_csv(folder, "RUT.csv", prices)
-    series = data.load("rut", data_dir=folder)
+    series = loading.load("rut", data_dir=folder)
     pd.testing.assert_series_equal(series, prices.rename("rut"), check_freq=False, check_index_type=False, check_names=False)
     assert series.index.name == "date" and series.dtype == "float64"
     assert "Yahoo ^RUT" in series.attrs["source"] and "RUT.csv" in series.attrs["source"]
@@ -32,13 +32,13 @@ def test_env_variable_names_the_data_folder(project, tmp_path, monkeypatch):
     folder = tmp_path / "csv"
     write_series_csv(folder, "GSPC.csv", prices_from_returns([0.01, 0.02]))
     monkeypatch.setenv("ROTATION_DATA_DIR", str(folder))
-    assert len(data.load("spx")) == 3
+    assert len(loading.load("spx")) == 3
 
 
 def test_start_end_trim(project, tmp_path):
     folder = tmp_path / "csv"
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01] * 9, start="2026-01-05"))
-    series = data.load("rut", start="2026-01-07", end="2026-01-09", data_dir=folder)
+    series = loading.load("rut", start="2026-01-07", end="2026-01-09", data_dir=folder)
     assert [d.day for d in series.index] == [7, 8, 9]
 
 
@@ -46,7 +46,7 @@ def test_factor_file_is_converted_from_percent_to_fractions(project, tmp_path):
     folder = tmp_path / "csv"
     folder.mkdir()
     (folder / "FF_daily.csv").write_text("date,mkt_rf,smb,hml,rf\n2026-01-02,1.5,-0.25,0.1,0.01\n2026-01-05,-0.5,0.75,0.0,0.01\n")
-    factors = data.load("ff_factors", data_dir=folder)
+    factors = loading.load("ff_factors", data_dir=folder)
     assert list(factors.columns) == ["mkt_rf", "smb", "hml", "rf"]
     assert factors.loc["2026-01-05", "smb"] == pytest.approx(0.0075)
     assert factors.attrs["unit"] == "fraction per day"
@@ -55,19 +55,19 @@ def test_factor_file_is_converted_from_percent_to_fractions(project, tmp_path):
 def test_upper_case_ticker_maps_to_adjusted_close(project, tmp_path):
     folder = tmp_path / "csv"
     write_series_csv(folder, "HBAN.csv", prices_from_returns([0.01, 0.02]), column="adj_close")
-    assert data.series_spec("HBAN").columns == ("adj_close",)
-    assert data.series_spec("^RUT").file == "RUT.csv"
-    assert len(data.load("HBAN", data_dir=folder)) == 3
+    assert loading.series_spec("HBAN").columns == ("adj_close",)
+    assert loading.series_spec("^RUT").file == "RUT.csv"
+    assert len(loading.load("HBAN", data_dir=folder)) == 3
 
 
 def test_unknown_lower_case_name_is_refused():
     with pytest.raises(ParameterError, match="unknown series 'rutt'"):
-        data.series_spec("rutt")
+        loading.series_spec("rutt")
 
 
 def test_missing_data_folder_is_one_line(project, tmp_path):
     with pytest.raises(DataError) as err:
-        data.load("rut", data_dir=tmp_path / "nowhere")
+        loading.load("rut", data_dir=tmp_path / "nowhere")
     assert str(err.value).startswith(f"data folder {tmp_path / 'nowhere'} (from data_dir parameter) does not exist")
 
 
@@ -87,69 +87,69 @@ def test_download_goes_to_cache_with_manifest_then_cache_is_used(project, monkey
         calls.append((ticker, auto_adjust))
         return yahoo_frame()
 
-    monkeypatch.setattr(data, "_yf_download", fake_download)
-    first = data.load("iwm")
+    monkeypatch.setattr(loading, "_yf_download", fake_download)
+    first = loading.load("iwm")
     assert calls == [("IWM", True)]  # auto_adjust set explicitly for ETFs
     manifest = json.loads((project / "data" / "cache" / "iwm.json").read_text())
     assert manifest["rows"] == 5 and manifest["first"] == "2026-01-02" and manifest["last"] == "2026-01-08"
     assert manifest["source"] == "Yahoo IWM" and manifest["fetched_at"] and len(manifest["sha256"]) == 64
     assert (project / "data" / "cache" / manifest["file"]).is_file()
-    monkeypatch.setattr(data, "_yf_download", no_network)
-    second = data.load("iwm")
+    monkeypatch.setattr(loading, "_yf_download", no_network)
+    second = loading.load("iwm")
     pd.testing.assert_series_equal(first, second)
     assert "cached" in second.attrs["source"]
 
 
 def test_index_download_is_not_adjusted(project, monkeypatch):
     seen = {}
-    monkeypatch.setattr(data, "_yf_download", lambda t, a: seen.setdefault("args", (t, a)) and yahoo_frame())
-    data.load("rut")
+    monkeypatch.setattr(loading, "_yf_download", lambda t, a: seen.setdefault("args", (t, a)) and yahoo_frame())
+    loading.load("rut")
     assert seen["args"] == ("^RUT", False)
 
 
 def test_data_folder_wins_over_cache(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_yf_download", lambda t, a: yahoo_frame())
-    data.load("rut")  # now cached
+    monkeypatch.setattr(loading, "_yf_download", lambda t, a: yahoo_frame())
+    loading.load("rut")  # now cached
     folder = tmp_path / "csv"
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.5, 0.5]))
-    assert len(data.load("rut", data_dir=folder)) == 3
+    assert len(loading.load("rut", data_dir=folder)) == 3
 
 
 def test_missing_file_in_data_folder_falls_back_to_cache(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_yf_download", lambda t, a: yahoo_frame())
-    data.load("spy")
+    monkeypatch.setattr(loading, "_yf_download", lambda t, a: yahoo_frame())
+    loading.load("spy")
     (tmp_path / "csv").mkdir()
-    assert len(data.load("spy", data_dir=tmp_path / "csv")) == 5
+    assert len(loading.load("spy", data_dir=tmp_path / "csv")) == 5
 
 
 def test_damaged_cache_is_reported_not_used(project, monkeypatch):
-    monkeypatch.setattr(data, "_yf_download", lambda t, a: yahoo_frame())
-    data.load("vix")
+    monkeypatch.setattr(loading, "_yf_download", lambda t, a: yahoo_frame())
+    loading.load("vix")
     manifest = json.loads((project / "data" / "cache" / "vix.json").read_text())
     path = project / "data" / "cache" / manifest["file"]
     path.write_bytes(path.read_bytes()[:40])  # truncated on disk
     with pytest.raises(DataError, match="is damaged \\(checksum differs from vix.json\\); delete both"):
-        data.load("vix")
+        loading.load("vix")
 
 
 def test_failed_refresh_leaves_previous_cache_loadable(project, monkeypatch):
-    monkeypatch.setattr(data, "_yf_download", lambda t, a: yahoo_frame(n=5))
-    before = data.load("spy")
-    spec = data.series_spec("spy")
+    monkeypatch.setattr(loading, "_yf_download", lambda t, a: yahoo_frame(n=5))
+    before = loading.load("spy")
+    spec = loading.series_spec("spy")
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
     raw = yahoo_frame(n=7)
-    monkeypatch.setattr(data, "write_text_atomic", crash)  # the manifest write is the commit point
+    monkeypatch.setattr(loading, "write_text_atomic", crash)  # the manifest write is the commit point
     with pytest.raises(OSError):
-        data.write_cache(spec, data.parse_yahoo(raw, spec), "url")
-    pd.testing.assert_series_equal(data.load("spy"), before)
+        loading.write_cache(spec, loading.parse_yahoo(raw, spec), "url")
+    pd.testing.assert_series_equal(loading.load("spy"), before)
     assert len(list((project / "data" / "cache").glob("spy-*.parquet"))) == 2  # the orphan of the failed write
-    monkeypatch.setattr(data, "write_text_atomic", write_text_atomic)
-    data.write_cache(spec, data.parse_yahoo(raw, spec), "url")  # the next successful write cleans up
+    monkeypatch.setattr(loading, "write_text_atomic", write_text_atomic)
+    loading.write_cache(spec, loading.parse_yahoo(raw, spec), "url")  # the next successful write cleans up
     assert len(list((project / "data" / "cache").glob("spy-*.parquet"))) == 1
-    assert len(data.load("spy")) == 7
+    assert len(loading.load("spy")) == 7
 
 
 # ----------------------------------------------------------------------------- live sources (recorded, made here)
@@ -158,8 +158,8 @@ def test_failed_refresh_leaves_previous_cache_loadable(project, monkeypatch):
 def test_fred_csv_download(project, monkeypatch):
     body = b"observation_date,DFF\n2025-12-10,3.89\n2025-12-11,3.64\n2025-12-12,.\n2025-12-13,3.64\n"
     urls = []
-    monkeypatch.setattr(data, "_http_get", lambda url: urls.append(url) or body)
-    dff = data.load("dff")
+    monkeypatch.setattr(loading, "_http_get", lambda url: urls.append(url) or body)
+    dff = loading.load("dff")
     assert urls == ["https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFF"]
     assert list(dff.round(2)) == [3.89, 3.64, 3.64]  # '.' (missing) rows dropped
     assert dff.attrs["unit"] == "percent per year"
@@ -183,8 +183,8 @@ def french_zip(header=",Mkt-RF,SMB,HML,RF", rows=("20260102,  1.50, -0.25,  0.10
 
 
 def test_french_zip_download(project, monkeypatch):
-    monkeypatch.setattr(data, "_http_get", lambda url: french_zip())
-    factors = data.load("ff_factors")
+    monkeypatch.setattr(loading, "_http_get", lambda url: french_zip())
+    factors = loading.load("ff_factors")
     assert list(factors.index.strftime("%Y-%m-%d")) == ["2026-01-02", "2026-01-05"]  # annual table not read
     assert factors.loc["2026-01-02", "mkt_rf"] == pytest.approx(0.015)
 
@@ -197,9 +197,9 @@ def test_network_failure_is_one_line_and_leaves_cache_alone(project, monkeypatch
     def fail(url):
         raise failure
 
-    monkeypatch.setattr(data, "_http_get", fail)
+    monkeypatch.setattr(loading, "_http_get", fail)
     with pytest.raises(DataError) as err:
-        data.load("fed_upper")
+        loading.load("fed_upper")
     text = str(err.value)
     assert text.startswith("series 'fed_upper': download from https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFEDTARU failed (")
     assert fragment in text and "not cached" in text and "\n" not in text
@@ -207,9 +207,9 @@ def test_network_failure_is_one_line_and_leaves_cache_alone(project, monkeypatch
 
 
 def test_empty_yahoo_response(project, monkeypatch):
-    monkeypatch.setattr(data, "_yf_download", lambda t, a: pd.DataFrame())
+    monkeypatch.setattr(loading, "_yf_download", lambda t, a: pd.DataFrame())
     with pytest.raises(DataError, match=r"series 'IWM'|series 'iwm': download from .* failed \(empty response\)"):
-        data.load("iwm")
+        loading.load("iwm")
 
 
 def count_parses(monkeypatch) -> list:
@@ -221,67 +221,67 @@ def count_parses(monkeypatch) -> list:
 
 
 def test_a_file_read_again_is_not_parsed_again_and_a_changed_one_is(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_VALIDATED", {})  # nothing read before this test
+    monkeypatch.setattr(loading, "_VALIDATED", {})  # nothing read before this test
     folder = tmp_path / "csv"
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, -0.02, 0.03], name="rut"))
     parsed = count_parses(monkeypatch)
-    first = data.load("rut", data_dir=folder)
+    first = loading.load("rut", data_dir=folder)
     first.iloc[0] = -1.0  # a caller changing its copy changes nothing kept
-    second = data.load("rut", data_dir=folder)
+    second = loading.load("rut", data_dir=folder)
     assert len(parsed) == 1 and second.iloc[0] > 0 and second.attrs == first.attrs
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, -0.02, 0.04], name="rut"))  # same size, new bytes
-    third = data.load("rut", data_dir=folder)
+    third = loading.load("rut", data_dir=folder)
     assert len(parsed) == 2 and third.iloc[-1] != second.iloc[-1]
 
 
 def test_preload_reads_every_catalogue_file_present_and_skips_a_bad_one(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_VALIDATED", {})
+    monkeypatch.setattr(loading, "_VALIDATED", {})
     folder = tmp_path / "csv"
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.02], name="rut"))
     (folder / "GSPC.csv").write_text("date,close\n2026-01-02,abc\n")
-    assert data.preload(folder) == ["RUT.csv"]
+    assert loading.preload(folder) == ["RUT.csv"]
     parsed = count_parses(monkeypatch)
-    assert len(data.load("rut", data_dir=folder)) == 3 and not parsed
+    assert len(loading.load("rut", data_dir=folder)) == 3 and not parsed
     with pytest.raises(DataError, match="GSPC.csv"):
-        data.load("spx", data_dir=folder)  # the bad file is reported by whoever reads it
+        loading.load("spx", data_dir=folder)  # the bad file is reported by whoever reads it
 
 
 def test_the_memory_of_validated_files_is_bounded(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_VALIDATED", {})
-    monkeypatch.setattr(data, "VALIDATED_KEPT", 3)
+    monkeypatch.setattr(loading, "_VALIDATED", {})
+    monkeypatch.setattr(loading, "VALIDATED_KEPT", 3)
     folder = tmp_path / "csv"
     for i in range(5):
         write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.001 * (i + 1)], name="rut"))
-        data.load("rut", data_dir=folder)
-    assert len(data._VALIDATED) == 3
+        loading.load("rut", data_dir=folder)
+    assert len(loading._VALIDATED) == 3
 
 
 def test_validated_frames_handed_to_another_process_are_used_for_the_same_bytes_only(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_VALIDATED", {})
+    monkeypatch.setattr(loading, "_VALIDATED", {})
     folder = tmp_path / "csv"
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.02], name="rut"))
-    first = data.load("rut", data_dir=folder)
-    handed = data.save_validated(tmp_path / "frames.pickle")
-    monkeypatch.setattr(data, "_VALIDATED", {})  # "another process"
-    assert data.load_validated(handed) == 1
+    first = loading.load("rut", data_dir=folder)
+    handed = loading.save_validated(tmp_path / "frames.pickle")
+    monkeypatch.setattr(loading, "_VALIDATED", {})  # "another process"
+    assert loading.load_validated(handed) == 1
     parsed = count_parses(monkeypatch)
-    pd.testing.assert_series_equal(data.load("rut", data_dir=folder), first)
+    pd.testing.assert_series_equal(loading.load("rut", data_dir=folder), first)
     assert not parsed
     write_series_csv(folder, "RUT.csv", prices_from_returns([0.01, 0.03], name="rut"))  # other bytes: parsed
-    data.load("rut", data_dir=folder)
+    loading.load("rut", data_dir=folder)
     assert parsed == [1]
-    monkeypatch.setattr(data, "_VALIDATED", {})
-    assert data.save_validated(tmp_path / "none.pickle") is None and not (tmp_path / "none.pickle").exists()
+    monkeypatch.setattr(loading, "_VALIDATED", {})
+    assert loading.save_validated(tmp_path / "none.pickle") is None and not (tmp_path / "none.pickle").exists()
 
 
 def test_the_cache_is_parsed_from_its_file_not_from_a_python_buffer(project, monkeypatch):
     # pyarrow's worker threads release a Python file object they read from; one doing so while the
     # interpreter exits aborts the process, so the cache hands pyarrow the file path only
-    monkeypatch.setattr(data, "_yf_download", lambda ticker, auto_adjust: yahoo_frame())
-    data.load("iwm")
+    monkeypatch.setattr(loading, "_yf_download", lambda ticker, auto_adjust: yahoo_frame())
+    loading.load("iwm")
     given = []
     read_parquet = pd.read_parquet
     monkeypatch.setattr(pd, "read_parquet", lambda source, *a, **k: given.append(source) or read_parquet(source, *a, **k))
-    monkeypatch.setattr(data, "_yf_download", no_network)
-    assert len(data.load("iwm")) == 5
+    monkeypatch.setattr(loading, "_yf_download", no_network)
+    assert len(loading.load("iwm")) == 5
     assert len(given) == 1 and isinstance(given[0], str) and given[0].endswith(".parquet")

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from conftest import prices_from_returns
-from rotation import episodes, streaks
-from rotation.errors import DataError, ParameterError
+from rotation.analytics import episodes
+from rotation.analytics import streaks
+from rotation.core.errors import DataError, ParameterError
 
 # Planted history (sessions counted from 1; session 0 is the first price)
 UP, DOWN, STREAK, AFTER = 50, 50, 10, 190

@@ -2,7 +2,7 @@
 
 Each test first makes a good run, then causes the fault, then shows the good run (and the
 cache) intact: every file byte for byte. The notebooks are tiny (they write a text file, a
-"figure" and a results record through ``rotation.paths``, then sleep or fail on request), so
+"figure" and a results record through ``rotation.core.paths``, then sleep or fail on request), so
 the tests exercise the real runner, kernels and staging in a few seconds each.
 """
 
@@ -26,7 +26,7 @@ from rotation import cli
 TINY_CODE = """\
 import time
 from rotation import paths
-from rotation.results import read_records, results_path, write_records
+from rotation.outputs.results import read_records, results_path, write_records
 
 folder, figures = paths.run_dir(run_name), paths.figures_dir(run_name)
 folder.mkdir(parents=True, exist_ok=True)
@@ -272,9 +272,9 @@ def test_concurrent_cache_writers(project, tmp_path, mode):
     assert len(parquet) == 1 and not list(cache.glob("*.tmp"))  # one data file, named by the manifest
     manifest = json.loads((cache / "rut.json").read_text())
     assert manifest["file"] == parquet[0].name
-    from rotation import data
+    from rotation.data import loading
 
-    last = float(data.load("rut").iloc[-1])  # loads, checksum intact
+    last = float(loading.load("rut").iloc[-1])  # loads, checksum intact
     assert last in {110.0 + i for i in range(6)}
     if mode == "empty":
         assert {float(out) for out, _ in results} == {last}  # one download won; the others read its cache

@@ -8,7 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from conftest import prices_from_returns
-from rotation import figexport, plots
+from rotation.outputs import figexport
+from rotation.outputs import plots
 
 
 def draw():

@@ -8,8 +8,9 @@ import pytest
 from scipy import stats
 
 from conftest import prices_from_returns
-from rotation import forward, streaks
-from rotation.errors import DataError, ParameterError
+from rotation.analytics import forward
+from rotation.analytics import streaks
+from rotation.core.errors import DataError, ParameterError
 
 
 def frame(small, large=None) -> pd.DataFrame:

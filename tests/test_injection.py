@@ -20,8 +20,10 @@ import pytest
 import yaml
 
 from conftest import make_project
-from rotation import cli, runner, validation
-from rotation.errors import ParameterError
+from rotation import cli
+from rotation.run import runner
+from rotation.run import parameters
+from rotation.core.errors import ParameterError
 
 
 def marker_code(marker: Path) -> str:
@@ -131,8 +133,8 @@ CODE_LIKE_TEXT = [
 
 def test_every_literal_check_passes_for_code_like_text():
     for text in CODE_LIKE_TEXT:
-        validation.check_literal("note", text)
-        assert ast.literal_eval(validation.injected_source(text)) == text
+        parameters.check_literal("note", text)
+        assert ast.literal_eval(parameters.injected_source(text)) == text
 
 
 @pytest.mark.notebooks

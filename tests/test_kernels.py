@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rotation import kernels, runner
+from rotation.run import kernels
+from rotation.run import runner
 
 PROBE = r'''
 import sys, os, json
@@ -143,12 +144,12 @@ def test_the_uri_syntax_package_is_deferred_until_used():
     import subprocess
     import sys
 
-    code = ("import sys, rotation.runner, papermill, nbformat; "
+    code = ("import sys, rotation.run.runner, papermill, nbformat; "
             "print(type(sys.modules.get('rfc3987_syntax')).__name__ if 'rfc3987_syntax' in sys.modules else 'absent')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out in ("_Deferred", "absent")
     if out == "_Deferred":  # still works when used
-        check = ("import rotation.lazyimport as l; l.defer_uri_syntax(); import jsonschema; "
+        check = ("import rotation.core.lazy as l; l.defer_uri_syntax(); import jsonschema; "
                  "v = jsonschema.Draft7Validator({'format': 'iri'}, format_checker=jsonschema.FormatChecker()); "
                  "print(len(list(v.iter_errors('http://a b'))), len(list(v.iter_errors('http://example.com/x'))))")
         assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == ["1", "0"]
@@ -157,9 +158,9 @@ def test_the_uri_syntax_package_is_deferred_until_used():
 SERVER_MODULES = r'''
 import importlib, json, os, sys
 os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-from rotation.lazyimport import defer_uri_syntax
+from rotation.core.lazy import defer_uri_syntax
 defer_uri_syntax()
-from rotation.kernels import WARM_MODULES
+from rotation.run.kernels import WARM_MODULES
 for name in WARM_MODULES:
     importlib.import_module(name)
 print(json.dumps(sorted(sys.modules)))

@@ -9,7 +9,7 @@ import nbformat
 from jupyter_server.services.contents.filemanager import FileContentsManager
 
 from conftest import REPO
-from rotation import lab
+from rotation.run import lab
 
 
 def test_template_paths_are_recognised():
@@ -24,7 +24,7 @@ def test_saving_a_run_template_through_the_server_leaves_the_file_unchanged(tmp_
     target = tmp_path / "notebooks" / source.name
     shutil.copy(source, target)
     before = target.read_bytes()
-    manager = FileContentsManager(root_dir=str(tmp_path), pre_save_hook="rotation.lab.template_pre_save_hook")
+    manager = FileContentsManager(root_dir=str(tmp_path), pre_save_hook="rotation.run.lab.template_pre_save_hook")
     model = manager.get(f"notebooks/{source.name}")
     nb = model["content"]
     nb.metadata["language_info"] = {"name": "python", "version": "3.99.0"}  # what a kernel of this machine adds
@@ -43,7 +43,7 @@ def test_a_source_edit_is_kept_and_other_notebooks_are_saved_as_they_are(tmp_pat
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a1")], metadata={"kernelspec": {"name": "rotation", "display_name": "Python (rotation)"}})
     nbformat.write(nb, tmp_path / "notebooks" / "01_t.ipynb")
     nbformat.write(nb, tmp_path / "mine.ipynb")
-    manager = FileContentsManager(root_dir=str(tmp_path), pre_save_hook="rotation.lab.template_pre_save_hook")
+    manager = FileContentsManager(root_dir=str(tmp_path), pre_save_hook="rotation.run.lab.template_pre_save_hook")
     for path in ("notebooks/01_t.ipynb", "mine.ipynb"):
         content = manager.get(path)["content"]
         content.cells[0].source = "x = 2"

@@ -1,4 +1,4 @@
-"""The 05 claim kinds (rotation.measures.context) on a synthetic data folder with planted answers.
+"""The 05 claim kinds (rotation.claims.measures.context) on a synthetic data folder with planted answers.
 
 The planted world (weekdays from 2022-12-01 to 2026-01-30; as_of 2026-01-21):
 * small caps (RUT.csv) lose to large caps (GSPC.csv) every session except the last 6 up to
@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from rotation import claims
-from rotation.errors import ParameterError
-from rotation.measures import Context
-from rotation.verdicts import Verdict
+from rotation.claims import registry as claims
+from rotation.core.errors import ParameterError
+from rotation.claims.measures.base import Context
+from rotation.core.verdicts import Verdict
 
 AS_OF = pd.Timestamp("2026-01-21")
 BASE = pd.Timestamp("2026-01-13")

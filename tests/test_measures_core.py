@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from conftest import REPO, prices_from_returns, write_series_csv
-from rotation import claims
-from rotation.errors import ParameterError
-from rotation.measures import KINDS, Context, Measurement
-from rotation.verdicts import Verdict
+from rotation.claims import registry as claims
+from rotation.core.errors import ParameterError
+from rotation.claims.measures.base import KINDS, Context, Measurement
+from rotation.core.verdicts import Verdict
 
 # Small caps beat large caps on the last 7 sessions (a planted streak), after a 5-session streak
 # earlier (the record before it), and lose on every other day.

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import execute_collection, make_project
-from rotation import results
+from rotation.outputs import results
 
 
 def streak_by_loop(small: pd.Series, large: pd.Series, as_of: str) -> int:

@@ -1,7 +1,7 @@
 """Notebook 02_spread on the real data: the article run, and one run at another as_of.
 
 Expected numbers are recomputed here straight from the CSV files with plain pandas and loops
-(not through rotation.spread / rotation.technicals), then compared with what the notebook recorded.
+(not through rotation.analytics.spread / rotation.analytics.technicals), then compared with what the notebook recorded.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pytest
 from conftest import REPO, execute_collection, make_project
 from test_technicals import rsi_loop
 
-from rotation.claims import Verdict, get_claim, judge
+from rotation.core.verdicts import Verdict
+from rotation.claims.registry import get_claim, judge
 
 STEM = "02_spread"
 CLAIMS = {"mean_spread_45bp", "gain_15pct_3weeks", "overbought", "iwm_record_2650"}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import execute_collection, make_project
-from rotation import results
+from rotation.outputs import results
 
 STEM = "04_mean_reversion"
 PERIOD_END = pd.Timestamp("2026-06-30")  # the claim's fixed period, as the claims file states it

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, execute_collection, make_project
-from rotation import results
+from rotation.outputs import results
 
 STEM = "05_context"
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from statsmodels.sandbox.stats.runs import runstest_1samp
 
-from rotation import nulls
-from rotation.errors import DataError, ParameterError
+from rotation.analytics import nulls
+from rotation.core.errors import DataError, ParameterError
 
 
 def all_sequences(n: int) -> np.ndarray:

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rotation import colors, plots, scorecard
+from rotation.outputs import colors
+from rotation.outputs import plots
+from rotation.outputs import scorecard
 
 # (L1, a1, b1), (L2, a2, b2), CIEDE2000: rows 1, 2, 7, 17 and 25 of Sharma et al. (2005), table 1
 SHARMA_PAIRS = [

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from conftest import prices_from_returns
-from rotation import plots
+from rotation.outputs import plots
 
 
 def draw():

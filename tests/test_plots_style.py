@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rotation import plots
+from rotation.outputs import plots
 
 
 @pytest.mark.parametrize("width", [plots.REPORT_WIDTH_IN, 9.0, 13.5])
@@ -82,6 +82,6 @@ def test_a_figure_needs_no_seaborn():
     import subprocess
     import sys
 
-    code = "import sys; from rotation import plots; plots.house_style(); print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)"
+    code = "import sys; from rotation.outputs import plots; plots.house_style(); print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]

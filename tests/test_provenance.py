@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from rotation import provenance
+from rotation.outputs import provenance
 
 
 def rendered(folder, stem, given, declared="as_of = ''\nmin_streak = 10\n", papermill=True):

@@ -8,7 +8,7 @@ import json
 import nbformat
 import pytest
 
-from rotation import render
+from rotation.outputs import normalize
 
 
 def rendered(start: str, seconds: float, injected_id: str, root: str) -> dict:
@@ -38,10 +38,10 @@ def test_two_executions_normalise_to_the_same_file(tmp_path):
     b = rendered("2026-12-03T08:00:00Z", 21.5, "0a1b2c3d", str(tmp_path))
     ids = {"c00", "c01", "c02"}
     for nb in (a, b):
-        render.normalise(nb, "01_x", tmp_path, ids)
+        normalize.normalise(nb, "01_x", tmp_path, ids)
     assert a == b
     assert [c["id"] for c in a["cells"]][:2] == ["c00", "c01"] and a["cells"][3]["id"] == "c02"
-    assert a["cells"][2]["id"] == render.stable_cell_id("01_x", 2, "as_of = '2008-06-06'")
+    assert a["cells"][2]["id"] == normalize.stable_cell_id("01_x", 2, "as_of = '2008-06-06'")
     run = a["metadata"]["papermill"]
     assert run["parameters"] == {"as_of": "2008-06-06"} and run["version"] == "2.7.0"
     assert run["input_path"] == "notebooks/01_x.ipynb" and run["output_path"] == "runs/r/01_x.ipynb"
@@ -53,17 +53,17 @@ def test_two_executions_normalise_to_the_same_file(tmp_path):
 def test_normalise_notebook_is_idempotent_and_valid(tmp_path):
     path = tmp_path / "01_x.ipynb"
     path.write_text(json.dumps(rendered("2026-12-02T00:29:49Z", 17.0, "39e45dff", str(tmp_path))), encoding="utf-8")
-    render.normalise_notebook(path, root=tmp_path)
+    normalize.normalise_notebook(path, root=tmp_path)
     first = path.read_bytes()
     nbformat.validate(nbformat.read(path, as_version=4))
-    render.normalise_notebook(path, root=tmp_path)
+    normalize.normalise_notebook(path, root=tmp_path)
     assert path.read_bytes() == first
 
 
 def test_duplicate_ids_become_unique():
     nb = rendered("t", 1.0, "c01", "/x")  # the injected cell reuses a template id
-    render.normalise(copy.deepcopy(nb), "01_x", __import__("pathlib").Path("/x"))
-    out = render.normalise(nb, "01_x", __import__("pathlib").Path("/x"), {"c00", "c01", "c02"})
+    normalize.normalise(copy.deepcopy(nb), "01_x", __import__("pathlib").Path("/x"))
+    out = normalize.normalise(nb, "01_x", __import__("pathlib").Path("/x"), {"c00", "c01", "c02"})
     ids = [c["id"] for c in out["cells"]]
     assert len(set(ids)) == len(ids)
 
@@ -72,7 +72,7 @@ def test_duplicate_ids_become_unique():
 def test_a_notebook_executed_twice_by_papermill_is_byte_identical(tmp_path):
     import papermill
 
-    from rotation.runner import ensure_kernel
+    from rotation.run.runner import ensure_kernel
 
     template = tmp_path / "01_t.ipynb"
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "rotation", "display_name": "Python (rotation)", "language": "python"}})
@@ -85,7 +85,7 @@ def test_a_notebook_executed_twice_by_papermill_is_byte_identical(tmp_path):
         out = tmp_path / f"out{i}" / "01_t.ipynb"
         out.parent.mkdir()
         papermill.execute_notebook(str(template), str(out), parameters={"x": 3}, kernel_name=ensure_kernel(), progress_bar=False)
-        render.normalise_notebook(out, template=template, root=tmp_path / f"out{i}")
+        normalize.normalise_notebook(out, template=template, root=tmp_path / f"out{i}")
         outputs.append(out.read_text(encoding="utf-8").replace(f"out{i}", "outN"))
     assert outputs[0] == outputs[1]
     assert '"text": [\n      "6\\n"' in outputs[0] or '"6\\n"' in outputs[0]

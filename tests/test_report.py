@@ -9,8 +9,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from rotation import claims, report
-from rotation.errors import ParameterError
+from rotation.claims import registry as claims_file
+from rotation.core import verdicts as verdict_words
+from rotation.outputs import report
+from rotation.core.errors import ParameterError
 
 
 class Links(HTMLParser):
@@ -41,7 +43,7 @@ def parse(path: Path) -> Links:
 @pytest.fixture(scope="module")
 def article_report(article_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     out = tmp_path_factory.mktemp("report") / "article"
-    registry = claims.load_registry(article_run / "data" / "claims.yaml")
+    registry = claims_file.load_registry(article_run / "data" / "claims.yaml")
     return report.build_report(article_run / "runs" / "article", out, registry=registry), article_run
 
 
@@ -79,7 +81,7 @@ def test_report_covers_every_notebook_figure_and_claim(article_report):
             assert f"figures/{name}.{ext}" in index.targets
         caption = (out / "figures" / f"{name}.txt").read_text().splitlines()
         assert caption[0] and caption[1].startswith("Source:"), f"{name}: caption lacks title or source line"
-    registry = claims.load_registry(project / "data" / "claims.yaml")
+    registry = claims_file.load_registry(project / "data" / "claims.yaml")
     assert {f"claim-{cid}" for cid in registry["claims"]} <= index.ids
 
 
@@ -101,15 +103,15 @@ def test_article_run_scores_every_claim(article_report):
     import pandas as pd
 
     card = pd.read_csv(run / "scorecard.csv", keep_default_na=False)
-    registry = claims.load_registry(project / "data" / "claims.yaml")
+    registry = claims_file.load_registry(project / "data" / "claims.yaml")
     assert set(card["claim"]) == set(registry["claims"])
     mine = {cid for cid, c in registry["claims"].items() if c["notebook"] == "05_context"}
     verdicts = dict(zip(card["claim"], card["verdict"]))
-    assert all(verdicts[cid] in {v.value for v in claims.Verdict} for cid in mine)
+    assert all(verdicts[cid] in {v.value for v in verdict_words.Verdict} for cid in mine)
     untestable = {cid for cid in mine if registry["claims"][cid]["compare"] == "untestable"}
-    assert all(verdicts[cid] == claims.Verdict.NOT_TESTABLE.value for cid in untestable)
+    assert all(verdicts[cid] == verdict_words.Verdict.NOT_TESTABLE.value for cid in untestable)
     missing_data = {cid for cid in mine if registry["claims"][cid]["compare"] == "no_data"}
-    assert all(verdicts[cid] == claims.Verdict.NOT_VERIFIABLE.value for cid in missing_data)
+    assert all(verdicts[cid] == verdict_words.Verdict.NOT_VERIFIABLE.value for cid in missing_data)
 
 
 def test_missing_run_is_one_line(project, capsys):

@@ -15,7 +15,11 @@ import nbformat
 import pandas as pd
 
 from conftest import REPO
-from rotation import claims, cli, plots, report, results
+from rotation import cli
+from rotation.claims import registry as claims
+from rotation.outputs import plots
+from rotation.outputs import report
+from rotation.outputs import results
 
 HOSTILE = "`<img src=x onerror=alert(1)>`"
 SCRIPT = "<script>alert('x')</script>"

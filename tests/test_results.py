@@ -8,18 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rotation import claims, results
-from rotation.measures import Measurement
-from rotation.verdicts import Verdict
+from rotation.claims import registry
+from rotation.outputs import results
+from rotation.claims.measures.base import Measurement
+from rotation.core.verdicts import Verdict
 
 CLAIM = {"id": "streak_length", "notebook": "01_streak", "kind": "streak_length", "quote": "q", "claimed": 13,
          "unit": "sessions", "compare": "equal", "tolerance": 0, "partly_tolerance": 1}
 
 
-def judgement_of(value, status=None) -> claims.Judgement:
+def judgement_of(value, status=None) -> registry.Judgement:
     m = Measurement(value=value, unit="sessions", window=(pd.Timestamp("1987-09-11"), pd.Timestamp("2026-01-21")),
                     definition="d", detail="x", status=status, reason="series too short" if status else "")
-    return claims.Judgement(claim=CLAIM, measurement=m, verdict=claims.judge(m, CLAIM), robustness="not varied")
+    return registry.Judgement(claim=CLAIM, measurement=m, verdict=registry.judge(m, CLAIM), robustness="not varied")
 
 
 def test_record_stores_the_judgement_and_replaces_an_earlier_one(project):
@@ -50,7 +51,7 @@ def test_nan_is_stored_as_null(project):
 
 
 def test_file_lock_shared_exclusive_and_non_blocking(tmp_path):
-    from rotation.io import file_lock
+    from rotation.core.files import file_lock
 
     path = tmp_path / "x.lock"
     with file_lock(path, exclusive=False), file_lock(path, exclusive=False, blocking=False):

@@ -32,7 +32,7 @@ def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path, shared_data, 
 
 
 def test_params_lists_every_parameter_once_with_type_help_and_notebooks(capsys):
-    from rotation import runner
+    from rotation.run import runner
 
     assert cli.main(["params"]) == 0
     out = capsys.readouterr().out
@@ -51,7 +51,7 @@ def test_params_lists_every_parameter_once_with_type_help_and_notebooks(capsys):
 
 
 def test_default_run_names():
-    from rotation.runner import default_run_name
+    from rotation.run.runner import default_run_name
 
     assert default_run_name({}) == "article"
     assert default_run_name({"data_dir": "/elsewhere"}) == "article"  # where data come from is not in the name

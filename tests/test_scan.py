@@ -11,7 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import prices_from_returns, write_series_csv
-from rotation import cli, data, results, scan, streaks
+from rotation import cli
+from rotation.data import loading
+from rotation.outputs import results
+from rotation.analytics import scan
+from rotation.analytics import streaks
 
 
 def returns_from_spreads(spreads, large=0.001) -> pd.DataFrame:
@@ -86,7 +90,7 @@ def test_every_date_matches_streak_at_on_random_spreads(spreads):
 
 @pytest.fixture(scope="module")
 def real(shared_data):
-    returns = streaks.aligned_returns(data.load("rut", data_dir=shared_data), data.load("spx", data_dir=shared_data))
+    returns = streaks.aligned_returns(loading.load("rut", data_dir=shared_data), loading.load("spx", data_dir=shared_data))
     return returns, scan.scan_streaks(returns)
 
 

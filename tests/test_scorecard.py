@@ -9,9 +9,12 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, make_project
-from rotation.measures import Context
-from rotation import claims, results, runner, scorecard
-from rotation.claims import Verdict
+from rotation.claims.measures.base import Context
+from rotation.claims import registry as claims
+from rotation.outputs import results
+from rotation.run import runner
+from rotation.outputs import scorecard
+from rotation.core.verdicts import Verdict
 
 FAKE_REGISTRY = {
     "article": {"title": "fake", "as_of": "2026-01-21"},

@@ -1,4 +1,4 @@
-"""rotation.spread: spread definitions, rolling means, block bootstrap, HAC interval, gains, record highs.
+"""rotation.analytics.spread: spread definitions, rolling means, block bootstrap, HAC interval, gains, record highs.
 
 Every expected value is computed by hand in the test (literal arithmetic or a plain loop), not by
 the function under test.
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from conftest import prices_from_returns
-from rotation import spread
-from rotation.errors import DataError, ParameterError
+from rotation.analytics import spread
+from rotation.core.errors import DataError, ParameterError
 
 
 def frame(small, large, start="2021-03-01"):

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import prices_from_returns
-from rotation import streaks
-from rotation.errors import DataError, ParameterError
+from rotation.analytics import streaks
+from rotation.core.errors import DataError, ParameterError
 
 
 def pair(spreads, large=0.001):

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import make_project
-from rotation import cli, results, sweep
-from rotation.errors import ParameterError
+from rotation import cli
+from rotation.outputs import results
+from rotation.run import sweep
+from rotation.core.errors import ParameterError
 
 DECLARED = {name: {"type": kind, "default": None, "help": ""} for name, kind in [("as_of", "str"), ("min_streak", "int"), ("horizons", "list"), ("small", "str"), ("run_name", "str")]}
 
@@ -174,7 +176,7 @@ def test_the_default_path_does_not_import_dask():
     import subprocess
     import sys
 
-    code = "import sys, rotation.cli, rotation.sweep; rotation.cli.build_parser(); print('dask' in sys.modules)"
+    code = "import sys, rotation.cli, rotation.run.sweep; rotation.cli.build_parser(); print('dask' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
@@ -182,7 +184,7 @@ def test_the_default_path_does_not_import_dask():
 @pytest.mark.notebooks
 def test_prestarted_kernels_start_clean(project01):
     """The second notebook runs in a kernel started (and warmed up) during the first: same results, cells from 1."""
-    from rotation import runner
+    from rotation.run import runner
 
     path = project01 / "notebooks" / "01_streak.ipynb"
     status = runner.execute_run({"as_of": "2009-06-05"}, "warm", notebooks=[path, path], log=lambda line: None)

@@ -1,4 +1,4 @@
-"""rotation.technicals: RSI with Wilder smoothing, moving-average distance, percentile rank.
+"""rotation.analytics.technicals: RSI with Wilder smoothing, moving-average distance, percentile rank.
 
 RSI is checked against a worked example computed by hand and against a plain Python loop
 implementation of Wilder's recursion written here, independently of the vectorised code.
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rotation import technicals
-from rotation.errors import DataError, ParameterError
+from rotation.analytics import technicals
+from rotation.core.errors import DataError, ParameterError
 
 
 def series(values, start="2021-01-04"):

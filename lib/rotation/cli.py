@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from rotation.errors import ParameterError, RotationError
+from rotation.core.errors import ParameterError, RotationError
 
 DESCRIPTION = """\
 Re-check the January 2026 article on US small caps, claim by claim, on real market data.
@@ -34,7 +34,7 @@ Exit codes: 0 ok, 1 a notebook failed, 2 input refused (one line says which file
 Help on one command: rotation COMMAND --help."""
 
 # Modules that add their own sub-command through ``add_parser(subparsers)``.
-EXTENSIONS = ("rotation.scan", "rotation.report", "rotation.figexport")
+EXTENSIONS = ("rotation.analytics.scan", "rotation.outputs.report", "rotation.outputs.figexport")
 
 
 def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict:
@@ -45,8 +45,8 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     ``axes`` every parameter given more than one distinct value, ``file_runs`` the runs of a
     YAML run file (a list), or None.
     """
-    from rotation import sweep
-    from rotation.validation import read_yaml_file
+    from rotation.run import sweep
+    from rotation.run.parameters import read_yaml_file
 
     base: dict[str, object] = {}
     run_name = None
@@ -85,7 +85,7 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from rotation import runner
+    from rotation.run import runner
 
     paths = runner.notebook_paths(only=args.notebooks.split(",") if args.notebooks else None)
     declared = runner.collection_parameters(paths)
@@ -103,7 +103,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: list[Path]) -> int:
-    from rotation import changes, runner
+    from rotation.outputs import changes
+    from rotation.run import runner
 
     params = runner.validate_parameters(request["base"], declared)
     name = runner.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
@@ -113,7 +114,7 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
     if args.summary:
-        from rotation import sweep
+        from rotation.run import sweep
 
         target = sweep.write_verdict_table(sweep.verdict_table([{"name": name, "parameters": params}], [status]), Path(args.summary))
         print(f"verdicts -> {target}")
@@ -129,7 +130,7 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
 def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: list[Path]) -> int:
     import time
 
-    from rotation import sweep
+    from rotation.run import sweep
 
     config = request["config"]
     if request["file_runs"] is not None:
@@ -161,8 +162,8 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
 
 def _say_pending(name: str) -> None:
     """Tell how to get the SVG/PDF files when the run kept figures for them."""
-    from rotation import figexport
-    from rotation.paths import published_figures_dir
+    from rotation.outputs import figexport
+    from rotation.core.paths import published_figures_dir
 
     if figexport.pending(published_figures_dir(name)):
         print(f"SVG and PDF of the figures: rotation export {name} (or rotation report {name})")
@@ -172,14 +173,14 @@ def _prefix(run_name: str | None) -> str | None:
     """A sweep's ``--run-name`` prefix, checked as a folder name (each run's full name is checked by ``sweep.plan``)."""
     if run_name is None:
         return None
-    from rotation.paths import _checked_name
+    from rotation.core.paths import _checked_name
 
     return _checked_name(run_name)
 
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Every parameter once: its type, default(s), help and the notebooks that use it."""
-    from rotation import runner
+    from rotation.run import runner
 
     for line in params_lines(runner.notebook_paths()):
         print(line)
@@ -188,7 +189,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 def params_lines(paths: list[Path]) -> list[str]:
     """``rotation params`` output: one block per parameter, in the order the notebooks declare them."""
-    from rotation import runner
+    from rotation.run import runner
 
     merged: dict[str, list[tuple[str, dict]]] = {}
     for path in paths:

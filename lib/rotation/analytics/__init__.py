@@ -1,0 +1,1 @@
+"""Pure computations over pandas objects: returns, streaks, spreads, nulls, episodes, markets."""

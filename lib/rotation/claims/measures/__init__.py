@@ -1,0 +1,1 @@
+"""One function per claim kind, each returning a Measurement."""

@@ -1,0 +1,1 @@
+"""What a run writes and shows: results records, scorecard, figures, report, normalised notebooks."""

@@ -1,0 +1,272 @@
+"""``rotation report RUN``: a browsable, offline folder for one run.
+
+Layout of the report folder (default ``reports/<run>/``, git-ignored):
+
+* ``index.html``: the scorecard (``rotation.outputs.scorecard.build_scorecard`` on the run's results file
+  and status), with links to every notebook page, notebook section and figure;
+* ``<notebook>.html``: each rendered notebook of the run, without code cells;
+* ``figures/<name>.{png,svg,pdf}`` and ``figures/<name>.txt``: every figure of the run with a short
+  caption: the ``<name>.txt`` that ``plots.save_figure`` writes beside the figure (title and
+  source line), and the notebook that saved it, found in the rendered notebooks.
+
+Pages are built from templates shipped in ``rotation/templates/``: notebook pages through nbconvert
+with ``rotation_report`` (extends JupyterLab's template; offline, outputs sanitized), the index with
+Jinja2 (``index.html.j2``, autoescape on). Every text from a run (run name, parameters, claim texts,
+captions) is escaped; a results file mixing parameter sets is flagged at the top of the index.
+
+``RUN`` is a run name (``runs/<RUN>/``, figures in ``figures/<RUN>/``) or the path of a run folder
+(figures then in ``<folder>/../../figures/<folder name>/``). Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from rotation.outputs import figexport
+from rotation.run import staging
+from rotation.core.errors import ParameterError
+from rotation.core.paths import FIGURE_FORMATS, figures_dir, project_dir, run_dir
+
+MARKER = ".rotation-report"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # rotation_report/ (nbconvert) and index.html.j2 (Jinja2)
+NOTEBOOK_TEMPLATE = "rotation_report"
+
+
+def resolve_run(run: str | Path) -> tuple[Path, Path, str]:
+    """``(run folder, figures folder, run name)`` for a run name or a run-folder path; one-line error if missing."""
+    text = str(run).strip()
+    as_path = Path(text).expanduser()
+    if "/" in text or "\\" in text or (as_path.is_dir() and (as_path / "status.json").is_file() and text not in (".", "..")):
+        folder = as_path.resolve()
+        figures = folder.parent.parent / "figures" / folder.name
+        name = folder.name
+    else:
+        folder, figures, name = run_dir(text), figures_dir(text), text
+    if not folder.is_dir():
+        raise ParameterError(f"run folder {folder} does not exist (execute it first: rotation run --run-name {name})")
+    return folder, figures, name
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebooks
+
+
+def notebook_html(path: Path) -> str:
+    """A rendered notebook as a standalone, offline HTML page without code cells or prompts.
+
+    nbconvert's JupyterLab template extended by ``templates/rotation_report`` (no CDN scripts, a link
+    back to the scorecard); Markdown and HTML outputs are sanitized (no scripts, no event handlers).
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name=NOTEBOOK_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], sanitize_html=True,
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4), resources={"metadata": {"name": path.stem}})
+    return body
+
+
+def figure_sources(notebooks: list[Path]) -> dict[str, str]:
+    """Figure name -> notebook stem, from the string literals passed to ``save_figure`` in code cells."""
+    import nbformat
+
+    found: dict[str, str] = {}
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for name in re.findall(r"save_figure\([^,]+,\s*[\"']([^\"']+)[\"']", cell.source):
+                found.setdefault(name, path.stem)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures and captions
+
+
+def caption_parts(name: str, folder: Path) -> tuple[str, str]:
+    """``(title, source line)`` of figure ``name``: the ``.txt`` sidecar ``plots.save_figure`` writes
+    (first line the title, the rest the source line); ``(name, "")`` without a sidecar."""
+    sidecar = folder / f"{name}.txt"
+    if not sidecar.is_file():
+        return name, ""
+    lines = [line.strip() for line in sidecar.read_text(encoding="utf-8").strip().splitlines()]
+    return (lines[0] if lines and lines[0] else name), " ".join(line for line in lines[1:] if line)
+
+
+def figure_caption(name: str, folder: Path, notebook: str | None) -> str:
+    """Caption file text for figure ``name`` of ``folder``: title, source line, notebook and files."""
+    title, source = caption_parts(name, folder)
+    where = f"Notebook: {notebook} ({notebook}.html)" if notebook else "Notebook: unknown"
+    files = ", ".join(f"{name}.{ext}" for ext in FIGURE_FORMATS if (folder / f"{name}.{ext}").is_file())
+    return "\n".join(x for x in (title, source) if x) + f"\n{where}. Files: {files}.\n"
+
+
+def figure_names(folder: Path) -> list[str]:
+    """Names of the figures in ``folder`` (any of PNG/SVG/PDF present), sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted({p.stem for p in folder.iterdir() if p.suffix.lstrip(".") in FIGURE_FORMATS})
+
+
+# ---------------------------------------------------------------------------------------------
+# Index page
+
+
+def link(href: str, text: str, existing: set[str]) -> dict:
+    """A link for the index template; ``missing`` (shown as plain text) unless its file is in the report."""
+    target = href.split("#", 1)[0]
+    return {"href": href, "text": text, "missing": bool(target) and target not in existing}
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+
+
+def index_html(run_name: str, card: pd.DataFrame, status: Mapping | None, params: str, notebooks: list[str],
+               figures: Mapping[str, tuple[str, str, str | None]], existing: set[str], title: str,
+               provenance: list[str] | None = None) -> str:
+    """The scorecard page (``templates/index.html.j2``, every value escaped by Jinja2's autoescape).
+
+    ``figures``: name -> (title, source line, notebook or None); ``provenance``: lines saying the
+    results come from different parameter sets (``rotation.outputs.provenance``), shown as a warning.
+    """
+    from rotation.outputs import plots
+    from rotation.outputs import scorecard
+
+    def swatch(verdict: str) -> tuple[str, str]:
+        color = scorecard.VERDICT_COLORS.get(verdict, "#cccccc")
+        return color, plots.text_color_on(color)
+
+    counts = scorecard.verdict_counts(card) if len(card) else pd.Series(dtype=int)
+    rows = []
+    for row in card.to_dict("records"):
+        evidence = []
+        if row["section"]:
+            evidence.append({"main": link(row["section"], f"{row['notebook']} section" if "#" in row["section"] else row["notebook"], existing), "extra": []})
+        for fig in row["figures"]:
+            name = fig.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            evidence.append({"main": link(fig, name, existing), "extra": [link(f"figures/{name}.{ext}", ext, existing) for ext in ("svg", "pdf")]})
+        color, ink = swatch(row["verdict"])
+        rows.append({
+            "claim": row["claim"], "notebook": row["notebook"], "article_says": row["article says"], "measured": row["measured"],
+            "claimed": row["claimed"], "verdict": row["verdict"], "robustness": row.get("robustness", ""), "color": color, "ink": ink,
+            "window": row["window"], "note": " ".join(str(x) for x in (row["note"], row["detail"]) if x), "rule": row["decision rule"],
+            "evidence": evidence,
+        })
+    by_nb = {n["notebook"]: n for n in (status or {}).get("notebooks", [])}
+    notebook_rows = []
+    for stem in notebooks:
+        entry = by_nb.get(stem, {})
+        state = entry.get("status", "not in status.json")
+        extra = f": {entry.get('error')}" if state not in ("ok", "not in status.json") else ""
+        notebook_rows.append({"link": link(f"{stem}.html", stem, existing), "state": state + extra})
+    gallery = []
+    for name, (fig_title, source, notebook) in figures.items():
+        gallery.append({
+            "name": name, "title": fig_title, "source": source,
+            "png": f"figures/{name}.png" if f"figures/{name}.png" in existing else None,
+            "notebook": link(f"{notebook}.html", notebook, existing) if notebook else None,
+            "files": [link(f"figures/{name}.{ext}", ext, existing) for ext in (*FIGURE_FORMATS, "txt")],
+        })
+    return _environment().get_template("index.html.j2").render(
+        run_name=run_name, title=title, status=status, params=params.strip(), provenance=provenance or [],
+        warning_color=plots.VERDICT_COLORS["partly true"],
+        verdict_figure="figures/99_verdicts.png" if "figures/99_verdicts.png" in existing else None,
+        counts=[(v, int(n), *swatch(v)) for v, n in counts.items()], rows=rows, notebooks=notebook_rows, figures=gallery,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def build_report(run: str | Path, out: str | Path | None = None, registry: Mapping | None = None) -> Path:
+    """Write the report folder of ``run`` (name or run-folder path) and return its path.
+
+    The folder is built beside its destination and swapped in at the end, so a failed build leaves
+    the previous report in place. An existing destination that is not a report is refused.
+    """
+    from rotation.claims import registry as claims
+    from rotation.outputs import provenance
+    from rotation.outputs import scorecard
+    from rotation.outputs.results import RESULTS_FILE, read_records
+
+    folder, figs, name = resolve_run(run)
+    figexport.export_pending(figs)  # SVG/PDF of a run interrupted before its export pass
+    target = Path(out).expanduser().resolve() if out else project_dir() / "reports" / name
+    if target.exists() and not (target / MARKER).is_file() and any(target.iterdir()):
+        raise ParameterError(f"--out {target} exists and is not a rotation report; choose a new or empty folder")
+    registry = registry if registry is not None else claims.load_registry()
+    status = staging.read_status_file(folder)
+    records = read_records(folder / RESULTS_FILE)
+    card = scorecard.build_scorecard(registry, records, status)
+    params_path = folder / "params.yaml"
+    params = params_path.read_text(encoding="utf-8") if params_path.is_file() else ""
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    work.chmod(0o755)
+    try:
+        (work / MARKER).write_text(f"rotation report of run {name}\n", encoding="utf-8")
+        rendered = sorted(folder.glob("*.ipynb"))
+        for path in rendered:
+            (work / f"{path.stem}.html").write_text(notebook_html(path), encoding="utf-8")
+        sources = figure_sources(rendered)
+        (work / "figures").mkdir()
+        captions: dict[str, tuple[str, str, str | None]] = {}
+        for fig in figure_names(figs):
+            for ext in FIGURE_FORMATS:
+                if (figs / f"{fig}.{ext}").is_file():
+                    shutil.copy2(figs / f"{fig}.{ext}", work / "figures" / f"{fig}.{ext}")
+            notebook = sources.get(fig) or next((p.stem for p in rendered if p.stem[:3] == fig[:3]), None)
+            captions[fig] = (*caption_parts(fig, figs), notebook)
+            (work / "figures" / f"{fig}.txt").write_text(figure_caption(fig, figs, notebook), encoding="utf-8")
+        existing = {p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()}
+        title = str(registry.get("article", {}).get("title", "")) if isinstance(registry, Mapping) else ""
+        mixed = provenance.parameter_mismatches(folder, records)
+        page = index_html(name, card, status, params, [p.stem for p in rendered], captions, existing, title or name, mixed)
+        (work / "index.html").write_text(page, encoding="utf-8")
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            target.rename(old)
+            work.rename(target)
+            shutil.rmtree(old)
+        else:
+            work.rename(target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return target
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    target = build_report(args.run, args.out)
+    print(f"report of run {Path(str(args.run)).name}: {target / 'index.html'}")
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``rotation report RUN [--out DIR]``."""
+    parser = subparsers.add_parser("report", help="turn a run into a browsable HTML folder (scorecard, notebooks, figures)")
+    parser.add_argument("run", help="run name (folder under runs/) or the path of a run folder")
+    parser.add_argument("--out", help="report folder (default: reports/<run>/)")
+    parser.set_defaults(func=cmd_report)
+
+
+__all__ = ["add_parser", "build_report", "caption_parts", "figure_caption", "index_html", "notebook_html", "resolve_run"]

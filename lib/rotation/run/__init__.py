@@ -1,0 +1,1 @@
+"""Executing notebooks: parameters, preflight, staging, kernels, the runner and sweeps."""

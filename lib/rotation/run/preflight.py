@@ -1,0 +1,139 @@
+"""Load and validate the data a run needs once, before any kernel starts.
+
+A bad file then stops the run in well under a second with one line, instead of failing in
+every notebook. The series come from the run's parameters, or the notebooks' defaults:
+``small`` and ``large`` must load (and differ); the other series a notebook names (its
+series parameters such as ``etf``, ``banks``, ``other_pairs``, and the catalogue ids its code
+quotes, e.g. ``"vix"``) are checked when the data folder or the cache holds them, and left
+to the notebook otherwise (a notebook may treat a missing optional series as "not verifiable").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rotation.run import parameters as validation
+
+REQUIRED_SERIES = ("small", "large")
+OPTIONAL_SERIES_PARAMETERS = ("etf", "banks", "megacaps", "other_pairs")
+
+
+def _value(name: str, parameters: Mapping[str, object], declared: Mapping[str, dict]) -> object:
+    if name in parameters:
+        return parameters[name]
+    if name in declared:
+        return validation.default_value(declared[name].get("default"))
+    return None
+
+
+def _flatten(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [s for item in value for s in _flatten(item)]
+    return [value] if isinstance(value, str) and value.strip() else []
+
+
+def quoted_catalogue_ids(notebooks: Sequence[Path]) -> list[str]:
+    """Catalogue ids a notebook's code quotes as a string literal (``load("vix")``, ``"ff_factors"``)."""
+    from rotation.data.loading import CATALOGUE
+
+    pattern = re.compile(r"""["'](%s)["']""" % "|".join(re.escape(k) for k in CATALOGUE))
+    found: list[str] = []
+    for path in notebooks:
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") == "code" and "parameters" not in cell.get("metadata", {}).get("tags", []):
+                source = "".join(cell.get("source", []))
+                found.extend(m.group(1) for m in pattern.finditer(source))
+    return list(dict.fromkeys(found))
+
+
+def pair_needed(parameters: Mapping[str, object], notebooks: Sequence[Path]) -> list[tuple[str, str]]:
+    """The (small, large) pairs the notebooks will load: the parameters, else each notebook's
+    default, where an empty default means the claims file's pair."""
+    from rotation.run.runner import notebook_parameters
+
+    pairs: list[tuple[str, str]] = []
+    for path in notebooks:
+        declared = notebook_parameters(path)
+        if not all(n in declared for n in REQUIRED_SERIES):
+            continue
+        pair = []
+        for name in REQUIRED_SERIES:
+            value = parameters.get(name) or validation.default_value(declared[name].get("default"))
+            if not value:
+                value = _claims_default(name, parameters.get("claims"))
+            pair.append(str(value).strip() if value else "")
+        if all(pair):
+            pairs.append((pair[0], pair[1]))
+    return list(dict.fromkeys(pairs))
+
+
+def _claims_default(name: str, claims_file: object) -> object:
+    try:
+        from rotation.claims.registry import article_defaults
+
+        return article_defaults(str(claims_file) if claims_file else None).get(name)
+    except Exception:  # noqa: BLE001 - no claims file: the notebook will say so itself
+        return None
+
+
+def series_needed(parameters: Mapping[str, object], declared: Mapping[str, dict], notebooks: Sequence[Path]) -> tuple[list[str], list[str]]:
+    """(required, optional) series ids of a run."""
+    required = [sid for pair in pair_needed(parameters, notebooks) for sid in pair]
+    optional: list[str] = []
+    for name in OPTIONAL_SERIES_PARAMETERS:
+        if name in declared:
+            optional.extend(s.strip() for s in _flatten(_value(name, parameters, declared)))
+    optional.extend(quoted_catalogue_ids(notebooks))
+    optional = [s for s in dict.fromkeys(optional) if s not in required]
+    return list(dict.fromkeys(required)), optional
+
+
+def _available(spec, data_dir) -> bool:
+    from rotation.data.loading import manifest_path, resolve_data_dir
+
+    folder = resolve_data_dir(data_dir)
+    if folder is not None and (folder / spec.file).is_file():
+        return True
+    return manifest_path(spec).is_file()
+
+
+def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], notebooks: Sequence[Path], *, refresh: bool = False) -> list[str]:
+    """Load every series the run needs once; raises one ``DataError``/``ParameterError`` line; returns the ids loaded.
+
+    With ``refresh`` the series are downloaded again into the cache (the kernels then read
+    the fresh cache).
+    """
+    from rotation.data import loading
+
+    data_dir = parameters.get("data_dir") or None
+    loading.resolve_data_dir(data_dir)  # a missing folder: one line, before anything else
+    required, optional = series_needed(parameters, declared, notebooks)
+    loaded: dict[str, object] = {}
+    for sid in required:
+        loaded[sid] = loading.load(sid, data_dir=data_dir, refresh=refresh)
+    for sid in optional:
+        spec = loading.series_spec(sid)
+        if _available(spec, data_dir):
+            loading.load(sid, data_dir=data_dir, refresh=refresh)
+            loaded.setdefault(sid, None)
+        elif refresh:  # not held yet: fetch it now if possible, else leave it to the notebook
+            try:
+                loading.load(sid, data_dir=data_dir, refresh=True)
+                loaded.setdefault(sid, None)
+            except loading.DataError:
+                pass
+    for small_id, large_id in pair_needed(parameters, notebooks):
+        small, large = loaded[small_id], loaded[large_id]
+        if getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
+            loading.check_distinct(small, large)
+    return list(loaded)
+
+
+__all__ = ["check_data", "quoted_catalogue_ids", "series_needed"]

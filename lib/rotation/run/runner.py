@@ -1,0 +1,564 @@
+"""Execute the notebook collection with papermill, one folder per run.
+
+A run is one set of parameters applied to every notebook in ``notebooks/`` (sorted by
+name, so ``99_scorecard`` comes last). Parameters are checked against what the notebooks
+declare (papermill's own inspection) and validated *before* any kernel starts. Each notebook
+receives only the parameters it declares, and only as plain literals (``rotation.run.parameters``).
+The series the run needs are loaded and validated once before any kernel starts
+(``rotation.run.preflight``). Rendered notebooks, ``params.yaml``, ``results.jsonl`` and
+``status.json`` go to ``runs/<run name>/``; figures to ``figures/<run name>/``; both are
+rendered in a staging folder first and replace the previous run only when every notebook
+succeeded (``rotation.run.staging``). A failing notebook does not stop the run (the scorecard
+reports it), but the run's status, and the command's exit code, say it failed.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import yaml
+
+from rotation.outputs import figexport
+from rotation.run import kernels
+from rotation.core import lazy
+from rotation.run import staging
+from rotation.run import parameters as validation
+from rotation.core.errors import ParameterError, RotationError
+from rotation.outputs import normalize
+from rotation.core.files import write_text_atomic
+from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir
+
+lazy.defer_uri_syntax()  # before papermill imports jsonschema (see rotation.core.lazy)
+
+KERNEL_NAME = "rotation"
+KERNEL_DISPLAY_NAME = "Python (rotation)"
+ARTICLE_RUN = "article"
+DATE_PARAMETERS = {"as_of", "data_end", "start", "end", "crash_date"}
+CLAIMS_PARAMETERS = {"claims"}  # a claims file: must load and validate; made absolute
+POSITIVE_PARAMETERS = {
+    "min_streak", "min_streaks", "horizons", "odds_horizons", "n_sims", "n_boot", "block_length", "sequence_block_length",
+    "max_hazard_length", "rsi_window", "window", "top_n", "context_sessions", "smb_top_n", "top_neighbours", "price_sessions",
+    "gain_max_sessions", "low_lookback", "ma_short", "ma_long", "vol_window", "post_crash_months", "post_crash_years",
+}  # fmt: skip
+FRACTION_PARAMETERS = {"level": (0.0, 1.0)}  # open interval
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+RUNNER_PARAMETERS = {"run_name"}  # set by the runner, not by the user
+SERIES_PARAMETERS = {"small", "large", "etf"}  # series ids or Yahoo tickers, checked against the catalogue
+FOLDER_PARAMETERS = {"data_dir"}  # must exist; made absolute (notebooks run with the project as cwd)
+
+
+def yaml_load(text: str) -> object:
+    """Parse YAML strictly: dates stay strings; tags, aliases and duplicate keys are refused (see ``validation``)."""
+    return validation.yaml_load(text)
+
+
+def notebook_paths(directory: Path | None = None, only: list[str] | None = None) -> list[Path]:
+    """The collection's notebooks (``NN_name.ipynb``), sorted; ``only`` keeps the named stems."""
+    folder = directory or notebooks_dir()
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        stems = {p.stem: p for p in paths}
+        unknown = [name for name in only if name not in stems]
+        if unknown:
+            raise ParameterError(f"unknown notebook {unknown[0]!r} (have: {', '.join(stems)})")
+        paths = [stems[name] for name in only]
+    if not paths:
+        raise ParameterError(f"no notebooks found in {folder}")
+    return paths
+
+
+def notebooks_for_claims(paths: list[Path], claims_file: str) -> list[Path]:
+    """The notebooks a claims file needs: those its claims name, plus the scorecard (``99_*``)."""
+    from rotation.claims.registry import load_registry
+
+    wanted = {c["notebook"] for c in load_registry(claims_file)["claims"].values()}
+    unknown = sorted(wanted - {p.stem for p in paths})
+    if unknown:
+        raise ParameterError(f"{claims_file}: claims name notebook {unknown[0]!r}, which the collection does not have (have: {', '.join(p.stem for p in paths)})")
+    return [p for p in paths if p.stem in wanted or p.stem.startswith("99_")]
+
+
+def notebook_parameters(path: Path) -> dict[str, dict]:
+    """Parameters a notebook declares in its ``parameters`` cell: name -> default, type and help.
+
+    Inspected once per version of the file (papermill's inspection is slow; the runner asks often).
+    """
+    import copy
+
+    stat = Path(path).stat()
+    return copy.deepcopy(_inspect_parameters(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _inspect_parameters(path: str, mtime_ns: int, size: int) -> dict[str, dict]:
+    import papermill
+
+    found = papermill.inspect_notebook(path)
+    return {
+        name: {"default": info["default"], "type": _declared_type(info["inferred_type_name"], info["default"]), "help": info["help"]}
+        for name, info in found.items()
+    }
+
+
+def _declared_type(annotation: str | None, default: str | None) -> str:
+    """The parameter's type: its annotation, else the type of its literal default (``""`` -> str, ``10`` -> int)."""
+    if annotation and annotation != "None":
+        return annotation
+    try:
+        value = ast.literal_eval(default) if default else None
+    except (ValueError, SyntaxError):
+        return "None"
+    if isinstance(value, tuple):
+        return "list"
+    return {bool: "bool", int: "int", float: "float", str: "str", list: "list"}.get(type(value), "None")
+
+
+def collection_parameters(paths: list[Path]) -> dict[str, dict]:
+    """Parameters of all notebooks: name -> default, type, help and the notebooks declaring it."""
+    merged: dict[str, dict] = {}
+    for path in paths:
+        for name, info in notebook_parameters(path).items():
+            entry = merged.setdefault(name, {**info, "notebooks": []})
+            if entry["type"] != info["type"]:
+                if "None" in (entry["type"], info["type"]):  # one notebook also accepts None: the other's type, or None
+                    if entry["type"] == "None":
+                        entry["type"], entry["default"] = info["type"], info["default"]
+                    entry["optional"] = True
+                else:  # declared differently: accept any YAML scalar
+                    entry["type"] = "None"
+            entry["notebooks"].append(path.stem)
+    return merged
+
+
+def coerce_value(name: str, value: object, declared_type: str, *, default: str | None = None, optional: bool = False) -> object:
+    """Convert a parameter value (often a command-line string) to the declared type, or refuse it.
+
+    Lists are checked element by element against the shape of the notebook's ``default``
+    (source text of the literal); ``optional`` also accepts None (``null``, ``None``).
+    """
+    kind = declared_type.split("[")[0].strip().lower()
+    text = value if isinstance(value, str) else None
+    if optional and (value is None or (text is not None and text.strip() in ("None", "null", "~"))):
+        return None
+    try:
+        if kind == "int":
+            out: object = int(text) if text is not None else value
+            if isinstance(out, bool) or not isinstance(out, int):
+                raise ValueError
+        elif kind == "float":
+            out = float(text) if text is not None else float(value)  # type: ignore[arg-type]
+        elif kind == "bool":
+            lowered = text.strip().lower() if text is not None else None
+            out = {"true": True, "false": False, "1": True, "0": False}[lowered] if lowered is not None else value
+            if not isinstance(out, bool):
+                raise ValueError
+        elif kind == "list":
+            out = _parse_yaml_value(name, text) if text is not None else value
+            if isinstance(out, (int, float, str)) and not isinstance(out, bool):
+                out = [out]
+            if not isinstance(out, list):
+                raise ValueError
+        elif kind == "str":
+            out = str(value)
+        else:  # None default or unknown annotation: accept YAML scalars
+            out = _parse_yaml_value(name, text) if text is not None else value
+    except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
+        raise ParameterError(f"parameter {name}: expected {kind}, got {value!r}") from None
+    if kind == "list":
+        validation.check_structure(name, out, validation.default_value(default) or [])
+    else:
+        validation.check_plain(name, out)
+    validation.check_meaning(name, out)
+    return _check_value(name, out)
+
+
+def _parse_yaml_value(name: str, text: str) -> object:
+    """A command-line value parsed as YAML (strict loader); a refused construct names the parameter."""
+    try:
+        return yaml_load(text)
+    except validation.YamlRefused as exc:
+        raise ParameterError(f"parameter {name}: {exc}") from None
+
+
+def _check_value(name: str, value: object) -> object:
+    if name in FOLDER_PARAMETERS and value not in ("", None):
+        folder = Path(str(value)).expanduser()
+        if not folder.is_dir():
+            raise ParameterError(f"parameter {name}: folder {folder} does not exist")
+        value = str(folder.resolve())
+    if name in CLAIMS_PARAMETERS and value not in ("", None):
+        from rotation.claims.registry import load_registry, registry_file
+
+        load_registry(str(value))  # refuses a missing file, bad YAML, an unknown kind or a missing field, in one line
+        value = str(registry_file(str(value)))
+    if name in SERIES_PARAMETERS and value not in ("", None):
+        from rotation.data.loading import series_spec
+
+        try:
+            series_spec(str(value))
+        except ParameterError as exc:
+            raise ParameterError(f"parameter {name}: {exc}") from None
+    if name in DATE_PARAMETERS and value not in ("", None):
+        try:
+            if not _ISO_DATE.fullmatch(str(value).strip()):
+                raise ValueError
+            dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ParameterError(f"parameter {name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+    if name in POSITIVE_PARAMETERS and value is not None:
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not isinstance(item, (int, float)) or isinstance(item, bool) or item <= 0:
+                raise ParameterError(f"parameter {name}: must be positive, got {value!r}")
+            if isinstance(item, float) and not item.is_integer():
+                raise ParameterError(f"parameter {name}: must be a whole number of sessions, got {value!r}")
+    if name in FRACTION_PARAMETERS and value is not None:
+        low, high = FRACTION_PARAMETERS[name]
+        if not low < float(value) < high:  # type: ignore[arg-type]
+            raise ParameterError(f"parameter {name}: must lie strictly between {low:g} and {high:g}, got {value!r}")
+    return value
+
+
+def validate_parameters(raw: Mapping[str, object], declared: Mapping[str, dict]) -> dict[str, object]:
+    """Refuse unknown names and badly typed values; returns coerced values."""
+    out = {}
+    for name, value in raw.items():
+        if name in RUNNER_PARAMETERS:
+            raise ParameterError(f"parameter {name} is set by the runner; use --run-name")
+        if name not in declared:
+            known = ", ".join(sorted(n for n in declared if n not in RUNNER_PARAMETERS))
+            raise ParameterError(f"unknown parameter {name!r}: no notebook declares it (known: {known})")
+        info = declared[name]
+        out[name] = coerce_value(name, value, info["type"], default=info.get("default"), optional=bool(info.get("optional")))
+        _check_non_negative(name, out[name], info.get("default"))
+    small, large = out.get("small", _default_of(declared, "small")), out.get("large", _default_of(declared, "large"))
+    if small and large and str(small).strip() == str(large).strip():
+        raise ParameterError(f"parameters small and large are both {str(small).strip()!r}; the comparison needs two different series")
+    validation.check_all_literal(out)
+    return out
+
+
+def _default_of(declared: Mapping[str, dict], name: str) -> object:
+    return validation.default_value(declared[name].get("default")) if name in declared else None
+
+
+def _check_non_negative(name: str, value: object, default: str | None) -> None:
+    """A whole-number parameter whose default is zero or more (a count, a year, a seed) cannot be negative."""
+    example = validation.default_value(default)
+    if isinstance(example, int) and not isinstance(example, bool) and example >= 0 and isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        raise ParameterError(f"parameter {name}: must be zero or more, got {value}")
+
+
+def check_run_name(run_name: object) -> str:
+    """A run name the runner can write: a plain folder name, not reserved (see ``staging.check_run_name``)."""
+    return staging.check_run_name(run_name)
+
+
+def default_run_name(overrides: Mapping[str, object]) -> str:
+    """``article`` for the article's defaults; otherwise a name built from the overrides.
+
+    Where the data come from (``data_dir``) is not part of the name.
+    """
+    named = [k for k in overrides if k not in FOLDER_PARAMETERS and k not in CLAIMS_PARAMETERS]
+    claims_file = overrides.get("claims")
+    prefix = Path(str(claims_file)).stem if claims_file else ""
+    if not named:
+        return prefix or ARTICLE_RUN
+    parts = []
+    for key in sorted(named, key=lambda k: (k != "as_of", k)):
+        value = overrides[key]
+        text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{key}-{text}" if key != "as_of" else f"as_of-{text}")
+    name = "_".join(([prefix] if prefix else []) + parts).replace("/", "-").replace(" ", "")
+    return name[:120] or ARTICLE_RUN
+
+
+def ensure_kernel() -> str:
+    """Make sure the ``rotation`` kernel (this Python environment) is registered; returns its name."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL_NAME not in KernelSpecManager().find_kernel_specs():
+        from ipykernel.kernelspec import install
+
+        install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+        print(f"registered Jupyter kernel {KERNEL_NAME!r} for {sys.prefix}", file=sys.stderr)
+    return KERNEL_NAME
+
+
+def execute_run(
+    parameters: Mapping[str, object],
+    run_name: str,
+    *,
+    notebooks: list[Path] | None = None,
+    log: Callable[[str], None] | None = None,
+    prestart: bool = True,
+    partial: bool | None = None,
+    check_data: bool = True,
+    refresh: bool = False,
+    export: bool = False,
+    jobs: int | None = None,
+) -> dict:
+    """Execute the notebooks for one validated parameter set; returns the run status.
+
+    Status: ``{"run", "ok", "state", "partial", "seconds", "parameters", "notebooks":
+    [{"notebook", "status", "seconds", "cell", "error"}]}`` (``state``: ``ok``, ``failed`` or
+    ``interrupted``; ``partial``: the notebooks re-run, or false); also written to
+    ``runs/<run>/status.json``. When the run did not replace a previous good run,
+    ``kept_at`` names the folder holding the failed rendering.
+
+    The run renders into a staging folder and replaces ``runs/<run>/`` and ``figures/<run>/``
+    only when every notebook succeeded (see ``rotation.run.staging``); a second process writing
+    the same run name is refused. A ``partial`` run (default: when ``notebooks`` is not the
+    whole collection) keeps the other notebooks' files and results. With ``check_data``,
+    the series the run needs are loaded and validated before any kernel starts
+    (``rotation.run.preflight``; ``refresh`` downloads them again).
+
+    Every notebook gets a kernel of its own, used once (``rotation.run.kernels``). With
+    ``prestart`` (the default) kernels are forked from a process that has already imported the
+    scientific libraries, the next one while the current notebook executes; without it each
+    kernel is an ordinary cold start.
+
+    Kernels write each figure's PNG (shown in the notebook) and keep the figure for its SVG and
+    PDF files (``rotation.outputs.figexport``). With ``export`` those are written in one pass while the
+    next notebooks run; without it (the default: a run pays only for what it shows) they are
+    written on demand by ``rotation export <run>`` or ``rotation report``.
+
+    ``jobs`` notebooks execute at once (default ``default_notebook_jobs()``; a sweep gives
+    ``sweep.notebook_jobs_per_run``, its runs being parallel already); the summarising notebooks
+    (``notebook_waves``) start last.
+    """
+    say = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    run_name = check_run_name(run_name)
+    paths = notebooks or notebook_paths()
+    validation.check_all_literal(parameters)
+    if partial is None:
+        partial = {p.stem for p in paths} != {p.stem for p in paths[0].parent.glob("[0-9][0-9]_*.ipynb")}
+    if check_data:
+        from rotation.run import preflight
+
+        preflight.check_data(parameters, collection_parameters(paths), paths, refresh=refresh)
+    with staging.run_lock(run_name):
+        good_before = staging.has_good_run(run_name)
+        previous = staging.previous_status(run_name) if partial else None
+        stage = staging.new_stage(run_name, copy_previous=partial)
+        if partial:
+            staging.drop_results_of(stage, [p.stem for p in paths])
+        status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
+        try:
+            status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export,
+                                     default_notebook_jobs() if jobs is None else jobs)
+        except BaseException as exc:
+            import signal
+
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if interrupted and _main_thread() else None
+            try:
+                status["state"] = "interrupted" if interrupted else "failed"
+                status["ok"] = False
+                if not interrupted:
+                    status["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                _finish(stage, run_name, status, previous, good_before, say)
+            finally:
+                if previous_handler is not None:
+                    signal.signal(signal.SIGINT, previous_handler)
+            raise
+        _finish(stage, run_name, status, previous, good_before, say)
+    return status
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, good_before: bool, say: Callable[[str], None]) -> None:
+    """Write the final status into the staged run, then publish it or keep it aside (see ``staging``)."""
+    if status.get("partial"):
+        status.update(staging.merge_partial_status(status, previous))
+    staging.write_status(stage, status)
+    if status["ok"] or not good_before:
+        staging.publish(stage, run_name)
+        return
+    kept = staging.keep_failed(stage, run_name)
+    status["kept_at"] = str(kept)
+    staging.write_status(kept, status)
+    say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
+
+
+SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_scorecard reads the others' results)
+
+
+def notebook_waves(paths: list[Path]) -> list[list[Path]]:
+    """The order of a run: every notebook numbered below ``SUMMARY_FROM`` (independent of each other,
+    so several may execute at once), then each summarising notebook on its own, in order."""
+    def number(path: Path) -> int:
+        head = path.stem.split("_", 1)[0]
+        return int(head) if head.isdigit() else 0
+
+    first = [p for p in paths if number(p) < SUMMARY_FROM]
+    return ([first] if first else []) + [[p] for p in paths if number(p) >= SUMMARY_FROM]
+
+
+def default_notebook_jobs() -> int:
+    """Notebooks a single run executes at once: the cores (at most 2: a kernel holds a few hundred MB)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list[Path], stage: Path, status: dict, say, prestart: bool,
+                    export_vectors: bool = False, jobs: int = 1) -> dict:
+    """Execute ``paths`` into ``stage`` with the kernels pointed at it; returns the status (``state`` ok or failed).
+
+    ``jobs`` notebooks execute at once (threads, each driving one kernel), wave by wave
+    (``notebook_waves``); the status lists the notebooks in collection order whatever order they finish in.
+    """
+    import concurrent.futures as cf
+    import threading
+
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    folder = stage / "run"
+    write_text_atomic(folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True))
+    kernel = ensure_kernel()
+    status.update(ok=True, state="running")
+    started = time.perf_counter()
+    cwd = project_dir()
+    saved_env = {k: os.environ.get(k) for k in (STAGING_RUN_ENV, STAGING_DIR_ENV)}
+    os.environ[STAGING_RUN_ENV] = run_name  # the kernels write into the stage (see rotation.core.paths)
+    os.environ[STAGING_DIR_ENV] = str(stage)
+    figs = figures_dir(run_name)  # the stage's figure folder (paths follow the staging variables)
+    pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(), fork=prestart)
+    export = figexport.BackgroundExport(figs) if export_vectors else None  # SVG/PDF of the figures kept so far, while the next notebook runs
+    rank = {path.stem: i for i, path in enumerate(paths)}
+    lock = threading.Lock()
+    active: set = set()  # kernels executing now (stopped on an interrupt, so their threads return)
+    untaken = len(paths)  # kernels still to hand out (the pool prefetches one while more are to come)
+
+    def given_parameters(path: Path) -> dict:
+        declared = notebook_parameters(path)
+        given = {k: v for k, v in parameters.items() if k in declared}
+        if "run_name" in declared:
+            given["run_name"] = run_name
+        validation.check_all_literal(given)
+        return given
+
+    def execute_one(path: Path) -> dict:
+        nonlocal untaken
+        given = given_parameters(path)
+        t0 = time.perf_counter()
+        with lock:
+            untaken -= 1
+            km = pool.take(more=prestart and untaken > 0)
+            if km is not None:
+                active.add(km)
+        entry = {"notebook": path.stem, "status": "ok", "cell": None, "error": None}
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(folder / path.name),
+                parameters=given,
+                kernel_name=kernel,
+                cwd=str(cwd),
+                progress_bar=False,
+                # one write of the rendering at the end (or at the failing cell), instead of papermill's two
+                # whole-notebook writes per cell: with the figures inline that cost grew with cells x size
+                request_save_on_cell_execute=False,
+                **({"km": km} if km is not None else {}),
+            )
+        except PapermillExecutionError as exc:
+            entry.update(status="failed", cell=exc.exec_count, error=f"{exc.ename}: {' '.join(str(exc.evalue).split())}")
+        except Exception as exc:  # kernel died, timeout...
+            entry.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+        finally:
+            if km is not None:
+                with lock:
+                    active.discard(km)
+                kernels.stop_kernel(km)
+        if (folder / path.name).is_file():  # no timings or random ids: an unchanged run leaves git status clean
+            normalize.normalise_notebook(folder / path.name, template=path)
+        entry["seconds"] = round(time.perf_counter() - t0, 2)
+        return entry
+
+    def finished(entry: dict, path: Path) -> None:
+        status["notebooks"] = sorted([*status["notebooks"], entry], key=lambda e: rank[e["notebook"]])
+        status["ok"] = status["ok"] and entry["status"] == "ok"
+        where = f" at cell {entry['cell']}" if entry["cell"] is not None else ""
+        detail = "ok" if entry["status"] == "ok" else f"FAILED{where}: {entry['error']}"
+        say(f"[{run_name}] {len(status['notebooks'])}/{len(paths)} {path.stem}: {detail} ({entry['seconds']:.1f} s)")
+        status["seconds"] = round(time.perf_counter() - started, 2)
+        status["state"] = "running"
+        staging.write_status(stage, status)
+        if export is not None:
+            export.kick()
+
+    threads = cf.ThreadPoolExecutor(max_workers=max(1, int(jobs)), thread_name_prefix="rotation-notebook")
+    try:
+        for wave in notebook_waves(paths):
+            futures = {threads.submit(execute_one, path): path for path in wave}
+            for future in cf.as_completed(futures):
+                finished(future.result(), futures[future])
+        if export is not None:
+            export.finish()  # the last notebook's figures; the .pending folder removed
+        status["seconds"] = round(time.perf_counter() - started, 2)
+        status["state"] = "ok" if status["ok"] else "failed"
+    except BaseException:
+        status["ok"] = False
+        status["seconds"] = round(time.perf_counter() - started, 2)
+        with lock:
+            running = list(active)
+        for km in running:  # the threads driving them return once their kernel is gone
+            kernels.stop_kernel(km)
+        raise
+    finally:
+        threads.shutdown(wait=True, cancel_futures=True)
+        pool.close()  # interrupted or done: no kernel left behind
+        if export is not None:
+            export.close()
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return status
+
+
+def read_status(run_name: str) -> dict | None:
+    """The status of a run (``status.json`` with its timings), or None if the run never started."""
+    return staging.previous_status(run_name)
+
+
+def failure_lines(status: Mapping) -> list[str]:
+    """One line per failed notebook: run, notebook, cell and error."""
+    return [
+        f"run {status['run']}: notebook {n['notebook']} failed" + (f" at cell {n['cell']}" if n["cell"] is not None else "") + f": {n['error']}"
+        for n in status["notebooks"]
+        if n["status"] != "ok"
+    ]
+
+
+__all__ = [
+    "ARTICLE_RUN",
+    "KERNEL_NAME",
+    "RotationError",
+    "collection_parameters",
+    "default_run_name",
+    "ensure_kernel",
+    "check_run_name",
+    "default_notebook_jobs",
+    "execute_run",
+    "failure_lines",
+    "notebook_parameters",
+    "notebook_paths",
+    "notebook_waves",
+    "validate_parameters",
+    "yaml_load",
+]
