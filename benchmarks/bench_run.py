@@ -123,10 +123,11 @@ def bench(quick: bool = False, stems: list[str] | None = None, dates: int | None
     with tempfile.TemporaryDirectory(prefix="rotation-bench-") as tmp:
         root = make_project(Path(tmp) / "project", stems)
         os.environ["ROTATION_PROJECT_DIR"] = str(root)
+        from rotation.run import notebooks
         from rotation.run import runner
         from rotation.run import sweep
 
-        paths = runner.notebook_paths()
+        paths = notebooks.notebook_paths()
         n = len(paths)
         floor_nb = floor_notebook(Path(tmp))
         print(f"notebooks ({n}): {', '.join(p.stem for p in paths)}")
@@ -142,7 +143,7 @@ def bench(quick: bool = False, stems: list[str] | None = None, dates: int | None
         rows += [{"what": "article run / floor, wall", "ratio": wall / floor_wall, "target": TARGET_ARTICLE},
                  {"what": "article run / floor, CPU", "ratio": cpu / floor_cpu, "target": TARGET_ARTICLE}]
         if not skip_sweep:
-            runs = sweep.plan([(None, {"as_of": d}) for d in SWEEP_DATES[:n_dates]], runner.collection_parameters(paths))
+            runs = sweep.plan([(None, {"as_of": d}) for d in SWEEP_DATES[:n_dates]], notebooks.collection_parameters(paths))
             sweep_wall, sweep_cpu, statuses = measure(lambda: sweep.execute(runs, paths, jobs=2))
             ok = all(s["ok"] for s in statuses)
             print(f"sweep of {n_dates} as_of dates, --jobs 2: {sweep_wall:.1f} s wall, {sweep_cpu:.1f} s CPU{'' if ok else '  [a run had failures]'}")

@@ -110,14 +110,15 @@ def write_series_csv(folder: Path, file: str, series: pd.Series, column: str = "
 def execute_collection(root: Path, data_dir: Path, run_name: str, parameters: dict | None = None, notebooks: list[str] | None = None,
                        export: bool = False) -> dict:
     """Run notebooks of ``root`` (a project made by ``make_project``) through the real runner (``export``: SVG/PDF too)."""
+    from rotation.run import notebooks as notebooks_module
     from rotation.run import runner
 
     old = {k: os.environ.get(k) for k in ("ROTATION_PROJECT_DIR", "ROTATION_DATA_DIR")}
     os.environ["ROTATION_PROJECT_DIR"] = str(root)
     os.environ["ROTATION_DATA_DIR"] = str(data_dir)
     try:
-        paths = runner.notebook_paths(root / "notebooks", only=notebooks)
-        params = runner.validate_parameters(parameters or {}, runner.collection_parameters(paths))
+        paths = notebooks_module.notebook_paths(root / "notebooks", only=notebooks)
+        params = runner.validate_parameters(parameters or {}, notebooks_module.collection_parameters(paths))
         return runner.execute_run(params, run_name, notebooks=paths, log=lambda line: None, export=export)
     finally:
         for key, value in old.items():

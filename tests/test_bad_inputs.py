@@ -818,7 +818,7 @@ def test_report_out_that_is_a_file(project, capsys, tmp_path):
 
 
 def test_a_second_run_of_the_same_name_is_refused(cli_project, capsys):
-    from rotation.run import staging
+    from rotation.outputs import runs as staging
 
     with staging.run_lock("busy"):
         line = refused(capsys, ["run", "--run-name", "busy", "-p", "small", "russell"])  # bad values are still found first
@@ -867,10 +867,11 @@ def test_unwritable_cache_folder(project, monkeypatch):
 
 def test_every_notebook_default_passes_validation():
     """The checks refuse bad values only: each declared default, given explicitly, is accepted unchanged."""
+    from rotation.run import notebooks
     from rotation.run import runner
     from rotation.run import parameters
 
-    declared = runner.collection_parameters(runner.notebook_paths())
+    declared = notebooks.collection_parameters(notebooks.notebook_paths())
     for name, info in declared.items():
         value = parameters.default_value(info["default"])
         if name in runner.RUNNER_PARAMETERS or value in (None, ""):

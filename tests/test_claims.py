@@ -8,7 +8,7 @@ import pytest
 
 from rotation.claims import registry as claims
 from rotation.core.verdicts import Verdict
-from rotation.claims.registry import judge
+from rotation.claims.judge import judge
 
 EQUAL = {"compare": "equal", "claimed": 45, "tolerance": 5, "partly_tolerance": 10}
 

@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from rotation.claims import registry as claims
+from rotation.claims import registry as claims_file
+from rotation.claims import evaluate
 from rotation.core.errors import ParameterError
 from rotation.claims.measures.base import Context
 from rotation.core.verdicts import Verdict
@@ -169,7 +170,7 @@ def test_the_planted_streak_window(tmp_path, data_dir):
 
 def test_window_gain_is_the_smaller_bank_and_flips_under_either_bank(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"b": BANKS})
-    j = claims.evaluate(ctx, "b")
+    j = evaluate.evaluate(ctx, "b")
     m = j.measurement
     assert m.value == pytest.approx(0.08)  # RF, the smaller; its missing mid-window rows do not matter
     assert m.window == (BASE, AS_OF)
@@ -189,15 +190,15 @@ def test_window_gain_bases(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"b": {**BANKS, "params": {"series": ["hban"], "base": "first_session"}}})
     first = STREAK[0]
     hban = window_stock(0.12)
-    assert claims.measure(ctx, ctx.registry["claims"]["b"]).value == pytest.approx(hban[AS_OF] / hban[first] - 1)
+    assert evaluate.measure(ctx, ctx.registry["claims"]["b"]).value == pytest.approx(hban[AS_OF] / hban[first] - 1)
     ctx = context_for(tmp_path, data_dir, {"b": {**BANKS, "params": {"series": ["hban"], "base": "year_end"}}})
-    m = claims.measure(ctx, ctx.registry["claims"]["b"])
+    m = evaluate.measure(ctx, ctx.registry["claims"]["b"])
     assert m.window[0] == pd.Timestamp("2025-12-31") and m.value == pytest.approx(0.12)
     ctx = context_for(tmp_path, data_dir, {"b": {**BANKS, "params": {"series": ["hban"], "base": "months", "months": 3}}})
-    assert claims.measure(ctx, ctx.registry["claims"]["b"]).window[0] == pd.Timestamp("2025-10-21")
+    assert evaluate.measure(ctx, ctx.registry["claims"]["b"]).window[0] == pd.Timestamp("2025-10-21")
     ctx = context_for(tmp_path, data_dir, {"b": {**BANKS, "params": {"series": ["hban"], "base": "week"}}})
     with pytest.raises(ParameterError, match="params.base"):
-        claims.measure(ctx, ctx.registry["claims"]["b"])
+        evaluate.measure(ctx, ctx.registry["claims"]["b"])
 
 
 def test_window_gain_not_verifiable_names_series_and_dates(tmp_path, data_dir):
@@ -208,14 +209,14 @@ def test_window_gain_not_verifiable_names_series_and_dates(tmp_path, data_dir):
     hban = window_stock(0.12).loc[:"2026-01-20"]
     write(short, "HBAN.csv", one(hban, "adj_close"))
     ctx = context_for(tmp_path, short, {"b": BANKS})
-    j = claims.evaluate(ctx, "b")
+    j = evaluate.evaluate(ctx, "b")
     assert j.verdict == Verdict.NOT_VERIFIABLE
     assert "hban has no close on 2026-01-21" in j.measurement.reason and "2022-12-01 to 2026-01-20" in j.measurement.reason
 
 
 def test_claims_about_the_streak_do_not_apply_without_one(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"b": BANKS}, as_of="2026-01-27")  # small caps lose after as_of
-    j = claims.evaluate(ctx, "b")
+    j = evaluate.evaluate(ctx, "b")
     assert j.verdict == Verdict.NOT_APPLICABLE and "0 session(s)" in j.measurement.reason
 
 
@@ -225,7 +226,7 @@ MEGA = claim("relative_return", premise="streak", params={"series": ["nvda", "ms
 
 def test_relative_return_criteria_and_a_benchmark_flip(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"m": MEGA})
-    j = claims.evaluate(ctx, "m")
+    j = evaluate.evaluate(ctx, "m")
     large_ret = 1.001 ** 6 - 1
     assert j.measurement.extra["rows"]["spx"]["return"] == pytest.approx(large_ret)
     assert j.measurement.value == {"nvda return below spx's": True, "msft return below spx's": False}  # -5% and +1% against +0.6%
@@ -239,7 +240,7 @@ def test_relative_return_above_reports_what_it_does_not_test(tmp_path, data_dir)
                     params={"series": ["kre", "hban"], "benchmarks": ["large"], "direction": "above", "not_tested": "energy: no series"},
                     alternatives=[{"choice": "base close", "label": "first session", "params": {"base": "first_session"}}])
     ctx = context_for(tmp_path, data_dir, {"s": sectors})
-    j = claims.evaluate(ctx, "s")
+    j = evaluate.evaluate(ctx, "s")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust"
     assert "not tested here: energy: no series" in j.measurement.detail
 
@@ -251,7 +252,7 @@ RANGE = claim("period_range", about={"period": "2025-01-01 to 2025-12-31", "look
 
 def test_period_range_planted_year_flips_with_the_band(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"r": RANGE})
-    j = claims.evaluate(ctx, "r")
+    j = evaluate.evaluate(ctx, "r")
     stats = j.measurement.extra["stats"]
     assert stats["rut"]["return"] == pytest.approx(0.113) and stats["spx"]["return"] == pytest.approx(0.16)
     assert stats["rut"]["low_date"] == pd.Timestamp("2025-04-10")
@@ -265,7 +266,7 @@ def test_period_range_planted_year_flips_with_the_band(tmp_path, data_dir):
 
 def test_fixed_period_claims_wait_for_their_period(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"r": RANGE}, as_of="2025-06-30")
-    j = claims.evaluate(ctx, "r")
+    j = evaluate.evaluate(ctx, "r")
     assert j.verdict == Verdict.NOT_APPLICABLE and "never judged on another period" in j.measurement.reason
 
 
@@ -277,7 +278,7 @@ BREADTH = claim("breadth", about={"period": "2023-01-01 to 2024-12-31", "looks":
 
 def test_breadth_all_criteria_and_robust(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"a": BREADTH})
-    j = claims.evaluate(ctx, "a")
+    j = evaluate.evaluate(ctx, "a")
     rows = j.measurement.extra["rows"]
     assert rows["whole period"]["rut"] == pytest.approx(0.21) and rows["whole period"]["spx"] == pytest.approx(0.44)
     assert rows["whole period"]["rsp"] == pytest.approx(0.1664) and rows["whole period"]["spy"] == pytest.approx(0.44)
@@ -292,13 +293,13 @@ def test_policy_rate_at_as_of_and_the_cuts_of_the_year_before(tmp_path, data_dir
     fed = claim("policy_rate", compare="equal", unit="percent", claimed=3.50, tolerance=0, partly_tolerance=0.25,
                 alternatives=[{"choice": "rate read", "label": "effective", "params": {"rate": "effective"}, "claimed": 3.625, "tolerance": 0.125}])
     ctx = context_for(tmp_path, data_dir, {"f": fed})
-    j = claims.evaluate(ctx, "f")
+    j = evaluate.evaluate(ctx, "f")
     assert j.measurement.value == pytest.approx(3.50) and j.verdict == Verdict.CONFIRMED
     assert j.robustness == "robust"  # DFF 3.64 is within 3.50-3.75
     assert list(j.measurement.evidence["change (bp)"]) == [-25, -25, -25]
     assert "target changes in 2025: 3" in j.measurement.detail and "-75 bp in total" in j.measurement.detail
     early = context_for(tmp_path, data_dir, {"f": fed}, as_of="2023-06-01")
-    assert claims.evaluate(early, "f").verdict == Verdict.REFUTED  # 4.25: the claim moves with as_of
+    assert evaluate.evaluate(early, "f").verdict == Verdict.REFUTED  # 4.25: the claim moves with as_of
 
 
 CURVE = claim("curve_change", premise="streak", params={"window": "streak"},
@@ -308,7 +309,7 @@ CURVE = claim("curve_change", premise="streak", params={"window": "streak"},
 
 def test_curve_change_planted_flattening_and_the_window_flip(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"c": CURVE})
-    j = claims.evaluate(ctx, "c")
+    j = evaluate.evaluate(ctx, "c")
     m = j.measurement
     rows = {r["key"]: r for r in m.extra["rows"]}
     assert rows["streak"]["change_bp"] == pytest.approx(-5.0) and rows["streak"]["direction"] == "fell"
@@ -327,7 +328,7 @@ def test_curve_change_threshold_in_bp(tmp_path, data_dir):
     twelve = {**CURVE, "params": {"window": "before_streak", "months": 12}, "alternatives": [
         {"choice": "threshold", "label": "more than 50 bp", "params": {"rise_above_bp": 50}}]}
     ctx = context_for(tmp_path, data_dir, {"c": twelve})
-    j = claims.evaluate(ctx, "c")
+    j = evaluate.evaluate(ctx, "c")
     assert j.verdict == Verdict.CONFIRMED  # +40 bp over the 12 months before the streak (0.30 -> 0.70)
     assert j.sensitivity.set_index("choice").loc["threshold", "verdict"] == "refuted"
     assert j.robustness == "depends on threshold"
@@ -336,17 +337,17 @@ def test_curve_change_threshold_in_bp(tmp_path, data_dir):
 def test_curve_change_needs_the_yields(tmp_path, data_dir):
     trailing = {**CURVE, "premise": None, "params": {"window": "to_as_of", "months": 3}, "alternatives": []}
     ctx = context_for(tmp_path, data_dir, {"c": trailing}, as_of="2023-06-01")  # the yields start in 2024
-    j = claims.evaluate(ctx, "c")
+    j = evaluate.evaluate(ctx, "c")
     assert j.verdict == Verdict.NOT_VERIFIABLE
     assert "needs dgs10 and dgs2" in j.measurement.reason and "dgs10 2024-01-01 to 2026-01-30" in j.measurement.reason
 
 
 def test_every_05_claim_of_the_article_file_has_a_known_kind_or_a_reason():
-    registry = claims.load_registry()
+    registry = claims_file.load_registry()
     for cid, c in registry["claims"].items():
         if c["notebook"] != "05_context":
             continue
-        if c["compare"] in claims.UNJUDGED:
+        if c["compare"] in claims_file.UNJUDGED:
             assert c["reason"]
         else:
             assert c["kind"] != "notebook", cid

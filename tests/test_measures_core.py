@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from conftest import REPO, prices_from_returns, write_series_csv
-from rotation.claims import registry as claims
+from rotation.claims import registry as claims_file
+from rotation.claims import evaluate, judge
 from rotation.core.errors import ParameterError
 from rotation.claims.measures.base import KINDS, Context, Measurement
 from rotation.core.verdicts import Verdict
@@ -45,8 +46,8 @@ def length_claim(claimed: int = 7, **extra) -> dict:
 
 
 def test_every_kind_in_the_article_claims_file_is_registered():
-    registry = claims.load_registry(REPO / "data" / "claims.yaml")
-    kinds = {c["kind"] for c in registry["claims"].values() if c["compare"] not in claims.UNJUDGED}
+    registry = claims_file.load_registry(REPO / "data" / "claims.yaml")
+    kinds = {c["kind"] for c in registry["claims"].values() if c["compare"] not in claims_file.UNJUDGED}
     assert kinds <= set(KINDS) | {"notebook"}
 
 
@@ -55,19 +56,19 @@ def test_streak_length_and_mean_spread_recover_the_planted_streak(tmp_path):
                     "unit": "bp per session", "compare": "equal", "tolerance": 1}
     path, data_dir = write_article(tmp_path, {"length": length_claim(), "spread": spread_claim})
     ctx = Context(claims=str(path), data_dir=str(data_dir))
-    length = claims.evaluate(ctx, "length")
+    length = evaluate.evaluate(ctx, "length")
     assert length.measurement.value == 7 and length.verdict == Verdict.CONFIRMED
-    spread = claims.evaluate(ctx, "spread")
+    spread = evaluate.evaluate(ctx, "spread")
     assert spread.measurement.value == pytest.approx(60.0, abs=1e-6)
     assert spread.verdict == Verdict.CONFIRMED
-    record = claims.evaluate(ctx, "length").measurement
+    record = evaluate.evaluate(ctx, "length").measurement
     assert record.window[1] == ctx.session
 
 
 def test_record_kind_finds_the_earlier_record(tmp_path):
     record = {"notebook": "01_streak", "kind": "streak_record", "quote": "q", "claimed": "x", "unit": "criteria", "compare": "criteria"}
     path, data_dir = write_article(tmp_path, {"record": record})
-    j = claims.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "record")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "record")
     assert j.measurement.value == {"matches or beats the record": True}  # 7 sessions beat the earlier 5
     assert j.measurement.extra["rank"]["record_sessions"] == 5
 
@@ -80,25 +81,25 @@ def test_a_verdict_that_flips_under_one_alternative_names_that_choice(tmp_path):
     ])
     claim.pop("partly_tolerance")
     path, data_dir = write_article(tmp_path, {"length": claim})
-    j = claims.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length")
     assert j.verdict == Verdict.REFUTED
     assert j.robustness == "depends on tolerance"
     assert j.label == "refuted, but depends on tolerance"
     assert list(j.sensitivity["agrees"]) == [True, False, True]
-    assert claims.agreement_share(j) == pytest.approx(0.5)
+    assert evaluate.agreement_share(j) == pytest.approx(0.5)
 
 
 def test_a_verdict_all_alternatives_agree_with_is_robust(tmp_path):
     claim = length_claim(alternatives=[{"choice": "tolerance", "label": "within 1", "tolerance": 1},
                                        {"choice": "reading", "label": "claimed 7 again", "claimed": 7}])
     path, data_dir = write_article(tmp_path, {"length": claim})
-    j = claims.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust" and j.label == "confirmed"
 
 
 def test_a_claim_with_no_alternatives_is_labelled_not_varied(tmp_path):
     path, data_dir = write_article(tmp_path, {"length": length_claim()})
-    assert claims.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length").robustness == "not varied"
+    assert evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length").robustness == "not varied"
 
 
 def test_fixed_period_claims_are_never_judged_on_a_shifted_period(tmp_path):
@@ -107,7 +108,7 @@ def test_fixed_period_claims_are_never_judged_on_a_shifted_period(tmp_path):
     path, data_dir = write_article(tmp_path, {"back": back, "ahead": ahead})
     ctx = Context(claims=str(path), data_dir=str(data_dir))
     for cid in ("back", "ahead"):
-        j = claims.evaluate(ctx, cid)
+        j = evaluate.evaluate(ctx, cid)
         assert j.verdict == Verdict.NOT_APPLICABLE
         assert "never judged on" in j.measurement.reason
 
@@ -116,7 +117,7 @@ def test_claims_about_the_streak_need_the_premise(tmp_path):
     spread_claim = {"notebook": "02_spread", "kind": "mean_spread", "premise": "streak", "quote": "q", "claimed": 60,
                     "unit": "bp per session", "compare": "equal", "tolerance": 1}
     path, data_dir = write_article(tmp_path, {"spread": spread_claim}, article={"streak_premise": 8})
-    j = claims.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "spread")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "spread")
     assert j.verdict == Verdict.NOT_APPLICABLE and "has 7 session(s)" in j.measurement.reason
 
 
@@ -124,14 +125,14 @@ def test_moving_as_of_moves_claims_made_at_a_date(tmp_path):
     path, data_dir = write_article(tmp_path, {"length": length_claim()})
     base = Context(claims=str(path), data_dir=str(data_dir))
     earlier = Context(claims=str(path), data_dir=str(data_dir), as_of=str(base.returns.index[14].date()))  # end of the 5-session streak
-    assert claims.evaluate(earlier, "length").measurement.value == 5
+    assert evaluate.evaluate(earlier, "length").measurement.value == 5
 
 
 def test_a_series_that_starts_too_late_is_not_verifiable_with_the_reason(tmp_path):
     level = {"notebook": "02_spread", "kind": "level_record", "quote": "q", "claimed": 1, "unit": "criteria", "compare": "criteria",
              "params": {"series": "HBAN", "level": 1}}
     path, data_dir = write_article(tmp_path, {"level": level})
-    j = claims.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "level")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "level")
     assert j.verdict == Verdict.NOT_VERIFIABLE and "HBAN" in j.measurement.reason
 
 
@@ -150,7 +151,7 @@ def test_a_bad_claims_file_is_refused_with_one_line_naming_file_claim_and_field(
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"article": {"title": "t", "as_of": "2020-01-02", "small": "rut", "large": "spx"}, "claims": {"c1": entry}}))
     with pytest.raises(ParameterError) as err:
-        claims.load_registry(path)
+        Context(claims=str(path))  # the file's structure (registry) and its kinds (the measures), as a notebook loads it
     text = str(err.value)
     assert "\n" not in text and str(path) in text and "'c1'" in text and message in text
 
@@ -159,7 +160,7 @@ def test_duplicate_keys_in_a_claims_file_are_refused(tmp_path):
     path = tmp_path / "dup.yaml"
     path.write_text("article: {title: t, as_of: '2020-01-02', small: rut, large: spx}\nclaims:\n  a: {notebook: x, compare: untestable, quote: q, reason: r}\n  a: {notebook: x, compare: untestable, quote: q, reason: r}\n")
     with pytest.raises(ParameterError, match="duplicate key 'a'"):
-        claims.load_registry(path)
+        claims_file.load_registry(path)
 
 
 def test_a_measurement_cannot_carry_a_judged_verdict():
@@ -168,33 +169,33 @@ def test_a_measurement_cannot_carry_a_judged_verdict():
 
 
 def test_the_example_claims_file_in_docs_is_valid_and_covers_the_outcomes():
-    registry = claims.load_registry(REPO / "docs" / "example_claims.yaml")
+    registry = claims_file.load_registry(REPO / "docs" / "example_claims.yaml")
     compares = {c["compare"] for c in registry["claims"].values()}
     assert {"equal", "criteria", "untestable"} <= compares
     assert {c["notebook"] for c in registry["claims"].values()} <= {p.stem for p in (REPO / "notebooks").glob("*.ipynb")}
 
 
 def test_decision_rules_are_written_in_display_units():
-    rule = claims.tolerance_text({"compare": "equal", "claimed": 0.15, "tolerance": 0.015, "partly_tolerance": 0.04, "unit": "fraction"})
+    rule = judge.tolerance_text({"compare": "equal", "claimed": 0.15, "tolerance": 0.015, "partly_tolerance": 0.04, "unit": "fraction"})
     assert "fraction" not in rule and "1.5 percentage points" in rule and "+15.00%" in rule
 
 
 def test_judge_of_dates_periods():
-    first, last = claims.parse_period("2025-01-01 to 2025-12-31")
+    first, last = claims_file.parse_period("2025-01-01 to 2025-12-31")
     assert (first, last) == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"))
     with pytest.raises(ParameterError):
-        claims.parse_period("2025-12-31 to 2025-01-01")
+        claims_file.parse_period("2025-12-31 to 2025-01-01")
 
 
 def test_a_context_judges_a_claim_once_and_a_changed_entry_anew(tmp_path, monkeypatch):
     path, data_dir = write_article(tmp_path, {"length": length_claim()})
     ctx = Context(claims=str(path), data_dir=str(data_dir))
     measured = []
-    measure = claims.measure
-    monkeypatch.setattr(claims, "measure", lambda c, claim: measured.append(claim["id"]) or measure(c, claim))
-    first = claims.evaluate(ctx, "length")
-    again = claims.evaluate(ctx, "length")
+    measure = evaluate.measure
+    monkeypatch.setattr(evaluate, "measure", lambda c, claim: measured.append(claim["id"]) or measure(c, claim))
+    first = evaluate.evaluate(ctx, "length")
+    again = evaluate.evaluate(ctx, "length")
     assert measured == ["length"] and again == first and again is not first  # a copy: the caller may change its own
     ctx.registry["claims"]["length"]["claimed"] = 8  # a notebook varying the entry gets it judged again
-    changed = claims.evaluate(ctx, "length")
+    changed = evaluate.evaluate(ctx, "length")
     assert measured == ["length", "length"] and changed.verdict != first.verdict

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import prices_from_returns, write_series_csv
-from rotation.claims import registry
+from rotation.claims import evaluate
 from rotation.core.errors import ParameterError
 from rotation.claims.measures.base import Context
 from rotation.core.verdicts import Verdict
@@ -95,7 +95,7 @@ def test_fear_episode_criteria_and_the_alternatives_that_flip_it(tmp_path):
         {"choice": "drawdown measured at", "label": "deepest", "params": {"drawdown_at": "deepest"}},
     ]
     path, data_dir = write_case(tmp_path, small, large, {"fear": claim}, vix)
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
     m = j.measurement
     assert list(m.value.values()) == [True, True, False]  # fell; VIX above its median; drawdown 8% < 10%
     assert m.extra["episode"]["start"] == large.index[span[0]] and int(m.extra["episode"]["sessions"]) == STREAK
@@ -115,7 +115,7 @@ def test_fear_episode_robust_when_every_alternative_agrees(tmp_path):
     claim["alternatives"] = [{"choice": "drawdown threshold", "label": "6%", "params": {"drawdown_threshold": 0.06}},
                              {"choice": "drawdown measured at", "label": "deepest", "params": {"drawdown_at": "deepest"}}]
     path, data_dir = write_case(tmp_path, small, large, {"fear": claim}, vix)
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust" and j.label == "confirmed"
 
 
@@ -124,12 +124,12 @@ def test_fear_episode_dates_and_missing_vix(tmp_path):
     text = window(large.index, span)
     # the claim's period is not over at an as_of inside the streak: not applicable, never judged on another period
     path, data_dir = write_case(tmp_path, small, large, {"fear": fear_claim(text)}, vix, as_of=str(large.index[span[0] + 3].date()))
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
     assert j.verdict == Verdict.NOT_APPLICABLE and "not over" in j.measurement.reason
     # VIX starting after the streak: not verifiable, saying which VIX dates are needed
     late = vix.iloc[span[1] + 5 :]
     path, data_dir = write_case(tmp_path / "late", small, large, {"fear": fear_claim(text)}, late)
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
     assert j.verdict == Verdict.NOT_VERIFIABLE
     assert "needs VIX closes over the episode" in j.measurement.reason and str(late.index[0].date()) in j.measurement.reason
 
@@ -176,7 +176,7 @@ def test_resemblance_verdict_grid_and_the_feature_set_that_flips_it(tmp_path):
         {"choice": "minimum streak length", "label": "9", "params": {"min_streak": 9}},
     ]
     path, data_dir = write_case(tmp_path, small, large, {"res": claim}, vix)
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     m = j.measurement
     assert m.value is True and j.verdict == Verdict.CONFIRMED
     key_a, key_b = m.extra["keys"]["A"], m.extra["keys"]["B"]
@@ -209,7 +209,7 @@ def test_resemblance_robust_case(tmp_path):
                              {"choice": "standardisation", "label": "robust", "params": {"standardisation": "robust"}},
                              {"choice": "minimum streak length", "label": "9", "params": {"min_streak": 9}}]
     path, data_dir = write_case(tmp_path, small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"))
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust"
 
 
@@ -218,11 +218,11 @@ def test_resemblance_is_not_applicable_when_the_current_streak_is_a_named_one_or
     claim = resemblance_claim(large.index, spans)
     at_a = str(large.index[spans["A"][1]].date())  # as_of = A's last session: the streak in force is A itself
     path, data_dir = write_case(tmp_path, small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"), as_of=at_a)
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     assert j.verdict == Verdict.NOT_APPLICABLE and "is the A episode itself" in j.measurement.reason
     inside_a = str(large.index[spans["A"][0] + 2].date())  # A's window is not over yet
     path, data_dir = write_case(tmp_path / "open", small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"), as_of=inside_a)
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     assert j.verdict == Verdict.NOT_APPLICABLE and "is not over at as_of" in j.measurement.reason
 
 
@@ -231,7 +231,7 @@ def test_resemblance_with_a_crash_the_data_do_not_hold_is_not_verifiable_with_th
     claim = resemblance_claim(large.index, spans)
     claim["params"]["episodes"]["A"] = {"after_crash": "1987-10", "months": 12}  # before the data start
     path, data_dir = write_case(tmp_path, small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"))
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     assert j.verdict == Verdict.NOT_VERIFIABLE
     reason = j.measurement.reason
     assert "needs daily closes of spx in 1987-10" in reason and str(large.index[0].date()) in reason
@@ -272,7 +272,7 @@ def test_lead_after_event_planted_flip_under_the_base_date(tmp_path):
     claim["alternatives"] = [{"choice": "base date", "label": "one week after", "params": {"base_offset": {"weeks": 1}}},
                              {"choice": "horizon", "label": "half a year", "params": {"horizons_years": [0.5]}}]
     path, data_dir = write_case(tmp_path, small, large, {"lead": claim})
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
     m = j.measurement
     assert m.extra["crash"] == crash and m.extra["base"] == crash
     assert m.extra["table"]["difference"].iloc[0] == pytest.approx(by_hand(small, large, crash, 1))
@@ -290,7 +290,7 @@ def test_lead_after_event_robust_case_and_date_base(tmp_path):
     claim["alternatives"] = [{"choice": "horizon", "label": "1 year", "params": {"horizons_years": [1]}},
                              {"choice": "base date", "label": "5 days later", "params": {"base_offset": {"days": 5}}}]
     path, data_dir = write_case(tmp_path, small, large, {"lead": claim})
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
     assert j.measurement.extra["base"] == pd.Timestamp(base_date)
     assert list(j.measurement.value.values()) == [True, True] and j.robustness == "robust"
 
@@ -299,18 +299,18 @@ def test_lead_after_event_reasons(tmp_path):
     small, large, crash = lead_history()
     # the crash month lies before the data: not verifiable, naming the series and what it holds
     path, data_dir = write_case(tmp_path, small, large, {"lead": lead_claim("1987-10")})
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
     assert j.verdict == Verdict.NOT_VERIFIABLE
     assert "needs daily closes of spx in 1987-10" in j.measurement.reason and "not a month" not in j.measurement.reason
     # horizons past the data end: not verifiable, with the dates needed
     path, data_dir = write_case(tmp_path / "long", small, large, {"lead": lead_claim(f"{crash:%Y-%m}", horizons_years=[5])})
-    j = registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
+    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
     assert j.verdict == Verdict.NOT_VERIFIABLE and "needs closes of both rut and spx" in j.measurement.reason
     # a fixed period that is not over at as_of: not applicable
     claim = lead_claim(f"{crash:%Y-%m}", horizons_years=[1])
     claim["about"] = {"period": f"{crash.date()} to {(crash + pd.DateOffset(years=2)).date()}", "looks": "back"}
     path, data_dir = write_case(tmp_path / "open", small, large, {"lead": claim}, as_of=str((crash + pd.DateOffset(months=3)).date()))
-    assert registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead").verdict == Verdict.NOT_APPLICABLE
+    assert evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead").verdict == Verdict.NOT_APPLICABLE
 
 
 @pytest.mark.parametrize(
@@ -328,5 +328,5 @@ def test_bad_resemblance_params_are_refused_with_one_line_naming_the_claim(tmp_p
     claim["params"].update(change)
     path, data_dir = write_case(tmp_path, small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"))
     with pytest.raises(ParameterError) as err:
-        registry.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
+        evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     assert "claim 'res'" in str(err.value) and message in str(err.value) and "\n" not in str(err.value)

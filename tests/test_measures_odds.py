@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import write_series_csv
-from rotation.claims import registry
+from rotation.claims import evaluate
 from rotation.claims.measures import base as measures
 from rotation.analytics import nulls
 from rotation.core.verdicts import Verdict
@@ -75,7 +75,7 @@ END_ALT = {"choice": "end date", "label": "to the data end", "params": {"end": "
 def test_path_share_and_month_ends_are_the_planted_ones(tmp_path):
     after, rel = planted_path_prices(tmp_path / "data", share_ahead=0.6, after_june=0.02)
     ctx = measures.Context(claims=claims_file(tmp_path, path_claim()), data_dir=str(tmp_path / "data"))
-    m = registry.measure(ctx, ctx.registry["claims"]["path"])
+    m = evaluate.measure(ctx, ctx.registry["claims"]["path"])
     n = int((after <= "2026-06-30").sum())
     planted_share = float(np.mean(rel[:n] > 0))
     assert m.extra["share"] == pytest.approx(planted_share) and 0.55 < planted_share < 0.65
@@ -90,7 +90,7 @@ def test_path_share_and_month_ends_are_the_planted_ones(tmp_path):
 def test_path_claim_flips_under_the_share_threshold_and_the_label_names_it(tmp_path):
     planted_path_prices(tmp_path / "data", share_ahead=0.6, after_june=0.02)
     ctx = measures.Context(claims=claims_file(tmp_path, path_claim(a=SHARE_ALT, b=END_ALT)), data_dir=str(tmp_path / "data"))
-    j = registry.evaluate(ctx, "path")
+    j = evaluate.evaluate(ctx, "path")
     assert j.verdict == Verdict.CONFIRMED  # ahead at the end, and on 60% > 50% of the sessions
     assert j.robustness == "depends on share threshold"  # 60% is not above two-thirds: partly true
     assert list(j.sensitivity["verdict"]) == ["confirmed", "partly true", "confirmed"]
@@ -100,14 +100,14 @@ def test_path_claim_flips_under_the_share_threshold_and_the_label_names_it(tmp_p
 def test_path_claim_robust_when_every_alternative_agrees(tmp_path):
     planted_path_prices(tmp_path / "data", share_ahead=0.9, after_june=0.02)
     ctx = measures.Context(claims=claims_file(tmp_path, path_claim(a=SHARE_ALT, b=END_ALT)), data_dir=str(tmp_path / "data"))
-    j = registry.evaluate(ctx, "path")
+    j = evaluate.evaluate(ctx, "path")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust"
 
 
 def test_path_claim_ahead_only_at_the_end_is_partly_true_and_behind_at_the_end_refuted(tmp_path):
     planted_path_prices(tmp_path / "a", share_ahead=0.3, after_june=-0.02)
     ctx = measures.Context(claims=claims_file(tmp_path, path_claim(b=END_ALT)), data_dir=str(tmp_path / "a"))
-    j = registry.evaluate(ctx, "path")
+    j = evaluate.evaluate(ctx, "path")
     assert j.verdict == Verdict.PARTLY_TRUE
     assert j.robustness == "depends on end date"  # behind at the data end (-2%): refuted there
     assert list(j.sensitivity["verdict"]) == ["partly true", "refuted"]
@@ -116,15 +116,15 @@ def test_path_claim_ahead_only_at_the_end_is_partly_true_and_behind_at_the_end_r
 def test_path_claim_not_yet_knowable_and_not_applicable_at_other_dates(tmp_path):
     planted_path_prices(tmp_path / "data", share_ahead=0.6, after_june=0.02)
     path = claims_file(tmp_path, path_claim())
-    early = registry.evaluate(measures.Context(claims=path, data_end="2026-05-29", data_dir=str(tmp_path / "data")), "path")
+    early = evaluate.evaluate(measures.Context(claims=path, data_end="2026-05-29", data_dir=str(tmp_path / "data")), "path")
     assert early.verdict == Verdict.NOT_VERIFIABLE and "not yet knowable" in early.measurement.reason
     assert "2026-06-30" in early.measurement.reason and "2026-05-29" in early.measurement.reason
     entries = path_claim()
     entries["path"]["params"]["base"] = "streak_last_win"  # the streak is still running at this data end: still "not yet knowable"
-    early_win = registry.evaluate(measures.Context(claims=claims_file(tmp_path, entries), data_end=AS_OF, data_dir=str(tmp_path / "data")), "path")
+    early_win = evaluate.evaluate(measures.Context(claims=claims_file(tmp_path, entries), data_end=AS_OF, data_dir=str(tmp_path / "data")), "path")
     assert early_win.verdict == Verdict.NOT_VERIFIABLE and "not yet knowable" in early_win.measurement.reason
     path = claims_file(tmp_path, path_claim())
-    shifted = registry.evaluate(measures.Context(as_of="2025-06-02", claims=path, data_dir=str(tmp_path / "data")), "path")
+    shifted = evaluate.evaluate(measures.Context(as_of="2025-06-02", claims=path, data_dir=str(tmp_path / "data")), "path")
     assert shifted.verdict == Verdict.NOT_APPLICABLE and "never judged on a shifted period" in shifted.measurement.reason
 
 
@@ -133,7 +133,7 @@ def test_path_claim_from_the_streaks_last_winning_session(tmp_path):
     entries = path_claim()
     entries["path"]["params"]["base"] = "streak_last_win"
     ctx = measures.Context(claims=claims_file(tmp_path, entries), data_dir=str(tmp_path / "data"))
-    m = registry.measure(ctx, ctx.registry["claims"]["path"])
+    m = evaluate.measure(ctx, ctx.registry["claims"]["path"])
     assert ctx.streak["sessions"] == 6  # in force at AS_OF, known then
     assert m.extra["base"] == after[1]  # the streak went on two more sessions after AS_OF
     assert m.extra["final"] == pytest.approx(1.01 / 1.002 - 1)  # small vs flat large, from the close of the last win
@@ -168,7 +168,7 @@ def coin_days(tmp_path, n: int = 1200) -> np.ndarray:
 def test_rarity_framings_differ_and_the_label_names_the_framing(tmp_path):
     wins = coin_days(tmp_path)
     ctx = measures.Context(claims=claims_file(tmp_path, rarity_claim(11, FRAMING_ALT, IID_ALT, CUT_ALT)), data_dir=str(tmp_path / "data"))
-    j = registry.evaluate(ctx, "rare")
+    j = evaluate.evaluate(ctx, "rare")
     chain = nulls.fit_markov(wins)
     assert j.measurement.value == pytest.approx(nulls.markov_prob_run_at_least(wins.size, 11, chain["p01"], chain["p11"]))
     assert j.measurement.evidence.loc["iid", "given_start"] == pytest.approx(0.5**10)  # exactly half wins: p = 1/2
@@ -183,7 +183,7 @@ def test_rarity_framings_differ_and_the_label_names_the_framing(tmp_path):
 def test_rarity_robust_when_the_streak_is_far_too_long_for_the_sample(tmp_path):
     coin_days(tmp_path)
     ctx = measures.Context(claims=claims_file(tmp_path, rarity_claim(40, FRAMING_ALT, IID_ALT, CUT_ALT)), data_dir=str(tmp_path / "data"))
-    j = registry.evaluate(ctx, "rare")
+    j = evaluate.evaluate(ctx, "rare")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust"
 
 
@@ -191,5 +191,5 @@ def test_rarity_with_too_short_a_history_is_not_verifiable(tmp_path):
     index = pd.bdate_range(end=AS_OF, periods=100)
     write_pair(tmp_path / "data", np.where(np.arange(100) % 2, 0.001, -0.001), index)
     ctx = measures.Context(claims=claims_file(tmp_path, rarity_claim(13)), data_dir=str(tmp_path / "data"))
-    j = registry.evaluate(ctx, "rare")
+    j = evaluate.evaluate(ctx, "rare")
     assert j.verdict == Verdict.NOT_VERIFIABLE and "needs at least 250 sessions" in j.measurement.reason

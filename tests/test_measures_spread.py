@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import prices_from_returns
-from rotation.claims import registry
+from rotation.claims import evaluate
 from rotation.claims.measures.base import Context
 from rotation.core.verdicts import Verdict
 from test_measures_core import SMALL, write_article
@@ -15,7 +15,7 @@ from test_technicals import rsi_loop
 
 def judged(tmp_path, entry: dict, **ctx_args):
     path, data_dir = write_article(tmp_path, {"c": entry})
-    return registry.evaluate(Context(claims=str(path), data_dir=str(data_dir), **ctx_args), "c")
+    return evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir), **ctx_args), "c")
 
 
 def test_max_gain_is_the_largest_over_at_most_n_sessions(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rotation.claims import registry
+from rotation.claims import evaluate, judge
 from rotation.outputs import results
 from rotation.claims.measures.base import Measurement
 from rotation.core.verdicts import Verdict
@@ -17,10 +17,10 @@ CLAIM = {"id": "streak_length", "notebook": "01_streak", "kind": "streak_length"
          "unit": "sessions", "compare": "equal", "tolerance": 0, "partly_tolerance": 1}
 
 
-def judgement_of(value, status=None) -> registry.Judgement:
+def judgement_of(value, status=None) -> evaluate.Judgement:
     m = Measurement(value=value, unit="sessions", window=(pd.Timestamp("1987-09-11"), pd.Timestamp("2026-01-21")),
                     definition="d", detail="x", status=status, reason="series too short" if status else "")
-    return registry.Judgement(claim=CLAIM, measurement=m, verdict=registry.judge(m, CLAIM), robustness="not varied")
+    return evaluate.Judgement(claim=CLAIM, measurement=m, verdict=judge.judge(m, CLAIM), robustness="not varied")
 
 
 def test_record_stores_the_judgement_and_replaces_an_earlier_one(project):

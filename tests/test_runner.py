@@ -32,6 +32,7 @@ def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path, shared_data, 
 
 
 def test_params_lists_every_parameter_once_with_type_help_and_notebooks(capsys):
+    from rotation.run import notebooks
     from rotation.run import runner
 
     assert cli.main(["params"]) == 0
@@ -42,7 +43,7 @@ def test_params_lists_every_parameter_once_with_type_help_and_notebooks(capsys):
             name = line.split("  (", 1)[0]
             assert name not in blocks, f"{name} listed twice"
             blocks[name] = line
-    declared = runner.collection_parameters(runner.notebook_paths())
+    declared = notebooks.collection_parameters(notebooks.notebook_paths())
     assert set(blocks) == set(declared) - runner.RUNNER_PARAMETERS
     assert blocks["as_of"].startswith("as_of  (str; default")
     as_of = out.split("\nas_of  (", 1)[1].split("\n", 1)[1]

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import REPO, make_project
 from rotation.claims.measures.base import Context
-from rotation.claims import registry as claims
+from rotation.claims import registry as claims_file
+from rotation.claims import evaluate
 from rotation.outputs import results
 from rotation.run import runner
 from rotation.outputs import scorecard
@@ -72,7 +73,7 @@ def test_no_status_means_nothing_ran_and_strays_are_kept():
 
 
 def test_real_registry_is_fully_covered_by_an_empty_run():
-    registry = claims.load_registry(REPO / "data" / "claims.yaml")
+    registry = claims_file.load_registry(REPO / "data" / "claims.yaml")
     card = scorecard.build_scorecard(registry, [], {"run": "x", "ok": True, "notebooks": []})
     assert set(card["claim"]) == set(registry["claims"]) and (card["verdict"] == scorecard.NOT_RUN).all()
 
@@ -116,12 +117,12 @@ def test_scorecard_notebook_on_a_fake_run_folder(tmp_path: Path, monkeypatch: py
 
     root = make_project(tmp_path / "project", ["99_scorecard"])
     monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
-    registry = claims.load_registry(root / "data" / "claims.yaml")
+    registry = claims_file.load_registry(root / "data" / "claims.yaml")
     ok_nb = "05_context"
     recorded = {cid: c for cid, c in registry["claims"].items() if c["notebook"] == ok_nb and c["compare"] == "untestable"}
     ctx = Context(claims=str(root / "data" / "claims.yaml"))  # untestable claims need no data
     for cid in recorded:  # real records through the real writer
-        results.record("fake", claims.evaluate(ctx, cid))
+        results.record("fake", evaluate.evaluate(ctx, cid))
     failed = "02_spread"
     status = {"run": "fake", "ok": False, "parameters": {}, "notebooks": [
         {"notebook": ok_nb, "status": "ok", "cell": None, "error": None, "seconds": 1},

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from rotation.core.errors import ParameterError, RotationError
+from rotation.core.threads import on_main_thread
 
 DESCRIPTION = """\
 Re-check the January 2026 article on US small caps, claim by claim, on real market data.
@@ -34,7 +35,7 @@ Exit codes: 0 ok, 1 a notebook failed, 2 input refused (one line says which file
 Help on one command: rotation COMMAND --help."""
 
 # Modules that add their own sub-command through ``add_parser(subparsers)``.
-EXTENSIONS = ("rotation.analytics.scan", "rotation.outputs.report", "rotation.outputs.figexport")
+EXTENSIONS = ("rotation.outputs.scan_report", "rotation.outputs.report", "rotation.outputs.figexport")
 
 
 def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict:
@@ -46,7 +47,7 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     YAML run file (a list), or None.
     """
     from rotation.run import sweep
-    from rotation.run.parameters import read_yaml_file
+    from rotation.core.strict_yaml import read_yaml_file
 
     base: dict[str, object] = {}
     run_name = None
@@ -85,14 +86,15 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from rotation.run import notebooks
     from rotation.run import runner
 
-    paths = runner.notebook_paths(only=args.notebooks.split(",") if args.notebooks else None)
-    declared = runner.collection_parameters(paths)
+    paths = notebooks.notebook_paths(only=args.notebooks.split(",") if args.notebooks else None)
+    declared = notebooks.collection_parameters(paths)
     request = _parse_run_args(args, declared)
     claims_file = request["base"].get("claims")
     if claims_file and not args.notebooks:
-        paths = runner.notebooks_for_claims(paths, str(claims_file))
+        paths = notebooks.notebooks_for_claims(paths, str(claims_file))
     if args.jobs is not None and args.jobs < 1:
         raise ParameterError(f"--jobs must be a positive integer, got {args.jobs}")
     if args.scheduler and args.executor != "dask":
@@ -104,10 +106,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: list[Path]) -> int:
     from rotation.outputs import changes
-    from rotation.run import runner
+    from rotation.run import runner, staging
 
     params = runner.validate_parameters(request["base"], declared)
-    name = runner.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
+    name = staging.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
     reference = changes.snapshot(name)  # to say afterwards which verdicts moved
     status = runner.execute_run(params, name, notebooks=paths, partial=bool(args.notebooks), refresh=bool(getattr(args, "refresh", False)),
                                 export=bool(args.export), jobs=args.jobs)
@@ -180,20 +182,22 @@ def _prefix(run_name: str | None) -> str | None:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Every parameter once: its type, default(s), help and the notebooks that use it."""
+    from rotation.run import notebooks
     from rotation.run import runner
 
-    for line in params_lines(runner.notebook_paths()):
+    for line in params_lines(notebooks.notebook_paths()):
         print(line)
     return 0
 
 
 def params_lines(paths: list[Path]) -> list[str]:
     """``rotation params`` output: one block per parameter, in the order the notebooks declare them."""
+    from rotation.run import notebooks
     from rotation.run import runner
 
     merged: dict[str, list[tuple[str, dict]]] = {}
     for path in paths:
-        for name, info in runner.notebook_parameters(path).items():
+        for name, info in notebooks.notebook_parameters(path).items():
             if name not in runner.RUNNER_PARAMETERS:
                 merged.setdefault(name, []).append((path.stem, info))
     lines = ["Notebook parameters: give any with  rotation run -p NAME VALUE  (dates also with --as-of).", ""]
@@ -298,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if threading_is_main():
+        if on_main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while exiting prints nothing more
         print("error: interrupted", file=sys.stderr, flush=True)
         return 130
@@ -315,12 +319,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (set ROTATION_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
-
-
-def threading_is_main() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

@@ -57,14 +57,14 @@ def defer(fig, folder: Path, slug: str, formats: Iterable[str], bbox) -> Path:
 
 def export_run(run_name: str) -> list[Path]:
     """``export_pending`` for the published figures of ``run_name``, holding the run's lock (no run may publish meanwhile)."""
-    from rotation.run import staging
+    from rotation.outputs import runs
     from rotation.core.errors import ParameterError
     from rotation.core.paths import published_figures_dir, published_run_dir
 
     folder = published_figures_dir(run_name)
     if not folder.is_dir():
         raise ParameterError(f"figures folder {folder} does not exist (execute the run first: rotation run --run-name {run_name})")
-    with staging.run_lock(run_name):
+    with runs.run_lock(run_name):
         if not published_run_dir(run_name).is_dir():
             raise ParameterError(f"run folder {published_run_dir(run_name)} does not exist (execute it first: rotation run --run-name {run_name})")
         return export_pending(folder)

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from rotation.outputs import figexport
-from rotation.run import staging
+from rotation.outputs import runs
 from rotation.core.errors import ParameterError
 from rotation.core.paths import FIGURE_FORMATS, figures_dir, project_dir, run_dir
 
@@ -211,7 +211,7 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
     if target.exists() and not (target / MARKER).is_file() and any(target.iterdir()):
         raise ParameterError(f"--out {target} exists and is not a rotation report; choose a new or empty folder")
     registry = registry if registry is not None else claims.load_registry()
-    status = staging.read_status_file(folder)
+    status = runs.read_status_file(folder)
     records = read_records(folder / RESULTS_FILE)
     card = scorecard.build_scorecard(registry, records, status)
     params_path = folder / "params.yaml"

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rotation.claims.registry import Judgement, tolerance_text
+from rotation.claims.evaluate import Judgement
+from rotation.claims.judge import tolerance_text
 from rotation.core.fmt import value_text
 from rotation.core.files import file_lock, write_text_atomic
 from rotation.core.paths import run_dir
@@ -98,7 +99,7 @@ def record_notebook(run_name: str, ctx, notebook: str, evidence: Mapping[str, tu
     ``evidence`` maps a claim kind to ``(section anchor, figure names)`` in the notebook; a claim
     of another kind points at the notebook's ``verdicts`` section. One ``record`` per claim.
     """
-    from rotation.claims.registry import evaluate
+    from rotation.claims.evaluate import evaluate
 
     out = []
     for claim_id, claim in ctx.registry["claims"].items():

@@ -1,7 +1,7 @@
 """The claims scorecard: every registry claim with its verdict, built from a run's results file and status.
 
 ``build_scorecard(registry, records, status)`` is pure: it takes the registry (``claims.load_registry()``),
-the run's records (``results.read_records``) and its ``status.json`` (``runner.read_status``, or None)
+the run's records (``results.read_records``) and its ``status.json`` (``staging.previous_status``, or None)
 and returns one row per claim. A claim whose notebook failed, did not run, or ran without recording it
 still has a row, whose ``verdict`` says so (``notebook failed`` / ``not run`` / ``not recorded``) and
 whose ``note`` gives the reason; nothing is dropped.

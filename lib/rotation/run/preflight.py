@@ -56,7 +56,7 @@ def quoted_catalogue_ids(notebooks: Sequence[Path]) -> list[str]:
 def pair_needed(parameters: Mapping[str, object], notebooks: Sequence[Path]) -> list[tuple[str, str]]:
     """The (small, large) pairs the notebooks will load: the parameters, else each notebook's
     default, where an empty default means the claims file's pair."""
-    from rotation.run.runner import notebook_parameters
+    from rotation.run.notebooks import notebook_parameters
 
     pairs: list[tuple[str, str]] = []
     for path in notebooks:

@@ -29,11 +29,15 @@ import yaml
 from rotation.outputs import figexport
 from rotation.run import kernels
 from rotation.core import lazy
+from rotation.outputs import runs
 from rotation.run import staging
 from rotation.run import parameters as validation
 from rotation.core.errors import ParameterError, RotationError
 from rotation.outputs import normalize
 from rotation.core.files import write_text_atomic
+from rotation.core.threads import on_main_thread
+from rotation.core.strict_yaml import YamlRefused, yaml_load
+from rotation.run.notebooks import collection_parameters, notebook_parameters, notebook_paths
 from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir
 
 lazy.defer_uri_syntax()  # before papermill imports jsonschema (see rotation.core.lazy)
@@ -53,89 +57,6 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RUNNER_PARAMETERS = {"run_name"}  # set by the runner, not by the user
 SERIES_PARAMETERS = {"small", "large", "etf"}  # series ids or Yahoo tickers, checked against the catalogue
 FOLDER_PARAMETERS = {"data_dir"}  # must exist; made absolute (notebooks run with the project as cwd)
-
-
-def yaml_load(text: str) -> object:
-    """Parse YAML strictly: dates stay strings; tags, aliases and duplicate keys are refused (see ``validation``)."""
-    return validation.yaml_load(text)
-
-
-def notebook_paths(directory: Path | None = None, only: list[str] | None = None) -> list[Path]:
-    """The collection's notebooks (``NN_name.ipynb``), sorted; ``only`` keeps the named stems."""
-    folder = directory or notebooks_dir()
-    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    if only:
-        stems = {p.stem: p for p in paths}
-        unknown = [name for name in only if name not in stems]
-        if unknown:
-            raise ParameterError(f"unknown notebook {unknown[0]!r} (have: {', '.join(stems)})")
-        paths = [stems[name] for name in only]
-    if not paths:
-        raise ParameterError(f"no notebooks found in {folder}")
-    return paths
-
-
-def notebooks_for_claims(paths: list[Path], claims_file: str) -> list[Path]:
-    """The notebooks a claims file needs: those its claims name, plus the scorecard (``99_*``)."""
-    from rotation.claims.registry import load_registry
-
-    wanted = {c["notebook"] for c in load_registry(claims_file)["claims"].values()}
-    unknown = sorted(wanted - {p.stem for p in paths})
-    if unknown:
-        raise ParameterError(f"{claims_file}: claims name notebook {unknown[0]!r}, which the collection does not have (have: {', '.join(p.stem for p in paths)})")
-    return [p for p in paths if p.stem in wanted or p.stem.startswith("99_")]
-
-
-def notebook_parameters(path: Path) -> dict[str, dict]:
-    """Parameters a notebook declares in its ``parameters`` cell: name -> default, type and help.
-
-    Inspected once per version of the file (papermill's inspection is slow; the runner asks often).
-    """
-    import copy
-
-    stat = Path(path).stat()
-    return copy.deepcopy(_inspect_parameters(str(path), stat.st_mtime_ns, stat.st_size))
-
-
-@functools.lru_cache(maxsize=256)
-def _inspect_parameters(path: str, mtime_ns: int, size: int) -> dict[str, dict]:
-    import papermill
-
-    found = papermill.inspect_notebook(path)
-    return {
-        name: {"default": info["default"], "type": _declared_type(info["inferred_type_name"], info["default"]), "help": info["help"]}
-        for name, info in found.items()
-    }
-
-
-def _declared_type(annotation: str | None, default: str | None) -> str:
-    """The parameter's type: its annotation, else the type of its literal default (``""`` -> str, ``10`` -> int)."""
-    if annotation and annotation != "None":
-        return annotation
-    try:
-        value = ast.literal_eval(default) if default else None
-    except (ValueError, SyntaxError):
-        return "None"
-    if isinstance(value, tuple):
-        return "list"
-    return {bool: "bool", int: "int", float: "float", str: "str", list: "list"}.get(type(value), "None")
-
-
-def collection_parameters(paths: list[Path]) -> dict[str, dict]:
-    """Parameters of all notebooks: name -> default, type, help and the notebooks declaring it."""
-    merged: dict[str, dict] = {}
-    for path in paths:
-        for name, info in notebook_parameters(path).items():
-            entry = merged.setdefault(name, {**info, "notebooks": []})
-            if entry["type"] != info["type"]:
-                if "None" in (entry["type"], info["type"]):  # one notebook also accepts None: the other's type, or None
-                    if entry["type"] == "None":
-                        entry["type"], entry["default"] = info["type"], info["default"]
-                    entry["optional"] = True
-                else:  # declared differently: accept any YAML scalar
-                    entry["type"] = "None"
-            entry["notebooks"].append(path.stem)
-    return merged
 
 
 def coerce_value(name: str, value: object, declared_type: str, *, default: str | None = None, optional: bool = False) -> object:
@@ -184,7 +105,7 @@ def _parse_yaml_value(name: str, text: str) -> object:
     """A command-line value parsed as YAML (strict loader); a refused construct names the parameter."""
     try:
         return yaml_load(text)
-    except validation.YamlRefused as exc:
+    except YamlRefused as exc:
         raise ParameterError(f"parameter {name}: {exc}") from None
 
 
@@ -195,10 +116,12 @@ def _check_value(name: str, value: object) -> object:
             raise ParameterError(f"parameter {name}: folder {folder} does not exist")
         value = str(folder.resolve())
     if name in CLAIMS_PARAMETERS and value not in ("", None):
+        from rotation.claims.measures.base import check_kinds
         from rotation.claims.registry import load_registry, registry_file
 
-        load_registry(str(value))  # refuses a missing file, bad YAML, an unknown kind or a missing field, in one line
-        value = str(registry_file(str(value)))
+        path = registry_file(str(value))
+        check_kinds(load_registry(path), path)  # refuses a missing file, bad YAML, an unknown kind or a missing field, in one line
+        value = str(path)
     if name in SERIES_PARAMETERS and value not in ("", None):
         from rotation.data.loading import series_spec
 
@@ -255,11 +178,6 @@ def _check_non_negative(name: str, value: object, default: str | None) -> None:
     example = validation.default_value(default)
     if isinstance(example, int) and not isinstance(example, bool) and example >= 0 and isinstance(value, int) and not isinstance(value, bool) and value < 0:
         raise ParameterError(f"parameter {name}: must be zero or more, got {value}")
-
-
-def check_run_name(run_name: object) -> str:
-    """A run name the runner can write: a plain folder name, not reserved (see ``staging.check_run_name``)."""
-    return staging.check_run_name(run_name)
 
 
 def default_run_name(overrides: Mapping[str, object]) -> str:
@@ -336,7 +254,7 @@ def execute_run(
     (``notebook_waves``) start last.
     """
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
-    run_name = check_run_name(run_name)
+    run_name = staging.check_run_name(run_name)
     paths = notebooks or notebook_paths()
     validation.check_all_literal(parameters)
     if partial is None:
@@ -345,7 +263,7 @@ def execute_run(
         from rotation.run import preflight
 
         preflight.check_data(parameters, collection_parameters(paths), paths, refresh=refresh)
-    with staging.run_lock(run_name):
+    with runs.run_lock(run_name):
         good_before = staging.has_good_run(run_name)
         previous = staging.previous_status(run_name) if partial else None
         stage = staging.new_stage(run_name, copy_previous=partial)
@@ -359,7 +277,7 @@ def execute_run(
             import signal
 
             interrupted = isinstance(exc, KeyboardInterrupt)
-            previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if interrupted and _main_thread() else None
+            previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if interrupted and on_main_thread() else None
             try:
                 status["state"] = "interrupted" if interrupted else "failed"
                 status["ok"] = False
@@ -372,12 +290,6 @@ def execute_run(
             raise
         _finish(stage, run_name, status, previous, good_before, say)
     return status
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, good_before: bool, say: Callable[[str], None]) -> None:
@@ -531,11 +443,6 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     return status
 
 
-def read_status(run_name: str) -> dict | None:
-    """The status of a run (``status.json`` with its timings), or None if the run never started."""
-    return staging.previous_status(run_name)
-
-
 def failure_lines(status: Mapping) -> list[str]:
     """One line per failed notebook: run, notebook, cell and error."""
     return [
@@ -549,16 +456,11 @@ __all__ = [
     "ARTICLE_RUN",
     "KERNEL_NAME",
     "RotationError",
-    "collection_parameters",
     "default_run_name",
     "ensure_kernel",
-    "check_run_name",
     "default_notebook_jobs",
     "execute_run",
     "failure_lines",
-    "notebook_parameters",
-    "notebook_paths",
     "notebook_waves",
     "validate_parameters",
-    "yaml_load",
 ]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rotation.core.errors import ParameterError, RotationError
 from rotation.core.files import file_lock, folder_mode, remove_temporary_files, write_text_atomic
+from rotation.outputs.runs import TIMINGS_FILE, read_status_file
 from rotation.core.paths import _checked_name, published_figures_dir, published_run_dir, runs_dir
 
 RESERVED_RUN_NAMES = {
@@ -34,11 +35,6 @@ RESERVED_RUN_NAMES = {
 }
 STAGING = ".staging"
 FAILED = ".failed"
-LOCKS = ".locks"
-
-
-class RunBusy(RotationError):
-    """Another process is writing the same run name."""
 
 
 def check_run_name(run_name: object) -> str:
@@ -53,35 +49,6 @@ def check_run_name(run_name: object) -> str:
 def _mkdir(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=folder_mode())
     return folder
-
-
-@contextlib.contextmanager
-def run_lock(run_name: str) -> Iterator[Path]:
-    """Hold ``runs/.locks/<run>.lock`` (an exclusive ``flock``) while writing ``run_name``; refuse if held."""
-    folder = runs_dir() / LOCKS
-    path = folder / f"{run_name}.lock"
-    with contextlib.ExitStack() as stack:
-        try:
-            _mkdir(folder)
-            fd = stack.enter_context(file_lock(path, blocking=False))
-        except BlockingIOError:
-            holder = _read_holder(path)
-            raise RunBusy(f"run {run_name} is being written by another rotation process (pid {holder}); wait for it to finish or choose another --run-name") from None
-        except PermissionError:
-            raise RotationError(f"cannot write in {runs_dir()} (permission denied)") from None
-        except OSError as exc:
-            raise RotationError(f"cannot write in {runs_dir()} ({exc.strerror or exc})") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield path
-
-
-def _read_holder(path: Path) -> str:
-    """The process id the holder of a run lock wrote into it (``unknown`` when unreadable)."""
-    try:
-        return path.read_text(encoding="ascii", errors="replace").strip()[:32] or "unknown"
-    except OSError:
-        return "unknown"
 
 
 def previous_status(run_name: str) -> dict | None:
@@ -231,9 +198,6 @@ def merge_partial_status(status: dict, previous: dict | None) -> dict:
     return out
 
 
-TIMINGS_FILE = "timings.json"  # beside status.json, git-ignored: the seconds, which change on every rerun
-
-
 def write_status(stage: Path, status: dict) -> None:
     """Write a run's status: ``status.json`` without the timings (so a rerun of unchanged code and data
     leaves the committed run byte-identical) and ``timings.json`` with them (``read_status_file`` joins them)."""
@@ -246,35 +210,13 @@ def write_status(stage: Path, status: dict) -> None:
     write_text_atomic(folder / TIMINGS_FILE, json.dumps(timings, indent=2) + "\n")
 
 
-def read_status_file(folder: Path) -> dict | None:
-    """A run folder's ``status.json`` with its timings joined back in (None when there is no status)."""
-    try:
-        status = json.loads((Path(folder) / "status.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    try:
-        timings = json.loads((Path(folder) / TIMINGS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return status
-    if "seconds" in timings:
-        status["seconds"] = timings["seconds"]
-    for entry in status.get("notebooks", []):
-        seconds = timings.get("notebooks", {}).get(entry.get("notebook"))
-        if seconds is not None:
-            entry["seconds"] = seconds
-    return status
-
-
 __all__ = [
     "RESERVED_RUN_NAMES",
-    "RunBusy",
     "check_run_name",
     "discard",
     "has_good_run",
     "keep_failed",
     "new_stage",
     "publish",
-    "read_status_file",
     "replace_folder",
-    "run_lock",
 ]

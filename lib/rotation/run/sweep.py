@@ -33,10 +33,12 @@ import pandas as pd
 
 from rotation.outputs import figexport
 from rotation.run import kernels
-from rotation.run import runner
+from rotation.run import notebooks as notebooks_module
+from rotation.run import runner, staging
 from rotation.core.errors import ParameterError, RotationError
 from rotation.core.files import write_text_atomic
 from rotation.core.paths import project_dir, published_run_dir, runs_dir
+from rotation.core.threads import on_main_thread
 
 EXECUTORS = ("process", "dask")
 
@@ -86,7 +88,7 @@ def read_run_file(path: Path, declared: Mapping[str, dict]) -> list[tuple[str | 
 
     Unknown keys are refused with one line naming the file, the run (1-based) and the key.
     """
-    from rotation.run.parameters import read_yaml_file
+    from rotation.core.strict_yaml import read_yaml_file
 
     doc = read_yaml_file(path)
     if isinstance(doc, dict):
@@ -131,7 +133,7 @@ def plan(
                 name = runner.default_run_name(params)
                 if prefix:
                     name = f"{prefix}_{name}"
-            runner.check_run_name(name)  # refuses names that are not plain folder names, and reserved ones
+            staging.check_run_name(name)  # refuses names that are not plain folder names, and reserved ones
         except ParameterError as exc:
             shown = name or runner.default_run_name({k: v for k, v in raw.items()})
             raise ParameterError(f"{label} ({shown}): {exc}") from None
@@ -168,7 +170,7 @@ def run_one(job: Mapping) -> dict:
     for key, value in job.get("env", {}).items():
         os.environ[key] = value
     started = time.perf_counter()
-    in_main = _in_main_thread()
+    in_main = on_main_thread()
     if in_main:  # Ctrl-C interrupts the run (which then cleans up), never the idle worker
         signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.stderr.flush()
@@ -202,12 +204,6 @@ def run_one(job: Mapping) -> dict:
         except (OSError, ParameterError):  # no folder to put the log in (e.g. an invalid run name)
             pass
     return status
-
-
-def _in_main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 def _ignore_interrupts() -> None:
@@ -251,7 +247,7 @@ def check_data(runs: Sequence[Mapping], notebooks: Sequence[Path], *, refresh: b
 
     from rotation.run import preflight
 
-    declared = runner.collection_parameters(list(notebooks))
+    declared = notebooks_module.collection_parameters(list(notebooks))
     done: set[str] = set()
     total = len(runs)
     for i, r in enumerate(runs, 1):

@@ -1,1 +1,16 @@
-"""One function per claim kind, each returning a Measurement."""
+"""Measures: one function per kind of claim, each returning one immutable ``Measurement``.
+
+``base`` holds what they share (``Measurement``, ``Context``, the kind registry ``KINDS`` and the
+``@kind`` decorator); each other module holds the kinds of one area: ``streak`` (the streak in
+force), ``spread`` (spreads, levels, technicals), ``history`` (past episodes), ``odds``
+(null models, rarity, aftermath) and ``context`` (rates, yields, market context). Importing this
+package registers every kind. A new kind goes in the module of its area (or a new module
+imported below), decorated ``@kind("name")``, with a test on synthetic data.
+"""
+
+# Register every kind (imported for their side effect: each module fills base.KINDS).
+from rotation.claims.measures import context as _context  # noqa: F401
+from rotation.claims.measures import history as _history  # noqa: F401
+from rotation.claims.measures import odds as _odds  # noqa: F401
+from rotation.claims.measures import spread as _spread  # noqa: F401
+from rotation.claims.measures import streak as _streak  # noqa: F401

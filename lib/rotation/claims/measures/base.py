@@ -1,9 +1,9 @@
-"""Measurements: one function per kind of claim, each returning one immutable ``Measurement``.
+"""What every measure shares: ``Measurement``, the kind registry (``KINDS``, ``@kind``) and ``Context``.
 
 A *kind* is a way of measuring a claim ("the streak in force at a date has N sessions", "a
 fund's return over a window is at least X", ...). Each kind is a pure function
 ``fn(ctx, claim) -> Measurement`` registered with ``@kind("name")``; it reads the claim's
-parameters from ``claim["params"]`` and never decides the verdict (``rotation.claims.registry.judge``
+parameters from ``claim["params"]`` and never decides the verdict (``rotation.claims.judge``
 does). When the data cannot settle the claim it returns a ``Measurement`` whose ``status``
 says so and whose ``reason`` names the series and dates that would.
 
@@ -11,9 +11,9 @@ says so and whose ``reason`` names the series and dates that would.
 claim date ``as_of`` (resolved to a session), the end of the data used ``data_end``, the index
 pair and the data folder, with a per-context cache of loaded series.
 
-Layers (see docs/architecture.md): data -> analytics (streaks, spread, episodes, forward,
-nulls, context, returns) -> measures (this package) -> claims (judge, robustness) -> outputs
-(results, scorecard, plots, report) -> runner/CLI.
+Within ``rotation.claims`` (docs/architecture.md): registry (the claims file) -> measures (this
+module, then one module per area) -> judge (the verdict rule) -> evaluate (applicability,
+alternatives, robustness).
 """
 
 from __future__ import annotations
@@ -83,6 +83,14 @@ def kind(name: str) -> Callable:
     return register
 
 
+def check_kinds(registry: Mapping, path: str | Path) -> None:
+    """Every claim's ``kind`` names a registered measure; else one ``ParameterError`` line naming file, claim and field."""
+    for claim_id, entry in registry["claims"].items():
+        name = entry.get("kind")
+        if name is not None and name not in KINDS:
+            raise ParameterError(f"{path}: claim {claim_id!r}: field 'kind': unknown claim kind {name!r} (known: {', '.join(sorted(KINDS))})")
+
+
 def params(claim: Mapping) -> dict:
     """The claim's kind parameters (``claim["params"]``), as a plain dict."""
     return dict(claim.get("params") or {})
@@ -116,8 +124,9 @@ class Context:
         from rotation.claims import registry
 
         self.registry = registry.load_registry(self.claims or None)
-        self.article = dict(self.registry["article"])
         self.claims_path = registry.registry_file(self.claims or None)
+        check_kinds(self.registry, self.claims_path)
+        self.article = dict(self.registry["article"])
         self.small = self.small or self.article["small"]
         self.large = self.large or self.article["large"]
         self.claim_date = pd.Timestamp(self.as_of or self.article["as_of"])
@@ -223,11 +232,4 @@ class Context:
         return f"{self.small} vs {self.large}; claims dated {self.claim_date.date()}; {end}; claims file {Path(self.claims_path).name}"
 
 
-# Register every kind (imports for their side effect).
-from rotation.claims.measures import history as _history  # noqa: E402,F401
-from rotation.claims.measures import spread as _spread  # noqa: E402,F401
-from rotation.claims.measures import streak as _streak  # noqa: E402,F401
-from rotation.claims.measures import context as _context  # noqa: E402,F401
-from rotation.claims.measures import odds as _odds  # noqa: E402,F401
-
-__all__ = ["KINDS", "Context", "Measurement", "kind", "not_applicable", "not_verifiable", "pair_context", "params"]
+__all__ = ["KINDS", "check_kinds", "Context", "Measurement", "kind", "not_applicable", "not_verifiable", "pair_context", "params"]
