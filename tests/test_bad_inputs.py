@@ -21,7 +21,7 @@ import requests
 
 from conftest import no_network, prices_from_returns, write_series_csv
 from rotation import cli
-from rotation.data import loading
+from rotation.data import catalogue, checks, loading
 from rotation.analytics import streaks
 from rotation.core.errors import DataError, ParameterError
 
@@ -197,7 +197,7 @@ def test_malformed_date_in_a_file(project, tmp_path):
 def test_unknown_series_name_in_the_loader(project):
     with pytest.raises(ParameterError) as info:
         loading.load("russell")
-    assert str(info.value) == f"unknown series 'russell': use one of {', '.join(loading.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
+    assert str(info.value) == f"unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
 
 
 # ------------------------------------------------------------------------------ as_of against the data
@@ -260,7 +260,7 @@ def test_malformed_as_of_on_the_command_line(cli_project, capsys, value):
 
 def test_unknown_series_on_the_command_line(cli_project, capsys):
     line = refused(capsys, ["run", "-p", "small", "russell"])
-    assert line == f"error: parameter small: unknown series 'russell': use one of {', '.join(loading.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
+    assert line == f"error: parameter small: unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
     untouched(cli_project)
 
 
@@ -454,7 +454,7 @@ def test_run_interrupted_while_writing_the_cache_data_file(project, cached_rut_a
     before = cached_files(project)
     monkeypatch.setattr(loading, "write_bytes_atomic", half_then_interrupt(loading.write_bytes_atomic))
     with pytest.raises(KeyboardInterrupt):
-        loading.write_cache(loading.series_spec("rut"), new_frame(), YAHOO_RUT)
+        loading.write_cache(catalogue.series_spec("rut"), new_frame(), YAHOO_RUT)
     assert cached_files(project) == before  # no half-written file, no temp file
     assert loading.load("rut").tolist() == cached_rut_and_spx
 
@@ -462,7 +462,7 @@ def test_run_interrupted_while_writing_the_cache_data_file(project, cached_rut_a
 def test_run_interrupted_while_writing_the_cache_manifest(project, cached_rut_and_spx, monkeypatch):
     monkeypatch.setattr(loading, "write_text_atomic", half_then_interrupt(loading.write_text_atomic))
     with pytest.raises(KeyboardInterrupt):
-        loading.write_cache(loading.series_spec("rut"), new_frame(), YAHOO_RUT)
+        loading.write_cache(catalogue.series_spec("rut"), new_frame(), YAHOO_RUT)
     assert not [name for name in cached_files(project) if name.endswith(".tmp")]
     assert loading.load("rut").tolist() == cached_rut_and_spx  # the manifest still names the old file
     assert np.isfinite(loading.load("spx").to_numpy()).all()
@@ -579,11 +579,11 @@ def test_config_file_holding_a_single_value(cli_project, capsys, tmp_path):
         ("horizons", "[[5]]", "parameter horizons[0]: expected a whole number, got [5]"),
         ("horizons", "[.inf]", "parameter horizons[0]: must be a finite number, got inf"),
         ("horizons", "{a: 1}", "parameter horizons: expected list, got '{a: 1}'"),
-        ("other_pairs", "[[iwm, russell]]", f"parameter other_pairs[0][1]: unknown series 'russell': use one of {', '.join(loading.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        ("other_pairs", "[[iwm, russell]]", f"parameter other_pairs[0][1]: unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
         ("other_pairs", "[iwm, spy]", "parameter other_pairs[0]: expected a list, got 'iwm'"),
         ("other_pairs", "[[iwm, spy, rut]]", "parameter other_pairs[0]: expected a [small, large] pair of series ids, got ['iwm', 'spy', 'rut']"),
         ("other_pairs", "[[iwm, 5]]", "parameter other_pairs[0][1]: expected text, got 5"),
-        ("banks", "[HBAN, Hban]", f"parameter banks[1]: unknown series 'Hban': use one of {', '.join(loading.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        ("banks", "[HBAN, Hban]", f"parameter banks[1]: unknown series 'Hban': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
         ("suspect_dates", "[2026-01-32]", "parameter suspect_dates[0]: '2026-01-32' is not a date (expected YYYY-MM-DD)"),
         ("level", "1.5", "parameter level: must lie strictly between 0 and 1, got 1.5"),
         ("level", "nan", "parameter level: must be a finite number, got nan"),
@@ -640,7 +640,7 @@ def test_bad_file_stops_the_run_before_any_kernel(cli_project, capsys, tmp_path)
 
 def test_rows_dated_in_the_future(cli_project, capsys, tmp_path):
     folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0], ["2020-01-02", "2020-01-03", "2099-01-02"])
-    today = loading.latest_today()
+    today = checks.latest_today()
     line = refused(capsys, ["run", "--data-dir", str(folder)])
     assert line == f"error: {folder.resolve() / 'RUT.csv'}: date 2099-01-02 is after today ({today}); a file cannot hold future sessions"
     untouched(cli_project)

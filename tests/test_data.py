@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import no_network, prices_from_returns, write_series_csv
-from rotation.data import loading
+from rotation.data import catalogue, loading
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.files import write_text_atomic
 
@@ -55,14 +55,14 @@ def test_factor_file_is_converted_from_percent_to_fractions(project, tmp_path):
 def test_upper_case_ticker_maps_to_adjusted_close(project, tmp_path):
     folder = tmp_path / "csv"
     write_series_csv(folder, "HBAN.csv", prices_from_returns([0.01, 0.02]), column="adj_close")
-    assert loading.series_spec("HBAN").columns == ("adj_close",)
-    assert loading.series_spec("^RUT").file == "RUT.csv"
+    assert catalogue.series_spec("HBAN").columns == ("adj_close",)
+    assert catalogue.series_spec("^RUT").file == "RUT.csv"
     assert len(loading.load("HBAN", data_dir=folder)) == 3
 
 
 def test_unknown_lower_case_name_is_refused():
     with pytest.raises(ParameterError, match="unknown series 'rutt'"):
-        loading.series_spec("rutt")
+        catalogue.series_spec("rutt")
 
 
 def test_missing_data_folder_is_one_line(project, tmp_path):
@@ -135,7 +135,7 @@ def test_damaged_cache_is_reported_not_used(project, monkeypatch):
 def test_failed_refresh_leaves_previous_cache_loadable(project, monkeypatch):
     monkeypatch.setattr(loading, "_yf_download", lambda t, a: yahoo_frame(n=5))
     before = loading.load("spy")
-    spec = loading.series_spec("spy")
+    spec = catalogue.series_spec("spy")
 
     def crash(*args, **kwargs):
         raise OSError("disk full")

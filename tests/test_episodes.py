@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import prices_from_returns
-from rotation.analytics import episodes
+from rotation.analytics import episodes, returns as returns_module
 from rotation.analytics import streaks
 from rotation.core.errors import DataError, ParameterError
 
@@ -133,7 +133,7 @@ def test_returns_after_from_the_session_after_the_end(history):
 def test_returns_after_refuses_a_non_session():
     prices = pd.Series([100.0, 101.0], index=pd.bdate_range("2020-01-06", periods=2), name="p")
     with pytest.raises(DataError, match="not a session"):
-        episodes.returns_after(prices, pd.Timestamp("2020-01-04"), [1])
+        returns_module.returns_after(prices, pd.Timestamp("2020-01-04"), [1])
 
 
 def test_relative_path(history):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rotation.analytics import technicals
+from rotation.analytics import returns, technicals
 from rotation.core.errors import DataError, ParameterError
 
 
@@ -98,9 +98,9 @@ def test_moving_average_distance_planted():
 
 def test_percentile_rank():
     history = [1.0, 2.0, 3.0, 4.0, np.nan]
-    assert technicals.percentile_rank(3.0, history) == 62.5  # 2 below + half of 1 tie, of 4
-    assert technicals.percentile_rank(10.0, history) == 100.0
-    assert technicals.percentile_rank(0.0, history) == 0.0
-    assert technicals.percentile_rank(2.5, pd.Series(history)) == 50.0
-    assert math.isnan(technicals.percentile_rank(1.0, []))
-    assert math.isnan(technicals.percentile_rank(float("nan"), history))
+    assert returns.percentile_rank(3.0, history) == 62.5  # 2 below + half of 1 tie, of 4
+    assert returns.percentile_rank(10.0, history) == 100.0
+    assert returns.percentile_rank(0.0, history) == 0.0
+    assert returns.percentile_rank(2.5, pd.Series(history)) == 50.0
+    assert math.isnan(returns.percentile_rank(1.0, []))
+    assert math.isnan(returns.percentile_rank(float("nan"), history))

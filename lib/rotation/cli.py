@@ -106,7 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: list[Path]) -> int:
     from rotation.outputs import changes
-    from rotation.run import runner, staging
+    from rotation.run import runner
+    from rotation.run import staging
 
     params = runner.validate_parameters(request["base"], declared)
     name = staging.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))

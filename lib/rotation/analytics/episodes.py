@@ -32,7 +32,7 @@ Definitions (used by notebook ``03_history``):
 
 Units: returns, drawdowns and volatilities are fractions; rates in percent per year (as FRED
 publishes them); rate changes in percentage points; percentiles in 0-100 (share below plus half the
-ties, `rotation.analytics.technicals.percentile_rank`).
+ties, `rotation.analytics.returns.percentile_rank`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from rotation.core.errors import DataError, ParameterError
-from rotation.analytics.returns import percentile_rank, returns_after, value_on, window_return  # noqa: F401 (re-exported)
+from rotation.analytics.returns import percentile_rank, returns_after, value_on, window_return
 
 TRADING_DAYS = 252
 FEATURE_COLUMNS = [

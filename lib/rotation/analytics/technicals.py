@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from rotation.core.errors import DataError, ParameterError
-from rotation.analytics.returns import percentile_rank  # noqa: F401 (re-exported)
 
 
 def wilder_average(x: np.ndarray, window: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Named daily series: a local CSV folder first, then the cache under ``data/cache/``, then a live download.
+"""Loading named daily series: a local CSV folder first, then the cache under ``data/cache/``, then a live download.
 
 Every series comes back as a validated pandas object: a ``DatetimeIndex`` named ``date``,
 sorted and unique, float values, finite, and positive for prices. ``.attrs`` carries
@@ -23,7 +23,6 @@ import socket
 import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,90 +31,17 @@ import pandas as pd
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.files import file_lock, write_bytes_atomic, write_text_atomic
 from rotation.core.paths import cache_dir
+from rotation.data.catalogue import CATALOGUE, SeriesSpec, series_spec
+from rotation.data.checks import latest_today, validate_frame
 
 FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series_id}"
 FRENCH_ZIP_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{name}_CSV.zip"
 YAHOO_URL = "https://finance.yahoo.com/quote/{ticker}/history"
+
 DOWNLOAD_TIMEOUT_S = 30
 YAHOO_HOST = "query1.finance.yahoo.com"  # the host yfinance asks
-MAX_DAILY_RATIO = 3.0  # plausibility: a price that more than triples, or falls below a third, in one session is refused
-MAX_FACTOR_PERCENT = 50.0  # plausibility: a daily factor return beyond +-50 % (percent per day on disk) is refused
-RATE_RANGE = (-10.0, 100.0)  # plausibility: an interest rate outside this range (percent per year) is refused
 CACHE_MAX_AGE_DAYS = 1.0  # a cached download older than this is fetched again (ROTATION_CACHE_MAX_AGE_DAYS overrides)
 MARKET_CLOSE_NY = dt.time(16, 15)  # US cash close plus a margin: before it, today's Yahoo bar is an intraday snapshot
-
-
-@dataclass(frozen=True)
-class SeriesSpec:
-    """One catalogue entry: where a series lives locally and remotely, and what it means."""
-
-    name: str
-    description: str
-    file: str  # CSV file name in the data folder
-    columns: tuple[str, ...]  # value columns returned by load()
-    kind: str  # "price" (finite, > 0), "rate" (finite) or "factor" (finite, % per day on disk)
-    source: str  # "yahoo", "fred" or "french"
-    remote: str  # Yahoo ticker, FRED series id or Ken French file name
-    definition: str
-    unit: str
-    auto_adjust: bool = False  # Yahoo only: split/dividend-adjusted prices
-
-
-_INDEX_DEF = "price index (no dividends), daily close"
-_ADJ_DEF = "Yahoo auto-adjusted close (splits and dividends reinvested), daily"
-
-CATALOGUE: dict[str, SeriesSpec] = {
-    s.name: s
-    for s in [
-        SeriesSpec("rut", "Russell 2000 index", "RUT.csv", ("close",), "price", "yahoo", "^RUT", _INDEX_DEF, "index points"),
-        SeriesSpec("spx", "S&P 500 index", "GSPC.csv", ("close",), "price", "yahoo", "^GSPC", _INDEX_DEF, "index points"),
-        SeriesSpec("iwm", "iShares Russell 2000 ETF (IWM)", "IWM.csv", ("adj_close",), "price", "yahoo", "IWM", _ADJ_DEF, "USD", True),
-        SeriesSpec("spy", "SPDR S&P 500 ETF (SPY)", "SPY.csv", ("adj_close",), "price", "yahoo", "SPY", _ADJ_DEF, "USD", True),
-        SeriesSpec("vix", "CBOE Volatility Index (VIX)", "VIX.csv", ("close",), "price", "yahoo", "^VIX", "index level, daily close", "index points"),
-        SeriesSpec("dff", "Effective federal funds rate", "DFF.csv", ("value",), "rate", "fred", "DFF", "FRED DFF, daily (7 days a week)", "percent per year"),
-        SeriesSpec("fed_upper", "Fed funds target, upper bound", "DFEDTARU.csv", ("value",), "rate", "fred", "DFEDTARU", "FRED DFEDTARU (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
-        SeriesSpec("fed_lower", "Fed funds target, lower bound", "DFEDTARL.csv", ("value",), "rate", "fred", "DFEDTARL", "FRED DFEDTARL (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
-        SeriesSpec("dgs10", "10-year Treasury constant-maturity yield", "DGS10.csv", ("value",), "rate", "fred", "DGS10", "FRED DGS10, business days (blank where FRED publishes no value)", "percent per year"),
-        SeriesSpec("dgs2", "2-year Treasury constant-maturity yield", "DGS2.csv", ("value",), "rate", "fred", "DGS2", "FRED DGS2, business days (blank where FRED publishes no value)", "percent per year"),
-        SeriesSpec("rsp", "Invesco S&P 500 Equal Weight ETF (RSP)", "RSP.csv", ("adj_close",), "price", "yahoo", "RSP", _ADJ_DEF, "USD", True),
-        SeriesSpec("xlf", "Financial Select Sector SPDR (XLF, S&P 500 financials)", "XLF.csv", ("adj_close",), "price", "yahoo", "XLF", _ADJ_DEF, "USD", True),
-        SeriesSpec("xli", "Industrial Select Sector SPDR (XLI, S&P 500 industrials)", "XLI.csv", ("adj_close",), "price", "yahoo", "XLI", _ADJ_DEF, "USD", True),
-        SeriesSpec("xly", "Consumer Discretionary Select Sector SPDR (XLY, S&P 500 consumer discretionary)", "XLY.csv", ("adj_close",), "price", "yahoo", "XLY", _ADJ_DEF, "USD", True),
-        SeriesSpec("xlk", "Technology Select Sector SPDR (XLK, S&P 500 information technology)", "XLK.csv", ("adj_close",), "price", "yahoo", "XLK", _ADJ_DEF, "USD", True),
-        SeriesSpec("kre", "SPDR S&P Regional Banking ETF (KRE)", "KRE.csv", ("adj_close",), "price", "yahoo", "KRE", _ADJ_DEF, "USD", True),
-        SeriesSpec("hban", "Huntington Bancshares (HBAN)", "HBAN.csv", ("adj_close",), "price", "yahoo", "HBAN", _ADJ_DEF, "USD", True),
-        SeriesSpec("rf", "Regions Financial (RF)", "RF.csv", ("adj_close",), "price", "yahoo", "RF", _ADJ_DEF, "USD", True),
-        SeriesSpec("nvda", "NVIDIA (NVDA)", "NVDA.csv", ("adj_close",), "price", "yahoo", "NVDA", _ADJ_DEF, "USD", True),
-        SeriesSpec("msft", "Microsoft (MSFT)", "MSFT.csv", ("adj_close",), "price", "yahoo", "MSFT", _ADJ_DEF, "USD", True),
-        SeriesSpec("ff_factors", "Fama-French 3 factors, daily", "FF_daily.csv", ("mkt_rf", "smb", "hml", "rf"), "factor", "french", "F-F_Research_Data_Factors_daily", "Ken French data library, daily factor returns", "fraction per day"),
-        SeriesSpec("ff_mom", "Fama-French momentum factor, daily", "FF_MOM_daily.csv", ("mom",), "factor", "french", "F-F_Momentum_Factor_daily", "Ken French data library, daily factor return", "fraction per day"),
-    ]
-}
-
-_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,11}$")
-
-
-def series_spec(name: str) -> SeriesSpec:
-    """The catalogue entry for ``name``: a catalogue id (``rut``) or an upper-case Yahoo ticker (``HBAN``, ``^RUT``)."""
-    key = str(name).strip()
-    if key in CATALOGUE:
-        return CATALOGUE[key]
-    if _TICKER.match(key):
-        index = key.startswith("^")
-        return SeriesSpec(
-            name=key,
-            description=f"Yahoo {key}",
-            file=f"{key.lstrip('^')}.csv",
-            columns=("close",) if index else ("adj_close",),
-            kind="price",
-            source="yahoo",
-            remote=key,
-            definition=_INDEX_DEF if index else _ADJ_DEF,
-            unit="index points" if index else "USD",
-            auto_adjust=not index,
-        )
-    known = ", ".join(CATALOGUE)
-    raise ParameterError(f"unknown series {name!r}: use one of {known}, or an upper-case Yahoo ticker such as HBAN or ^RUT")
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
@@ -328,114 +254,6 @@ def preload(data_dir: str | os.PathLike | None = None) -> list[str]:
                 continue
             read.append(spec.file)
     return read
-
-
-def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFrame:
-    """Check and convert a raw frame with a ``date`` column (strings or datetimes) and value columns.
-
-    Rules: required columns present; at least two rows; ISO dates, sorted ascending, unique,
-    none after today; values numeric and finite; prices strictly positive; plausible values
-    (see ``check_plausible``). Raises ``DataError`` naming ``where``, the column, and the
-    first offending row.
-    """
-    missing = [c for c in ("date", *spec.columns) if c not in raw.columns]
-    if missing:
-        found = ", ".join(map(str, raw.columns)) or "none"
-        raise DataError(f"{where}: missing column {missing[0]!r} for series {spec.name!r} (found: {found})")
-    if len(raw) == 0:
-        raise DataError(f"{where}: has a header but no rows")
-    dates = raw["date"]
-    if not pd.api.types.is_datetime64_any_dtype(dates):
-        text = dates.astype(str).str.strip()
-        dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        bad = dates.isna()
-        if bad.any():
-            i = int(np.argmax(bad.to_numpy()))
-            raise DataError(f"{where}: malformed date {text.iloc[i]!r} on data row {i + 1} (expected YYYY-MM-DD)")
-    index = pd.DatetimeIndex(dates, name="date")
-    if index.has_duplicates:
-        raise DataError(f"{where}: duplicate date {index[index.duplicated()][0].date()}")
-    if not index.is_monotonic_increasing:
-        i = int(np.argmax(np.diff(index.asi8) < 0)) + 1
-        raise DataError(f"{where}: dates not sorted ascending ({index[i].date()} follows {index[i - 1].date()})")
-    today = latest_today()
-    if len(index) and index[-1].date() > today:
-        i = int(np.argmax(index.date > today))
-        raise DataError(f"{where}: date {index[i].date()} is after today ({today}); a file cannot hold future sessions")
-    if spec.kind == "rate":
-        # FRED leaves a business day blank when it publishes no value: missing, not an error.
-        blank = np.zeros(len(raw), dtype=bool)
-        for column in spec.columns:
-            blank |= raw[column].astype(str).str.strip().isin(["", "."]).to_numpy()
-        if blank.any():
-            raw, index = raw.loc[~blank], index[~blank]
-    out = pd.DataFrame(index=index)
-    out.attrs["blank_rows"] = int(blank.sum()) if spec.kind == "rate" else 0
-    for column in spec.columns:
-        values = raw[column]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            text = values.astype(str).str.strip()
-            numbers = pd.to_numeric(text.where(text != "", "nan"), errors="coerce")
-            bad = numbers.isna() & ~text.str.lower().isin(["", "nan"])
-            if bad.any():
-                i = int(np.argmax(bad.to_numpy()))
-                raise DataError(f"{where}: non-numeric value {text.iloc[i]!r} in column {column!r} on {index[i].date()}")
-        else:
-            numbers = pd.to_numeric(values, errors="coerce")
-        array = numbers.to_numpy(dtype="float64")
-        finite = np.isfinite(array)
-        if not finite.all():
-            i = int(np.argmin(finite))
-            raise DataError(f"{where}: missing or non-finite value in column {column!r} on {index[i].date()}")
-        if spec.kind == "price" and (array <= 0).any():
-            i = int(np.argmax(array <= 0))
-            raise DataError(f"{where}: non-positive price {array[i]:g} in column {column!r} on {index[i].date()}")
-        check_plausible(array, index, spec, column, where)
-        out[column] = array
-    return out
-
-
-def latest_today() -> dt.date:
-    """Today's date where it is latest (local or UTC): no session can be dated after it."""
-    return max(dt.date.today(), dt.datetime.now(dt.timezone.utc).date())
-
-
-def check_plausible(values: np.ndarray, index: pd.DatetimeIndex, spec: SeriesSpec, column: str, where: str) -> None:
-    """Refuse values no market produces: a price moving more than ``MAX_DAILY_RATIO`` times in one
-    session, a daily factor return beyond ``MAX_FACTOR_PERCENT`` percent, a rate outside ``RATE_RANGE``."""
-    if spec.kind == "price" and len(values) > 1:
-        ratio = values[1:] / values[:-1]
-        bad = (ratio > MAX_DAILY_RATIO) | (ratio < 1.0 / MAX_DAILY_RATIO)
-        if bad.any():
-            i = int(np.argmax(bad)) + 1
-            raise DataError(
-                f"{where}: implausible daily move in column {column!r} on {index[i].date()}: {values[i - 1]:g} to {values[i]:g} "
-                f"(more than {MAX_DAILY_RATIO:g} times up or down in one session)"
-            )
-    elif spec.kind == "factor":
-        bad = np.abs(values) > MAX_FACTOR_PERCENT
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise DataError(f"{where}: implausible daily factor return {values[i]:g} % in column {column!r} on {index[i].date()} (bound: +-{MAX_FACTOR_PERCENT:g} % per day)")
-    elif spec.kind == "rate":
-        low, high = RATE_RANGE
-        bad = (values < low) | (values > high)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise DataError(f"{where}: implausible rate {values[i]:g} in column {column!r} on {index[i].date()} (expected {low:g} to {high:g} percent per year)")
-
-
-def check_distinct(small: pd.Series, large: pd.Series) -> None:
-    """Refuse a small and a large series that hold the same values on every common date (one file copied over the other)."""
-    common = small.index.intersection(large.index)
-    if len(common) < 2:
-        return
-    a, b = small.loc[common].to_numpy(dtype=float), large.loc[common].to_numpy(dtype=float)
-    if np.array_equal(a, b):
-        raise DataError(
-            f"small series {small.name!r} ({small.attrs.get('source', '?')}) and large series {large.name!r} ({large.attrs.get('source', '?')}) "
-            f"hold identical values on all {len(common)} common dates ({common[0].date()} to {common[-1].date()}); small and large must be different series"
-        )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -696,24 +514,3 @@ def _french_column(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
-def describe_catalogue() -> pd.DataFrame:
-    """The catalogue as a table (id, description, file, columns, live source, unit)."""
-    return pd.DataFrame(
-        [(s.name, s.description, s.file, ", ".join(s.columns), _origin(s), s.unit) for s in CATALOGUE.values()],
-        columns=["series", "description", "file", "columns", "live source", "unit"],
-    ).set_index("series")
-
-
-__all__ = [
-    "CATALOGUE",
-    "SeriesSpec",
-    "describe_catalogue",
-    "download",
-    "load",
-    "load_frame",
-    "read_cache",
-    "resolve_data_dir",
-    "series_spec",
-    "validate_frame",
-    "write_cache",
-]

@@ -115,7 +115,7 @@ def check_meaning(name: str, value: object) -> None:
     """Checks that depend on what a list parameter means: series ids, pairs of series ids, dates."""
     import datetime as dt
 
-    from rotation.data.loading import series_spec
+    from rotation.data.catalogue import series_spec
 
     if value is None:
         return

@@ -37,7 +37,7 @@ def _flatten(value: object) -> list[str]:
 
 def quoted_catalogue_ids(notebooks: Sequence[Path]) -> list[str]:
     """Catalogue ids a notebook's code quotes as a string literal (``load("vix")``, ``"ff_factors"``)."""
-    from rotation.data.loading import CATALOGUE
+    from rotation.data.catalogue import CATALOGUE
 
     pattern = re.compile(r"""["'](%s)["']""" % "|".join(re.escape(k) for k in CATALOGUE))
     found: list[str] = []
@@ -110,7 +110,7 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
     With ``refresh`` the series are downloaded again into the cache (the kernels then read
     the fresh cache).
     """
-    from rotation.data import loading
+    from rotation.data import catalogue, checks, loading
 
     data_dir = parameters.get("data_dir") or None
     loading.resolve_data_dir(data_dir)  # a missing folder: one line, before anything else
@@ -119,7 +119,7 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
     for sid in required:
         loaded[sid] = loading.load(sid, data_dir=data_dir, refresh=refresh)
     for sid in optional:
-        spec = loading.series_spec(sid)
+        spec = catalogue.series_spec(sid)
         if _available(spec, data_dir):
             loading.load(sid, data_dir=data_dir, refresh=refresh)
             loaded.setdefault(sid, None)
@@ -132,7 +132,7 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
     for small_id, large_id in pair_needed(parameters, notebooks):
         small, large = loaded[small_id], loaded[large_id]
         if getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
-            loading.check_distinct(small, large)
+            checks.check_distinct(small, large)
     return list(loaded)
 
 

@@ -123,7 +123,7 @@ def _check_value(name: str, value: object) -> object:
         check_kinds(load_registry(path), path)  # refuses a missing file, bad YAML, an unknown kind or a missing field, in one line
         value = str(path)
     if name in SERIES_PARAMETERS and value not in ("", None):
-        from rotation.data.loading import series_spec
+        from rotation.data.catalogue import series_spec
 
         try:
             series_spec(str(value))

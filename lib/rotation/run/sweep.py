@@ -34,7 +34,8 @@ import pandas as pd
 from rotation.outputs import figexport
 from rotation.run import kernels
 from rotation.run import notebooks as notebooks_module
-from rotation.run import runner, staging
+from rotation.run import runner
+from rotation.run import staging
 from rotation.core.errors import ParameterError, RotationError
 from rotation.core.files import write_text_atomic
 from rotation.core.paths import project_dir, published_run_dir, runs_dir

@@ -1,0 +1,92 @@
+"""The catalogue of named daily series: what each id means, where it lives locally and remotely.
+
+A ``SeriesSpec`` names the CSV file in the data folder, its value columns, its kind (``price``:
+finite and positive; ``rate``: percent per year; ``factor``: percent per day on disk), the live
+source (Yahoo ticker, FRED id, Ken French file), the definition and the unit. ``series_spec``
+also accepts any upper-case Yahoo ticker (``HBAN``, ``^RUT``). A new series goes in ``CATALOGUE``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rotation.core.errors import ParameterError
+
+
+@dataclass(frozen=True)
+
+class SeriesSpec:
+    """One catalogue entry: where a series lives locally and remotely, and what it means."""
+
+    name: str
+    description: str
+    file: str  # CSV file name in the data folder
+    columns: tuple[str, ...]  # value columns returned by load()
+    kind: str  # "price" (finite, > 0), "rate" (finite) or "factor" (finite, % per day on disk)
+    source: str  # "yahoo", "fred" or "french"
+    remote: str  # Yahoo ticker, FRED series id or Ken French file name
+    definition: str
+    unit: str
+    auto_adjust: bool = False  # Yahoo only: split/dividend-adjusted prices
+
+
+_INDEX_DEF = "price index (no dividends), daily close"
+
+
+_ADJ_DEF = "Yahoo auto-adjusted close (splits and dividends reinvested), daily"
+
+
+CATALOGUE: dict[str, SeriesSpec] = {
+    s.name: s
+    for s in [
+        SeriesSpec("rut", "Russell 2000 index", "RUT.csv", ("close",), "price", "yahoo", "^RUT", _INDEX_DEF, "index points"),
+        SeriesSpec("spx", "S&P 500 index", "GSPC.csv", ("close",), "price", "yahoo", "^GSPC", _INDEX_DEF, "index points"),
+        SeriesSpec("iwm", "iShares Russell 2000 ETF (IWM)", "IWM.csv", ("adj_close",), "price", "yahoo", "IWM", _ADJ_DEF, "USD", True),
+        SeriesSpec("spy", "SPDR S&P 500 ETF (SPY)", "SPY.csv", ("adj_close",), "price", "yahoo", "SPY", _ADJ_DEF, "USD", True),
+        SeriesSpec("vix", "CBOE Volatility Index (VIX)", "VIX.csv", ("close",), "price", "yahoo", "^VIX", "index level, daily close", "index points"),
+        SeriesSpec("dff", "Effective federal funds rate", "DFF.csv", ("value",), "rate", "fred", "DFF", "FRED DFF, daily (7 days a week)", "percent per year"),
+        SeriesSpec("fed_upper", "Fed funds target, upper bound", "DFEDTARU.csv", ("value",), "rate", "fred", "DFEDTARU", "FRED DFEDTARU (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
+        SeriesSpec("fed_lower", "Fed funds target, lower bound", "DFEDTARL.csv", ("value",), "rate", "fred", "DFEDTARL", "FRED DFEDTARL (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
+        SeriesSpec("dgs10", "10-year Treasury constant-maturity yield", "DGS10.csv", ("value",), "rate", "fred", "DGS10", "FRED DGS10, business days (blank where FRED publishes no value)", "percent per year"),
+        SeriesSpec("dgs2", "2-year Treasury constant-maturity yield", "DGS2.csv", ("value",), "rate", "fred", "DGS2", "FRED DGS2, business days (blank where FRED publishes no value)", "percent per year"),
+        SeriesSpec("rsp", "Invesco S&P 500 Equal Weight ETF (RSP)", "RSP.csv", ("adj_close",), "price", "yahoo", "RSP", _ADJ_DEF, "USD", True),
+        SeriesSpec("xlf", "Financial Select Sector SPDR (XLF, S&P 500 financials)", "XLF.csv", ("adj_close",), "price", "yahoo", "XLF", _ADJ_DEF, "USD", True),
+        SeriesSpec("xli", "Industrial Select Sector SPDR (XLI, S&P 500 industrials)", "XLI.csv", ("adj_close",), "price", "yahoo", "XLI", _ADJ_DEF, "USD", True),
+        SeriesSpec("xly", "Consumer Discretionary Select Sector SPDR (XLY, S&P 500 consumer discretionary)", "XLY.csv", ("adj_close",), "price", "yahoo", "XLY", _ADJ_DEF, "USD", True),
+        SeriesSpec("xlk", "Technology Select Sector SPDR (XLK, S&P 500 information technology)", "XLK.csv", ("adj_close",), "price", "yahoo", "XLK", _ADJ_DEF, "USD", True),
+        SeriesSpec("kre", "SPDR S&P Regional Banking ETF (KRE)", "KRE.csv", ("adj_close",), "price", "yahoo", "KRE", _ADJ_DEF, "USD", True),
+        SeriesSpec("hban", "Huntington Bancshares (HBAN)", "HBAN.csv", ("adj_close",), "price", "yahoo", "HBAN", _ADJ_DEF, "USD", True),
+        SeriesSpec("rf", "Regions Financial (RF)", "RF.csv", ("adj_close",), "price", "yahoo", "RF", _ADJ_DEF, "USD", True),
+        SeriesSpec("nvda", "NVIDIA (NVDA)", "NVDA.csv", ("adj_close",), "price", "yahoo", "NVDA", _ADJ_DEF, "USD", True),
+        SeriesSpec("msft", "Microsoft (MSFT)", "MSFT.csv", ("adj_close",), "price", "yahoo", "MSFT", _ADJ_DEF, "USD", True),
+        SeriesSpec("ff_factors", "Fama-French 3 factors, daily", "FF_daily.csv", ("mkt_rf", "smb", "hml", "rf"), "factor", "french", "F-F_Research_Data_Factors_daily", "Ken French data library, daily factor returns", "fraction per day"),
+        SeriesSpec("ff_mom", "Fama-French momentum factor, daily", "FF_MOM_daily.csv", ("mom",), "factor", "french", "F-F_Momentum_Factor_daily", "Ken French data library, daily factor return", "fraction per day"),
+    ]
+}
+
+
+_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,11}$")
+
+
+def series_spec(name: str) -> SeriesSpec:
+    """The catalogue entry for ``name``: a catalogue id (``rut``) or an upper-case Yahoo ticker (``HBAN``, ``^RUT``)."""
+    key = str(name).strip()
+    if key in CATALOGUE:
+        return CATALOGUE[key]
+    if _TICKER.match(key):
+        index = key.startswith("^")
+        return SeriesSpec(
+            name=key,
+            description=f"Yahoo {key}",
+            file=f"{key.lstrip('^')}.csv",
+            columns=("close",) if index else ("adj_close",),
+            kind="price",
+            source="yahoo",
+            remote=key,
+            definition=_INDEX_DEF if index else _ADJ_DEF,
+            unit="index points" if index else "USD",
+            auto_adjust=not index,
+        )
+    known = ", ".join(CATALOGUE)
+    raise ParameterError(f"unknown series {name!r}: use one of {known}, or an upper-case Yahoo ticker such as HBAN or ^RUT")
