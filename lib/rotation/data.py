@@ -53,12 +53,13 @@ class SeriesSpec:
     description: str
     file: str  # CSV file name in the data folder
     columns: tuple[str, ...]  # value columns returned by load()
-    kind: str  # "price" (finite, > 0), "rate" (finite) or "factor" (finite, % per day on disk)
+    kind: str  # "price" (finite, > 0), "rate" (finite), "factor" (finite, % per day on disk) or "level" (finite, any sign: FRED indexes, counts, oil)
     source: str  # "yahoo", "fred" or "french"
     remote: str  # Yahoo ticker, FRED series id or Ken French file name
     definition: str
     unit: str
     auto_adjust: bool = False  # Yahoo only: split/dividend-adjusted prices
+    frequency: str = "daily"  # "daily" or "monthly" (FRED monthly series: one row dated the first of each month)
 
 
 _INDEX_DEF = "price index (no dividends), daily close"
@@ -89,6 +90,22 @@ CATALOGUE: dict[str, SeriesSpec] = {
         SeriesSpec("msft", "Microsoft (MSFT)", "MSFT.csv", ("adj_close",), "price", "yahoo", "MSFT", _ADJ_DEF, "USD", True),
         SeriesSpec("ff_factors", "Fama-French 3 factors, daily", "FF_daily.csv", ("mkt_rf", "smb", "hml", "rf"), "factor", "french", "F-F_Research_Data_Factors_daily", "Ken French data library, daily factor returns", "fraction per day"),
         SeriesSpec("ff_mom", "Fama-French momentum factor, daily", "FF_MOM_daily.csv", ("mom",), "factor", "french", "F-F_Momentum_Factor_daily", "Ken French data library, daily factor return", "fraction per day"),
+        SeriesSpec("dji", "Dow Jones Industrial Average", "DJI.csv", ("close",), "price", "yahoo", "^DJI", _INDEX_DEF, "index points"),
+        SeriesSpec("ixic", "Nasdaq Composite index", "IXIC.csv", ("close",), "price", "yahoo", "^IXIC", _INDEX_DEF, "index points"),
+        SeriesSpec("ndx", "Nasdaq-100 index", "NDX.csv", ("close",), "price", "yahoo", "^NDX", _INDEX_DEF, "index points"),
+        SeriesSpec("qqq", "Invesco QQQ Trust (QQQ, Nasdaq-100)", "QQQ.csv", ("adj_close",), "price", "yahoo", "QQQ", _ADJ_DEF, "USD", True),
+        SeriesSpec("dia", "SPDR Dow Jones Industrial Average ETF (DIA)", "DIA.csv", ("adj_close",), "price", "yahoo", "DIA", _ADJ_DEF, "USD", True),
+        SeriesSpec("ijr", "iShares Core S&P Small-Cap ETF (IJR, S&P 600)", "IJR.csv", ("adj_close",), "price", "yahoo", "IJR", _ADJ_DEF, "USD", True),
+        SeriesSpec("mdy", "SPDR S&P MidCap 400 ETF (MDY)", "MDY.csv", ("adj_close",), "price", "yahoo", "MDY", _ADJ_DEF, "USD", True),
+        SeriesSpec("cpi", "Consumer price index, all urban consumers", "CPIAUCSL.csv", ("value",), "level", "fred", "CPIAUCSL", "FRED CPIAUCSL, monthly, seasonally adjusted, dated the first of the month (current vintage: revised values)", "index, 1982-84 = 100", frequency="monthly"),
+        SeriesSpec("core_cpi", "Consumer price index less food and energy", "CPILFESL.csv", ("value",), "level", "fred", "CPILFESL", "FRED CPILFESL, monthly, seasonally adjusted, dated the first of the month (current vintage)", "index, 1982-84 = 100", frequency="monthly"),
+        SeriesSpec("unrate", "Unemployment rate", "UNRATE.csv", ("value",), "level", "fred", "UNRATE", "FRED UNRATE, monthly, seasonally adjusted, dated the first of the month (current vintage)", "percent of the labour force", frequency="monthly"),
+        SeriesSpec("payems", "Nonfarm payroll employment", "PAYEMS.csv", ("value",), "level", "fred", "PAYEMS", "FRED PAYEMS, all employees, total nonfarm, monthly, seasonally adjusted (current vintage)", "thousands of persons", frequency="monthly"),
+        SeriesSpec("indpro", "Industrial production index", "INDPRO.csv", ("value",), "level", "fred", "INDPRO", "FRED INDPRO, monthly, seasonally adjusted (current vintage)", "index, 2017 = 100", frequency="monthly"),
+        SeriesSpec("usrec", "NBER recession indicator", "USREC.csv", ("value",), "level", "fred", "USREC", "FRED USREC: 1 in a month of NBER-dated recession (peak month excluded, trough included), else 0; monthly", "indicator (0 or 1)", frequency="monthly"),
+        SeriesSpec("wti", "Crude oil, West Texas Intermediate spot price", "DCOILWTICO.csv", ("value",), "level", "fred", "DCOILWTICO", "FRED DCOILWTICO, Cushing OK spot, business days (blank where FRED publishes no value; negative on 2020-04-20 as published)", "USD per barrel"),
+        SeriesSpec("busloans", "Commercial and industrial loans, all commercial banks", "BUSLOANS.csv", ("value",), "level", "fred", "BUSLOANS", "FRED BUSLOANS (Fed H.8), monthly average, seasonally adjusted (current vintage)", "billions of USD", frequency="monthly"),
+        SeriesSpec("t10y2y", "10-year minus 2-year Treasury yield spread", "T10Y2Y.csv", ("value",), "rate", "fred", "T10Y2Y", "FRED T10Y2Y, business days (blank where FRED publishes no value)", "percentage points"),
     ]
 }
 
@@ -362,7 +379,7 @@ def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFr
     if len(index) and index[-1].date() > today:
         i = int(np.argmax(index.date > today))
         raise DataError(f"{where}: date {index[i].date()} is after today ({today}); a file cannot hold future sessions")
-    if spec.kind == "rate":
+    if spec.kind in ("rate", "level"):
         # FRED leaves a business day blank when it publishes no value: missing, not an error.
         blank = np.zeros(len(raw), dtype=bool)
         for column in spec.columns:
@@ -370,7 +387,7 @@ def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFr
         if blank.any():
             raw, index = raw.loc[~blank], index[~blank]
     out = pd.DataFrame(index=index)
-    out.attrs["blank_rows"] = int(blank.sum()) if spec.kind == "rate" else 0
+    out.attrs["blank_rows"] = int(blank.sum()) if spec.kind in ("rate", "level") else 0
     for column in spec.columns:
         values = raw[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
