@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,6 +51,7 @@ REQUIRED_KEYS = ("quote", "notebook", "compare")
 ARTICLE_KEYS = ("title", "as_of", "small", "large")
 ALTERNATIVE_KEYS = {"choice", "label", "params", "claimed", "tolerance", "partly_tolerance"}
 ROBUST, NOT_VARIED = "robust", "not varied"
+CLAIM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # plain identifiers: safe in file names, URLs, HTML ids and tables
 
 
 def registry_file(path: str | Path | None = None) -> Path:
@@ -66,6 +68,8 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
     """Check one claims-file entry; returns it with ``id`` set. Raises one line naming file, claim and field."""
     from rotation.measures import KINDS
 
+    if not CLAIM_ID.fullmatch(claim_id):
+        raise _fail(path, claim_id, "claim ids are plain identifiers: a lower-case letter, then lower-case letters, digits or _ (at most 64 characters)")
     if not isinstance(entry, Mapping):
         raise _fail(path, claim_id, "expected a mapping of fields")
     for key in REQUIRED_KEYS:
@@ -170,13 +174,25 @@ def claims_for_notebook(notebook: str, path: str | Path | None = None) -> dict[s
     return {cid: copy.deepcopy(c) for cid, c in _registry(path)["claims"].items() if c["notebook"] == notebook}
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` as literal Markdown: one line, Markdown punctuation backslash-escaped and ``& < >`` as
+    entities, so claim texts (titles, quotes) show as typed and never become markup, links or HTML."""
+    line = " ".join(str(text).split())
+    line = _MARKDOWN_SPECIAL.sub(r"\\\1", line)
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def claims_markdown(registry: Mapping, notebook: str) -> str:
-    """The claims a notebook checks, as a Markdown list of ids and the article's exact words."""
+    """The claims a notebook checks, as a Markdown list of ids and the article's exact words (escaped: ``markdown_text``)."""
     article = registry["article"]
-    lines = [f"**Claims checked** ({article['title']}, {article.get('published', article['as_of'])}; exact words from the claims file):", ""]
+    lines = [f"**Claims checked** ({markdown_text(article['title'])}, {markdown_text(article.get('published', article['as_of']))}; "
+             "exact words from the claims file):", ""]
     for cid, c in registry["claims"].items():
         if c["notebook"] == notebook:
-            lines.append(f"* `{cid}`: \"{c['quote']}\"")
+            lines.append(f"* `{cid}`: \"{markdown_text(c['quote'])}\"")
     if len(lines) == 2:
         lines.append("* none: this claims file assigns no claim to this notebook; its measurements are shown as context.")
     return "\n".join(lines)

@@ -15,10 +15,8 @@ reports it), but the run's status, and the command's exit code, say it failed.
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import functools
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -37,19 +35,12 @@ lazyimport.defer_uri_syntax()  # before papermill imports jsonschema (see rotati
 KERNEL_NAME = "rotation"
 KERNEL_DISPLAY_NAME = "Python (rotation)"
 ARTICLE_RUN = "article"
-DATE_PARAMETERS = {"as_of", "data_end", "start", "end", "crash_date"}
-CLAIMS_PARAMETERS = {"claims"}  # a claims file: must load and validate; made absolute
-POSITIVE_PARAMETERS = {
-    "min_streak", "min_streaks", "horizons", "odds_horizons", "n_sims", "n_boot", "block_length", "sequence_block_length",
-    "max_hazard_length", "rsi_window", "window", "top_n", "context_sessions", "smb_top_n", "top_neighbours", "price_sessions",
-    "gain_max_sessions", "low_lookback", "ma_short", "ma_long", "vol_window", "post_crash_months", "post_crash_years",
-}  # fmt: skip
-FRACTION_PARAMETERS = {"level": (0.0, 1.0)}  # open interval
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-RUNNER_PARAMETERS = {"run_name"}  # set by the runner, not by the user
-SERIES_PARAMETERS = {"small", "large", "etf"}  # series ids or Yahoo tickers, checked against the catalogue
-FOLDER_PARAMETERS = {"data_dir"}  # must exist; made absolute (notebooks run with the project as cwd)
-
+# Kinds of parameters, from their one declaration (``validation.PARAMETERS``)
+DATE_PARAMETERS = validation.names_of_kind("date")
+CLAIMS_PARAMETERS = validation.names_of_kind("claims")  # a claims file: must load and validate; made absolute
+RUNNER_PARAMETERS = validation.names_of_kind("runner")  # set by the runner, not by the user
+SERIES_PARAMETERS = validation.names_of_kind("series")  # series ids or Yahoo tickers, checked against the catalogue
+FOLDER_PARAMETERS = validation.names_of_kind("folder")  # must exist; made absolute (notebooks run with the project as cwd)
 
 def yaml_load(text: str) -> object:
     """Parse YAML strictly: dates stay strings; tags, aliases and duplicate keys are refused (see ``validation``)."""
@@ -131,6 +122,7 @@ def collection_parameters(paths: list[Path]) -> dict[str, dict]:
                 else:  # declared differently: accept any YAML scalar
                     entry["type"] = "None"
             entry["notebooks"].append(path.stem)
+            entry.setdefault("defaults", {})[path.stem] = info["default"]
     return merged
 
 
@@ -202,24 +194,7 @@ def _check_value(name: str, value: object) -> object:
             series_spec(str(value))
         except ParameterError as exc:
             raise ParameterError(f"parameter {name}: {exc}") from None
-    if name in DATE_PARAMETERS and value not in ("", None):
-        try:
-            if not _ISO_DATE.fullmatch(str(value).strip()):
-                raise ValueError
-            dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ParameterError(f"parameter {name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
-    if name in POSITIVE_PARAMETERS and value is not None:
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if not isinstance(item, (int, float)) or isinstance(item, bool) or item <= 0:
-                raise ParameterError(f"parameter {name}: must be positive, got {value!r}")
-            if isinstance(item, float) and not item.is_integer():
-                raise ParameterError(f"parameter {name}: must be a whole number of sessions, got {value!r}")
-    if name in FRACTION_PARAMETERS and value is not None:
-        low, high = FRACTION_PARAMETERS[name]
-        if not low < float(value) < high:  # type: ignore[arg-type]
-            raise ParameterError(f"parameter {name}: must lie strictly between {low:g} and {high:g}, got {value!r}")
+    validation.check_declared(name, value)
     return value
 
 
@@ -235,11 +210,24 @@ def validate_parameters(raw: Mapping[str, object], declared: Mapping[str, dict])
         info = declared[name]
         out[name] = coerce_value(name, value, info["type"], default=info.get("default"), optional=bool(info.get("optional")))
         _check_non_negative(name, out[name], info.get("default"))
+        _check_null(name, out[name], info)
+    ordered = [n for pair in validation.ORDERED_PAIRS for n in pair]
+    validation.check_ordered({**{n: _default_of(declared, n) for n in ordered}, **out})
     small, large = out.get("small", _default_of(declared, "small")), out.get("large", _default_of(declared, "large"))
     if small and large and str(small).strip() == str(large).strip():
         raise ParameterError(f"parameters small and large are both {str(small).strip()!r}; the comparison needs two different series")
     validation.check_all_literal(out)
     return out
+
+
+def _check_null(name: str, value: object, info: Mapping) -> None:
+    """None reaches only notebooks whose own default is None (``min_streak = None`` in 02, ``8`` in 06)."""
+    if value is not None:
+        return
+    refusing = [stem for stem, default in (info.get("defaults") or {}).items() if validation.default_value(default) is not None]
+    if refusing:
+        shown = info["defaults"][refusing[0]]
+        raise ParameterError(f"parameter {name}: null is not accepted by {', '.join(refusing)} (default {shown}); give a value")
 
 
 def _default_of(declared: Mapping[str, dict], name: str) -> object:
@@ -390,6 +378,7 @@ def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, goo
     say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
 
 
+RUN_CLAIMS_FILE = "claims.yaml"  # copy of a --claims file in the run folder (none for the default data/claims.yaml)
 SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_scorecard reads the others' results)
 
 
@@ -424,6 +413,10 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
 
     folder = stage / "run"
     write_text_atomic(folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True))
+    if parameters.get("claims"):  # the claims file this run used, beside its results (rotation report reads it)
+        write_text_atomic(folder / RUN_CLAIMS_FILE, Path(str(parameters["claims"])).read_text(encoding="utf-8"))
+    else:
+        (folder / RUN_CLAIMS_FILE).unlink(missing_ok=True)
     kernel = ensure_kernel()
     status.update(ok=True, state="running")
     started = time.perf_counter()

@@ -48,6 +48,23 @@ def figure_links(names: Iterable[str]) -> list[str]:
     return [f"figures/{name}.png" for name in names if name]
 
 
+def run_status(run_name: str) -> dict | None:
+    """The status of the run being rendered (None if it has none yet).
+
+    While ``rotation run`` executes ``run_name`` (the scorecard notebook runs last), that is the staged
+    ``status.json`` (``paths.run_dir`` points into the staging folder): the notebooks finished so far,
+    with, for a partial run, the published run's entries for the notebooks not re-run. Outside a run,
+    the published ``runs/<run>/status.json``.
+    """
+    from rotation import staging
+    from rotation.paths import run_dir
+
+    status = staging.read_status_file(run_dir(run_name))
+    if status and status.get("partial"):
+        status = staging.merge_partial_status(status, staging.previous_status(run_name))
+    return status
+
+
 def _status_by_notebook(status: Mapping | None) -> dict[str, Mapping]:
     if not status:
         return {}
@@ -201,5 +218,6 @@ __all__ = [
     "summary_figure",
     "to_csv_frame",
     "verdict_counts",
+    "run_status",
     "write_scorecard",
 ]
