@@ -28,7 +28,7 @@ from rotation import figexport, kernels, lazyimport, staging, validation
 from rotation.errors import ParameterError, RotationError
 from rotation import render
 from rotation.io import write_text_atomic
-from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir
+from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir, registry_path
 
 lazyimport.defer_uri_syntax()  # before papermill imports jsonschema (see rotation.lazyimport)
 
@@ -378,7 +378,7 @@ def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, goo
     say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
 
 
-RUN_CLAIMS_FILE = "claims.yaml"  # copy of a --claims file in the run folder (none for the default data/claims.yaml)
+RUN_CLAIMS_FILE = "claims.yaml"  # copy, in the run folder, of the claims file the run used
 SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_scorecard reads the others' results)
 
 
@@ -413,10 +413,9 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
 
     folder = stage / "run"
     write_text_atomic(folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True))
-    if parameters.get("claims"):  # the claims file this run used, beside its results (rotation report reads it)
-        write_text_atomic(folder / RUN_CLAIMS_FILE, Path(str(parameters["claims"])).read_text(encoding="utf-8"))
-    else:
-        (folder / RUN_CLAIMS_FILE).unlink(missing_ok=True)
+    claims_used = Path(str(parameters.get("claims") or registry_path()))  # kept beside the results: rotation report reads it
+    if claims_used.is_file():
+        write_text_atomic(folder / RUN_CLAIMS_FILE, claims_used.read_text(encoding="utf-8"))
     kernel = ensure_kernel()
     status.update(ok=True, state="running")
     started = time.perf_counter()
