@@ -53,9 +53,10 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     file_runs = None
     config = Path(args.config) if args.config else None
     if config is not None:
-        file_runs = sweep.read_run_file(config, declared)
+        parsed = read_yaml_file(config)  # parsed once (size capped before parsing)
+        file_runs = sweep.read_run_file(config, declared, doc=parsed)
         if file_runs is None:
-            doc = dict(read_yaml_file(config))
+            doc = dict(parsed)
             run_name = doc.pop("run_name", None)
             for key in doc:
                 if key not in declared or key == "run_name":
@@ -84,19 +85,38 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     return {"base": base, "axes": axes, "run_name": None if chosen is None else str(chosen), "file_runs": file_runs, "config": config}
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from rotation import runner
+def notebook_names(text: str | None) -> list[str] | None:
+    """``--notebooks a,b`` as a list (None: every notebook); an empty or repeated name is refused."""
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",")]
+    if not any(names):
+        raise ParameterError("--notebooks is empty: name notebooks such as 01_streak,02_spread, or omit the flag to run all")
+    if "" in names:
+        raise ParameterError(f"--notebooks {text!r}: an empty name between commas")
+    repeated = [n for i, n in enumerate(names) if n in names[:i]]
+    if repeated:
+        raise ParameterError(f"--notebooks: {repeated[0]} is named twice")
+    return names
 
-    paths = runner.notebook_paths(only=args.notebooks.split(",") if args.notebooks else None)
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rotation import runner, sweep
+
+    paths = runner.notebook_paths(only=notebook_names(args.notebooks))
     declared = runner.collection_parameters(paths)
     request = _parse_run_args(args, declared)
     claims_file = request["base"].get("claims")
-    if claims_file and not args.notebooks:
+    if claims_file and args.notebooks is None:
         paths = runner.notebooks_for_claims(paths, str(claims_file))
     if args.jobs is not None and args.jobs < 1:
         raise ParameterError(f"--jobs must be a positive integer, got {args.jobs}")
     if args.scheduler and args.executor != "dask":
         raise ParameterError("--scheduler needs --executor dask")
+    sweep_size = len(request["file_runs"]) if request["file_runs"] is not None else sweep.grid_size(request["axes"])
+    sweep.check_sweep_size(sweep_size)
+    if sweep_size > 1 or request["file_runs"] is not None:
+        sweep.check_executor(args.executor, args.scheduler)
     if request["file_runs"] is None and not request["axes"]:
         return _single_run(args, request, declared, paths)
     return _many_runs(args, request, declared, paths)
@@ -108,7 +128,7 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
     params = runner.validate_parameters(request["base"], declared)
     name = runner.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
     reference = changes.snapshot(name)  # to say afterwards which verdicts moved
-    status = runner.execute_run(params, name, notebooks=paths, partial=bool(args.notebooks), refresh=bool(getattr(args, "refresh", False)),
+    status = runner.execute_run(params, name, notebooks=paths, partial=args.notebooks is not None, refresh=bool(getattr(args, "refresh", False)),
                                 export=bool(args.export), jobs=args.jobs)
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
@@ -148,7 +168,7 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
     sweep.check_data(runs, paths, refresh=bool(getattr(args, "refresh", False)))
     started = time.perf_counter()
     statuses = sweep.execute(
-        runs, paths, jobs=jobs, executor=args.executor, scheduler=args.scheduler, on_done=sweep.progress(len(runs)), partial=bool(args.notebooks), check_data=False
+        runs, paths, jobs=jobs, executor=args.executor, scheduler=args.scheduler, on_done=sweep.progress(len(runs)), partial=args.notebooks is not None, check_data=False
     )
     wall = time.perf_counter() - started
     print(sweep.format_table(sweep.summary_table(statuses)))
@@ -288,6 +308,10 @@ def _one_line(text: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     import signal
 
+    from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV
+
+    for key in (STAGING_RUN_ENV, STAGING_DIR_ENV):  # the runner sets these for its kernels only; inherited ones mean nothing here
+        os.environ.pop(key, None)
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = os.environ.get("ROTATION_DEBUG", "").strip() not in ("", "0")

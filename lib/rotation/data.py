@@ -115,6 +115,8 @@ _TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,11}$")
 def series_spec(name: str) -> SeriesSpec:
     """The catalogue entry for ``name``: a catalogue id (``rut``) or an upper-case Yahoo ticker (``HBAN``, ``^RUT``)."""
     key = str(name).strip()
+    if any(not c.isprintable() for c in key):
+        raise ParameterError(f"series name {ascii(str(name))} holds a control or non-printable character")
     if key in CATALOGUE:
         return CATALOGUE[key]
     if _TICKER.match(key):

@@ -136,4 +136,32 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
     return list(loaded)
 
 
-__all__ = ["check_data", "quoted_catalogue_ids", "series_needed"]
+def check_scan_inputs(small: str, large: str, out: str | None) -> tuple[str, str]:
+    """``rotation scan``'s series and output folder, refused in one line: a series that is not one
+    price series (a factor file), the same series twice, or ``--out`` inside a run folder the runner
+    publishes (``runs/<run>/``, ``figures/<run>/``). Returns the catalogue ids."""
+    from rotation.data import series_spec
+    from rotation.errors import ParameterError
+    from rotation.paths import project_dir
+
+    ids = []
+    for flag, name in (("--small", small), ("--large", large)):
+        try:
+            spec = series_spec(name)
+        except ParameterError as exc:
+            raise ParameterError(f"{flag}: {exc}") from None
+        if spec.kind != "price" or len(spec.columns) != 1:
+            raise ParameterError(f"{flag}: series {spec.name!r} is a {spec.kind} series ({', '.join(spec.columns)}); a scan compares two price series")
+        ids.append(spec.name)
+    if ids[0] == ids[1]:
+        raise ParameterError(f"--small and --large are both {ids[0]!r}; a scan compares two different series")
+    if out:
+        target = Path(out).expanduser().resolve()
+        for root in (project_dir() / "runs", project_dir() / "figures"):
+            root = root.resolve()
+            if target == root or root in target.parents:
+                raise ParameterError(f"--out {out}: inside {root}, where the runner publishes runs; choose a folder outside runs/ and figures/ (or omit --out)")
+    return ids[0], ids[1]
+
+
+__all__ = ["check_data", "check_scan_inputs", "quoted_catalogue_ids", "series_needed"]

@@ -28,7 +28,7 @@ from rotation import figexport, kernels, lazyimport, staging, validation
 from rotation.errors import ParameterError, RotationError
 from rotation import render
 from rotation.io import write_text_atomic
-from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir, registry_path
+from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir
 
 lazyimport.defer_uri_syntax()  # before papermill imports jsonschema (see rotation.lazyimport)
 
@@ -66,7 +66,12 @@ def notebooks_for_claims(paths: list[Path], claims_file: str) -> list[Path]:
     """The notebooks a claims file needs: those its claims name, plus the scorecard (``99_*``)."""
     from rotation.claims import load_registry
 
-    wanted = {c["notebook"] for c in load_registry(claims_file)["claims"].values()}
+    wanted = set()
+    for claim_id, claim in load_registry(claims_file)["claims"].items():
+        stem = claim.get("notebook") if isinstance(claim, Mapping) else None
+        if not isinstance(stem, str):
+            raise ParameterError(f"{claims_file}: claim {claim_id}: notebook must be one notebook name such as 01_streak, got {validation._short(stem)}")
+        wanted.add(stem)
     unknown = sorted(wanted - {p.stem for p in paths})
     if unknown:
         raise ParameterError(f"{claims_file}: claims name notebook {unknown[0]!r}, which the collection does not have (have: {', '.join(p.stem for p in paths)})")
@@ -159,7 +164,7 @@ def coerce_value(name: str, value: object, declared_type: str, *, default: str |
         else:  # None default or unknown annotation: accept YAML scalars
             out = _parse_yaml_value(name, text) if text is not None else value
     except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
-        raise ParameterError(f"parameter {name}: expected {kind}, got {value!r}") from None
+        raise ParameterError(f"parameter {name}: expected {kind}, got {validation._short(value)}") from None
     if kind == "list":
         validation.check_structure(name, out, validation.default_value(default) or [])
     else:
@@ -325,6 +330,8 @@ def execute_run(
     validation.check_all_literal(parameters)
     if partial is None:
         partial = {p.stem for p in paths} != {p.stem for p in paths[0].parent.glob("[0-9][0-9]_*.ipynb")}
+    if partial:  # the other notebooks' files stay: they must have been made with these very parameters
+        check_same_parameters(run_name, (staging.previous_status(run_name) or {}).get("parameters") or {}, parameters, bool(staging.previous_status(run_name)))
     if check_data:
         from rotation import preflight
 
@@ -358,6 +365,25 @@ def execute_run(
     return status
 
 
+def check_same_parameters(run_name: str, before: Mapping[str, object], now: Mapping[str, object], exists: bool = True) -> None:
+    """A partial rerun keeps the other notebooks' files: refuse it when its parameters differ from
+    those the published run was made with (``params.yaml`` would describe a mixed run)."""
+    import json
+
+    if not exists:
+        return
+
+    def norm(values: Mapping[str, object]) -> dict:
+        return {k: json.loads(json.dumps(v)) for k, v in values.items() if k not in RUNNER_PARAMETERS}
+
+    a, b = norm(before), norm(now)
+    changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    if changed:
+        shown = "; ".join(f"{k}: {validation._short(a.get(k, 'default'))} there, {validation._short(b.get(k, 'default'))} here" for k in changed[:3])
+        raise ParameterError(f"run {run_name} was made with other parameters ({shown}); a partial rerun must use the same ones: "
+                             f"rerun every notebook, or give another --run-name")
+
+
 def _main_thread() -> bool:
     import threading
 
@@ -378,7 +404,7 @@ def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, goo
     say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
 
 
-RUN_CLAIMS_FILE = "claims.yaml"  # copy, in the run folder, of the claims file the run used
+RUN_CLAIMS_FILE = "claims.yaml"  # copy of a --claims file in the run folder (none for the default data/claims.yaml)
 SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_scorecard reads the others' results)
 
 
@@ -413,9 +439,10 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
 
     folder = stage / "run"
     write_text_atomic(folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True))
-    claims_used = Path(str(parameters.get("claims") or registry_path()))  # kept beside the results: rotation report reads it
-    if claims_used.is_file():
-        write_text_atomic(folder / RUN_CLAIMS_FILE, claims_used.read_text(encoding="utf-8"))
+    if parameters.get("claims"):  # the claims file this run used, beside its results (rotation report reads it)
+        write_text_atomic(folder / RUN_CLAIMS_FILE, Path(str(parameters["claims"])).read_text(encoding="utf-8"))
+    else:
+        (folder / RUN_CLAIMS_FILE).unlink(missing_ok=True)
     kernel = ensure_kernel()
     status.update(ok=True, state="running")
     started = time.perf_counter()
