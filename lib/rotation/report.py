@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rotation import figexport, staging
+from rotation import staging
 from rotation.errors import ParameterError
 from rotation.paths import FIGURE_FORMATS, figures_dir, project_dir, run_dir
 
@@ -386,7 +386,6 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
     from rotation.results import RESULTS_FILE, read_records
 
     folder, figs, name = resolve_run(run)
-    figexport.export_pending(figs)  # SVG/PDF of a run interrupted before its export pass
     target = Path(out).expanduser().resolve() if out else project_dir() / "reports" / name
     if target.exists() and not (target / MARKER).is_file() and any(target.iterdir()):
         raise ParameterError(f"--out {target} exists and is not a rotation report; choose a new or empty folder")

@@ -315,10 +315,9 @@ def execute_run(
     scientific libraries, the next one while the current notebook executes; without it each
     kernel is an ordinary cold start.
 
-    Kernels write each figure's PNG (shown in the notebook) and keep the figure for its SVG and
-    PDF files (``rotation.figexport``). With ``export`` those are written in one pass while the
-    next notebooks run; without it (the default: a run pays only for what it shows) they are
-    written on demand by ``rotation export <run>`` or ``rotation report``.
+    Kernels write each figure's PNG (shown in the notebook); with ``export`` also its SVG and PDF
+    files. Without it (the default: a run pays only for what it shows) the published SVG and PDF
+    of every figure whose PNG is unchanged are kept, the others dropped (``rotation.figexport``).
 
     ``jobs`` notebooks execute at once (default ``default_notebook_jobs()``; a sweep gives
     ``sweep.notebook_jobs_per_run``, its runs being parallel already); the summarising notebooks
@@ -336,32 +335,44 @@ def execute_run(
         from rotation import preflight
 
         preflight.check_data(parameters, collection_parameters(paths), paths, refresh=refresh)
-    with staging.run_lock(run_name):
-        good_before = staging.has_good_run(run_name)
-        previous = staging.previous_status(run_name) if partial else None
-        stage = staging.new_stage(run_name, copy_previous=partial)
-        if partial:
-            staging.drop_results_of(stage, [p.stem for p in paths])
-        status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
-        try:
-            status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export,
-                                     default_notebook_jobs() if jobs is None else jobs)
-        except BaseException as exc:
-            import signal
+    staging.check_targets(run_name)  # a linked run folder is refused before any kernel starts
+    try:
+        with staging.run_lock(run_name):
+            return _locked_run(parameters, run_name, paths, partial, say, prestart, export, jobs)
+    except OSError as exc:  # full disk, read-only file system, permissions: one line naming the path
+        from rotation.io import os_error_line
 
-            interrupted = isinstance(exc, KeyboardInterrupt)
-            previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if interrupted and _main_thread() else None
-            try:
-                status["state"] = "interrupted" if interrupted else "failed"
-                status["ok"] = False
-                if not interrupted:
-                    status["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-                _finish(stage, run_name, status, previous, good_before, say)
-            finally:
-                if previous_handler is not None:
-                    signal.signal(signal.SIGINT, previous_handler)
-            raise
-        _finish(stage, run_name, status, previous, good_before, say)
+        raise RotationError(os_error_line(exc, published_run_dir(run_name))) from None
+
+
+def _locked_run(parameters, run_name: str, paths: list[Path], partial: bool, say, prestart: bool, export: bool, jobs: int | None) -> dict:
+    """``execute_run`` once the run's lock is held."""
+    staging.recover(run_name)  # a publish a killed process left half done: settled before the published run is read
+    good_before = staging.has_good_run(run_name)
+    previous = staging.previous_status(run_name) if partial else None
+    stage = staging.new_stage(run_name, copy_previous=partial)
+    if partial:
+        staging.drop_results_of(stage, [p.stem for p in paths])
+    status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
+    try:
+        status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export,
+                                 default_notebook_jobs() if jobs is None else jobs)
+    except BaseException as exc:
+        import signal
+
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if interrupted and _main_thread() else None
+        try:
+            status["state"] = "interrupted" if interrupted else "failed"
+            status["ok"] = False
+            if not interrupted:
+                status["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            _finish(stage, run_name, status, previous, good_before, say)
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
+        raise
+    _finish(stage, run_name, status, previous, good_before, say)
     return status
 
 
@@ -401,7 +412,8 @@ def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, goo
     kept = staging.keep_failed(stage, run_name)
     status["kept_at"] = str(kept)
     staging.write_status(kept, status)
-    say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
+    if status["state"] != "interrupted":  # an interrupt ends with one line, the command's
+        say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
 
 
 RUN_CLAIMS_FILE = "claims.yaml"  # copy of a --claims file in the run folder (none for the default data/claims.yaml)
@@ -450,9 +462,7 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     saved_env = {k: os.environ.get(k) for k in (STAGING_RUN_ENV, STAGING_DIR_ENV)}
     os.environ[STAGING_RUN_ENV] = run_name  # the kernels write into the stage (see rotation.paths)
     os.environ[STAGING_DIR_ENV] = str(stage)
-    figs = figures_dir(run_name)  # the stage's figure folder (paths follow the staging variables)
-    pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(), fork=prestart)
-    export = figexport.BackgroundExport(figs) if export_vectors else None  # SVG/PDF of the figures kept so far, while the next notebook runs
+    pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(export_vectors), fork=prestart)
     rank = {path.stem: i for i, path in enumerate(paths)}
     lock = threading.Lock()
     active: set = set()  # kernels executing now (stopped on an interrupt, so their threads return)
@@ -512,8 +522,6 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
         status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "running"
         staging.write_status(stage, status)
-        if export is not None:
-            export.kick()
 
     threads = cf.ThreadPoolExecutor(max_workers=max(1, int(jobs)), thread_name_prefix="rotation-notebook")
     try:
@@ -521,8 +529,6 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
             futures = {threads.submit(execute_one, path): path for path in wave}
             for future in cf.as_completed(futures):
                 finished(future.result(), futures[future])
-        if export is not None:
-            export.finish()  # the last notebook's figures; the .pending folder removed
         status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "ok" if status["ok"] else "failed"
     except BaseException:
@@ -536,8 +542,6 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     finally:
         threads.shutdown(wait=True, cancel_futures=True)
         pool.close()  # interrupted or done: no kernel left behind
-        if export is not None:
-            export.close()
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
