@@ -101,6 +101,7 @@ PARAMETERS: dict[str, Param] = {
     "seed": Param("count", 0, 2**32 - 1, why="numpy seeds are 32-bit here"),
     "rate_years": Param("count", 1, 50, unit="years"),
     "curve_years": Param("count", 1, 50, unit="years"),
+    "macro_years": Param("count", 1, 50, unit="years"),
     "level": Param("number", 0.0, 1.0, why="a confidence level"),
     "level_band": Param("number", 0.0, 1.0, why="a fraction of the level"),
     "correction": Param("number", 0.0, 1.0, why="a fraction below the running peak"),
