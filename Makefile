@@ -9,7 +9,7 @@ LOCK := requirements.lock
 ROTATION_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
 export ROTATION_DATA_DIR
 
-.PHONY: venv run test test-fast lab kernel lock params report scan clean-venv
+.PHONY: venv run test test-fast test-browser lab kernel lock params report scan clean-venv
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ test: venv
 ## test-fast: everything except notebook executions, sweeps and other slow tests (under a minute)
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not notebooks and not sweep and not slow"
+
+## test-browser: report pages and JupyterLab opened in headless Chromium (needs /usr/bin/chromium: apt-get install chromium)
+test-browser: venv
+	$(BIN)/python -m pytest -q -m browser
 
 ## lock: re-pin requirements.lock from the lower bounds in pyproject.toml (needs the package index)
 lock: venv

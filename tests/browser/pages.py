@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENSHOTS = Path(os.environ.get("ROTATION_SCREENSHOTS", REPO / "reports" / "browser-screenshots"))
 # markup a person should never read as text: an opening or closing tag of an element notebooks and reports use
 MARKUP = re.compile(r"</?\s*(?:h[1-6]|p|div|span|table|thead|tbody|tr|th|td|style|script|img|a|ul|ol|li|em|strong|code|pre|br|iframe|svg)\b[^<>]{0,200}>",
-                    re.I)
+                    re.IGNORECASE)
 
 # What the page shows, collected in the browser (after load): title, headings, tables, images, links, visible text.
 INSPECT = """() => {
@@ -53,8 +53,7 @@ INSPECT = """() => {
 }"""
 
 
-@pytest.fixture(scope="session")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def launch_chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A headless Chromium context (fresh profile); failing, never skipping, when browser or driver is missing."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(f"browser tests need Chromium at {CHROMIUM}: apt-get install -y --no-install-recommends chromium (or set ROTATION_CHROMIUM)",
@@ -139,7 +138,7 @@ def scratch_project(root: Path) -> Path:
 def run_cli(args: list[str], project: Path, data_dir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     """``rotation ARGS`` in a subprocess with ``project`` as ROTATION_PROJECT_DIR."""
     env = {**os.environ, "ROTATION_PROJECT_DIR": str(project), "ROTATION_DATA_DIR": str(data_dir), "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "rotation.cli", *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=project)
+    return subprocess.run([sys.executable, "-m", "rotation.cli", *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=project, check=False)
 
 
 def copy_committed_run(project: Path, name: str = "article") -> None:

@@ -26,16 +26,30 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-
 from conftest import real_data_dir
-from pages import (REPO, SCREENSHOTS, broken_local_links, chromium, copy_committed_run, markup_in_text, open_page,  # noqa: F401 (fixture)
-                   run_cli, scratch_project)
+from pages import (
+    REPO,
+    SCREENSHOTS,
+    broken_local_links,
+    copy_committed_run,
+    launch_chromium,
+    markup_in_text,
+    open_page,
+    run_cli,
+    scratch_project,
+)
 
 pytestmark = pytest.mark.browser
 
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
 HOSTILE_SCRIPT = "<script>alert('claims')</script>"
 STATUS_NOTE = "not in the run's status"
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """Headless system Chromium (fresh profile); a missing browser fails the tests (``pages.launch_chromium``)."""
+    yield from launch_chromium(tmp_path_factory)
 
 
 def load_claims(path: Path) -> dict:
