@@ -280,3 +280,40 @@ def test_concurrent_cache_writers(project, tmp_path, mode):
     assert last in {110.0 + i for i in range(6)}
     if mode == "empty":
         assert {float(out) for out, _ in results} == {last}  # one download won; the others read its cache
+
+
+def spawn_in_own_group(root: Path, *args: str) -> subprocess.Popen:
+    """``rotation run`` as a terminal starts it: its own process group, SIGINT at its default."""
+    env = {**os.environ, "ROTATION_PROJECT_DIR": str(root)}
+    env.pop("ROTATION_DATA_DIR", None)
+    return subprocess.Popen([str(Path(sys.executable).with_name("rotation")), "run", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+@pytest.mark.parametrize("when", ["0.05", "0.3", "1.5", "4", "stage", "second"])
+def test_ctrl_c_from_a_terminal_anywhere_is_one_line_and_exit_130(tiny, capsys, when):
+    """SIGINT to the whole process group (what a terminal's Ctrl-C sends) while importing, parsing, checking,
+    starting the kernel server, in the first notebook or in the second: exit 130, one error line, no traceback,
+    no "Kernel died", and the previous good run byte-identical."""
+    before = good_run(capsys, tiny)
+    proc = spawn_in_own_group(tiny, "--run-name", "good", "-p", "label", "second", "-p", "delay", "30", "-p", "slow", "02_second")
+    try:
+        if when == "stage":
+            wait_for(started_in_stage(tiny, "01_first"))
+        elif when == "second":
+            wait_for(finished_in_stage(tiny, "01_first"))
+        else:
+            time.sleep(float(when))
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Kernel died" not in err and "KeyboardInterrupt" not in err, err
+    lines = err.strip().splitlines()
+    assert lines[-1] == "error: interrupted", err
+    assert all(line.startswith("[good] ") for line in lines[:-1]), err  # only progress lines before it
+    assert snapshot(tiny) == before
+    assert leftovers(tiny) == []

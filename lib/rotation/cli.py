@@ -317,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("ROTATION_DEBUG", "").strip() not in ("", "0")
     try:
         return int(args.func(args) or 0)
+    early = signal.signal(signal.SIGINT, _interrupted_early) if threading_is_main() else None  # Ctrl-C while importing: one line too
     except RotationError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -325,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while exiting prints nothing more
         print("error: interrupted", file=sys.stderr, flush=True)
         return 130
+        if early is not None:
+            signal.signal(signal.SIGINT, early)  # from here a Ctrl-C is a KeyboardInterrupt, handled below
     except BrokenPipeError:  # output piped into e.g. `head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -348,3 +351,9 @@ def threading_is_main() -> bool:
 
 if __name__ == "__main__":
     sys.exit(main())
+def _interrupted_early(signum, frame) -> None:
+    """Ctrl-C before the command started (imports, parsing): nothing to undo yet; one line, exit 130."""
+    os.write(2, b"error: interrupted\n")
+    os._exit(130)
+
+

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import logging
 import os
 import sys
 import time
@@ -523,6 +524,7 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
         status["state"] = "running"
         staging.write_status(stage, status)
 
+    quiet = False
     threads = cf.ThreadPoolExecutor(max_workers=max(1, int(jobs)), thread_name_prefix="rotation-notebook")
     try:
         for wave in notebook_waves(paths):
@@ -531,16 +533,21 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
                 finished(future.result(), futures[future])
         status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "ok" if status["ok"] else "failed"
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):  # the kernels are stopped on purpose: no "Kernel died" lines
+            quiet = True
+            logging.disable(logging.CRITICAL)
         status["ok"] = False
         status["seconds"] = round(time.perf_counter() - started, 2)
         with lock:
             running = list(active)
-        for km in running:  # the threads driving them return once their kernel is gone
-            kernels.stop_kernel(km)
+        for km in running:  # the threads driving them return once their kernel is gone (and shut their manager down)
+            kernels.kill_kernel(km)
         raise
     finally:
         threads.shutdown(wait=True, cancel_futures=True)
+        if quiet:
+            logging.disable(logging.NOTSET)
         pool.close()  # interrupted or done: no kernel left behind
         for key, value in saved_env.items():
             if value is None:
