@@ -308,6 +308,7 @@ def _one_line(text: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     import signal
 
+    early = signal.signal(signal.SIGINT, _interrupted_early) if threading_is_main() else None  # Ctrl-C while importing: one line too
     from rotation.paths import STAGING_DIR_ENV, STAGING_RUN_ENV
 
     for key in (STAGING_RUN_ENV, STAGING_DIR_ENV):  # the runner sets these for its kernels only; inherited ones mean nothing here
@@ -316,8 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     debug = os.environ.get("ROTATION_DEBUG", "").strip() not in ("", "0")
     try:
+        if early is not None:
+            signal.signal(signal.SIGINT, early)  # from here a Ctrl-C is a KeyboardInterrupt, handled below
         return int(args.func(args) or 0)
-    early = signal.signal(signal.SIGINT, _interrupted_early) if threading_is_main() else None  # Ctrl-C while importing: one line too
     except RotationError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -326,8 +328,6 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while exiting prints nothing more
         print("error: interrupted", file=sys.stderr, flush=True)
         return 130
-        if early is not None:
-            signal.signal(signal.SIGINT, early)  # from here a Ctrl-C is a KeyboardInterrupt, handled below
     except BrokenPipeError:  # output piped into e.g. `head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -343,6 +343,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _interrupted_early(signum, frame) -> None:
+    """Ctrl-C before the command started (imports, parsing): nothing to undo yet; one line, exit 130."""
+    os.write(2, b"error: interrupted\n")
+    os._exit(130)
+
+
 def threading_is_main() -> bool:
     import threading
 
@@ -351,9 +357,3 @@ def threading_is_main() -> bool:
 
 if __name__ == "__main__":
     sys.exit(main())
-def _interrupted_early(signum, frame) -> None:
-    """Ctrl-C before the command started (imports, parsing): nothing to undo yet; one line, exit 130."""
-    os.write(2, b"error: interrupted\n")
-    os._exit(130)
-
-
