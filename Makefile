@@ -1,13 +1,12 @@
 # One-word entry points. Each target creates the virtual environment when it is missing.
-# Data: ROTATION_DATA_DIR if set; otherwise ../shared/data when it exists beside the repo;
-# otherwise series are downloaded into data/cache/.
+# Data: one rule, applied by the package itself (rotation.data.data_source) for make, the command line,
+# papermill and JupyterLab alike: ROTATION_DATA_DIR if set; otherwise ../shared/data when it exists beside
+# the repo; otherwise series are downloaded into data/cache/. Every run prints its choice on its first line.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 KERNEL := rotation
 LOCK := requirements.lock
-ROTATION_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
-export ROTATION_DATA_DIR
 
 .PHONY: venv run test test-fast test-browser lab kernel lock params report scan clean-venv
 

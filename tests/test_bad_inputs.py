@@ -983,3 +983,68 @@ def project_real_notebooks(project, monkeypatch):
         shutil.copy(path, project / "notebooks" / path.name)
     monkeypatch.setattr("rotation.runner.ensure_kernel", lambda: (_ for _ in ()).throw(AssertionError("a kernel was asked for")))
     return project
+
+
+def test_config_file_over_the_cap_is_refused_before_parsing(cli_project, capsys, tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("# padding\n" * 120_000)
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: config file {path} is {path.stat().st_size:,} bytes (at most 1,000,000); a parameter file is a few lines"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x: " + "[" * 5000 + "]" * 5000 + "\n", "YAML nested more than 50 levels deep at line 1 (a parameter file needs three)"),
+        ("top_n: " + "9" * 5000 + "\n", "number at line 1 has 5000 digits (at most 30)"),
+    ],
+)
+def test_hostile_yaml_is_one_line(cli_project, capsys, tmp_path, text, message):
+    path = config(tmp_path, text)
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: {message}"
+
+
+def test_as_of_outside_the_data_is_refused_before_any_kernel(cli_project, capsys, tmp_path):
+    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
+    line = refused(capsys, ["run", "--data-dir", str(folder), "--as-of", "2030-01-01"])
+    assert line.startswith("error: parameter as_of: 2030-01-01 is after the data (rut and spx share ")
+
+
+def test_dask_without_loopback_fails_fast(monkeypatch):
+    import socket
+
+    from rotation import sweep
+
+    def no_network(*args, **kwargs):
+        raise OSError(101, "Network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: object())
+    with pytest.raises(ParameterError, match=r"^--executor dask: a local dask cluster needs the loopback network \(127.0.0.1\): cannot connect \(Network is unreachable\); use --executor process$"):
+        sweep.check_executor("dask")
+
+
+def test_scan_inputs_refused(project):
+    from rotation import preflight
+
+    with pytest.raises(ParameterError, match=r"^--small: series 'ff_factors' is a factor series"):
+        preflight.check_scan_inputs("ff_factors", "spx", None)
+    with pytest.raises(ParameterError, match=r"^--small and --large are both 'rut'"):
+        preflight.check_scan_inputs("rut", "rut", None)
+    with pytest.raises(ParameterError, match=r"^--out .*: inside .*runs, where the runner publishes runs"):
+        preflight.check_scan_inputs("rut", "spx", str(project / "runs" / "article"))
+    with pytest.raises(ParameterError, match=r"^--small: series name 'rut\\n' holds a control"):
+        preflight.check_scan_inputs("rut\n", "spx", None)
+
+
+def test_partial_rerun_with_other_parameters_is_refused():
+    from rotation import runner
+
+    runner.check_same_parameters("a", {"as_of": "2008-06-06"}, {"as_of": "2008-06-06"})
+    with pytest.raises(ParameterError, match=r"^run a was made with other parameters \(as_of: '2008-06-06' there, '2009-06-05' here\)"):
+        runner.check_same_parameters("a", {"as_of": "2008-06-06"}, {"as_of": "2009-06-05"})
+
+
+def test_staging_variables_in_the_environment_are_ignored(cli_project, capsys, monkeypatch):
+    monkeypatch.setenv("ROTATION_STAGING_RUN", "article")
+    monkeypatch.setenv("ROTATION_STAGING_DIR", "/nonexistent")
+    assert refused(capsys, ["run", "-p", "top_n", "0"]) == "error: parameter top_n: must be from 1 to 1,000 rows, got 0"

@@ -127,6 +127,7 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
 
     params = runner.validate_parameters(request["base"], declared)
     name = runner.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
+    _say_data(params.get("data_dir"))
     reference = changes.snapshot(name)  # to say afterwards which verdicts moved
     status = runner.execute_run(params, name, notebooks=paths, partial=args.notebooks is not None, refresh=bool(getattr(args, "refresh", False)),
                                 export=bool(args.export), jobs=args.jobs)
@@ -164,6 +165,7 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
         label = request["run_name"]
     target = Path(args.summary) if args.summary else sweep.default_summary_path(sweep.sweep_name(runs, list(request["axes"]), label))
     jobs = args.jobs or os.cpu_count() or 1
+    _say_data(request["base"].get("data_dir"))
     print(f"{len(runs)} runs of {len(paths)} notebook(s), {min(jobs, len(runs))} at a time ({args.executor})", file=sys.stderr)
     sweep.check_data(runs, paths, refresh=bool(getattr(args, "refresh", False)))
     started = time.perf_counter()
@@ -177,6 +179,13 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
     print(f"{len(runs) - failed} of {len(runs)} runs ok in {wall:.1f} s; runs/<run>/ and figures/<run>/ per run (PNG; SVG and PDF: rotation export <run>); "
           f"verdicts per run -> {target}")
     return 0 if not failed else 1
+
+
+def _say_data(data_dir: object) -> None:
+    """The first line of a run: which data folder, or a download into which cache (``data.data_line``)."""
+    from rotation import data
+
+    print(data.data_line(str(data_dir) if data_dir else None), flush=True)
 
 
 def _say_pending(name: str) -> None:
@@ -261,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="YAML file: a mapping of parameters (one run; may hold run_name), or a list of such mappings (one run each)")
     run.add_argument("--run-name", dest="run_name", help="folder name under runs/ and figures/ (default: article, or built from the parameters); for many runs, a prefix and the sweep's name")
     run.add_argument("--claims", help="claims file (YAML) of another article of this kind: its title, date, index pair and claims (default: data/claims.yaml); see docs/check_another_article.md")
-    run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
+    run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then ../shared/data beside the project, then download into data/cache/)")
     run.add_argument("--notebooks", help="comma-separated notebook names to run (default: all)")
     run.add_argument("--export", action="store_true", help="also write every figure's SVG and PDF (one pass beside the notebooks; otherwise: rotation export RUN)")
     run.add_argument("--refresh", action="store_true", help="download the series again into data/cache/ even when the cached copy is fresh (no effect on a local data folder)")

@@ -42,6 +42,12 @@ MAX_DAILY_RATIO = 3.0  # plausibility: a price that more than triples, or falls 
 MAX_FACTOR_PERCENT = 50.0  # plausibility: a daily factor return beyond +-50 % (percent per day on disk) is refused
 RATE_RANGE = (-10.0, 100.0)  # plausibility: an interest rate outside this range (percent per year) is refused
 CACHE_MAX_AGE_DAYS = 1.0  # a cached download older than this is fetched again (ROTATION_CACHE_MAX_AGE_DAYS overrides)
+EARLIEST_DEFAULT = "1885-02-16"  # no daily market series is older than the first published daily stock average (Dow's)
+EXCHANGE_SOURCES = ("yahoo", "french")  # daily series of exchange sessions: no Sunday rows, no Saturday rows from SATURDAYS_END
+SATURDAYS_END = "1952-09-29"  # the New York Stock Exchange held Saturday sessions until 1952 (and none on Sundays)
+SPIKE_RATIO = 1.75  # plausibility: a one-session move of this factor up or down ...
+SPIKE_UNDONE = 1.25  # ... that the next session undoes to within this factor is a bad print, not a market move
+MAX_CALENDAR_HOLE = 5  # sessions of one series of a pair that may fall between two consecutive rows of the other
 MARKET_CLOSE_NY = dt.time(16, 15)  # US cash close plus a margin: before it, today's Yahoo bar is an intraday snapshot
 
 
@@ -60,6 +66,7 @@ class SeriesSpec:
     unit: str
     auto_adjust: bool = False  # Yahoo only: split/dividend-adjusted prices
     frequency: str = "daily"  # "daily" or "monthly" (FRED monthly series: one row dated the first of each month)
+    earliest: str = ""  # first date the series can hold: the index's base date, the fund's launch, the library's first day ("": EARLIEST_DEFAULT)
 
 
 _INDEX_DEF = "price index (no dividends), daily close"
@@ -68,11 +75,11 @@ _ADJ_DEF = "Yahoo auto-adjusted close (splits and dividends reinvested), daily"
 CATALOGUE: dict[str, SeriesSpec] = {
     s.name: s
     for s in [
-        SeriesSpec("rut", "Russell 2000 index", "RUT.csv", ("close",), "price", "yahoo", "^RUT", _INDEX_DEF, "index points"),
-        SeriesSpec("spx", "S&P 500 index", "GSPC.csv", ("close",), "price", "yahoo", "^GSPC", _INDEX_DEF, "index points"),
-        SeriesSpec("iwm", "iShares Russell 2000 ETF (IWM)", "IWM.csv", ("adj_close",), "price", "yahoo", "IWM", _ADJ_DEF, "USD", True),
-        SeriesSpec("spy", "SPDR S&P 500 ETF (SPY)", "SPY.csv", ("adj_close",), "price", "yahoo", "SPY", _ADJ_DEF, "USD", True),
-        SeriesSpec("vix", "CBOE Volatility Index (VIX)", "VIX.csv", ("close",), "price", "yahoo", "^VIX", "index level, daily close", "index points"),
+        SeriesSpec("rut", "Russell 2000 index", "RUT.csv", ("close",), "price", "yahoo", "^RUT", _INDEX_DEF, "index points", earliest="1978-12-29"),
+        SeriesSpec("spx", "S&P 500 index", "GSPC.csv", ("close",), "price", "yahoo", "^GSPC", _INDEX_DEF, "index points", earliest="1927-12-30"),
+        SeriesSpec("iwm", "iShares Russell 2000 ETF (IWM)", "IWM.csv", ("adj_close",), "price", "yahoo", "IWM", _ADJ_DEF, "USD", True, earliest="2000-05-22"),
+        SeriesSpec("spy", "SPDR S&P 500 ETF (SPY)", "SPY.csv", ("adj_close",), "price", "yahoo", "SPY", _ADJ_DEF, "USD", True, earliest="1993-01-22"),
+        SeriesSpec("vix", "CBOE Volatility Index (VIX)", "VIX.csv", ("close",), "price", "yahoo", "^VIX", "index level, daily close", "index points", earliest="1990-01-02"),
         SeriesSpec("dff", "Effective federal funds rate", "DFF.csv", ("value",), "rate", "fred", "DFF", "FRED DFF, daily (7 days a week)", "percent per year"),
         SeriesSpec("fed_upper", "Fed funds target, upper bound", "DFEDTARU.csv", ("value",), "rate", "fred", "DFEDTARU", "FRED DFEDTARU (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
         SeriesSpec("fed_lower", "Fed funds target, lower bound", "DFEDTARL.csv", ("value",), "rate", "fred", "DFEDTARL", "FRED DFEDTARL (single target DFEDTAR before 2008-12-16), daily", "percent per year"),
@@ -88,8 +95,8 @@ CATALOGUE: dict[str, SeriesSpec] = {
         SeriesSpec("rf", "Regions Financial (RF)", "RF.csv", ("adj_close",), "price", "yahoo", "RF", _ADJ_DEF, "USD", True),
         SeriesSpec("nvda", "NVIDIA (NVDA)", "NVDA.csv", ("adj_close",), "price", "yahoo", "NVDA", _ADJ_DEF, "USD", True),
         SeriesSpec("msft", "Microsoft (MSFT)", "MSFT.csv", ("adj_close",), "price", "yahoo", "MSFT", _ADJ_DEF, "USD", True),
-        SeriesSpec("ff_factors", "Fama-French 3 factors, daily", "FF_daily.csv", ("mkt_rf", "smb", "hml", "rf"), "factor", "french", "F-F_Research_Data_Factors_daily", "Ken French data library, daily factor returns", "fraction per day"),
-        SeriesSpec("ff_mom", "Fama-French momentum factor, daily", "FF_MOM_daily.csv", ("mom",), "factor", "french", "F-F_Momentum_Factor_daily", "Ken French data library, daily factor return", "fraction per day"),
+        SeriesSpec("ff_factors", "Fama-French 3 factors, daily", "FF_daily.csv", ("mkt_rf", "smb", "hml", "rf"), "factor", "french", "F-F_Research_Data_Factors_daily", "Ken French data library, daily factor returns", "fraction per day", earliest="1926-07-01"),
+        SeriesSpec("ff_mom", "Fama-French momentum factor, daily", "FF_MOM_daily.csv", ("mom",), "factor", "french", "F-F_Momentum_Factor_daily", "Ken French data library, daily factor return", "fraction per day", earliest="1926-11-03"),
         SeriesSpec("dji", "Dow Jones Industrial Average", "DJI.csv", ("close",), "price", "yahoo", "^DJI", _INDEX_DEF, "index points"),
         SeriesSpec("ixic", "Nasdaq Composite index", "IXIC.csv", ("close",), "price", "yahoo", "^IXIC", _INDEX_DEF, "index points"),
         SeriesSpec("ndx", "Nasdaq-100 index", "NDX.csv", ("close",), "price", "yahoo", "^NDX", _INDEX_DEF, "index points"),
@@ -115,7 +122,7 @@ _TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,11}$")
 def series_spec(name: str) -> SeriesSpec:
     """The catalogue entry for ``name``: a catalogue id (``rut``) or an upper-case Yahoo ticker (``HBAN``, ``^RUT``)."""
     key = str(name).strip()
-    if any(not c.isprintable() for c in key):
+    if any(not c.isprintable() and c != " " for c in str(name)):
         raise ParameterError(f"series name {ascii(str(name))} holds a control or non-printable character")
     if key in CATALOGUE:
         return CATALOGUE[key]
@@ -137,19 +144,52 @@ def series_spec(name: str) -> SeriesSpec:
     raise ParameterError(f"unknown series {name!r}: use one of {known}, or an upper-case Yahoo ticker such as HBAN or ^RUT")
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The local CSV folder: the ``data_dir`` argument, else ``ROTATION_DATA_DIR``, else None."""
+SIBLING_DATA_DIR = ("..", "shared", "data")  # a data folder beside the project folder (../shared/data)
+
+
+def data_source(data_dir: str | os.PathLike | None = None) -> tuple[Path | None, str]:
+    """Where series come from, by one rule for the command line, papermill and JupyterLab alike:
+
+    1. ``data_dir`` (the parameter or ``--data-dir``) when given;
+    2. else ``ROTATION_DATA_DIR`` when set (set but empty: no folder, download);
+    3. else ``../shared/data`` beside the project folder, when it exists;
+    4. else no folder: downloads into the cache (``data/cache/``).
+
+    Returns the folder (None: download) and where the choice came from. A folder named by 1 or 2
+    that does not exist is refused in one line.
+    """
     given = str(data_dir).strip() if data_dir is not None else ""
     origin = "data_dir parameter"
     if not given:
-        given = os.environ.get("ROTATION_DATA_DIR", "").strip()
-        origin = "ROTATION_DATA_DIR"
+        env = os.environ.get("ROTATION_DATA_DIR")
+        if env is not None:
+            given, origin = env.strip(), "ROTATION_DATA_DIR"
+            if not given:
+                return None, "ROTATION_DATA_DIR is empty"
     if not given:
-        return None
+        from rotation.paths import project_dir
+
+        sibling = project_dir().joinpath(*SIBLING_DATA_DIR)
+        if sibling.is_dir():
+            return sibling.resolve(), "the data folder beside the project"
+        return None, "no data folder"
     path = Path(given).expanduser()
     if not path.is_dir():
         raise DataError(f"data folder {path} (from {origin}) does not exist; point {origin} at a folder of CSV files or leave it empty to download")
-    return path.resolve()
+    return path.resolve(), origin
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The local CSV folder by the rule of ``data_source``; None when series are downloaded into the cache."""
+    return data_source(data_dir)[0]
+
+
+def data_line(data_dir: str | os.PathLike | None = None) -> str:
+    """The first line of every run: ``data: folder X (from ...)`` or ``data: download into cache Y (...)``."""
+    folder, origin = data_source(data_dir)
+    if folder is not None:
+        return f"data: folder {folder} (from {origin})"
+    return f"data: download into cache {cache_dir()} ({origin}; set ROTATION_DATA_DIR to use a folder of CSV files)"
 
 
 def load(
@@ -189,7 +229,7 @@ def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None, refr
     tried: list[str] = []
     if folder is not None:
         path = folder / spec.file
-        if path.is_file():
+        if local_file(path):
             raw = read_csv_file(path, spec)
             return _finish(raw, spec, f"{_origin(spec)}, file {spec.file} of the local data folder")
         tried.append(f"no {spec.file} in {folder}")
@@ -211,6 +251,25 @@ def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None, refr
             return _from_cache(spec, *again)
         write_cache(spec, raw, url)
     return _finish(raw, spec, f"{_origin(spec)}, downloaded from {url}")
+
+
+def local_file(path: Path) -> bool:
+    """True when ``path`` is a regular file (through links); False when nothing is there; a folder, a pipe
+    or a device standing under a series' file name is refused in one line (never taken for a missing file)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise DataError(f"{path}: a symbolic link to a missing file (a series file must be a regular CSV file)") from None
+        return False
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or _one_line(exc)})") from None
+    if stat.S_ISREG(mode):
+        return True
+    kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    raise DataError(f"{path}: is {kind}, not a CSV file; remove it or put the series' CSV file there")
 
 
 def _from_cache(spec: SeriesSpec, raw: pd.DataFrame, manifest: dict) -> pd.DataFrame:
@@ -359,6 +418,9 @@ def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFr
     """
     missing = [c for c in ("date", *spec.columns) if c not in raw.columns]
     if missing:
+        spaced = [str(c) for c in raw.columns if str(c) != str(c).strip() and str(c).strip() == missing[0]]
+        if spaced:
+            raise DataError(f"{where}: header {spaced[0]!r} has surrounding spaces (expected {missing[0]!r}); remove the spaces from the header line")
         found = ", ".join(map(str, raw.columns)) or "none"
         raise DataError(f"{where}: missing column {missing[0]!r} for series {spec.name!r} (found: {found})")
     if len(raw) == 0:
@@ -377,6 +439,7 @@ def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFr
     if not index.is_monotonic_increasing:
         i = int(np.argmax(np.diff(index.asi8) < 0)) + 1
         raise DataError(f"{where}: dates not sorted ascending ({index[i].date()} follows {index[i - 1].date()})")
+    check_calendar_rules(index, spec, where)
     today = latest_today()
     if len(index) and index[-1].date() > today:
         i = int(np.argmax(index.date > today))
@@ -414,6 +477,54 @@ def validate_frame(raw: pd.DataFrame, spec: SeriesSpec, where: str) -> pd.DataFr
     return out
 
 
+def check_calendar_rules(index: pd.DatetimeIndex, spec: SeriesSpec, where: str) -> None:
+    """Dates a series cannot hold: before ``spec.earliest`` (else ``EARLIEST_DEFAULT``), and, for
+    daily exchange series (``EXCHANGE_SOURCES``), a Saturday or a Sunday. One line: file, rows, rule."""
+    if not len(index):
+        return
+    earliest = pd.Timestamp(spec.earliest or EARLIEST_DEFAULT)
+    early = index < earliest
+    if early.any():
+        rule = "its first published value" if spec.earliest else "the first published daily stock average"
+        raise DataError(f"{where}: {int(early.sum())} row(s) dated before {earliest.date()} (first: {index[0].date()}); "
+                        f"series {spec.name!r} cannot start before {earliest.date()} ({rule})")
+    if spec.source in EXCHANGE_SOURCES and getattr(spec, "frequency", "daily") == "daily":
+        weekend = (index.day_of_week == 6) | ((index.day_of_week == 5) & (index >= pd.Timestamp(SATURDAYS_END)))
+        if weekend.any():
+            first = index[weekend][0]
+            raise DataError(f"{where}: {int(weekend.sum())} row(s) on a weekend (first: {first.date()}, a {first.day_name()}); "
+                            f"series {spec.name!r} holds exchange sessions: weekdays only (Saturdays too before {SATURDAYS_END})")
+
+
+def calendar_holes(a: pd.Series, b: pd.Series, max_missing: int = MAX_CALENDAR_HOLE) -> tuple[pd.Timestamp, pd.Timestamp, int] | None:
+    """The first gap between consecutive dates of ``a`` in which ``b`` has more than ``max_missing``
+    sessions, within the span both cover: (last date before the gap, next date, sessions of ``b`` inside); None if none."""
+    start, end = max(a.index[0], b.index[0]), min(a.index[-1], b.index[-1])
+    dates_a = a.index[(a.index >= start) & (a.index <= end)]
+    dates_b = b.index[(b.index >= start) & (b.index <= end)]
+    if len(dates_a) < 2:
+        return None
+    inside = np.searchsorted(dates_b.asi8, dates_a.asi8[1:], side="left") - np.searchsorted(dates_b.asi8, dates_a.asi8[:-1], side="right")
+    bad = inside > max_missing
+    if not bad.any():
+        return None
+    i = int(np.argmax(bad))
+    return dates_a[i], dates_a[i + 1], int(inside[i])
+
+
+def check_calendar(small: pd.Series, large: pd.Series, max_missing: int = MAX_CALENDAR_HOLE) -> None:
+    """Refuse a pair in which one series lacks more than ``max_missing`` consecutive sessions the other
+    trades (rows deleted from one file): one line naming the series, its source, the gap and the rule."""
+    for one, other in ((small, large), (large, small)):
+        hole = calendar_holes(one, other, max_missing)
+        if hole is not None:
+            before, after, count = hole
+            raise DataError(
+                f"series {one.name!r} ({one.attrs.get('source', '?')}): no rows from {before.date()} to {after.date()}, "
+                f"where series {other.name!r} has {count} sessions (a pair may differ by at most {max_missing} consecutive sessions)"
+            )
+
+
 def latest_today() -> dt.date:
     """Today's date where it is latest (local or UTC): no session can be dated after it."""
     return max(dt.date.today(), dt.datetime.now(dt.timezone.utc).date())
@@ -431,6 +542,17 @@ def check_plausible(values: np.ndarray, index: pd.DatetimeIndex, spec: SeriesSpe
                 f"{where}: implausible daily move in column {column!r} on {index[i].date()}: {values[i - 1]:g} to {values[i]:g} "
                 f"(more than {MAX_DAILY_RATIO:g} times up or down in one session)"
             )
+        if len(values) > 2:
+            step = np.log(ratio)
+            there, back = step[:-1], step[1:]
+            spike = (np.abs(there) >= np.log(SPIKE_RATIO)) & (np.sign(there) != np.sign(back)) & (np.abs(there + back) <= np.log(SPIKE_UNDONE))
+            if spike.any():
+                i = int(np.argmax(spike)) + 1
+                count = int(spike.sum())
+                raise DataError(
+                    f"{where}: implausible spike in column {column!r} on {index[i].date()}: {values[i - 1]:g} to {values[i]:g} and back to {values[i + 1]:g} "
+                    f"the next session ({count} such row(s); rule: a move of {SPIKE_RATIO:g} times or more that the next session undoes is a bad print)"
+                )
     elif spec.kind == "factor":
         bad = np.abs(values) > MAX_FACTOR_PERCENT
         if bad.any():
@@ -731,6 +853,8 @@ __all__ = [
     "load",
     "load_frame",
     "read_cache",
+    "data_line",
+    "data_source",
     "resolve_data_dir",
     "series_spec",
     "validate_frame",

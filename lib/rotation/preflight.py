@@ -98,8 +98,10 @@ def series_needed(parameters: Mapping[str, object], declared: Mapping[str, dict]
 def _available(spec, data_dir) -> bool:
     from rotation.data import manifest_path, resolve_data_dir
 
+    from rotation.data import local_file
+
     folder = resolve_data_dir(data_dir)
-    if folder is not None and (folder / spec.file).is_file():
+    if folder is not None and local_file(folder / spec.file):
         return True
     return manifest_path(spec).is_file()
 
@@ -115,9 +117,16 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
     data_dir = parameters.get("data_dir") or None
     data.resolve_data_dir(data_dir)  # a missing folder: one line, before anything else
     required, optional = series_needed(parameters, declared, notebooks)
+    pairs = pair_needed(parameters, notebooks)  # the pair first: dates outside the data are refused before the other series load
     loaded: dict[str, object] = {}
     for sid in required:
         loaded[sid] = data.load(sid, data_dir=data_dir, refresh=refresh)
+    for small_id, large_id in pairs:
+        small, large = loaded[small_id], loaded[large_id]
+        if getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
+            data.check_distinct(small, large)
+            data.check_calendar(small, large)
+            check_dates_in_data(parameters, small, large)
     for sid in optional:
         spec = data.series_spec(sid)
         if _available(spec, data_dir):
@@ -129,11 +138,30 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
                 loaded.setdefault(sid, None)
             except data.DataError:
                 pass
-    for small_id, large_id in pair_needed(parameters, notebooks):
-        small, large = loaded[small_id], loaded[large_id]
-        if getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
-            data.check_distinct(small, large)
     return list(loaded)
+
+
+def check_dates_in_data(parameters: Mapping[str, object], small, large) -> None:
+    """``as_of`` and ``data_end`` must fall inside the sessions both series of the pair cover
+    (one line naming the parameter and the data's span; before any kernel starts)."""
+    import pandas as pd
+
+    from rotation.errors import ParameterError
+
+    first, last = max(small.index[0], large.index[0]), min(small.index[-1], large.index[-1])
+    span = f"{small.name} and {large.name} share {first.date()} to {last.date()}"
+    end = parameters.get("data_end") or None
+    for name in ("data_end", "as_of"):
+        text = str(parameters.get(name) or "").strip()
+        if not text:
+            continue
+        when = pd.Timestamp(text)
+        if when < first:
+            raise ParameterError(f"parameter {name}: {text} is before the data ({span})")
+        if when > last:
+            raise ParameterError(f"parameter {name}: {text} is after the data ({span}); give a date up to {last.date()}")
+        if name == "as_of" and end and when > pd.Timestamp(str(end)):
+            raise ParameterError(f"parameter as_of: {text} is after data_end ({end}); the claims cannot be checked on data that stop earlier")
 
 
 def check_scan_inputs(small: str, large: str, out: str | None) -> tuple[str, str]:
