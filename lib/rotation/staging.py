@@ -80,8 +80,10 @@ def run_lock(run_name: str) -> Iterator[Path]:
             raise RunBusy(f"run {run_name} is being written by another rotation process (pid {holder}); wait for it to finish or choose another --run-name") from None
         except LockPathError as exc:
             raise RotationError(str(exc)) from None
+        except PermissionError:
+            raise RotationError(f"cannot write in {runs_dir()} (permission denied)") from None
         except OSError as exc:
-            raise RotationError(os_error_line(exc, path, "opening the run lock")) from None
+            raise RotationError(f"cannot write in {runs_dir()} ({exc.strerror or exc})") from None
         # our own lock file (a plain file with one name, opened without following links: see io.open_lock_file)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
