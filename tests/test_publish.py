@@ -310,3 +310,27 @@ def test_json_journal_is_plain_data(project):
     (stage.parent / staging.JOURNAL).write_text(json.dumps({**journal, "pairs": [{**journal["pairs"][0], "target": "/etc"}]}))
     with staging.run_lock("r"), pytest.raises(RotationError, match="names folders other than"):
         staging.recover("r")
+
+
+def test_a_cache_manifest_naming_a_file_outside_the_cache_is_refused_without_advice_to_delete_it(project):
+    import hashlib
+
+    from rotation import data
+    from rotation.errors import DataError
+
+    spec = data.series_spec("rut")
+    manifest = data.manifest_path(spec)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    outside = project / "outside.txt"
+    outside.write_text("not the cache's")
+    manifest.write_text(json.dumps({"file": "../../outside.txt", "sha256": hashlib.sha256(b"not the cache's").hexdigest(), "fetched_at": "2026-01-01T00:00:00"}))
+    with pytest.raises(DataError) as info:
+        data.read_cache(spec)
+    line = str(info.value)
+    assert "not a file of the cache folder" in line and f"delete {manifest}" in line and "outside.txt to" not in line
+    assert outside.read_text() == "not the cache's"
+    damaged = manifest.parent / "rut-x.parquet"
+    damaged.write_bytes(b"PAR1 not parquet")
+    manifest.write_text(json.dumps({"file": damaged.name, "sha256": hashlib.sha256(b"PAR1 not parquet").hexdigest(), "fetched_at": "2026-01-01T00:00:00"}))
+    with pytest.raises(DataError, match="is damaged"):
+        data.read_cache(spec)

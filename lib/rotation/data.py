@@ -626,10 +626,13 @@ def read_cache(spec: SeriesSpec) -> tuple[pd.DataFrame, dict] | None:
         return None
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        data_path = mpath.parent / manifest["file"]
+        name = str(manifest["file"])
+        data_path = mpath.parent / name
         expected = manifest["sha256"]
     except (ValueError, KeyError, TypeError) as exc:
         raise DataError(f"cache manifest {mpath} is unreadable ({_one_line(exc)}); delete it to download {spec.name!r} again") from None
+    if not name or name != Path(name).name or name in (".", "..") or data_path.is_symlink():  # only a plain file of the cache folder
+        raise DataError(f"cache manifest {mpath} names {name!r}, which is not a file of the cache folder; refused (delete {mpath} to download {spec.name!r} again)")
     if not data_path.is_file():
         raise DataError(f"cache file {data_path} named by {mpath.name} is missing; delete {mpath} to download {spec.name!r} again")
     payload = data_path.read_bytes()
@@ -639,7 +642,10 @@ def read_cache(spec: SeriesSpec) -> tuple[pd.DataFrame, dict] | None:
     # its digest, and writers wait for this reader's lock), not from a Python buffer: pyarrow's worker
     # threads release the Python object they read from, and one doing so while the interpreter exits
     # aborts the process (SIGABRT, "terminate called without an active exception") after a good run
-    raw = pd.read_parquet(str(data_path)).reset_index()
+    try:
+        raw = pd.read_parquet(str(data_path)).reset_index()
+    except (OSError, ValueError) as exc:  # damaged though its checksum matches (written damaged)
+        raise DataError(f"cache file {data_path} is damaged ({_one_line(exc)[:200]}); delete it and {mpath} to download {spec.name!r} again") from None
     return validate_frame(raw, spec, str(data_path)), manifest
 
 
