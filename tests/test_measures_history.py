@@ -317,8 +317,8 @@ def test_lead_after_event_reasons(tmp_path):
     ("change", "message"),
     [
         ({"features": "no such set"}, "params.features: 'no such set' is not a feature set"),
-        ({"features": ["small_return", "bogus"]}, "params.features: unknown feature 'bogus'"),
-        ({"variants": {"feature_sets": SETS, "standardisations": ["minmax"], "min_streaks": [8]}}, "params.variants.standardisations: unknown 'minmax'"),
+        ({"features": ["small_return", "bogus"]}, "field 'params.features[1]': unknown value 'bogus'"),
+        ({"variants": {"feature_sets": SETS, "standardisations": ["minmax"], "min_streaks": [8]}}, "field 'params.variants.standardisations[0]': unknown value 'minmax'"),
         ({"nearer": "C"}, "params.nearer: 'C' is not one of params.episodes"),
     ],
 )

@@ -49,7 +49,7 @@ COMPARISONS = {"equal", "at_least", "at_most", "boolean", "criteria", "untestabl
 UNJUDGED = {"untestable", "no_data"}  # entries that carry a reason instead of a claimed value
 REQUIRED_KEYS = ("quote", "notebook", "compare")
 ARTICLE_KEYS = ("title", "as_of", "small", "large")
-ALTERNATIVE_KEYS = {"choice", "label", "params", "claimed", "tolerance", "partly_tolerance"}
+ALTERNATIVE_KEYS = {"choice", "label", "params", "query", "claimed", "tolerance", "partly_tolerance"}
 ROBUST, NOT_VARIED = "robust", "not varied"
 CLAIM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # plain identifiers: safe in file names, URLs, HTML ids and tables
 
@@ -135,7 +135,13 @@ def _load(path: str, text: str) -> dict:
             raise ParameterError(f"{path}: article lacks field {key!r}")
     if not isinstance(doc["claims"], Mapping) or not doc["claims"]:
         raise ParameterError(f"{path}: 'claims' must be a non-empty mapping of claim id to fields")
-    doc["claims"] = {str(cid): validate_claim(path, str(cid), entry) for cid, entry in doc["claims"].items()}
+    from rotation.language.schema import MAX_CLAIMS, check_document
+
+    if len(doc["claims"]) > MAX_CLAIMS:
+        raise ParameterError(f"{path}: field 'claims': {len(doc['claims'])} claims; a claims file holds at most {MAX_CLAIMS}")
+    validated = {str(cid): validate_claim(path, str(cid), entry) for cid, entry in doc["claims"].items()}
+    check_document(path, doc)  # the strict schema: types, ranges, unknown keys, caps (one line per failure)
+    doc["claims"] = validated
     return doc
 
 
@@ -392,8 +398,9 @@ def verdict_label(verdict: Verdict | str, robustness: str) -> str:
 def with_alternative(claim: Mapping, alternative: Mapping) -> dict:
     """The claim under one listed alternative: its ``params`` merged in, judging fields replaced."""
     out = copy.deepcopy(dict(claim))
-    if alternative.get("params"):
-        out["params"] = {**dict(out.get("params") or {}), **dict(alternative["params"])}
+    for key in ("params", "query"):  # a query claim varies its query as other kinds vary their params
+        if alternative.get(key):
+            out[key] = {**dict(out.get(key) or {}), **dict(alternative[key])}
     for key in ("claimed", "tolerance", "partly_tolerance"):
         if key in alternative:
             out[key] = alternative[key]
@@ -440,7 +447,7 @@ def _judge_claim(ctx, claim: Mapping) -> Judgement:
     if verdict.judged:
         for alt in claim.get("alternatives", []):
             variant = with_alternative(claim, alt)
-            m = measure(ctx, variant) if alt.get("params") else main
+            m = measure(ctx, variant) if alt.get("params") or alt.get("query") else main
             v = judge(m, variant)
             shown = m.value if m.status is None else m.status.value
             rows.append({

@@ -229,6 +229,7 @@ from rotation.measures import spread as _spread  # noqa: E402,F401
 from rotation.measures import streak as _streak  # noqa: E402,F401
 from rotation.measures import context as _context  # noqa: E402,F401
 from rotation.measures import odds as _odds  # noqa: E402,F401
+from rotation.measures import query as _query  # noqa: E402,F401
 from rotation.measures import macro as _macro  # noqa: E402,F401
 
 __all__ = ["KINDS", "Context", "Measurement", "kind", "not_applicable", "not_verifiable", "pair_context", "params"]
