@@ -185,3 +185,28 @@ def test_runner_parameter_check_refuses_a_bad_claims_file(tmp_path):
     path.write_text(yaml.safe_dump({"article": ARTICLE, "claims": {"c1": with_(BASE, tolerence=0.1)}}), encoding="utf-8")
     with pytest.raises(ParameterError, match="field 'tolerence'"):
         runner.validate_parameters({"claims": str(path)}, {"claims": {"type": "str", "default": ""}})
+
+
+def guide_queries() -> list[str]:
+    """Every ``query: {...}`` example of the guide (continuation lines joined, comments dropped)."""
+    lines = (REPO / "docs" / "check_another_article.md").read_text(encoding="utf-8").splitlines()
+    out, i = [], 0
+    while i < len(lines):
+        if lines[i].startswith("query: {"):
+            text = lines[i].split("#")[0]
+            while text.count("{") > text.count("}"):
+                i += 1
+                text += " " + lines[i].split("#")[0].strip()
+            out.append(text)
+        i += 1
+    return out
+
+
+def test_every_worked_example_of_the_guide_validates():
+    examples = guide_queries()
+    assert len(examples) >= 18
+    for text in examples:
+        query = yaml.safe_load(text)["query"]
+        compare = "boolean" if query.get("history", {}).get("stat") in ("since", "record") else "equal"
+        entry = with_(QUERY, query=query, compare=compare, claimed=... if compare == "boolean" else 1)
+        check_document("claims.yaml", {"article": ARTICLE, "claims": {"c1": entry}})
