@@ -1,15 +1,14 @@
 # One-word entry points. Each target creates the virtual environment when it is missing.
-# Data: ROTATION_DATA_DIR if set; otherwise ../shared/data when it exists beside the repo;
-# otherwise series are downloaded into data/cache/.
+# Data: one rule, applied by the package itself (rotation.data.loading.data_source) for make, the command line,
+# papermill and JupyterLab alike: ROTATION_DATA_DIR if set; otherwise ../shared/data when it exists beside
+# the repo; otherwise series are downloaded into data/cache/. Every run prints its choice on its first line.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 KERNEL := rotation
 LOCK := requirements.lock
-ROTATION_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
-export ROTATION_DATA_DIR
 
-.PHONY: venv run test test-fast lab kernel lock params report scan clean-venv
+.PHONY: venv run test test-fast test-browser lab kernel lock params report scan clean-venv
 
 venv: $(VENV)/.installed
 
@@ -33,6 +32,10 @@ test: venv
 ## test-fast: everything except notebook executions, sweeps and other slow tests (under a minute)
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not notebooks and not sweep and not slow"
+
+## test-browser: report pages and JupyterLab opened in headless Chromium (needs /usr/bin/chromium: apt-get install chromium)
+test-browser: venv
+	$(BIN)/python -m pytest -q -m browser
 
 ## lock: re-pin requirements.lock from the lower bounds in pyproject.toml (needs the package index)
 lock: venv

@@ -56,7 +56,7 @@ def peak_memory(func) -> tuple[float, int]:
 def bench(quick: bool = False) -> list[dict]:
     from rotation.data import loading
     from rotation.analytics import scan
-    from rotation.outputs import scan_report
+    from rotation.run import scan_command
     from rotation.analytics import streaks
 
     repeats = 1 if quick else 5
@@ -84,7 +84,7 @@ def bench(quick: bool = False) -> list[dict]:
     rows += [{"what": f"scan time growth {lo}x -> {hi}x history (linear = {hi / lo:.1f})", "ratio": time_growth, "target": 1.25 * hi / lo},
              {"what": f"scan memory growth {lo}x -> {hi}x history (linear = {hi / lo:.1f})", "ratio": memory_growth, "target": 1.25 * hi / lo}]
     with tempfile.TemporaryDirectory() as tmp:
-        write, _ = best_of(1 if quick else 3, lambda: scan_report.write_tables(table, Path(tmp), "scan_rut_spx"))
+        write, _ = best_of(1 if quick else 3, lambda: scan_command.write_tables(table, Path(tmp), "scan_rut_spx"))
         print(f"write CSV + Parquet (atomic): {write * 1000:.1f} ms")
         rotation = Path(sys.executable).with_name("rotation")
         command = [str(rotation), "scan", "--out", tmp]

@@ -2,8 +2,9 @@
 
 Layers, bottom to top (docs/architecture.md): core, data, analytics, language, claims, outputs, run,
 cli. A module may import from its own layer and the layers below it, never from a layer above.
-The graph is built from the source with ``ast`` (every ``import`` statement, including those inside
-functions and ``if TYPE_CHECKING`` blocks), so a deferred import counts like any other.
+The graph is built from the source with ``ast``: every ``import`` statement, including those inside
+functions, so a deferred import counts like any other. Only imports under ``if TYPE_CHECKING:`` are
+left out: they never run (type annotations only).
 """
 
 from __future__ import annotations
@@ -28,6 +29,19 @@ def module_files(lib: Path, package: str = "rotation") -> dict[str, Path]:
     return out
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except the bodies of ``if TYPE_CHECKING:`` blocks."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and ast.unparse(child.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+                stack.extend(child.orelse)
+            else:
+                stack.append(child)
+
+
 def import_graph(lib: Path, package: str = "rotation") -> dict[str, set[str]]:
     """Module -> the modules of ``package`` it imports (``from P import name`` counts P.name when that is a module)."""
     files = module_files(lib, package)
@@ -35,7 +49,7 @@ def import_graph(lib: Path, package: str = "rotation") -> dict[str, set[str]]:
     for name, path in files.items():
         is_package = path.name == "__init__.py"
         targets: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in runtime_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             if isinstance(node, ast.Import):
                 targets.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom):
@@ -148,6 +162,12 @@ def test_a_planted_upward_import_is_reported_in_any_form(tmp_path, source):
     graph = import_graph(lib)
     assert upward_imports(graph) == ["rotation.core.paths (core) imports rotation.run.runner (run)"]
     assert cycles(graph) == [["rotation.core.paths", "rotation.run.runner"]]
+
+
+def test_imports_for_type_checking_only_are_left_out(tmp_path):
+    lib = plant(tmp_path, {"__init__.py": "", "core/__init__.py": "", "run/__init__.py": "", "run/runner.py": "",
+                           "core/paths.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from rotation.run import runner\nelse:\n    import os\n"})
+    assert upward_imports(import_graph(lib)) == []
 
 
 def test_a_planted_cycle_within_one_layer_is_reported(tmp_path):

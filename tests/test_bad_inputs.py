@@ -43,8 +43,8 @@ def probe_notebook(folder: Path) -> Path:
         "top_n = 15  # rows listed\n"
         "context_sessions = 60  # sessions shown around the streak\n"
         'other_pairs = [["iwm", "spy"]]  # other [small, large] pairs\n'
-        'banks = ["HBAN", "RF"]  # tickers\n'
-        'suspect_dates = ["2026-01-20"]  # rows treated as missing\n'
+        'etf = "iwm"  # an ETF\n'
+        'data_end = ""  # last date of data\n'
         "level = 0.95  # confidence level\n"
         'data_dir = ""  # CSV folder\n'
         'run_name = "scratch"  # set by the runner\n'
@@ -56,7 +56,7 @@ def probe_notebook(folder: Path) -> Path:
     return path
 
 
-KNOWN = "as_of, banks, context_sessions, data_dir, horizons, large, level, min_streak, other_pairs, small, suspect_dates, top_n"
+KNOWN = "as_of, context_sessions, data_dir, data_end, etf, horizons, large, level, min_streak, other_pairs, small, top_n"
 
 
 @pytest.fixture
@@ -266,7 +266,7 @@ def test_unknown_series_on_the_command_line(cli_project, capsys):
 
 @pytest.mark.parametrize("value", ["0", "-3"])
 def test_non_positive_min_streak(cli_project, capsys, value):
-    assert refused(capsys, ["run", "-p", "min_streak", value]) == f"error: parameter min_streak: must be positive, got {value}"
+    assert refused(capsys, ["run", "-p", "min_streak", value]) == f"error: parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got {value}"
     untouched(cli_project)
 
 
@@ -275,9 +275,9 @@ def test_non_integer_min_streak(cli_project, capsys):
     untouched(cli_project)
 
 
-@pytest.mark.parametrize("value, shown", [("[5, 0]", "[5, 0]"), ("-20", "[-20]")])
+@pytest.mark.parametrize("value, shown", [("[5, 0]", "0"), ("-20", "-20")])
 def test_non_positive_horizons(cli_project, capsys, value, shown):
-    assert refused(capsys, ["run", "-p", "horizons", value]) == f"error: parameter horizons: must be positive, got {shown}"
+    assert refused(capsys, ["run", "-p", "horizons", value]) == f"error: parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got {shown}"
     untouched(cli_project)
 
 
@@ -306,13 +306,13 @@ def test_yaml_run_file_with_a_bad_value_in_run_7_of_12(cli_project, capsys, tmp_
     runs[6]["min_streak"] = -2
     path.write_text("".join(f"- as_of: {r['as_of']}\n" + (f"  min_streak: {r['min_streak']}\n" if "min_streak" in r else "") for r in runs))
     line = refused(capsys, ["run", "--config", str(path), "--jobs", "2"])
-    assert line == f"error: {path}: run 7 of 12 (as_of-2016-06-01_min_streak--2): parameter min_streak: must be positive, got -2"
+    assert line == f"error: {path}: run 7 of 12 (as_of-2016-06-01_min_streak--2): parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got -2"
     untouched(cli_project)
 
 
 def test_grid_with_a_bad_value_refuses_the_whole_sweep(cli_project, capsys):
     line = refused(capsys, ["run", "--as-of", "2008-06-06", "--as-of", "2009-06-05", "--grid", "min_streak=8,0"])
-    assert line == "error: run 2 of 4 (as_of-2008-06-06_min_streak-0): parameter min_streak: must be positive, got 0"
+    assert line == "error: run 2 of 4 (as_of-2008-06-06_min_streak-0): parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got 0"
     untouched(cli_project)
 
 
@@ -570,9 +570,9 @@ def test_config_file_holding_a_single_value(cli_project, capsys, tmp_path):
 @pytest.mark.parametrize(
     "name, value, message",
     [
-        ("top_n", "-1", "parameter top_n: must be positive, got -1"),
-        ("top_n", "0", "parameter top_n: must be positive, got 0"),
-        ("context_sessions", "-60", "parameter context_sessions: must be positive, got -60"),
+        ("top_n", "-1", "parameter top_n: must be from 1 to 1,000 rows, got -1"),
+        ("top_n", "0", "parameter top_n: must be from 1 to 1,000 rows, got 0"),
+        ("context_sessions", "-60", "parameter context_sessions: must be from 1 to 2,520 sessions (about ten years of sessions at most), got -60"),
         ("min_streak", "10.5", "parameter min_streak: expected int, got '10.5'"),
         ("horizons", "[5, 10.5]", "parameter horizons[1]: expected a whole number, got 10.5"),
         ("horizons", "[5, 'a']", "parameter horizons[1]: expected a whole number, got 'a'"),
@@ -583,9 +583,15 @@ def test_config_file_holding_a_single_value(cli_project, capsys, tmp_path):
         ("other_pairs", "[iwm, spy]", "parameter other_pairs[0]: expected a list, got 'iwm'"),
         ("other_pairs", "[[iwm, spy, rut]]", "parameter other_pairs[0]: expected a [small, large] pair of series ids, got ['iwm', 'spy', 'rut']"),
         ("other_pairs", "[[iwm, 5]]", "parameter other_pairs[0][1]: expected text, got 5"),
-        ("banks", "[HBAN, Hban]", f"parameter banks[1]: unknown series 'Hban': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
-        ("suspect_dates", "[2026-01-32]", "parameter suspect_dates[0]: '2026-01-32' is not a date (expected YYYY-MM-DD)"),
-        ("level", "1.5", "parameter level: must lie strictly between 0 and 1, got 1.5"),
+        ("etf", "Hban", f"parameter etf: unknown series 'Hban': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        ("data_end", "2026-01-32", "parameter data_end: '2026-01-32' is not a date (expected YYYY-MM-DD)"),
+        ("other_pairs", "[[iwm, iwm]]", "parameter other_pairs[0]: small and large are both 'iwm'; a pair needs two different series"),
+        ("other_pairs", "[[iwm, spy], [iwm, spy]]", "parameter other_pairs[1]: the pair [iwm, spy] is given twice (also [0])"),
+        ("horizons", "[5, 5]", "parameter horizons: the value 5 is given twice"),
+        ("horizons", "[]", "parameter horizons: the list is empty (give at least one value)"),
+        ("horizons", "[1000000000]", "parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got 1000000000"),
+        ("top_n", "1" + "0" * 4999, "parameter top_n: expected int, got '100000000000000000000000000000000000000...000000000'"),
+        ("level", "1.5", "parameter level: must be strictly between 0 and 1 (a confidence level), got 1.5"),
         ("level", "nan", "parameter level: must be a finite number, got nan"),
         ("as_of", "2008-06-06\x07", "parameter as_of: text holds a control character ('\\x07')"),
         ("as_of", "2008-06-06\n", "parameter as_of: text holds a control character ('\\n')"),
@@ -658,9 +664,9 @@ def test_small_and_large_files_with_identical_values(cli_project, capsys, tmp_pa
 
 def test_bad_optional_series_file_is_found_before_any_kernel(cli_project, capsys, tmp_path):
     folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
-    (folder / "HBAN.csv").write_text("date,adj_close\n2020-01-02,10\n2020-01-03,abc\n")
+    (folder / "IWM.csv").write_text("date,adj_close\n2020-01-02,10\n2020-01-03,abc\n")
     line = refused(capsys, ["run", "--data-dir", str(folder)])
-    assert line == f"error: {folder.resolve() / 'HBAN.csv'}: non-numeric value 'abc' in column 'adj_close' on 2020-01-03"
+    assert line == f"error: {folder.resolve() / 'IWM.csv'}: non-numeric value 'abc' in column 'adj_close' on 2020-01-03"
     untouched(cli_project)
 
 
@@ -818,7 +824,7 @@ def test_report_out_that_is_a_file(project, capsys, tmp_path):
 
 
 def test_a_second_run_of_the_same_name_is_refused(cli_project, capsys):
-    from rotation.outputs import runs as staging
+    from rotation.run import staging
 
     with staging.run_lock("busy"):
         line = refused(capsys, ["run", "--run-name", "busy", "-p", "small", "russell"])  # bad values are still found first
@@ -868,7 +874,7 @@ def test_unwritable_cache_folder(project, monkeypatch):
 def test_every_notebook_default_passes_validation():
     """The checks refuse bad values only: each declared default, given explicitly, is accepted unchanged."""
     from rotation.run import notebooks
-    from rotation.run import runner
+    from rotation.run import notebooks as notebooks_module, runner
     from rotation.run import parameters
 
     declared = notebooks.collection_parameters(notebooks.notebook_paths())
@@ -877,3 +883,172 @@ def test_every_notebook_default_passes_validation():
         if name in runner.RUNNER_PARAMETERS or value in (None, ""):
             continue
         assert runner.validate_parameters({name: value}, declared) == {name: value}, name
+
+
+# ---------------------------------------------------------------------------------------------
+# One declaration per parameter (validation.PARAMETERS), checked against the notebooks themselves
+
+
+def test_every_notebook_parameter_is_declared_once_and_every_declaration_is_used():
+    """Fails when a notebook declares a parameter PARAMETERS does not know, or PARAMETERS keeps one no notebook declares."""
+    from rotation.run import notebooks as notebooks_module, parameters as validation, runner
+
+    declared = notebooks_module.collection_parameters(notebooks_module.notebook_paths())
+    assert sorted(set(declared) - set(validation.PARAMETERS)) == [], "declare these in rotation.run.parameters.PARAMETERS"
+    assert sorted(set(validation.PARAMETERS) - set(declared)) == [], "no notebook declares these: drop them from PARAMETERS"
+    for name, spec in validation.PARAMETERS.items():  # the declared kind fits the notebook's type
+        kind = declared[name]["type"]
+        expected = {"count": ("int", "list"), "number": ("float",), "pairs": ("list",)}.get(spec.kind, ("str",))
+        assert kind in expected, (name, kind, spec.kind)
+        default = validation.default_value(declared[name]["default"])  # and the notebooks' defaults lie in range
+        validation.check_declared(name, default)
+
+
+def test_the_declaration_test_catches_an_undeclared_parameter(project):
+    """The check above is not vacuous: a notebook with a new parameter shows up in the difference."""
+    from rotation.run import notebooks as notebooks_module, parameters as validation, runner
+
+    path = probe_notebook(project)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "brand_new = 3  # not declared anywhere\n"
+    nbformat.write(nb, path)
+    declared = notebooks_module.collection_parameters([path])
+    assert set(declared) - set(validation.PARAMETERS) == {"brand_new"}
+
+
+def _hostile_values(name: str, spec) -> list[str]:
+    values = ["nan", "-5", "1" + "0" * 12]
+    if spec.kind in ("count", "number", "choice", "pairs"):
+        values.append("word")
+    return values
+
+
+@pytest.mark.parametrize("name", sorted(n for n in __import__("rotation.run.parameters", fromlist=["x"]).PARAMETERS if n != "run_name"))
+def test_every_parameter_refuses_a_string_a_negative_a_huge_a_null_and_a_nan(name):
+    """Each parameter of ``rotation params`` with hostile values: refused with one line naming it, before any kernel."""
+    from rotation.run import notebooks as notebooks_module, parameters as validation, runner
+
+    declared = notebooks_module.collection_parameters(notebooks_module.notebook_paths())
+    spec = validation.PARAMETERS[name]
+    for value in _hostile_values(name, spec):
+        if spec.kind == "count" and spec.low <= -5 <= spec.high and value == "-5":
+            continue
+        with pytest.raises(ParameterError) as info:
+            runner.validate_parameters({name: value}, declared)
+        message = str(info.value)
+        assert "\n" not in message and name in message, (value, message)
+    if all(validation.default_value(d) is not None for d in declared[name].get("defaults", {}).values()) and spec.kind in ("count", "number", "pairs"):
+        with pytest.raises(ParameterError, match=name):
+            runner.validate_parameters({name: "null"}, declared)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["-p", "rsi_window", "1000000000"], "parameter rsi_window: must be from 2 to 250 sessions (a year of sessions at most), got 1000000000"),
+        (["-p", "rate_years", "1000000"], "parameter rate_years: must be from 1 to 50 years, got 1000000"),
+        (["-p", "correction", "1.5"], "parameter correction: must be strictly between 0 and 1 (a fraction below the running peak), got 1.5"),
+        (["-p", "level_band", "-0.1"], "parameter level_band: must be strictly between 0 and 1 (a fraction of the level), got -0.1"),
+        (["-p", "anchor", "streak_start"], "parameter anchor: must be one of streak_end, first_loss, as_of, got 'streak_start'"),
+        (["-p", "months_shown", "0"], "parameter months_shown: must be from 1 to 1,200 months (a century of month-ends at most), got 0"),
+        (["-p", "min_streak", "null"], "parameter min_streak: null is not accepted by 06_aftermath (default 8); give a value"),
+        (["-p", "hac_lags", "-7"], "parameter hac_lags: must be from -1 to 1,000 lags (-1 picks the Newey-West rule), got -7"),
+        (["-p", "other_pairs", "[[iwm,iwm]]"], "parameter other_pairs[0]: small and large are both 'iwm'; a pair needs two different series"),
+        (["-p", "n_sims", "100000000"], "parameter n_sims: must be from 100 to 100,000 replications (a simulation budget that finishes in minutes), got 100000000"),
+        (["-p", "n_boot", "10000000"], "parameter n_boot: must be from 100 to 100,000 resamples (a simulation budget that finishes in minutes), got 10000000"),
+        (["-p", "horizons", "[5, 100000]"], "parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got 100000"),
+        (["-p", "ma_short", "300"], "parameters ma_short and ma_long: ma_short (300) must be smaller than ma_long (200)"),
+        (["--notebooks", ""], "--notebooks is empty: name notebooks such as 01_streak,02_spread, or omit the flag to run all"),
+        (["--notebooks", "01_streak,01_streak"], "--notebooks: 01_streak is named twice"),
+        (["--notebooks", "01_streak,,02_spread"], "--notebooks '01_streak,,02_spread': an empty name between commas"),
+        (["--run-name", "a\udcff"], "run name 'a\\udcff' is not a plain folder name: it is not valid UTF-8 text"),
+        (["--run-name", "a\ud800"], "run name 'a\\ud800' is not a plain folder name: it is not valid UTF-8 text"),
+        (["--grid", "top_n=" + ",".join(map(str, range(1, 1001))), "--grid", "context_sessions=" + ",".join(map(str, range(1, 1001)))],
+         "1,000,000 runs asked (at most 500 in one sweep); use fewer values or split the sweep"),
+    ],
+)
+def test_refused_on_the_real_collection_before_any_kernel(project_real_notebooks, capsys, argv, message):
+    """The real notebooks' parameters: refused in one line, exit 2, no kernel, within 2 s."""
+    import time
+
+    t0 = time.perf_counter()
+    assert refused(capsys, ["run", *argv]) == f"error: {message}"
+    assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.fixture
+def project_real_notebooks(project, monkeypatch):
+    """The isolated project holding a copy of the real notebooks (never executed here)."""
+    import shutil
+
+    from rotation.core.paths import _CHECKOUT
+
+    for path in (_CHECKOUT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+        shutil.copy(path, project / "notebooks" / path.name)
+    monkeypatch.setattr("rotation.run.runner.ensure_kernel", lambda: (_ for _ in ()).throw(AssertionError("a kernel was asked for")))
+    return project
+
+
+def test_config_file_over_the_cap_is_refused_before_parsing(cli_project, capsys, tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("# padding\n" * 120_000)
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: config file {path} is {path.stat().st_size:,} bytes (at most 1,000,000); a parameter file is a few lines"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x: " + "[" * 5000 + "]" * 5000 + "\n", "YAML nested more than 50 levels deep at line 1 (a parameter file needs three)"),
+        ("top_n: " + "9" * 5000 + "\n", "number at line 1 has 5000 digits (at most 30)"),
+    ],
+)
+def test_hostile_yaml_is_one_line(cli_project, capsys, tmp_path, text, message):
+    path = config(tmp_path, text)
+    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: {message}"
+
+
+def test_as_of_outside_the_data_is_refused_before_any_kernel(cli_project, capsys, tmp_path):
+    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
+    line = refused(capsys, ["run", "--data-dir", str(folder), "--as-of", "2030-01-01"])
+    assert line.startswith("error: parameter as_of: 2030-01-01 is after the data (rut and spx share ")
+
+
+def test_dask_without_loopback_fails_fast(monkeypatch):
+    import socket
+
+    from rotation.run import sweep
+
+    def no_network(*args, **kwargs):
+        raise OSError(101, "Network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: object())
+    with pytest.raises(ParameterError, match=r"^--executor dask: a local dask cluster needs the loopback network \(127.0.0.1\): cannot connect \(Network is unreachable\); use --executor process$"):
+        sweep.check_executor("dask")
+
+
+def test_scan_inputs_refused(project):
+    from rotation.run import preflight
+
+    with pytest.raises(ParameterError, match=r"^--small: series 'ff_factors' is a factor series"):
+        preflight.check_scan_inputs("ff_factors", "spx", None)
+    with pytest.raises(ParameterError, match=r"^--small and --large are both 'rut'"):
+        preflight.check_scan_inputs("rut", "rut", None)
+    with pytest.raises(ParameterError, match=r"^--out .*: inside .*runs, where the runner publishes runs"):
+        preflight.check_scan_inputs("rut", "spx", str(project / "runs" / "article"))
+    with pytest.raises(ParameterError, match=r"^--small: series name 'rut\\n' holds a control"):
+        preflight.check_scan_inputs("rut\n", "spx", None)
+
+
+def test_partial_rerun_with_other_parameters_is_refused():
+    from rotation.run import notebooks as notebooks_module, runner
+
+    runner.check_same_parameters("a", {"as_of": "2008-06-06"}, {"as_of": "2008-06-06"})
+    with pytest.raises(ParameterError, match=r"^run a was made with other parameters \(as_of: '2008-06-06' there, '2009-06-05' here\)"):
+        runner.check_same_parameters("a", {"as_of": "2008-06-06"}, {"as_of": "2009-06-05"})
+
+
+def test_staging_variables_in_the_environment_are_ignored(cli_project, capsys, monkeypatch):
+    monkeypatch.setenv("ROTATION_STAGING_RUN", "article")
+    monkeypatch.setenv("ROTATION_STAGING_DIR", "/nonexistent")
+    assert refused(capsys, ["run", "-p", "top_n", "0"]) == "error: parameter top_n: must be from 1 to 1,000 rows, got 0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import no_network, prices_from_returns, write_series_csv
-from rotation.data import catalogue, loading
+from rotation.data import catalogue, checks, loading
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.files import write_text_atomic
 
@@ -285,3 +286,115 @@ def test_the_cache_is_parsed_from_its_file_not_from_a_python_buffer(project, mon
     monkeypatch.setattr(loading, "_yf_download", no_network)
     assert len(loading.load("iwm")) == 5
     assert len(given) == 1 and isinstance(given[0], str) and given[0].endswith(".parquet")
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar and plausibility rules: planted answers on synthetic files, one line each (file, rows, rule)
+
+
+def _rut_file(folder, dates, values, header="date,close"):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "RUT.csv"
+    path.write_text(header + "\n" + "".join(f"{d},{v}\n" for d, v in zip(dates, values)))
+    return path
+
+
+def _weekdays(n, start="2020-01-01"):
+    return [d.strftime("%Y-%m-%d") for d in pd.bdate_range(start, periods=n)]
+
+
+def test_a_weekend_row_is_refused(tmp_path):
+    dates = _weekdays(5) + ["2020-01-11"]  # a Saturday after 1952
+    path = _rut_file(tmp_path / "d", sorted(dates), [100, 101, 102, 103, 104, 105])
+    with pytest.raises(DataError, match=r"RUT.csv: 1 row\(s\) on a weekend \(first: 2020-01-11, a Saturday\)"):
+        loading.load("rut", data_dir=tmp_path / "d")
+
+
+def test_saturdays_before_1952_are_sessions(tmp_path):
+    spec = catalogue.series_spec("ff_factors")
+    checks.check_calendar_rules(pd.DatetimeIndex(["1930-01-03", "1930-01-04"]), spec, "x")  # a Friday and a Saturday: accepted
+
+
+def test_a_row_before_the_series_can_exist_is_refused(tmp_path):
+    path = _rut_file(tmp_path / "d", ["1800-01-02"] + _weekdays(3), [100, 101, 102, 103])
+    with pytest.raises(DataError, match=r"RUT.csv: 1 row\(s\) dated before 1978-12-29 \(first: 1800-01-02\); series 'rut' cannot start before 1978-12-29"):
+        loading.load("rut", data_dir=tmp_path / "d")
+
+
+def test_an_unknown_ticker_cannot_start_before_the_first_daily_average(tmp_path):
+    with pytest.raises(DataError, match=r"dated before 1885-02-16"):
+        checks.check_calendar_rules(pd.DatetimeIndex(["1800-01-02"]), catalogue.series_spec("ABCD"), "x")
+
+
+def test_a_one_day_spike_that_reverts_is_refused(tmp_path):
+    values = [100, 101, 290, 100.5, 102, 103]  # 2.9 times up, then back: a bad print
+    path = _rut_file(tmp_path / "d", _weekdays(6), values)
+    with pytest.raises(DataError, match=r"implausible spike in column 'close' on 2020-01-03: 101 to 290 and back to 100.5"):
+        loading.load("rut", data_dir=tmp_path / "d")
+
+
+def test_prices_alternating_100_and_290_are_refused(tmp_path):
+    values = [100, 290] * 20
+    _rut_file(tmp_path / "d", _weekdays(40), values)
+    with pytest.raises(DataError, match=r"implausible spike .*\(38 such row\(s\)"):
+        loading.load("rut", data_dir=tmp_path / "d")
+
+
+def test_a_real_jump_that_stays_is_accepted(tmp_path):
+    _rut_file(tmp_path / "d", _weekdays(5), [100, 101, 190, 191, 192])  # 1.9 times, no reversal
+    assert len(loading.load("rut", data_dir=tmp_path / "d")) == 5
+
+
+def test_a_calendar_hole_against_the_pair_is_refused():
+    days = pd.bdate_range("2009-01-01", "2013-12-31", name="date")
+    large = pd.Series(np.linspace(100, 200, len(days)), index=days, name="spx")
+    hole = (days >= "2010-01-01") & (days <= "2012-12-31")
+    small = pd.Series(np.linspace(50, 80, len(days)), index=days, name="rut")[~hole]
+    small.attrs["source"] = "RUT.csv"
+    with pytest.raises(DataError, match=r"series 'rut' \(RUT.csv\): no rows from 2009-12-31 to 2013-01-01, where series 'spx' has 782 sessions"):
+        checks.check_calendar(small, large)
+    checks.check_calendar(small.iloc[:-1].reindex(days).ffill(), large)  # aligned calendars pass
+    assert checks.calendar_holes(small.reindex(days).drop(days[10:15]).ffill(), large) is None  # 5 missing: within the rule
+
+
+def test_real_pairs_pass_the_calendar_rule(shared_data):
+    for small, large in (("rut", "spx"), ("iwm", "spy")):
+        checks.check_calendar(loading.load(small, data_dir=shared_data), loading.load(large, data_dir=shared_data))
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_folder_or_fifo_named_like_the_file_is_named_as_such(tmp_path, kind):
+    import os
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    target = folder / "RUT.csv"
+    target.mkdir() if kind == "folder" else os.mkfifo(target)
+    shown = "a folder" if kind == "folder" else "a named pipe (FIFO)"
+    with pytest.raises(DataError, match=rf"RUT.csv: is {re.escape(shown)}, not a CSV file"):
+        loading.load("rut", data_dir=folder)
+
+
+def test_a_header_with_surrounding_spaces_is_named(tmp_path):
+    _rut_file(tmp_path / "d", _weekdays(3), [1, 2, 3], header="date, close")
+    with pytest.raises(DataError, match=r"header ' close' has surrounding spaces \(expected 'close'\)"):
+        loading.load("rut", data_dir=tmp_path / "d")
+
+
+def test_data_source_rule(tmp_path, monkeypatch):
+    project = tmp_path / "repo"
+    project.mkdir()
+    monkeypatch.setenv("ROTATION_PROJECT_DIR", str(project))
+    monkeypatch.delenv("ROTATION_DATA_DIR", raising=False)
+    assert loading.data_source() == (None, "no data folder")
+    assert loading.data_line().startswith(f"data: download into cache {project / 'data' / 'cache'}")
+    sibling = tmp_path / "shared" / "data"
+    sibling.mkdir(parents=True)
+    assert loading.data_source() == (sibling.resolve(), "the data folder beside the project")
+    monkeypatch.setenv("ROTATION_DATA_DIR", "")
+    assert loading.data_source()[0] is None
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("ROTATION_DATA_DIR", str(other))
+    assert loading.data_line() == f"data: folder {other.resolve()} (from ROTATION_DATA_DIR)"
+    assert loading.data_source(str(sibling))[0] == sibling.resolve()

@@ -1,4 +1,4 @@
-"""Figures of a run: PNG at once, SVG/PDF in one pass after the notebooks, byte-identical to a direct save."""
+"""Figures of a run: PNG always, SVG/PDF written by the kernel with --export (byte-identical to a direct save)."""
 
 from __future__ import annotations
 
@@ -24,25 +24,27 @@ def draw():
     return fig
 
 
-def test_deferred_formats_are_written_by_the_export_pass_byte_identical(project, monkeypatch):
+def test_a_run_without_export_writes_png_only_and_with_export_the_same_bytes_as_a_direct_save(project, monkeypatch):
     fig = draw()
     direct = plots.save_figure(fig, "fig one", "direct", show=False)
     plt.close(fig)
-    monkeypatch.setenv(figexport.DEFER_ENV, "svg,pdf")
+    monkeypatch.setenv(figexport.DEFER_ENV, ",".join(figexport.VECTOR_FORMATS))  # what kernel_env() sets without --export
+    assert figexport.kernel_env() == {figexport.DEFER_ENV: "svg,pdf"} and figexport.kernel_env(export=True) == {}
     fig = draw()
-    deferred = plots.save_figure(fig, "fig one", "deferred", show=False)
+    skipped = plots.save_figure(fig, "fig one", "skipped", show=False)
     plt.close(fig)
-    folder = project / "figures" / "deferred"
-    assert [p.name for p in deferred] == [p.name for p in direct] == ["fig_one.png", "fig_one.svg", "fig_one.pdf"]
+    folder = project / "figures" / "skipped"
+    assert [p.name for p in skipped] == [p.name for p in direct] == ["fig_one.png", "fig_one.svg", "fig_one.pdf"]
     assert (folder / "fig_one.png").is_file() and (folder / "fig_one.txt").is_file()
-    assert not (folder / "fig_one.svg").exists() and len(figexport.pending(folder)) == 1
-    monkeypatch.delenv(figexport.DEFER_ENV)
-    written = figexport.export_pending(folder)
-    assert sorted(p.name for p in written) == ["fig_one.pdf", "fig_one.svg"]
-    for p in direct:
-        assert (folder / p.name).read_bytes() == p.read_bytes(), p.name
-    assert not (folder / figexport.PENDING).exists()  # nothing left behind
-    assert figexport.export_pending(folder) == []  # a second pass has nothing to do
+    assert not (folder / "fig_one.svg").exists() and figexport.pending(folder) == [folder / "fig_one.png"]
+    assert not (folder / figexport.PENDING).exists()  # nothing kept as live objects
+    assert (folder / "fig_one.png").read_bytes() == direct[0].read_bytes()
+    monkeypatch.delenv(figexport.DEFER_ENV)  # --export: the kernel saves every format itself
+    fig = draw()
+    exported = plots.save_figure(fig, "fig one", "exported", show=False)
+    plt.close(fig)
+    for a, b in zip(direct, exported):
+        assert a.read_bytes() == b.read_bytes(), a.name
 
 
 def test_png_is_never_deferred(monkeypatch):
@@ -64,24 +66,11 @@ def test_a_deferred_save_removes_an_older_vector_file_of_the_same_figure(project
     plots.save_figure(fig, "fig one", "again", show=False)
     plt.close(fig)
     assert not (folder / "fig_one.svg").exists() and not (folder / "fig_one.pdf").exists()
-    assert len(figexport.pending(folder)) == 1
+    assert figexport.pending(folder) == [folder / "fig_one.png"]
 
 
-def test_rotation_export_writes_a_runs_pending_formats_once(project, monkeypatch, capsys):
+def test_rotation_export_refuses_a_run_that_does_not_exist(project, capsys):
     from rotation import cli
 
-    monkeypatch.setenv(figexport.DEFER_ENV, "svg,pdf")
-    fig = draw()
-    plots.save_figure(fig, "fig one", "kept", show=False)
-    plt.close(fig)
-    monkeypatch.delenv(figexport.DEFER_ENV)
-    assert cli.main(["export", "kept"]) == 2  # no run folder: refused in one line
-    assert "run folder" in capsys.readouterr().err
-    (project / "runs" / "kept").mkdir(parents=True)
-    assert cli.main(["export", "kept"]) == 0
-    assert "2 files written (PDF, SVG)" in capsys.readouterr().out
-    folder = project / "figures" / "kept"
-    assert (folder / "fig_one.svg").is_file() and (folder / "fig_one.pdf").is_file() and not figexport.pending(folder)
-    assert cli.main(["export", "kept"]) == 0
-    assert "nothing to write" in capsys.readouterr().out
     assert cli.main(["export", "never-ran"]) == 2
+    assert "run folder" in capsys.readouterr().err

@@ -51,7 +51,7 @@ def injection_notebook(root: Path) -> Path:
     )
     params.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
-        "import json\nfrom rotation import paths\nfolder = paths.run_dir(run_name)\nfolder.mkdir(parents=True, exist_ok=True)\n"
+        "import json\nfrom rotation.core import paths\nfolder = paths.run_dir(run_name)\nfolder.mkdir(parents=True, exist_ok=True)\n"
         '(folder / "received.json").write_text(json.dumps({"other_pairs": other_pairs, "labels": labels, "note": note}))\n'
     )
     nb.cells = [params, body]

@@ -11,9 +11,11 @@ import yaml
 
 from conftest import REPO, prices_from_returns, write_series_csv
 from rotation.claims import registry as claims_file
+from rotation.core import dates
 from rotation.claims import evaluate, judge
 from rotation.core.errors import ParameterError
-from rotation.claims.measures.base import KINDS, Context, Measurement
+from rotation.claims.measures.base import KINDS, Measurement
+from rotation.claims.measuring import Context
 from rotation.core.verdicts import Verdict
 
 # Small caps beat large caps on the last 7 sessions (a planted streak), after a 5-session streak
@@ -151,7 +153,7 @@ def test_a_bad_claims_file_is_refused_with_one_line_naming_file_claim_and_field(
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"article": {"title": "t", "as_of": "2020-01-02", "small": "rut", "large": "spx"}, "claims": {"c1": entry}}))
     with pytest.raises(ParameterError) as err:
-        Context(claims=str(path))  # the file's structure (registry) and its kinds (the measures), as a notebook loads it
+        claims_file.load_registry(path)
     text = str(err.value)
     assert "\n" not in text and str(path) in text and "'c1'" in text and message in text
 
@@ -181,10 +183,10 @@ def test_decision_rules_are_written_in_display_units():
 
 
 def test_judge_of_dates_periods():
-    first, last = claims_file.parse_period("2025-01-01 to 2025-12-31")
+    first, last = dates.parse_period("2025-01-01 to 2025-12-31")
     assert (first, last) == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"))
     with pytest.raises(ParameterError):
-        claims_file.parse_period("2025-12-31 to 2025-01-01")
+        dates.parse_period("2025-12-31 to 2025-01-01")
 
 
 def test_a_context_judges_a_claim_once_and_a_changed_entry_anew(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ import yaml
 from conftest import prices_from_returns, write_series_csv
 from rotation.claims import evaluate
 from rotation.core.errors import ParameterError
-from rotation.claims.measures.base import Context
+from rotation.claims.measuring import Context
 from rotation.core.verdicts import Verdict
 
 LAG = -0.001  # small caps trail large caps by 10 bp on every session outside a planted streak
@@ -317,8 +317,8 @@ def test_lead_after_event_reasons(tmp_path):
     ("change", "message"),
     [
         ({"features": "no such set"}, "params.features: 'no such set' is not a feature set"),
-        ({"features": ["small_return", "bogus"]}, "params.features: unknown feature 'bogus'"),
-        ({"variants": {"feature_sets": SETS, "standardisations": ["minmax"], "min_streaks": [8]}}, "params.variants.standardisations: unknown 'minmax'"),
+        ({"features": ["small_return", "bogus"]}, "field 'params.features[1]': unknown value 'bogus'"),
+        ({"variants": {"feature_sets": SETS, "standardisations": ["minmax"], "min_streaks": [8]}}, "field 'params.variants.standardisations[0]': unknown value 'minmax'"),
         ({"nearer": "C"}, "params.nearer: 'C' is not one of params.episodes"),
     ],
 )

@@ -9,7 +9,7 @@ import yaml
 
 from conftest import write_series_csv
 from rotation.claims import evaluate
-from rotation.claims.measures import base as measures
+from rotation.claims import measuring as measures
 from rotation.analytics import nulls
 from rotation.core.verdicts import Verdict
 

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import prices_from_returns
 from rotation.claims import evaluate
-from rotation.claims.measures.base import Context
+from rotation.claims.measuring import Context
 from rotation.core.verdicts import Verdict
 from test_measures_core import SMALL, write_article
 from test_technicals import rsi_loop

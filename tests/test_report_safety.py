@@ -159,3 +159,119 @@ def test_mixed_parameter_sets_are_flagged_in_the_report(project, tmp_path, monke
     out = report.build_report("mixed", tmp_path / "report")
     text = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="mixed-parameters"' in text and "2008-06-06" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook pages render (an allow-list fit for notebooks), claim texts stay text
+
+
+def test_notebook_allow_list_keeps_what_notebooks_show_and_nothing_that_runs():
+    frame = pd.DataFrame({"value": [1.5]}, index=pd.Index(["a"], name="claim"))
+    kept = str(report.clean_notebook_html(
+        '<h1 id="t">Title</h1><p>text <em>e</em> <strong>s</strong></p><ul><li>x</li></ul><pre><code>c</code></pre>'
+        + frame._repr_html_() + '<img src="data:image/png;base64,iVBORw0KGgo=" width="3"><a href="other.html#s">link</a>'))
+    page = Page()
+    page.feed(kept)
+    tags = [tag for tag, _ in page.elements]
+    for tag in ("h1", "p", "em", "strong", "ul", "li", "pre", "code", "table", "thead", "tbody", "th", "td", "style", "img", "a"):
+        assert tag in tags, f"<{tag}> is not kept"
+    assert "&lt;" not in kept and ".dataframe" in kept and "vertical-align: middle" in kept
+    assert ("a", {"href": "other.html#s"}) in page.elements
+    hostile = str(report.clean_notebook_html(
+        f'{SCRIPT}<img src=x onerror=alert(1)><img src="https://example.org/t.png"><a href="javascript:alert(1)">j</a>'
+        '<a href=" jav&#x09;ascript:alert(1)">k</a><a href="data:text/html,x">d</a><img src="data:text/html;base64,AA">'
+        '<iframe src="x"></iframe><svg onload="alert(1)"></svg><span style="color: red; background: url(https://e.org/x)">s</span>'
+        '<style>@import url(https://e.org/x.css); .a { color: red; background: url(x) } .b { width: expression(alert(1)) }</style>'))
+    page = Page()
+    page.feed(hostile)
+    found = [f"<{tag} {k}={v}>" for tag, attrs in page.elements for k, v in attrs.items()
+             if k.startswith("on") or (k in ("href", "src") and v and not v.startswith(("data:image/",)) and tag == "img")]
+    assert ("img", {"src": "x"}) in page.elements  # a relative image may stay (a file beside the page); its handler may not
+    assert [x for x in live_content(page) if x != "<img src=x>"] == [] and found == ["<img src=x>"], hostile
+    assert not [attrs for tag, attrs in page.elements if tag == "a" and attrs.get("href")], "a script or data link kept"
+    assert "&lt;script&gt;" in hostile and "&lt;iframe" in hostile
+    assert "@import" not in hostile and "url(" not in hostile and "expression" not in hostile and "color: red" in hostile
+
+
+def test_notebook_page_shows_headings_and_tables_as_elements(tmp_path):
+    frame = pd.DataFrame({"value": [1.5, 2.5]}, index=pd.Index(["a", "b"], name="claim"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 01 · A title\n\nA paragraph.\n\n## 1 · A section", id="c0"),
+                nbformat.v4.new_code_cell("x", id="c1", outputs=[nbformat.v4.new_output("display_data", data={"text/html": frame._repr_html_()})])]
+    nbformat.write(nb, tmp_path / "01_x.ipynb")
+    text = report.notebook_html(tmp_path / "01_x.ipynb")
+    page = Page()
+    page.feed(text)
+    tags = [tag for tag, _ in page.elements]
+    assert tags.count("h1") == 1 and tags.count("h2") == 1 and "thead" in tags and "style" in tags
+    assert "&lt;h1" not in text and "&lt;p&gt;" not in text and "&lt;thead" not in text and "&lt;style" not in text
+    assert {"claim", "a", "b", "value", "1.5"} <= set(page.cells)
+
+
+def test_claim_ids_are_plain_identifiers(tmp_path):
+    from rotation.core.errors import ParameterError
+
+    base = (REPO / "docs" / "example_claims.yaml").read_text(encoding="utf-8")
+    for bad in ("'<img src=x onerror=alert(1)>'", "Streak_13", "13_streak", "streak-13", "'a b'", "x" * 65):
+        path = tmp_path / "bad.yaml"
+        path.write_text(base.replace("  streak_13:", f"  {bad}:", 1), encoding="utf-8")
+        try:
+            claims.load_registry(path)
+        except ParameterError as exc:
+            line = str(exc)
+            assert "\n" not in line and str(path) in line and "claim" in line and "identifier" in line, line
+        else:
+            raise AssertionError(f"claim id {bad} accepted")
+
+
+def test_claim_texts_are_literal_markdown():
+    from nbconvert.filters.markdown import markdown2html_mistune
+
+    registry = copy.deepcopy(claims.load_registry(REPO / "docs" / "example_claims.yaml"))
+    registry["article"]["title"] = f"Title {HOSTILE} & {SCRIPT}"
+    first = next(iter(registry["claims"].values()))
+    first["quote"] = f"{SCRIPT} <img src=x onerror=alert(1)> [link](javascript:alert(1)) *star* a_b_c"
+    rendered = markdown2html_mistune(claims.claims_markdown(registry, first["notebook"]))
+    page = Page()
+    page.feed(rendered)
+    assert live_content(page) == [] and not [tag for tag, _ in page.elements if tag in ("img", "a", "em")], rendered
+    from html import unescape
+
+    text = unescape(rendered)
+    assert "<img src=x onerror=alert(1)>" in text and SCRIPT in text and "[link](javascript:alert(1)) *star* a_b_c" in text
+    assert f"Title {HOSTILE.strip('`')}" in text.replace("`", "")
+
+
+def test_report_uses_the_claims_file_of_the_run(project, tmp_path):
+    """A run's own claims (its copy in the run folder, else the file its params.yaml names), not data/claims.yaml."""
+    hostile_run(project, "other")
+    folder = project / "runs" / "other"
+    records = results.read_records(folder / "results.jsonl")
+    own = claims.load_registry(REPO / "docs" / "example_claims.yaml")
+    for record, claim_id in zip(records, own["claims"]):
+        record["claim_id"] = claim_id
+    results.write_records(folder / "results.jsonl", records)
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text((REPO / "docs" / "example_claims.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "params.yaml").write_text(f"claims: {elsewhere}\nrun_name: other\n", encoding="utf-8")
+    assert report.run_claims(folder) == elsewhere
+    text = (report.build_report("other", tmp_path / "r1") / "index.html").read_text(encoding="utf-8")
+    index = Page()
+    index.feed(text)
+    row_ids = [attrs["id"].removeprefix("claim-") for tag, attrs in index.elements if tag == "tr" and attrs.get("id", "").startswith("claim-")]
+    assert row_ids == list(own["claims"]) and "S&amp;P 500 for 13 straight sessions (example article)" in text
+    assert "not in the registry" not in text
+    copy_text = elsewhere.read_text(encoding="utf-8").replace("(example article)", "(the run's copy)")
+    (folder / "claims.yaml").write_text(copy_text, encoding="utf-8")
+    elsewhere.unlink()
+    assert report.run_claims(folder) == folder / "claims.yaml"
+    assert "(the run&#39;s copy)" in (report.build_report("other", tmp_path / "r2") / "index.html").read_text(encoding="utf-8")
+    (folder / "claims.yaml").unlink()
+    from rotation.core.errors import ParameterError
+
+    try:
+        report.run_claims(folder)
+    except ParameterError as exc:
+        assert str(elsewhere) in str(exc) and "\n" not in str(exc)
+    else:
+        raise AssertionError("a run whose claims file is gone was reported against another file")

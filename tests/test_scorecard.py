@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, make_project
-from rotation.claims.measures.base import Context
+from rotation.claims.measuring import Context
 from rotation.claims import registry as claims_file
 from rotation.claims import evaluate
 from rotation.outputs import results
@@ -139,3 +139,37 @@ def test_scorecard_notebook_on_a_fake_run_folder(tmp_path: Path, monkeypatch: py
         assert card.loc[cid, "verdict"] == expected, cid
     assert (card.loc[card["verdict"] == scorecard.FAILED, "note"] == "notebook failed at cell 3: DataError: no IWM.csv").all()
     assert (root / "figures" / "fake" / "99_verdicts.png").is_file()
+
+
+def test_run_status_is_the_staged_status_of_the_run_being_rendered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """While `rotation run` executes a run, the scorecard reads that run's staged status, not the published one;
+    for a partial run the published entries of the notebooks not re-run are kept."""
+    from rotation.run import staging
+    from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV
+
+    root = make_project(tmp_path / "project", [])
+    monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
+    published = root / "runs" / "fake"
+    published.mkdir(parents=True)
+    entry = {"cell": None, "error": None}
+    (published / "status.json").write_text(json.dumps({"run": "fake", "ok": True, "partial": False, "notebooks": [
+        {"notebook": "01_a", "status": "ok", **entry}, {"notebook": "02_b", "status": "ok", **entry}]}))
+    assert [n["status"] for n in scorecard.run_status("fake")["notebooks"]] == ["ok", "ok"]  # outside a run: the published one
+
+    stage = root / "runs" / ".staging" / "fake.1"
+    (stage / "run").mkdir(parents=True)
+    monkeypatch.setenv(STAGING_RUN_ENV, "fake")
+    monkeypatch.setenv(STAGING_DIR_ENV, str(stage))
+    assert scorecard.run_status("fake") is None  # a first notebook still running: no status yet, not the old one
+    failed = {"notebook": "01_a", "status": "failed", "cell": 3, "error": "ValueError: x"}
+    staging.write_status(stage, {"run": "fake", "ok": False, "partial": False, "notebooks": [failed]})
+    status = scorecard.run_status("fake")
+    assert [(n["notebook"], n["status"]) for n in status["notebooks"]] == [("01_a", "failed")]
+    card = scorecard.build_scorecard(FAKE_REGISTRY, [], status)
+    assert set(card.loc[card["notebook"] == "01_a", "verdict"]) == {scorecard.FAILED}
+
+    staging.write_status(stage, {"run": "fake", "ok": False, "partial": ["01_a", "99_x"], "notebooks": [failed]})
+    merged = scorecard.run_status("fake")
+    assert [(n["notebook"], n["status"]) for n in merged["notebooks"]] == [("01_a", "failed"), ("02_b", "ok")]
+    monkeypatch.setenv(STAGING_RUN_ENV, "other")  # the staging variables name another run: the published status
+    assert [n["status"] for n in scorecard.run_status("fake")["notebooks"]] == ["ok", "ok"]

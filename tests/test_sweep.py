@@ -47,7 +47,7 @@ def test_plan_validates_every_run_and_names_them_as_single_runs():
         {"name": "s_as_of-2008-06-06_min_streak-8", "parameters": {"as_of": "2008-06-06", "min_streak": 8}},
         {"name": "mine", "parameters": {"horizons": [5, 20]}},
     ]
-    with pytest.raises(ParameterError, match=r"^run 3 of 3 \(min_streak--1\): parameter min_streak: must be positive, got -1$"):
+    with pytest.raises(ParameterError, match=r"^run 3 of 3 \(min_streak--1\): parameter min_streak: must be from 1 to 1,000 sessions \(no streak comes near a thousand sessions\), got -1$"):
         sweep.plan([(None, {}), (None, {"min_streak": 3}), (None, {"min_streak": "-1"})], DECLARED)
 
 

@@ -35,7 +35,7 @@ Exit codes: 0 ok, 1 a notebook failed, 2 input refused (one line says which file
 Help on one command: rotation COMMAND --help."""
 
 # Modules that add their own sub-command through ``add_parser(subparsers)``.
-EXTENSIONS = ("rotation.outputs.scan_report", "rotation.outputs.report", "rotation.outputs.figexport")
+EXTENSIONS = ("rotation.run.scan_command", "rotation.outputs.report", "rotation.run.export_command")
 
 
 def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict:
@@ -54,9 +54,10 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     file_runs = None
     config = Path(args.config) if args.config else None
     if config is not None:
-        file_runs = sweep.read_run_file(config, declared)
+        parsed = read_yaml_file(config)  # parsed once (size capped before parsing)
+        file_runs = sweep.read_run_file(config, declared, doc=parsed)
         if file_runs is None:
-            doc = dict(read_yaml_file(config))
+            doc = dict(parsed)
             run_name = doc.pop("run_name", None)
             for key in doc:
                 if key not in declared or key == "run_name":
@@ -85,20 +86,38 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     return {"base": base, "axes": axes, "run_name": None if chosen is None else str(chosen), "file_runs": file_runs, "config": config}
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from rotation.run import notebooks
-    from rotation.run import runner
+def notebook_names(text: str | None) -> list[str] | None:
+    """``--notebooks a,b`` as a list (None: every notebook); an empty or repeated name is refused."""
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",")]
+    if not any(names):
+        raise ParameterError("--notebooks is empty: name notebooks such as 01_streak,02_spread, or omit the flag to run all")
+    if "" in names:
+        raise ParameterError(f"--notebooks {text!r}: an empty name between commas")
+    repeated = [n for i, n in enumerate(names) if n in names[:i]]
+    if repeated:
+        raise ParameterError(f"--notebooks: {repeated[0]} is named twice")
+    return names
 
-    paths = notebooks.notebook_paths(only=args.notebooks.split(",") if args.notebooks else None)
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rotation.run import notebooks, runner, sweep
+
+    paths = notebooks.notebook_paths(only=notebook_names(args.notebooks))
     declared = notebooks.collection_parameters(paths)
     request = _parse_run_args(args, declared)
     claims_file = request["base"].get("claims")
-    if claims_file and not args.notebooks:
+    if claims_file and args.notebooks is None:
         paths = notebooks.notebooks_for_claims(paths, str(claims_file))
     if args.jobs is not None and args.jobs < 1:
         raise ParameterError(f"--jobs must be a positive integer, got {args.jobs}")
     if args.scheduler and args.executor != "dask":
         raise ParameterError("--scheduler needs --executor dask")
+    sweep_size = len(request["file_runs"]) if request["file_runs"] is not None else sweep.grid_size(request["axes"])
+    sweep.check_sweep_size(sweep_size)
+    if sweep_size > 1 or request["file_runs"] is not None:
+        sweep.check_executor(args.executor, args.scheduler)
     if request["file_runs"] is None and not request["axes"]:
         return _single_run(args, request, declared, paths)
     return _many_runs(args, request, declared, paths)
@@ -111,8 +130,9 @@ def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: 
 
     params = runner.validate_parameters(request["base"], declared)
     name = staging.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
+    _say_data(params.get("data_dir"))
     reference = changes.snapshot(name)  # to say afterwards which verdicts moved
-    status = runner.execute_run(params, name, notebooks=paths, partial=bool(args.notebooks), refresh=bool(getattr(args, "refresh", False)),
+    status = runner.execute_run(params, name, notebooks=paths, partial=args.notebooks is not None, refresh=bool(getattr(args, "refresh", False)),
                                 export=bool(args.export), jobs=args.jobs)
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
@@ -148,11 +168,12 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
         label = request["run_name"]
     target = Path(args.summary) if args.summary else sweep.default_summary_path(sweep.sweep_name(runs, list(request["axes"]), label))
     jobs = args.jobs or os.cpu_count() or 1
+    _say_data(request["base"].get("data_dir"))
     print(f"{len(runs)} runs of {len(paths)} notebook(s), {min(jobs, len(runs))} at a time ({args.executor})", file=sys.stderr)
     sweep.check_data(runs, paths, refresh=bool(getattr(args, "refresh", False)))
     started = time.perf_counter()
     statuses = sweep.execute(
-        runs, paths, jobs=jobs, executor=args.executor, scheduler=args.scheduler, on_done=sweep.progress(len(runs)), partial=bool(args.notebooks), check_data=False
+        runs, paths, jobs=jobs, executor=args.executor, scheduler=args.scheduler, on_done=sweep.progress(len(runs)), partial=args.notebooks is not None, check_data=False
     )
     wall = time.perf_counter() - started
     print(sweep.format_table(sweep.summary_table(statuses)))
@@ -161,6 +182,13 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
     print(f"{len(runs) - failed} of {len(runs)} runs ok in {wall:.1f} s; runs/<run>/ and figures/<run>/ per run (PNG; SVG and PDF: rotation export <run>); "
           f"verdicts per run -> {target}")
     return 0 if not failed else 1
+
+
+def _say_data(data_dir: object) -> None:
+    """The first line of a run: which data folder, or a download into which cache (``data.data_line``)."""
+    from rotation.data import loading
+
+    print(loading.data_line(str(data_dir) if data_dir else None), flush=True)
 
 
 def _say_pending(name: str) -> None:
@@ -247,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="YAML file: a mapping of parameters (one run; may hold run_name), or a list of such mappings (one run each)")
     run.add_argument("--run-name", dest="run_name", help="folder name under runs/ and figures/ (default: article, or built from the parameters); for many runs, a prefix and the sweep's name")
     run.add_argument("--claims", help="claims file (YAML) of another article of this kind: its title, date, index pair and claims (default: data/claims.yaml); see docs/check_another_article.md")
-    run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
+    run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then ../shared/data beside the project, then download into data/cache/)")
     run.add_argument("--notebooks", help="comma-separated notebook names to run (default: all)")
     run.add_argument("--export", action="store_true", help="also write every figure's SVG and PDF (one pass beside the notebooks; otherwise: rotation export RUN)")
     run.add_argument("--refresh", action="store_true", help="download the series again into data/cache/ even when the cached copy is fresh (no effect on a local data folder)")
@@ -294,10 +322,17 @@ def _one_line(text: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     import signal
 
+    early = signal.signal(signal.SIGINT, _interrupted_early) if on_main_thread() else None  # Ctrl-C while importing: one line too
+    from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV
+
+    for key in (STAGING_RUN_ENV, STAGING_DIR_ENV):  # the runner sets these for its kernels only; inherited ones mean nothing here
+        os.environ.pop(key, None)
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = os.environ.get("ROTATION_DEBUG", "").strip() not in ("", "0")
     try:
+        if early is not None:
+            signal.signal(signal.SIGINT, early)  # from here a Ctrl-C is a KeyboardInterrupt, handled below
         return int(args.func(args) or 0)
     except RotationError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
@@ -320,6 +355,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (set ROTATION_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
+
+
+def _interrupted_early(signum, frame) -> None:
+    """Ctrl-C before the command started (imports, parsing): nothing to undo yet; one line, exit 130."""
+    os.write(2, b"error: interrupted\n")
+    os._exit(130)
 
 
 if __name__ == "__main__":

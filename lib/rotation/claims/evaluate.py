@@ -16,7 +16,8 @@ import pandas as pd
 
 from rotation.claims.judge import judge, tolerance_text, verdict_label
 from rotation.claims.measures.base import KINDS, Measurement, not_applicable, not_verifiable
-from rotation.claims.registry import UNJUDGED, parse_period
+from rotation.claims.registry import UNJUDGED
+from rotation.core.dates import parse_period
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.fmt import value_text
 from rotation.core.verdicts import Verdict
@@ -85,8 +86,9 @@ class Judgement:
 def with_alternative(claim: Mapping, alternative: Mapping) -> dict:
     """The claim under one listed alternative: its ``params`` merged in, judging fields replaced."""
     out = copy.deepcopy(dict(claim))
-    if alternative.get("params"):
-        out["params"] = {**dict(out.get("params") or {}), **dict(alternative["params"])}
+    for key in ("params", "query"):  # a query claim varies its query as other kinds vary their params
+        if alternative.get(key):
+            out[key] = {**dict(out.get(key) or {}), **dict(alternative[key])}
     for key in ("claimed", "tolerance", "partly_tolerance"):
         if key in alternative:
             out[key] = alternative[key]
@@ -131,7 +133,7 @@ def _judge_claim(ctx, claim: Mapping) -> Judgement:
     if verdict.judged:
         for alt in claim.get("alternatives", []):
             variant = with_alternative(claim, alt)
-            m = measure(ctx, variant) if alt.get("params") else main
+            m = measure(ctx, variant) if alt.get("params") or alt.get("query") else main
             v = judge(m, variant)
             shown = m.value if m.status is None else m.status.value
             rows.append({

@@ -10,12 +10,14 @@ unit, how to compare (``compare``, see ``rotation.claims.judge``), the tolerance
 ``alternatives``: the reasonable other choices (threshold, base date, feature set, ...) the
 verdict is re-computed under (``rotation.claims.evaluate``).
 
-This module sits below the measures: it knows the file's structure, not which kinds exist.
+Loading checks the file against the language's schema and the registered measures (their names and
+parameters), so a bad file is refused in one line before any notebook starts.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from rotation.core.dates import parse_period
 from rotation.core.errors import ParameterError
 from rotation.core.paths import registry_path
 from rotation.core.strict_yaml import yaml_load
@@ -31,7 +34,8 @@ COMPARISONS = {"equal", "at_least", "at_most", "boolean", "criteria", "untestabl
 UNJUDGED = {"untestable", "no_data"}  # entries that carry a reason instead of a claimed value
 REQUIRED_KEYS = ("quote", "notebook", "compare")
 ARTICLE_KEYS = ("title", "as_of", "small", "large")
-ALTERNATIVE_KEYS = {"choice", "label", "params", "claimed", "tolerance", "partly_tolerance"}
+ALTERNATIVE_KEYS = {"choice", "label", "params", "query", "claimed", "tolerance", "partly_tolerance"}
+CLAIM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # plain identifiers: safe in file names, URLs, HTML ids and tables
 
 
 def registry_file(path: str | Path | None = None) -> Path:
@@ -45,11 +49,11 @@ def fail(path: str, claim_id: str | None, what: str) -> ParameterError:
 
 
 def validate_claim(path: str, claim_id: str, entry: object) -> dict:
-    """Check one claims-file entry; returns it with ``id`` set. Raises one line naming file, claim and field.
+    """Check one claims-file entry; returns it with ``id`` set. Raises one line naming file, claim and field."""
+    from rotation.claims.measures.base import KINDS  # importing the measures registers every kind
 
-    Whether ``kind`` names a known measure is checked where the measures are known
-    (``rotation.claims.measures.base.check_kinds``, run by every ``Context``).
-    """
+    if not CLAIM_ID.fullmatch(claim_id):
+        raise fail(path, claim_id, "claim ids are plain identifiers: a lower-case letter, then lower-case letters, digits or _ (at most 64 characters)")
     if not isinstance(entry, Mapping):
         raise fail(path, claim_id, "expected a mapping of fields")
     for key in REQUIRED_KEYS:
@@ -64,6 +68,8 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
     else:
         if "kind" not in entry:
             raise fail(path, claim_id, "missing field 'kind'")
+        if entry["kind"] not in KINDS:
+            raise fail(path, claim_id, f"field 'kind': unknown claim kind {entry['kind']!r} (known: {', '.join(sorted(KINDS))})")
         if compare in {"equal", "at_least", "at_most"} and "claimed" not in entry:
             raise fail(path, claim_id, f"missing field 'claimed' (needed for compare {compare!r})")
     if "params" in entry and not isinstance(entry["params"], Mapping):
@@ -113,7 +119,15 @@ def _load(path: str, text: str) -> dict:
             raise ParameterError(f"{path}: article lacks field {key!r}")
     if not isinstance(doc["claims"], Mapping) or not doc["claims"]:
         raise ParameterError(f"{path}: 'claims' must be a non-empty mapping of claim id to fields")
-    doc["claims"] = {str(cid): validate_claim(path, str(cid), entry) for cid, entry in doc["claims"].items()}
+    from rotation.claims.measures.base import KINDS
+    from rotation.claims.measures.params import kind_params
+    from rotation.language.schema import MAX_CLAIMS, check_document
+
+    if len(doc["claims"]) > MAX_CLAIMS:
+        raise ParameterError(f"{path}: field 'claims': {len(doc['claims'])} claims; a claims file holds at most {MAX_CLAIMS}")
+    validated = {str(cid): validate_claim(path, str(cid), entry) for cid, entry in doc["claims"].items()}
+    check_document(path, doc, kind_params(), KINDS)  # the strict schema: types, ranges, unknown keys, caps (one line per failure)
+    doc["claims"] = validated
     return doc
 
 
@@ -147,13 +161,25 @@ def get_claim(claim_id: str, path: str | Path | None = None) -> dict:
     return copy.deepcopy(claims[claim_id])
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` as literal Markdown: one line, Markdown punctuation backslash-escaped and ``& < >`` as
+    entities, so claim texts (titles, quotes) show as typed and never become markup, links or HTML."""
+    line = " ".join(str(text).split())
+    line = _MARKDOWN_SPECIAL.sub(r"\\\1", line)
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def claims_markdown(registry: Mapping, notebook: str) -> str:
-    """The claims a notebook checks, as a Markdown list of ids and the article's exact words."""
+    """The claims a notebook checks, as a Markdown list of ids and the article's exact words (escaped: ``markdown_text``)."""
     article = registry["article"]
-    lines = [f"**Claims checked** ({article['title']}, {article.get('published', article['as_of'])}; exact words from the claims file):", ""]
+    lines = [f"**Claims checked** ({markdown_text(article['title'])}, {markdown_text(article.get('published', article['as_of']))}; "
+             "exact words from the claims file):", ""]
     for cid, c in registry["claims"].items():
         if c["notebook"] == notebook:
-            lines.append(f"* `{cid}`: \"{c['quote']}\"")
+            lines.append(f"* `{cid}`: \"{markdown_text(c['quote'])}\"")
     if len(lines) == 2:
         lines.append("* none: this claims file assigns no claim to this notebook; its measurements are shown as context.")
     return "\n".join(lines)
@@ -166,17 +192,3 @@ def claims_by_kind(registry: Mapping, notebook: str) -> dict[str, dict]:
         if c["notebook"] == notebook and c.get("kind"):
             out.setdefault(c["kind"], dict(c))
     return out
-
-
-def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """``"YYYY-MM-DD to YYYY-MM-DD"`` -> (first, last) timestamps; raises ``ParameterError``."""
-    parts = [p.strip() for p in str(text).split(" to ")]
-    try:
-        if len(parts) != 2:
-            raise ValueError
-        first, last = (pd.Timestamp(p) for p in parts)
-    except (ValueError, TypeError):
-        raise ParameterError(f"period {text!r}: expected 'YYYY-MM-DD to YYYY-MM-DD'") from None
-    if last < first:
-        raise ParameterError(f"period {text!r}: ends before it starts")
-    return first, last

@@ -91,6 +91,10 @@ def run_name_problem(run_name: object) -> str | None:
         return "starts or ends with white space"
     if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
         return "holds a control character"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 (decoded as surrogate escapes), or a lone surrogate
+        return "is not valid UTF-8 text"
     if "/" in name or "\\" in name:
         return "holds a slash"
     if name.startswith("."):

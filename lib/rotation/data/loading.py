@@ -37,26 +37,58 @@ from rotation.data.checks import latest_today, validate_frame
 FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series_id}"
 FRENCH_ZIP_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{name}_CSV.zip"
 YAHOO_URL = "https://finance.yahoo.com/quote/{ticker}/history"
-
 DOWNLOAD_TIMEOUT_S = 30
 YAHOO_HOST = "query1.finance.yahoo.com"  # the host yfinance asks
 CACHE_MAX_AGE_DAYS = 1.0  # a cached download older than this is fetched again (ROTATION_CACHE_MAX_AGE_DAYS overrides)
 MARKET_CLOSE_NY = dt.time(16, 15)  # US cash close plus a margin: before it, today's Yahoo bar is an intraday snapshot
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The local CSV folder: the ``data_dir`` argument, else ``ROTATION_DATA_DIR``, else None."""
+SIBLING_DATA_DIR = ("..", "shared", "data")  # a data folder beside the project folder (../shared/data)
+
+
+def data_source(data_dir: str | os.PathLike | None = None) -> tuple[Path | None, str]:
+    """Where series come from, by one rule for the command line, papermill and JupyterLab alike:
+
+    1. ``data_dir`` (the parameter or ``--data-dir``) when given;
+    2. else ``ROTATION_DATA_DIR`` when set (set but empty: no folder, download);
+    3. else ``../shared/data`` beside the project folder, when it exists;
+    4. else no folder: downloads into the cache (``data/cache/``).
+
+    Returns the folder (None: download) and where the choice came from. A folder named by 1 or 2
+    that does not exist is refused in one line.
+    """
     given = str(data_dir).strip() if data_dir is not None else ""
     origin = "data_dir parameter"
     if not given:
-        given = os.environ.get("ROTATION_DATA_DIR", "").strip()
-        origin = "ROTATION_DATA_DIR"
+        env = os.environ.get("ROTATION_DATA_DIR")
+        if env is not None:
+            given, origin = env.strip(), "ROTATION_DATA_DIR"
+            if not given:
+                return None, "ROTATION_DATA_DIR is empty"
     if not given:
-        return None
+        from rotation.core.paths import project_dir
+
+        sibling = project_dir().joinpath(*SIBLING_DATA_DIR)
+        if sibling.is_dir():
+            return sibling.resolve(), "the data folder beside the project"
+        return None, "no data folder"
     path = Path(given).expanduser()
     if not path.is_dir():
         raise DataError(f"data folder {path} (from {origin}) does not exist; point {origin} at a folder of CSV files or leave it empty to download")
-    return path.resolve()
+    return path.resolve(), origin
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The local CSV folder by the rule of ``data_source``; None when series are downloaded into the cache."""
+    return data_source(data_dir)[0]
+
+
+def data_line(data_dir: str | os.PathLike | None = None) -> str:
+    """The first line of every run: ``data: folder X (from ...)`` or ``data: download into cache Y (...)``."""
+    folder, origin = data_source(data_dir)
+    if folder is not None:
+        return f"data: folder {folder} (from {origin})"
+    return f"data: download into cache {cache_dir()} ({origin}; set ROTATION_DATA_DIR to use a folder of CSV files)"
 
 
 def load(
@@ -96,7 +128,7 @@ def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None, refr
     tried: list[str] = []
     if folder is not None:
         path = folder / spec.file
-        if path.is_file():
+        if local_file(path):
             raw = read_csv_file(path, spec)
             return _finish(raw, spec, f"{_origin(spec)}, file {spec.file} of the local data folder")
         tried.append(f"no {spec.file} in {folder}")
@@ -118,6 +150,25 @@ def load_frame(spec: SeriesSpec, data_dir: str | os.PathLike | None = None, refr
             return _from_cache(spec, *again)
         write_cache(spec, raw, url)
     return _finish(raw, spec, f"{_origin(spec)}, downloaded from {url}")
+
+
+def local_file(path: Path) -> bool:
+    """True when ``path`` is a regular file (through links); False when nothing is there; a folder, a pipe
+    or a device standing under a series' file name is refused in one line (never taken for a missing file)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise DataError(f"{path}: a symbolic link to a missing file (a series file must be a regular CSV file)") from None
+        return False
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or _one_line(exc)})") from None
+    if stat.S_ISREG(mode):
+        return True
+    kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    raise DataError(f"{path}: is {kind}, not a CSV file; remove it or put the series' CSV file there")
 
 
 def _from_cache(spec: SeriesSpec, raw: pd.DataFrame, manifest: dict) -> pd.DataFrame:
@@ -303,10 +354,13 @@ def read_cache(spec: SeriesSpec) -> tuple[pd.DataFrame, dict] | None:
         return None
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        data_path = mpath.parent / manifest["file"]
+        name = str(manifest["file"])
+        data_path = mpath.parent / name
         expected = manifest["sha256"]
     except (ValueError, KeyError, TypeError) as exc:
         raise DataError(f"cache manifest {mpath} is unreadable ({_one_line(exc)}); delete it to download {spec.name!r} again") from None
+    if not name or name != Path(name).name or name in (".", "..") or data_path.is_symlink():  # only a plain file of the cache folder
+        raise DataError(f"cache manifest {mpath} names {name!r}, which is not a file of the cache folder; refused (delete {mpath} to download {spec.name!r} again)")
     if not data_path.is_file():
         raise DataError(f"cache file {data_path} named by {mpath.name} is missing; delete {mpath} to download {spec.name!r} again")
     payload = data_path.read_bytes()
@@ -316,7 +370,10 @@ def read_cache(spec: SeriesSpec) -> tuple[pd.DataFrame, dict] | None:
     # its digest, and writers wait for this reader's lock), not from a Python buffer: pyarrow's worker
     # threads release the Python object they read from, and one doing so while the interpreter exits
     # aborts the process (SIGABRT, "terminate called without an active exception") after a good run
-    raw = pd.read_parquet(str(data_path)).reset_index()
+    try:
+        raw = pd.read_parquet(str(data_path)).reset_index()
+    except (OSError, ValueError) as exc:  # damaged though its checksum matches (written damaged)
+        raise DataError(f"cache file {data_path} is damaged ({_one_line(exc)[:200]}); delete it and {mpath} to download {spec.name!r} again") from None
     return validate_frame(raw, spec, str(data_path)), manifest
 
 

@@ -1,30 +1,29 @@
-"""Vector formats of a run's figures, written in one pass when they are wanted.
+"""Vector formats (SVG, PDF) of a run's figures: written by the kernels when wanted, kept when still true.
 
-During a run (``rotation run``) the kernels write each figure's PNG and caption at once (the
-PNG is what the notebook shows), and keep the figure itself (a pickle of the matplotlib
-figure, its tight bounding box and the rcParams in force) in ``figures/<run>/.pending/``.
-``export_pending`` writes the other formats of every kept figure in one pass, with the same
-bounding box, metadata and rcParams, so the files are byte-identical to those
-``plots.save_figure`` writes directly; each pickle is removed once its files are written.
-That pass runs at the end of ``rotation run --export`` (``make run``: the committed run has
-every format), on ``rotation export <run>`` and before ``rotation report``. Outside a run
-(JupyterLab, a script) nothing is deferred: ``save_figure`` writes every format itself.
+A run writes each figure's PNG and caption (the PNG is what the notebook shows). With
+``rotation run --export`` (``make run``: the committed run has every format) the kernels also
+write the SVG and PDF files directly, through the same ``plots.save_figure`` call, so they are
+byte-identical to a save outside a run. Without ``--export`` the kernels write PNG only
+(``ROTATION_DEFER_FORMATS`` names the formats they skip), and a run never deletes the SVG and
+PDF files of a figure it did not change: when publishing, a figure whose new PNG is
+byte-identical to the published PNG keeps its published SVG and PDF (``carry_vectors``); a
+figure whose PNG changed loses them (they would show the old figure). ``rotation export RUN``
+(``rotation.run.export_command``) re-executes a run (its own ``params.yaml`` and notebooks) with ``--export`` to write them.
 
-Which formats are deferred comes from the environment variable ``ROTATION_DEFER_FORMATS``
-(comma-separated, e.g. ``svg,pdf``), which the runner sets in the kernels it starts.
+Nothing is pickled or otherwise kept as code or live objects: nothing a run folder holds is
+ever loaded as anything but bytes, text or plain YAML.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 DEFER_ENV = "ROTATION_DEFER_FORMATS"
-PENDING = ".pending"  # sub-folder of figures/<run>/ holding the kept figures
-VECTOR_FORMATS = ("svg", "pdf")  # what a run defers: costly to write, not shown in the notebooks
+PENDING = ".pending"  # where older versions kept pickled figures: never read, removed when publishing
+VECTOR_FORMATS = ("svg", "pdf")  # what a run without --export skips: costly to write, not shown in the notebooks
 METADATA = {
     "png": {"Software": None},
     "svg": {"Date": None, "Creator": None},
@@ -38,132 +37,52 @@ def deferred_formats(formats: Iterable[str]) -> tuple[str, ...]:
     return tuple(f for f in formats if f in wanted and f != "png")
 
 
-def kernel_env() -> dict[str, str]:
-    """Environment entries for kernels of a run: defer the vector formats to ``export_pending``."""
-    return {DEFER_ENV: ",".join(VECTOR_FORMATS)}
+def kernel_env(export: bool = False) -> dict[str, str]:
+    """Environment entries for kernels of a run: without ``export`` they skip the vector formats."""
+    return {} if export else {DEFER_ENV: ",".join(VECTOR_FORMATS)}
 
 
-def defer(fig, folder: Path, slug: str, formats: Iterable[str], bbox) -> Path:
-    """Keep ``fig`` (with its bounding box and the rcParams in force) for ``export_pending``; returns the pickle."""
-    import matplotlib.pyplot as plt
-
-    from rotation.core.files import write_bytes_atomic
-
-    spec = {"figure": fig, "bbox": bbox, "formats": list(formats), "rc": dict(plt.rcParams)}
-    for ext in formats:  # an older file of this figure (a partial re-run) would no longer match its PNG
+def defer(fig, folder: Path, slug: str, formats: Iterable[str], bbox) -> None:
+    """A figure saved without its ``formats`` (a run without --export): remove older files of those formats
+    beside it, which would no longer match its PNG (``carry_vectors`` puts them back when the PNG is unchanged)."""
+    for ext in formats:
         (Path(folder) / f"{slug}.{ext}").unlink(missing_ok=True)
-    return write_bytes_atomic(Path(folder) / PENDING / f"{slug}.pickle", pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def export_run(run_name: str) -> list[Path]:
-    """``export_pending`` for the published figures of ``run_name``, holding the run's lock (no run may publish meanwhile)."""
-    from rotation.outputs import runs
-    from rotation.core.errors import ParameterError
-    from rotation.core.paths import published_figures_dir, published_run_dir
-
-    folder = published_figures_dir(run_name)
-    if not folder.is_dir():
-        raise ParameterError(f"figures folder {folder} does not exist (execute the run first: rotation run --run-name {run_name})")
-    with runs.run_lock(run_name):
-        if not published_run_dir(run_name).is_dir():
-            raise ParameterError(f"run folder {published_run_dir(run_name)} does not exist (execute it first: rotation run --run-name {run_name})")
-        return export_pending(folder)
-
-
-def cmd_export(args) -> int:
-    """``rotation export RUN``: write the SVG and PDF files of a run's figures."""
-    written = export_run(args.run)
-    if written:
-        print(f"figures/{args.run}: {len(written)} files written ({', '.join(sorted({p.suffix[1:].upper() for p in written}))})")
-    else:
-        print(f"figures/{args.run}: nothing to write, every figure already has its {' and '.join(f.upper() for f in VECTOR_FORMATS)} files")
-    return 0
+def carry_vectors(new: Path, published: Path) -> list[Path]:
+    """Before publishing ``new`` (a staged figures folder) over ``published``: copy in the published SVG/PDF
+    of every figure whose PNG is byte-identical in both and has no file of that format in ``new``;
+    remove the stale ``.pending`` folder of older versions. Returns the files copied."""
+    new, published = Path(new), Path(published)
+    shutil.rmtree(new / PENDING, ignore_errors=True)
+    copied: list[Path] = []
+    if not published.is_dir() or published.is_symlink() or not new.is_dir():
+        return copied
+    for png in sorted(new.glob("*.png")):
+        old_png = published / png.name
+        missing = [ext for ext in VECTOR_FORMATS if not os.path.lexists(png.with_suffix(f".{ext}"))]
+        if not missing or not _same_plain_file(png, old_png):
+            continue
+        for ext in missing:
+            source = old_png.with_suffix(f".{ext}")
+            if source.is_file() and not source.is_symlink():
+                shutil.copy2(source, png.with_suffix(f".{ext}"))
+                copied.append(png.with_suffix(f".{ext}"))
+    return copied
 
 
-def add_parser(subparsers) -> None:
-    """Register ``rotation export RUN``."""
-    parser = subparsers.add_parser(
-        "export", help="write the SVG and PDF files of a run's figures (a run writes PNG only, unless run with --export)",
-        description="Write the vector formats (SVG, PDF) of every figure a run kept, in one pass, byte-identical to a direct save. "
-                    "rotation run writes the PNG files (the notebooks show them); rotation run --export and rotation report do this too.")
-    parser.add_argument("run", help="run name (folder under runs/ and figures/)")
-    parser.set_defaults(func=cmd_export)
+def _same_plain_file(a: Path, b: Path) -> bool:
+    """Both plain files (no links) with the same bytes."""
+    if a.is_symlink() or b.is_symlink() or not a.is_file() or not b.is_file():
+        return False
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    return a.read_bytes() == b.read_bytes()
 
 
 def pending(folder: Path) -> list[Path]:
-    """The kept figures of a figures folder, sorted by name."""
-    return sorted((Path(folder) / PENDING).glob("*.pickle"))
+    """The PNG figures of a figures folder lacking an SVG or PDF file, sorted by name."""
+    return [png for png in sorted(Path(folder).glob("*.png")) if any(not png.with_suffix(f".{ext}").is_file() for ext in VECTOR_FORMATS)]
 
 
-def export_pending(folder: Path, tidy: bool = True) -> list[Path]:
-    """Write the deferred formats of every kept figure in ``folder`` (one pass); returns the files written.
-
-    Each file is written atomically and a pickle is removed only after all its formats are
-    written, so an interrupted export can simply be repeated. The ``.pending`` folder is
-    removed when empty. A folder without kept figures is left alone (returns ``[]``).
-    """
-    kept = pending(folder)
-    if not kept:
-        if tidy:
-            _remove_empty(Path(folder) / PENDING)
-        return []
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    from rotation.core.files import atomic_path
-
-    written = []
-    for path in kept:
-        spec = pickle.loads(path.read_bytes())  # noqa: S301 - written by save_figure of this project's own run
-        fig, slug = spec["figure"], path.stem
-        with plt.rc_context(spec["rc"]):
-            for ext in spec["formats"]:
-                target = Path(folder) / f"{slug}.{ext}"
-                with atomic_path(target) as tmp:
-                    fig.savefig(tmp, format=ext, metadata=METADATA.get(ext), bbox_inches=spec["bbox"])
-                written.append(target)
-        plt.close(fig)
-        path.unlink()
-    if tidy:  # not while a kernel may still be adding figures
-        _remove_empty(Path(folder) / PENDING)
-    return written
-
-
-class BackgroundExport:
-    """``export_pending`` in a background thread while the next notebooks run (the run's other core is idle).
-
-    ``kick()`` after each notebook starts a pass over the figures kept so far (if none is
-    running); ``finish()`` waits for it and makes the final, tidying pass; ``close()`` waits.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        import concurrent.futures as cf
-
-        self.folder = Path(folder)
-        self.executor = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotation-export")
-        self.future = None
-
-    def kick(self) -> None:
-        if self.future is None or self.future.done():
-            if self.future is not None:
-                self.future.result()  # an error surfaces here, not silently
-            self.future = self.executor.submit(export_pending, self.folder, False)
-
-    def finish(self) -> list[Path]:
-        if self.future is not None:
-            self.future.result()
-            self.future = None
-        return export_pending(self.folder)
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=True)
-
-
-def _remove_empty(folder: Path) -> None:
-    if folder.is_dir() and not any(folder.iterdir()):
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-__all__ = ["BackgroundExport", "DEFER_ENV", "add_parser", "deferred_formats", "defer", "export_pending", "export_run", "kernel_env", "pending"]
+__all__ = ["DEFER_ENV", "VECTOR_FORMATS", "carry_vectors", "deferred_formats", "defer", "kernel_env", "pending"]

@@ -54,21 +54,202 @@ def resolve_run(run: str | Path) -> tuple[Path, Path, str]:
     return folder, figures, name
 
 
+def run_claims(folder: Path) -> Path | None:
+    """The claims file run ``folder`` was checked against: the copy the runner keeps in the run folder
+    (``claims.yaml``, written for a ``--claims`` run), else the ``claims`` parameter of its ``params.yaml``,
+    else None (the project's ``data/claims.yaml``). A named file that no longer exists is refused in one line."""
+    from rotation.outputs.runs import RUN_CLAIMS_FILE
+    from rotation.core.strict_yaml import yaml_load
+
+    copy = folder / RUN_CLAIMS_FILE
+    if copy.is_file():
+        return copy
+    params_path = folder / "params.yaml"
+    try:
+        params = yaml_load(params_path.read_text(encoding="utf-8")) if params_path.is_file() else {}
+    except Exception:  # an unreadable params.yaml names no claims file; the index shows its text as is
+        params = {}
+    named = params.get("claims") if isinstance(params, Mapping) else None
+    if not named:
+        return None
+    path = Path(str(named)).expanduser()
+    if not path.is_file():
+        raise ParameterError(f"{params_path}: claims file {path} of this run not found (and no copy {RUN_CLAIMS_FILE} in the run folder)")
+    return path
+
+
 # ---------------------------------------------------------------------------------------------
 # Notebooks
+
+
+# What a notebook page may show: the markup Markdown cells and pandas/IPython outputs produce (headings,
+# paragraphs, lists, tables with their header and index cells and scoped styles, code, images, links).
+# Everything else is escaped (shown as text); no scripts, frames, forms, event handlers or javascript: links.
+NOTEBOOK_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
+    "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "style", "sub", "summary", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+})
+NOTEBOOK_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir", "style"},
+    "a": {"href", "name", "rel"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align", "valign"},
+    "th": {"colspan", "rowspan", "align", "valign", "scope"},
+    "table": {"border", "cellpadding", "cellspacing"},
+    "col": {"span", "width"},
+    "colgroup": {"span", "width"},
+    "ol": {"start", "type", "reversed"},
+    "li": {"value"},
+    "style": {"scoped", "type"},
+    "details": {"open"},
+}
+NOTEBOOK_PROTOCOLS = frozenset({"http", "https", "mailto", "data"})  # data: only for images (see _allowed_attribute)
+IMAGE_DATA = ("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/svg+xml", "data:image/webp")
+CSS_PROPERTIES = frozenset({
+    "background", "background-color", "border", "border-bottom", "border-collapse", "border-color", "border-left",
+    "border-right", "border-spacing", "border-style", "border-top", "border-width", "border-radius", "color", "display",
+    "font", "font-family", "font-size", "font-style", "font-weight", "height", "line-height", "margin", "margin-bottom",
+    "margin-left", "margin-right", "margin-top", "max-height", "max-width", "min-width", "overflow", "overflow-x", "padding",
+    "padding-bottom", "padding-left", "padding-right", "padding-top", "text-align", "text-decoration", "text-indent",
+    "text-overflow", "vertical-align", "white-space", "width", "word-break",
+})
+CSS_FUNCTIONS = frozenset({"rgb", "rgba", "hsl", "hsla", "calc"})
+_SELECTOR = re.compile(r"[A-Za-z0-9_\-\s.#:,>*+~()\[\]=\"']*")
+_URI_NOISE = re.compile(r"[`\x00-\x20\x7f-\xa0\s]+")
+
+
+def _uri(value: str) -> str:
+    """A URL as a browser reads its scheme: entities decoded, blanks and control characters dropped, lower case."""
+    import html
+
+    return _URI_NOISE.sub("", html.unescape(value)).lower()
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """Attribute filter of the notebook allow-list: ``data:`` URLs only as image sources of an image type,
+    images only embedded or relative (nothing fetched from elsewhere)."""
+    if name not in NOTEBOOK_ATTRIBUTES["*"] and name not in NOTEBOOK_ATTRIBUTES.get(tag, ()):
+        return False
+    if name in ("href", "src"):
+        url = _uri(value)
+        if url.startswith("data:"):
+            return tag == "img" and name == "src" and url.startswith(IMAGE_DATA)
+        if tag == "img" and (":" in url.split("/", 1)[0] or url.startswith("//")):
+            return False  # images are embedded or files beside the page: an offline page fetches nothing
+    return True
+
+
+_CSS_TOKENS = frozenset({"whitespace", "literal", "ident", "hash", "number", "percentage", "dimension", "string", "function"})
+
+
+def _safe_value(tokens) -> bool:
+    """A CSS value of plain words, numbers, colours, strings and ``CSS_FUNCTIONS`` only (no URLs, no escapes)."""
+    for token in tokens:
+        if token.type not in _CSS_TOKENS or "\\" in token.serialize():
+            return False
+        if token.type == "function" and (token.lower_name not in CSS_FUNCTIONS or not _safe_value(token.arguments)):
+            return False
+        if token.type == "literal" and token.value not in (",", "/", "-", "+", "*"):
+            return False
+    return True
+
+
+def clean_css(text: str) -> str:
+    """Declarations (a ``style`` attribute) reduced to ``CSS_PROPERTIES`` with safe values."""
+    import tinycss2
+
+    kept = []
+    for decl in tinycss2.parse_declaration_list(text, skip_comments=True, skip_whitespace=True):
+        if decl.type == "declaration" and decl.lower_name in CSS_PROPERTIES and _safe_value(decl.value):
+            kept.append(f"{decl.lower_name}: {tinycss2.serialize(decl.value).strip()}" + (" !important" if decl.important else ""))
+    return "; ".join(kept)
+
+
+def clean_stylesheet(text: str) -> str:
+    """A ``<style>`` element's rules (pandas' scoped table styles): plain selectors and ``clean_css``
+    declarations only; at-rules (``@import``, ``@font-face``...) and anything else dropped."""
+    import tinycss2
+
+    rules = []
+    for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            continue
+        selector = tinycss2.serialize(rule.prelude).strip()
+        body = clean_css(tinycss2.serialize(rule.content))
+        if selector and body and _SELECTOR.fullmatch(selector) and "\\" not in selector:
+            rules.append(f"{selector} {{ {body} }}")
+    return "\n".join(rules)
+
+
+class _CssSanitizer:
+    """bleach's hook for ``style`` attributes."""
+
+    def sanitize_css(self, style: str) -> str:
+        return clean_css(style)
+
+
+def _style_filter():
+    """An html5lib filter (run after bleach) that replaces each ``<style>`` element's text by ``clean_stylesheet``."""
+    from bleach.html5lib_shim import Filter
+
+    class StyleFilter(Filter):
+        def __iter__(self):
+            inside, buffer = False, []
+            for token in Filter.__iter__(self):
+                kind, name = token["type"], token.get("name")
+                if kind == "StartTag" and name == "style":
+                    inside, buffer = True, []
+                    yield token
+                elif inside and kind in ("Characters", "SpaceCharacters"):
+                    buffer.append(token["data"])
+                elif inside and kind == "EndTag" and name == "style":
+                    inside = False
+                    css = clean_stylesheet("".join(buffer))
+                    if css:
+                        yield {"type": "Characters", "data": css}
+                    yield token
+                elif not inside:
+                    yield token
+    return StyleFilter
+
+
+_STYLE_TEXT = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.S)
+
+
+def clean_notebook_html(markup: object) -> str:
+    """Notebook HTML (a Markdown cell rendered, an HTML or Markdown output) reduced to ``NOTEBOOK_TAGS``.
+
+    Used by the notebook pages instead of nbconvert's default ``clean_html``, whose allow-list escapes
+    headings, paragraphs, tables and styles. Markup outside the allow-list is escaped, so it is shown
+    as text and never runs; style sheets keep only plain rules (``clean_stylesheet``).
+    """
+    import bleach
+    from markupsafe import Markup
+
+    text = markup.decode() if isinstance(markup, bytes) else str(markup)
+    cleaner = bleach.Cleaner(tags=NOTEBOOK_TAGS, attributes=_allowed_attribute, protocols=NOTEBOOK_PROTOCOLS,
+                             strip=False, strip_comments=True, css_sanitizer=_CssSanitizer(), filters=[_style_filter()])
+    cleaned = cleaner.clean(text)
+    # the serializer escapes ">" in style text (a child combinator); only "</style" could end the element
+    cleaned = _STYLE_TEXT.sub(lambda m: m.group(1) + m.group(2).replace("&gt;", ">") + m.group(3), cleaned)
+    return Markup(cleaned)  # noqa: S704 (sanitized above)
 
 
 def notebook_html(path: Path) -> str:
     """A rendered notebook as a standalone, offline HTML page without code cells or prompts.
 
     nbconvert's JupyterLab template extended by ``templates/rotation_report`` (no CDN scripts, a link
-    back to the scorecard); Markdown and HTML outputs are sanitized (no scripts, no event handlers).
+    back to the scorecard); Markdown and HTML outputs pass ``clean_notebook_html`` (headings, tables and
+    images render; no scripts, event handlers or ``javascript:`` links) and JavaScript outputs are dropped.
     """
     import nbformat
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
         template_name=NOTEBOOK_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], sanitize_html=True,
+        filters={"clean_html": clean_notebook_html},
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4), resources={"metadata": {"name": path.stem}})
@@ -197,6 +378,9 @@ def index_html(run_name: str, card: pd.DataFrame, status: Mapping | None, params
 def build_report(run: str | Path, out: str | Path | None = None, registry: Mapping | None = None) -> Path:
     """Write the report folder of ``run`` (name or run-folder path) and return its path.
 
+    Claims, their texts and the title come from the claims file of that run (``run_claims``) unless
+    ``registry`` is given.
+
     The folder is built beside its destination and swapped in at the end, so a failed build leaves
     the previous report in place. An existing destination that is not a report is refused.
     """
@@ -206,11 +390,10 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
     from rotation.outputs.results import RESULTS_FILE, read_records
 
     folder, figs, name = resolve_run(run)
-    figexport.export_pending(figs)  # SVG/PDF of a run interrupted before its export pass
     target = Path(out).expanduser().resolve() if out else project_dir() / "reports" / name
     if target.exists() and not (target / MARKER).is_file() and any(target.iterdir()):
         raise ParameterError(f"--out {target} exists and is not a rotation report; choose a new or empty folder")
-    registry = registry if registry is not None else claims.load_registry()
+    registry = registry if registry is not None else claims.load_registry(run_claims(folder))
     status = runs.read_status_file(folder)
     records = read_records(folder / RESULTS_FILE)
     card = scorecard.build_scorecard(registry, records, status)
@@ -269,4 +452,4 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=cmd_report)
 
 
-__all__ = ["add_parser", "build_report", "caption_parts", "figure_caption", "index_html", "notebook_html", "resolve_run"]
+__all__ = ["add_parser", "build_report", "caption_parts", "figure_caption", "index_html", "notebook_html", "resolve_run", "run_claims", "clean_notebook_html"]

@@ -1,7 +1,7 @@
 """The claims scorecard: every registry claim with its verdict, built from a run's results file and status.
 
 ``build_scorecard(registry, records, status)`` is pure: it takes the registry (``claims.load_registry()``),
-the run's records (``results.read_records``) and its ``status.json`` (``staging.previous_status``, or None)
+the run's records (``results.read_records``) and its ``status.json`` (``runs.previous_status``, or None)
 and returns one row per claim. A claim whose notebook failed, did not run, or ran without recording it
 still has a row, whose ``verdict`` says so (``notebook failed`` / ``not run`` / ``not recorded``) and
 whose ``note`` gives the reason; nothing is dropped.
@@ -46,6 +46,23 @@ def section_link(section: str | None, notebook: str) -> str:
 def figure_links(names: Iterable[str]) -> list[str]:
     """Figure names -> report-relative PNG paths (``figures/<name>.png``)."""
     return [f"figures/{name}.png" for name in names if name]
+
+
+def run_status(run_name: str) -> dict | None:
+    """The status of the run being rendered (None if it has none yet).
+
+    While ``rotation run`` executes ``run_name`` (the scorecard notebook runs last), that is the staged
+    ``status.json`` (``paths.run_dir`` points into the staging folder): the notebooks finished so far,
+    with, for a partial run, the published run's entries for the notebooks not re-run. Outside a run,
+    the published ``runs/<run>/status.json``.
+    """
+    from rotation.core.paths import run_dir
+    from rotation.outputs import runs
+
+    status = runs.read_status_file(run_dir(run_name))
+    if status and status.get("partial"):
+        status = runs.merge_partial_status(status, runs.previous_status(run_name))
+    return status
 
 
 def _status_by_notebook(status: Mapping | None) -> dict[str, Mapping]:
@@ -159,33 +176,40 @@ def write_scorecard(card: pd.DataFrame, path: str | Path) -> Path:
 
 
 def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
-    """Verdicts at a glance: one colored tile per claim (grouped by notebook) and the count per verdict."""
+    """Verdicts at a glance, one report column wide (``plots.report_figsize``): one coloured tile per claim
+    (claim id, notebook and verdict written in it) above the number of claims per verdict."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     n = max(len(card), 1)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 1.2 + 0.3 * n), gridspec_kw={"width_ratios": [3, 2]})
+    counts = verdict_counts(card) if len(card) else pd.Series(dtype=int)
+    tiles_in, bars_in = 0.24 * n, 0.26 * max(len(counts), 1)
+    width, _ = _plots.report_figsize()
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(width, 1.6 + tiles_in + bars_in), gridspec_kw={"height_ratios": [tiles_in, bars_in]})
     for i, row in enumerate(card.itertuples(index=False)):
         y = n - 1 - i
         color = VERDICT_COLORS.get(row.verdict, "#cccccc")
-        ax.add_patch(plt.Rectangle((0, y + 0.08), 1, 0.84, facecolor=color, edgecolor="#7f8c8d", lw=0.6))
-        ax.text(-0.03, y + 0.5, f"{row.claim}  ({row.notebook})", ha="right", va="center", fontsize=8)
+        ax.add_patch(plt.Rectangle((0, y + 0.06), 1, 0.88, facecolor=color, edgecolor="#7f8c8d", lw=0.6))
         depends = str(getattr(row, "robustness", "")).startswith("depends on")
-        ax.text(0.5, y + 0.5, row.verdict + (" (depends on a choice)" if depends else ""), ha="center", va="center", fontsize=7.5,
-                color=_plots.text_color_on(color), fontstyle="italic" if depends else "normal")
+        ink = _plots.text_color_on(color)
+        ax.text(0.06, y + 0.5, f"{row.claim} ({row.notebook})", ha="left", va="center", fontsize=7, color=ink)
+        ax.text(0.99, y + 0.5, row.verdict + (" (depends on a choice)" if depends else ""), ha="right", va="center", fontsize=7,
+                color=ink, fontstyle="italic" if depends else "normal")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, n)
     ax.axis("off")
-    counts = verdict_counts(card)
+    ax.set_title("verdict of each claim", fontsize=9, loc="left")
     ys = list(range(len(counts)))[::-1]
     bx.barh(ys, counts.to_numpy(), color=[VERDICT_COLORS.get(v, "#cccccc") for v in counts.index], edgecolor="#7f8c8d")
-    bx.set_yticks([])
-    for y, (verdict, value) in zip(ys, counts.items()):
-        bx.text(value + 0.2, y, f"{verdict} ({int(value)})", va="center", fontsize=9)
-    bx.set_xlim(0, max(counts.max(), 1) * 2.2)
+    bx.set_yticks(ys, [str(v) for v in counts.index], fontsize=7.5)
+    for y, value in zip(ys, counts.to_numpy()):
+        bx.text(value, y, f" {int(value)}", va="center", ha="left", fontsize=7.5)
+    largest = int(counts.max()) if len(counts) else 1
+    bx.set_xlim(0, largest + max(1, 0.12 * largest))  # room for the count written after the longest bar
+    bx.xaxis.set_major_locator(MaxNLocator(integer=True))
     bx.set_xlabel("number of claims")
-    bx.set_title("claims per verdict", fontsize=11, loc="left")
+    bx.set_title("claims per verdict", fontsize=9, loc="left")
     bx.grid(axis="y", visible=False)
-    fig.subplots_adjust(top=1 - 0.9 / fig.get_figheight(), bottom=0.6 / fig.get_figheight(), wspace=0.15)
     return fig
 
 
@@ -201,5 +225,6 @@ __all__ = [
     "summary_figure",
     "to_csv_frame",
     "verdict_counts",
+    "run_status",
     "write_scorecard",
 ]

@@ -162,6 +162,7 @@ def serve(path: str) -> None:
     """Import ``WARM_MODULES``, listen on the Unix socket ``path``, fork one kernel per connection."""
     import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for kernels (forwarded by their attach process), not the server
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # as ipykernel does before any notebook imports pyplot
     import importlib
 
@@ -239,6 +240,7 @@ def _accept_forever(listener: socket.socket) -> None:
                 listener.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh process (the server ignores it)
                 _become_kernel(conn, request, fds)
             finally:
                 os._exit(0)
@@ -262,6 +264,10 @@ class KernelServer:
         self.process = subprocess.Popen(
             [sys.executable, *(options or []), "-m", "rotation.run.kernels", self.path],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=environ, cwd=str(self.folder),
+            # a session of its own, as jupyter_client gives every kernel: a terminal's Ctrl-C (SIGINT to the run's
+            # process group) reaches the runner only, which stops the kernels itself; the server and its kernels
+            # end with the runner however it ends (PR_SET_PDEATHSIG, see _die_with_parent)
+            start_new_session=True,
         )
         self.owned = True
         ready = self.process.stdout.readline() if self.process.stdout else b""
@@ -380,6 +386,19 @@ def is_forked(km) -> bool:
     return bool(getattr(km, "server_path", ""))
 
 
+def kill_kernel(km) -> None:
+    """End a kernel's process at once with SIGKILL, from any thread (no message sent through the manager's
+    sockets, which belong to the thread executing the notebook): that thread then sees a dead kernel, returns,
+    and shuts the manager down itself. A forked kernel ends when its attach process does."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None:
+        return
+    try:
+        process.kill()
+    except (OSError, ValueError):  # already gone
+        pass
+
+
 def stop_kernel(km) -> None:
     """Shut a kernel down, quietly (it may already be dead), and remove its connection file."""
     try:
@@ -490,7 +509,7 @@ def shared_server(kernel: str, env: dict[str, str] | None = None) -> KernelServe
     return server
 
 
-__all__ = ["KernelPool", "KernelServer", "SERVER_ENV", "WARM_MODULES", "shared_server", "start_kernel", "stop_kernel"]
+__all__ = ["KernelPool", "KernelServer", "SERVER_ENV", "WARM_MODULES", "kill_kernel", "shared_server", "start_kernel", "stop_kernel"]
 
 
 def _die_with_parent() -> None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 
 from rotation.core.errors import ParameterError
 from rotation.core.paths import notebooks_dir
+from rotation.run.parameters import _short
 
 
 def notebook_paths(directory: Path | None = None, only: list[str] | None = None) -> list[Path]:
@@ -37,7 +39,12 @@ def notebooks_for_claims(paths: list[Path], claims_file: str) -> list[Path]:
     """The notebooks a claims file needs: those its claims name, plus the scorecard (``99_*``)."""
     from rotation.claims.registry import load_registry
 
-    wanted = {c["notebook"] for c in load_registry(claims_file)["claims"].values()}
+    wanted = set()
+    for claim_id, claim in load_registry(claims_file)["claims"].items():
+        stem = claim.get("notebook") if isinstance(claim, Mapping) else None
+        if not isinstance(stem, str):
+            raise ParameterError(f"{claims_file}: claim {claim_id}: notebook must be one notebook name such as 01_streak, got {_short(stem)}")
+        wanted.add(stem)
     unknown = sorted(wanted - {p.stem for p in paths})
     if unknown:
         raise ParameterError(f"{claims_file}: claims name notebook {unknown[0]!r}, which the collection does not have (have: {', '.join(p.stem for p in paths)})")
@@ -91,4 +98,5 @@ def collection_parameters(paths: list[Path]) -> dict[str, dict]:
                 else:  # declared differently: accept any YAML scalar
                     entry["type"] = "None"
             entry["notebooks"].append(path.stem)
+            entry.setdefault("defaults", {})[path.stem] = info["default"]
     return merged

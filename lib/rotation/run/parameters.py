@@ -9,6 +9,11 @@ Three layers, all applied before any kernel starts:
   [5, 20]`` a list of whole numbers), and checks text for control characters.
 * ``check_literal`` proves that the assignment papermill injects into the notebook is a plain
   Python literal that evaluates back to the very same value, so no value can become code.
+
+What each parameter *means* (its kind, range and allowed values) is declared once, in
+``PARAMETERS``; which parameters exist, their types, defaults and help come from the notebooks'
+parameters cells (papermill's inspection, ``runner.notebook_parameters``). A test fails when a
+notebook declares a parameter ``PARAMETERS`` does not know, or the other way round.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import ast
 import math
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -24,9 +30,154 @@ import yaml
 from rotation.core.errors import ParameterError
 
 MAX_TEXT_LENGTH = 1000  # characters in one text value
-SERIES_LIST_PARAMETERS = {"banks", "megacaps"}  # lists of series ids or tickers
-SERIES_PAIR_PARAMETERS = {"other_pairs"}  # lists of [small, large] pairs of series ids
-DATE_LIST_PARAMETERS = {"suspect_dates"}  # lists of YYYY-MM-DD dates
+MAX_LIST_ITEMS = 50  # elements of one list parameter (horizons, pairs)
+MAX_SESSIONS = 2520  # about ten years of sessions: the largest window, horizon or span a parameter may name
+
+
+@dataclass(frozen=True)
+class Param:
+    """What one notebook parameter means, beyond the type its notebook default gives it.
+
+    ``kind``: ``count`` (a whole number in [low, high]; lists of them too), ``number`` (a real
+    number in (low, high), open interval), ``date`` (YYYY-MM-DD or empty), ``series`` (a
+    catalogue id or Yahoo ticker, or empty), ``pairs`` (a list of distinct [small, large] series
+    pairs), ``choice`` (one of ``choices``), ``claims`` (a claims file), ``folder`` (an existing
+    folder), ``runner`` (set by the runner, never by the user). ``unit`` and ``why`` explain
+    the bounds in error messages.
+    """
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    why: str = ""
+
+
+_SESSIONS = dict(unit="sessions", why="about ten years of sessions at most")
+_ROWS = dict(unit="rows")
+
+PARAMETERS: dict[str, Param] = {
+    "as_of": Param("date"),
+    "data_end": Param("date"),
+    "small": Param("series"),
+    "large": Param("series"),
+    "etf": Param("series"),
+    "claims": Param("claims"),
+    "data_dir": Param("folder"),
+    "run_name": Param("runner"),
+    "other_pairs": Param("pairs"),
+    "anchor": Param("choice", choices=("streak_end", "first_loss", "as_of")),
+    "top_n": Param("count", 1, 1000, **_ROWS),
+    "smb_top_n": Param("count", 1, 1000, **_ROWS),
+    "top_neighbours": Param("count", 1, 1000, **_ROWS),
+    "months_shown": Param("count", 1, 1200, unit="months", why="a century of month-ends at most"),
+    "context_sessions": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "fallback_sessions": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "gain_max_sessions": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "low_lookback": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "price_sessions": Param("count", 2, MAX_SESSIONS, **_SESSIONS),
+    "rsi_window": Param("count", 2, 250, unit="sessions", why="a year of sessions at most"),
+    "ma_short": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "ma_long": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "horizons": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "odds_horizons": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "rank_horizons": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "min_streak": Param("count", 1, 1000, unit="sessions", why="no streak comes near a thousand sessions"),
+    "min_streaks": Param("count", 1, 1000, unit="sessions", why="no streak comes near a thousand sessions"),
+    "claimed_streak": Param("count", 0, 1000, unit="sessions", why="0 takes the claims file's length"),
+    "max_hazard_length": Param("count", 1, 250, unit="sessions"),
+    "block_length": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "sequence_block_length": Param("count", 1, MAX_SESSIONS, **_SESSIONS),
+    "hac_lags": Param("count", -1, 1000, unit="lags", why="-1 picks the Newey-West rule"),
+    "n_boot": Param("count", 100, 100_000, unit="resamples", why="a simulation budget that finishes in minutes"),
+    "n_sims": Param("count", 100, 100_000, unit="replications", why="a simulation budget that finishes in minutes"),
+    "seed": Param("count", 0, 2**32 - 1, why="numpy seeds are 32-bit here"),
+    "rate_years": Param("count", 1, 50, unit="years"),
+    "curve_years": Param("count", 1, 50, unit="years"),
+    "macro_years": Param("count", 1, 50, unit="years"),
+    "level": Param("number", 0.0, 1.0, why="a confidence level"),
+    "level_band": Param("number", 0.0, 1.0, why="a fraction of the level"),
+    "correction": Param("number", 0.0, 1.0, why="a fraction below the running peak"),
+}
+ORDERED_PAIRS = (("ma_short", "ma_long"),)  # the first must be smaller than the second
+
+
+def names_of_kind(*kinds: str) -> frozenset[str]:
+    """The declared parameters of the given kinds (e.g. every ``series`` parameter)."""
+    return frozenset(name for name, spec in PARAMETERS.items() if spec.kind in kinds)
+
+
+def _bound(spec: Param) -> str:
+    unit = f" {spec.unit}" if spec.unit else ""
+    why = f" ({spec.why})" if spec.why else ""
+    if spec.kind == "number":
+        return f"strictly between {spec.low:g} and {spec.high:g}{why}"
+    return f"from {int(spec.low):,} to {int(spec.high):,}{unit}{why}"
+
+
+def check_declared(name: str, value: object) -> None:
+    """Refuse a value outside the range or the allowed values ``PARAMETERS`` declares for ``name``.
+
+    ``value`` has already its notebook type (``check_structure``); None passes (the caller decides
+    whether a notebook accepts None); parameters ``PARAMETERS`` does not know are left alone.
+    """
+    spec = PARAMETERS.get(name)
+    if spec is None or value is None:
+        return
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and len(value) > MAX_LIST_ITEMS:
+        raise ParameterError(f"parameter {name}: {len(value)} values (at most {MAX_LIST_ITEMS})")
+    if spec.kind == "count":
+        if isinstance(value, list) and not value:
+            raise ParameterError(f"parameter {name}: the list is empty (give at least one value)")
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (int, float)) or (isinstance(item, float) and not item.is_integer()):
+                raise ParameterError(f"parameter {name}: expected a whole number {_bound(spec)}, got {item!r}")
+            if not spec.low <= item <= spec.high:
+                raise ParameterError(f"parameter {name}: must be {_bound(spec)}, got {_short(item)}")
+        if isinstance(value, list) and len(set(value)) != len(value):
+            raise ParameterError(f"parameter {name}: the value {_duplicate(value)!r} is given twice")
+    elif spec.kind == "number":
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (int, float)) or not spec.low < item < spec.high:
+                raise ParameterError(f"parameter {name}: must be {_bound(spec)}, got {_short(item)}")
+    elif spec.kind == "choice":
+        if value not in spec.choices:
+            raise ParameterError(f"parameter {name}: must be one of {', '.join(spec.choices)}, got {_short(value)}")
+    elif spec.kind == "pairs":
+        seen: dict[tuple, int] = {}
+        for i, item in enumerate(items):
+            if isinstance(item, list) and len(item) == 2 and all(isinstance(m, str) for m in item):
+                a, b = (m.strip() for m in item)
+                if a == b:
+                    raise ParameterError(f"parameter {name}[{i}]: small and large are both {a!r}; a pair needs two different series")
+                if (a, b) in seen:
+                    raise ParameterError(f"parameter {name}[{i}]: the pair [{a}, {b}] is given twice (also [{seen[(a, b)]}])")
+                seen[(a, b)] = i
+
+
+def _duplicate(values: list) -> object:
+    seen: set = set()
+    for v in values:
+        if v in seen:
+            return v
+        seen.add(v)
+    return None
+
+
+def _short(value: object) -> str:
+    """A value as shown in one error line: repr, long values cut."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:40] + "..." + text[-10:]
+
+
+def check_ordered(values: Mapping[str, object]) -> None:
+    """Pairs of parameters whose order matters (``ORDERED_PAIRS``): the first below the second."""
+    for first, second in ORDERED_PAIRS:
+        a, b = values.get(first), values.get(second)
+        if isinstance(a, int) and isinstance(b, int) and not a < b:
+            raise ParameterError(f"parameters {first} and {second}: {first} ({a}) must be smaller than {second} ({b})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,35 +263,42 @@ def check_structure(name: str, value: object, example: object, where: str = "") 
 
 
 def check_meaning(name: str, value: object) -> None:
-    """Checks that depend on what a list parameter means: series ids, pairs of series ids, dates."""
+    """Checks that depend on what a parameter means: series ids, pairs of series ids, dates (see ``PARAMETERS``)."""
     import datetime as dt
 
     from rotation.data.catalogue import series_spec
 
-    if value is None:
+    spec = PARAMETERS.get(name)
+    if value is None or spec is None:
         return
     items = value if isinstance(value, list) else [value]
-    if name in SERIES_LIST_PARAMETERS | SERIES_PAIR_PARAMETERS:
+    if spec.kind in ("series", "pairs"):
+        pairs = spec.kind == "pairs"
         for i, item in enumerate(items):
-            members = item if name in SERIES_PAIR_PARAMETERS else [item]
-            if name in SERIES_PAIR_PARAMETERS and (not isinstance(item, list) or len(item) != 2):
+            if pairs and (not isinstance(item, list) or len(item) != 2):
                 raise ParameterError(f"parameter {name}[{i}]: expected a [small, large] pair of series ids, got {item!r}")
+            members = item if pairs else [item]
             for j, member in enumerate(members):
-                at = f"[{i}][{j}]" if name in SERIES_PAIR_PARAMETERS else f"[{i}]"
+                at = f"[{i}][{j}]" if pairs else ("" if not isinstance(value, list) else f"[{i}]")
+                if member == "" and not pairs:
+                    continue  # empty: the claims file's series
                 if not isinstance(member, str):
                     raise ParameterError(f"parameter {name}{at}: expected a series id, got {member!r}")
                 try:
                     series_spec(member)
                 except ParameterError as exc:
                     raise ParameterError(f"parameter {name}{at}: {exc}") from None
-    if name in DATE_LIST_PARAMETERS:
+    if spec.kind == "date":
         for i, item in enumerate(items):
+            if item == "":
+                continue
+            at = f"[{i}]" if isinstance(value, list) else ""
             try:
-                if not isinstance(item, str) or len(item) != 10:
+                if not isinstance(item, str) or len(item.strip()) != 10:
                     raise ValueError
-                dt.date.fromisoformat(item)
+                dt.date.fromisoformat(item.strip())
             except ValueError:
-                raise ParameterError(f"parameter {name}[{i}]: {item!r} is not a date (expected YYYY-MM-DD)") from None
+                raise ParameterError(f"parameter {name}{at}: {_short(item)} is not a date (expected YYYY-MM-DD)") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,6 +345,11 @@ __all__ = [
     "check_meaning",
     "check_plain",
     "check_structure",
+    "PARAMETERS",
+    "Param",
+    "check_declared",
+    "check_ordered",
     "default_value",
+    "names_of_kind",
     "injected_source",
 ]

@@ -98,8 +98,10 @@ def series_needed(parameters: Mapping[str, object], declared: Mapping[str, dict]
 def _available(spec, data_dir) -> bool:
     from rotation.data.loading import manifest_path, resolve_data_dir
 
+    from rotation.data.loading import local_file
+
     folder = resolve_data_dir(data_dir)
-    if folder is not None and (folder / spec.file).is_file():
+    if folder is not None and local_file(folder / spec.file):
         return True
     return manifest_path(spec).is_file()
 
@@ -115,9 +117,16 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
     data_dir = parameters.get("data_dir") or None
     loading.resolve_data_dir(data_dir)  # a missing folder: one line, before anything else
     required, optional = series_needed(parameters, declared, notebooks)
+    pairs = pair_needed(parameters, notebooks)  # the pair first: dates outside the data are refused before the other series load
     loaded: dict[str, object] = {}
     for sid in required:
         loaded[sid] = loading.load(sid, data_dir=data_dir, refresh=refresh)
+    for small_id, large_id in pairs:
+        small, large = loaded[small_id], loaded[large_id]
+        if getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
+            checks.check_distinct(small, large)
+            checks.check_calendar(small, large)
+            check_dates_in_data(parameters, small, large)
     for sid in optional:
         spec = catalogue.series_spec(sid)
         if _available(spec, data_dir):
@@ -129,11 +138,58 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
                 loaded.setdefault(sid, None)
             except loading.DataError:
                 pass
-    for small_id, large_id in pair_needed(parameters, notebooks):
-        small, large = loaded[small_id], loaded[large_id]
-        if getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
-            checks.check_distinct(small, large)
     return list(loaded)
 
 
-__all__ = ["check_data", "quoted_catalogue_ids", "series_needed"]
+def check_dates_in_data(parameters: Mapping[str, object], small, large) -> None:
+    """``as_of`` and ``data_end`` must fall inside the sessions both series of the pair cover
+    (one line naming the parameter and the data's span; before any kernel starts)."""
+    import pandas as pd
+
+    from rotation.core.errors import ParameterError
+
+    first, last = max(small.index[0], large.index[0]), min(small.index[-1], large.index[-1])
+    span = f"{small.name} and {large.name} share {first.date()} to {last.date()}"
+    end = parameters.get("data_end") or None
+    for name in ("data_end", "as_of"):
+        text = str(parameters.get(name) or "").strip()
+        if not text:
+            continue
+        when = pd.Timestamp(text)
+        if when < first:
+            raise ParameterError(f"parameter {name}: {text} is before the data ({span})")
+        if when > last:
+            raise ParameterError(f"parameter {name}: {text} is after the data ({span}); give a date up to {last.date()}")
+        if name == "as_of" and end and when > pd.Timestamp(str(end)):
+            raise ParameterError(f"parameter as_of: {text} is after data_end ({end}); the claims cannot be checked on data that stop earlier")
+
+
+def check_scan_inputs(small: str, large: str, out: str | None) -> tuple[str, str]:
+    """``rotation scan``'s series and output folder, refused in one line: a series that is not one
+    price series (a factor file), the same series twice, or ``--out`` inside a run folder the runner
+    publishes (``runs/<run>/``, ``figures/<run>/``). Returns the catalogue ids."""
+    from rotation.data.catalogue import series_spec
+    from rotation.core.errors import ParameterError
+    from rotation.core.paths import project_dir
+
+    ids = []
+    for flag, name in (("--small", small), ("--large", large)):
+        try:
+            spec = series_spec(name)
+        except ParameterError as exc:
+            raise ParameterError(f"{flag}: {exc}") from None
+        if spec.kind != "price" or len(spec.columns) != 1:
+            raise ParameterError(f"{flag}: series {spec.name!r} is a {spec.kind} series ({', '.join(spec.columns)}); a scan compares two price series")
+        ids.append(spec.name)
+    if ids[0] == ids[1]:
+        raise ParameterError(f"--small and --large are both {ids[0]!r}; a scan compares two different series")
+    if out:
+        target = Path(out).expanduser().resolve()
+        for root in (project_dir() / "runs", project_dir() / "figures"):
+            root = root.resolve()
+            if target == root or root in target.parents:
+                raise ParameterError(f"--out {out}: inside {root}, where the runner publishes runs; choose a folder outside runs/ and figures/ (or omit --out)")
+    return ids[0], ids[1]
+
+
+__all__ = ["check_data", "check_scan_inputs", "quoted_catalogue_ids", "series_needed"]

@@ -15,10 +15,9 @@ reports it), but the run's status, and the command's exit code, say it failed.
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import functools
+import logging
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -30,12 +29,14 @@ from rotation.outputs import figexport
 from rotation.run import kernels
 from rotation.core import lazy
 from rotation.outputs import runs
+from rotation.outputs import runs as runs_module
 from rotation.run import staging
 from rotation.run import parameters as validation
 from rotation.core.errors import ParameterError, RotationError
 from rotation.outputs import normalize
 from rotation.core.files import write_text_atomic
 from rotation.core.threads import on_main_thread
+from rotation.outputs.runs import RUN_CLAIMS_FILE
 from rotation.core.strict_yaml import YamlRefused, yaml_load
 from rotation.run.notebooks import collection_parameters, notebook_parameters, notebook_paths
 from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir
@@ -45,19 +46,12 @@ lazy.defer_uri_syntax()  # before papermill imports jsonschema (see rotation.cor
 KERNEL_NAME = "rotation"
 KERNEL_DISPLAY_NAME = "Python (rotation)"
 ARTICLE_RUN = "article"
-DATE_PARAMETERS = {"as_of", "data_end", "start", "end", "crash_date"}
-CLAIMS_PARAMETERS = {"claims"}  # a claims file: must load and validate; made absolute
-POSITIVE_PARAMETERS = {
-    "min_streak", "min_streaks", "horizons", "odds_horizons", "n_sims", "n_boot", "block_length", "sequence_block_length",
-    "max_hazard_length", "rsi_window", "window", "top_n", "context_sessions", "smb_top_n", "top_neighbours", "price_sessions",
-    "gain_max_sessions", "low_lookback", "ma_short", "ma_long", "vol_window", "post_crash_months", "post_crash_years",
-}  # fmt: skip
-FRACTION_PARAMETERS = {"level": (0.0, 1.0)}  # open interval
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-RUNNER_PARAMETERS = {"run_name"}  # set by the runner, not by the user
-SERIES_PARAMETERS = {"small", "large", "etf"}  # series ids or Yahoo tickers, checked against the catalogue
-FOLDER_PARAMETERS = {"data_dir"}  # must exist; made absolute (notebooks run with the project as cwd)
-
+# Kinds of parameters, from their one declaration (``validation.PARAMETERS``)
+DATE_PARAMETERS = validation.names_of_kind("date")
+CLAIMS_PARAMETERS = validation.names_of_kind("claims")  # a claims file: must load and validate; made absolute
+RUNNER_PARAMETERS = validation.names_of_kind("runner")  # set by the runner, not by the user
+SERIES_PARAMETERS = validation.names_of_kind("series")  # series ids or Yahoo tickers, checked against the catalogue
+FOLDER_PARAMETERS = validation.names_of_kind("folder")  # must exist; made absolute (notebooks run with the project as cwd)
 
 def coerce_value(name: str, value: object, declared_type: str, *, default: str | None = None, optional: bool = False) -> object:
     """Convert a parameter value (often a command-line string) to the declared type, or refuse it.
@@ -92,7 +86,7 @@ def coerce_value(name: str, value: object, declared_type: str, *, default: str |
         else:  # None default or unknown annotation: accept YAML scalars
             out = _parse_yaml_value(name, text) if text is not None else value
     except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
-        raise ParameterError(f"parameter {name}: expected {kind}, got {value!r}") from None
+        raise ParameterError(f"parameter {name}: expected {kind}, got {validation._short(value)}") from None
     if kind == "list":
         validation.check_structure(name, out, validation.default_value(default) or [])
     else:
@@ -116,12 +110,10 @@ def _check_value(name: str, value: object) -> object:
             raise ParameterError(f"parameter {name}: folder {folder} does not exist")
         value = str(folder.resolve())
     if name in CLAIMS_PARAMETERS and value not in ("", None):
-        from rotation.claims.measures.base import check_kinds
         from rotation.claims.registry import load_registry, registry_file
 
-        path = registry_file(str(value))
-        check_kinds(load_registry(path), path)  # refuses a missing file, bad YAML, an unknown kind or a missing field, in one line
-        value = str(path)
+        load_registry(str(value))  # refuses a missing file, bad YAML, an unknown kind or a missing field, in one line
+        value = str(registry_file(str(value)))
     if name in SERIES_PARAMETERS and value not in ("", None):
         from rotation.data.catalogue import series_spec
 
@@ -129,24 +121,7 @@ def _check_value(name: str, value: object) -> object:
             series_spec(str(value))
         except ParameterError as exc:
             raise ParameterError(f"parameter {name}: {exc}") from None
-    if name in DATE_PARAMETERS and value not in ("", None):
-        try:
-            if not _ISO_DATE.fullmatch(str(value).strip()):
-                raise ValueError
-            dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ParameterError(f"parameter {name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
-    if name in POSITIVE_PARAMETERS and value is not None:
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if not isinstance(item, (int, float)) or isinstance(item, bool) or item <= 0:
-                raise ParameterError(f"parameter {name}: must be positive, got {value!r}")
-            if isinstance(item, float) and not item.is_integer():
-                raise ParameterError(f"parameter {name}: must be a whole number of sessions, got {value!r}")
-    if name in FRACTION_PARAMETERS and value is not None:
-        low, high = FRACTION_PARAMETERS[name]
-        if not low < float(value) < high:  # type: ignore[arg-type]
-            raise ParameterError(f"parameter {name}: must lie strictly between {low:g} and {high:g}, got {value!r}")
+    validation.check_declared(name, value)
     return value
 
 
@@ -162,11 +137,24 @@ def validate_parameters(raw: Mapping[str, object], declared: Mapping[str, dict])
         info = declared[name]
         out[name] = coerce_value(name, value, info["type"], default=info.get("default"), optional=bool(info.get("optional")))
         _check_non_negative(name, out[name], info.get("default"))
+        _check_null(name, out[name], info)
+    ordered = [n for pair in validation.ORDERED_PAIRS for n in pair]
+    validation.check_ordered({**{n: _default_of(declared, n) for n in ordered}, **out})
     small, large = out.get("small", _default_of(declared, "small")), out.get("large", _default_of(declared, "large"))
     if small and large and str(small).strip() == str(large).strip():
         raise ParameterError(f"parameters small and large are both {str(small).strip()!r}; the comparison needs two different series")
     validation.check_all_literal(out)
     return out
+
+
+def _check_null(name: str, value: object, info: Mapping) -> None:
+    """None reaches only notebooks whose own default is None (``min_streak = None`` in 02, ``8`` in 06)."""
+    if value is not None:
+        return
+    refusing = [stem for stem, default in (info.get("defaults") or {}).items() if validation.default_value(default) is not None]
+    if refusing:
+        shown = info["defaults"][refusing[0]]
+        raise ParameterError(f"parameter {name}: null is not accepted by {', '.join(refusing)} (default {shown}); give a value")
 
 
 def _default_of(declared: Mapping[str, dict], name: str) -> object:
@@ -244,10 +232,9 @@ def execute_run(
     scientific libraries, the next one while the current notebook executes; without it each
     kernel is an ordinary cold start.
 
-    Kernels write each figure's PNG (shown in the notebook) and keep the figure for its SVG and
-    PDF files (``rotation.outputs.figexport``). With ``export`` those are written in one pass while the
-    next notebooks run; without it (the default: a run pays only for what it shows) they are
-    written on demand by ``rotation export <run>`` or ``rotation report``.
+    Kernels write each figure's PNG (shown in the notebook); with ``export`` also its SVG and PDF
+    files. Without it (the default: a run pays only for what it shows) the published SVG and PDF
+    of every figure whose PNG is unchanged are kept, the others dropped (``rotation.outputs.figexport``).
 
     ``jobs`` notebooks execute at once (default ``default_notebook_jobs()``; a sweep gives
     ``sweep.notebook_jobs_per_run``, its runs being parallel already); the summarising notebooks
@@ -259,43 +246,76 @@ def execute_run(
     validation.check_all_literal(parameters)
     if partial is None:
         partial = {p.stem for p in paths} != {p.stem for p in paths[0].parent.glob("[0-9][0-9]_*.ipynb")}
+    if partial:  # the other notebooks' files stay: they must have been made with these very parameters
+        check_same_parameters(run_name, (runs_module.previous_status(run_name) or {}).get("parameters") or {}, parameters, bool(runs_module.previous_status(run_name)))
     if check_data:
         from rotation.run import preflight
 
         preflight.check_data(parameters, collection_parameters(paths), paths, refresh=refresh)
-    with runs.run_lock(run_name):
-        good_before = staging.has_good_run(run_name)
-        previous = staging.previous_status(run_name) if partial else None
-        stage = staging.new_stage(run_name, copy_previous=partial)
-        if partial:
-            staging.drop_results_of(stage, [p.stem for p in paths])
-        status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
-        try:
-            status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export,
-                                     default_notebook_jobs() if jobs is None else jobs)
-        except BaseException as exc:
-            import signal
+    staging.check_targets(run_name)  # a linked run folder is refused before any kernel starts
+    try:
+        with staging.run_lock(run_name):
+            return _locked_run(parameters, run_name, paths, partial, say, prestart, export, jobs)
+    except OSError as exc:  # full disk, read-only file system, permissions: one line naming the path
+        from rotation.core.files import os_error_line
 
-            interrupted = isinstance(exc, KeyboardInterrupt)
-            previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if interrupted and on_main_thread() else None
-            try:
-                status["state"] = "interrupted" if interrupted else "failed"
-                status["ok"] = False
-                if not interrupted:
-                    status["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-                _finish(stage, run_name, status, previous, good_before, say)
-            finally:
-                if previous_handler is not None:
-                    signal.signal(signal.SIGINT, previous_handler)
-            raise
-        _finish(stage, run_name, status, previous, good_before, say)
+        raise RotationError(os_error_line(exc, published_run_dir(run_name))) from None
+
+
+def _locked_run(parameters, run_name: str, paths: list[Path], partial: bool, say, prestart: bool, export: bool, jobs: int | None) -> dict:
+    """``execute_run`` once the run's lock is held."""
+    staging.recover(run_name)  # a publish a killed process left half done: settled before the published run is read
+    good_before = staging.has_good_run(run_name)
+    previous = runs_module.previous_status(run_name) if partial else None
+    stage = staging.new_stage(run_name, copy_previous=partial)
+    if partial:
+        staging.drop_results_of(stage, [p.stem for p in paths])
+    status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
+    try:
+        status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export,
+                                 default_notebook_jobs() if jobs is None else jobs)
+    except BaseException as exc:
+        import signal
+
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if interrupted and on_main_thread() else None
+        try:
+            status["state"] = "interrupted" if interrupted else "failed"
+            status["ok"] = False
+            if not interrupted:
+                status["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            _finish(stage, run_name, status, previous, good_before, say)
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
+        raise
+    _finish(stage, run_name, status, previous, good_before, say)
     return status
+
+
+def check_same_parameters(run_name: str, before: Mapping[str, object], now: Mapping[str, object], exists: bool = True) -> None:
+    """A partial rerun keeps the other notebooks' files: refuse it when its parameters differ from
+    those the published run was made with (``params.yaml`` would describe a mixed run)."""
+    import json
+
+    if not exists:
+        return
+
+    def norm(values: Mapping[str, object]) -> dict:
+        return {k: json.loads(json.dumps(v)) for k, v in values.items() if k not in RUNNER_PARAMETERS}
+
+    a, b = norm(before), norm(now)
+    changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    if changed:
+        shown = "; ".join(f"{k}: {validation._short(a.get(k, 'default'))} there, {validation._short(b.get(k, 'default'))} here" for k in changed[:3])
+        raise ParameterError(f"run {run_name} was made with other parameters ({shown}); a partial rerun must use the same ones: "
+                             f"rerun every notebook, or give another --run-name")
 
 
 def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, good_before: bool, say: Callable[[str], None]) -> None:
     """Write the final status into the staged run, then publish it or keep it aside (see ``staging``)."""
     if status.get("partial"):
-        status.update(staging.merge_partial_status(status, previous))
+        status.update(runs_module.merge_partial_status(status, previous))
     staging.write_status(stage, status)
     if status["ok"] or not good_before:
         staging.publish(stage, run_name)
@@ -303,7 +323,8 @@ def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, goo
     kept = staging.keep_failed(stage, run_name)
     status["kept_at"] = str(kept)
     staging.write_status(kept, status)
-    say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
+    if status["state"] != "interrupted":  # an interrupt ends with one line, the command's
+        say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
 
 
 SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_scorecard reads the others' results)
@@ -340,6 +361,10 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
 
     folder = stage / "run"
     write_text_atomic(folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True))
+    if parameters.get("claims"):  # the claims file this run used, beside its results (rotation report reads it)
+        write_text_atomic(folder / RUN_CLAIMS_FILE, Path(str(parameters["claims"])).read_text(encoding="utf-8"))
+    else:
+        (folder / RUN_CLAIMS_FILE).unlink(missing_ok=True)
     kernel = ensure_kernel()
     status.update(ok=True, state="running")
     started = time.perf_counter()
@@ -347,9 +372,7 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     saved_env = {k: os.environ.get(k) for k in (STAGING_RUN_ENV, STAGING_DIR_ENV)}
     os.environ[STAGING_RUN_ENV] = run_name  # the kernels write into the stage (see rotation.core.paths)
     os.environ[STAGING_DIR_ENV] = str(stage)
-    figs = figures_dir(run_name)  # the stage's figure folder (paths follow the staging variables)
-    pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(), fork=prestart)
-    export = figexport.BackgroundExport(figs) if export_vectors else None  # SVG/PDF of the figures kept so far, while the next notebook runs
+    pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(export_vectors), fork=prestart)
     rank = {path.stem: i for i, path in enumerate(paths)}
     lock = threading.Lock()
     active: set = set()  # kernels executing now (stopped on an interrupt, so their threads return)
@@ -409,32 +432,32 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
         status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "running"
         staging.write_status(stage, status)
-        if export is not None:
-            export.kick()
 
+    quiet = False
     threads = cf.ThreadPoolExecutor(max_workers=max(1, int(jobs)), thread_name_prefix="rotation-notebook")
     try:
         for wave in notebook_waves(paths):
             futures = {threads.submit(execute_one, path): path for path in wave}
             for future in cf.as_completed(futures):
                 finished(future.result(), futures[future])
-        if export is not None:
-            export.finish()  # the last notebook's figures; the .pending folder removed
         status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "ok" if status["ok"] else "failed"
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):  # the kernels are stopped on purpose: no "Kernel died" lines
+            quiet = True
+            logging.disable(logging.CRITICAL)
         status["ok"] = False
         status["seconds"] = round(time.perf_counter() - started, 2)
         with lock:
             running = list(active)
-        for km in running:  # the threads driving them return once their kernel is gone
-            kernels.stop_kernel(km)
+        for km in running:  # the threads driving them return once their kernel is gone (and shut their manager down)
+            kernels.kill_kernel(km)
         raise
     finally:
         threads.shutdown(wait=True, cancel_futures=True)
+        if quiet:
+            logging.disable(logging.NOTSET)
         pool.close()  # interrupted or done: no kernel left behind
-        if export is not None:
-            export.close()
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)

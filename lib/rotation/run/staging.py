@@ -1,9 +1,19 @@
 """Runs that replace the previous one only when they succeed: run-name checks, locks, staging and swap-in.
 
-A run renders into ``runs/.staging/<run>.<pid>/`` (``run/`` and ``figures/`` inside; the
-kernels find it through ``paths.run_dir``/``paths.figures_dir``, see ``rotation.core.paths``).
-When every notebook succeeded, ``run/`` replaces ``runs/<run>/`` and ``figures/`` replaces
-``figures/<run>/``, each in one rename. When a notebook failed or the run was interrupted,
+A run renders into a folder of its own, ``runs/.staging/<run>/<attempt>/`` (``run/`` and
+``figures/`` inside; the kernels find it through ``paths.run_dir``/``paths.figures_dir``, see
+``rotation.core.paths``). ``runs/.staging/<run>/`` belongs to the run name exactly (``a`` never
+touches ``a.b``'s folder) and is only changed under that name's lock.
+
+Publishing is all or nothing for the two folders together: a journal
+(``runs/.staging/<run>/publish.json``) records which folders are about to be swapped and the
+identity (inode) of the old and new ones; then ``run/`` is swapped with ``runs/<run>/`` and
+``figures/`` with ``figures/<run>/`` (each one ``renameat2`` exchange, or two renames), with
+SIGINT, SIGTERM and SIGHUP held until both swaps are done; only then is the journal removed
+and the old content deleted. A process killed in between (SIGKILL, power loss) leaves the
+journal: the next run of that name (or ``rotation export``) first completes the publish when
+both folders are already new, or puts the old folders back otherwise (``recover``), so a
+reader never finds one folder new and the other old once the run name's lock is free. When a notebook failed or the run was interrupted,
 a previous good run stays untouched and the failed rendering moves to
 ``runs/.failed/<run>/`` for inspection; with no good previous run the failed rendering
 becomes ``runs/<run>/`` (its ``status.json`` says what happened). A partial run (some
@@ -21,13 +31,21 @@ import errno
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rotation.core.errors import ParameterError, RotationError
-from rotation.core.files import file_lock, folder_mode, remove_temporary_files, write_text_atomic
-from rotation.outputs.runs import TIMINGS_FILE, read_status_file
+from rotation.core.files import LockPathError, file_lock, folder_mode, os_error_line, remove_temporary_files, write_text_atomic
 from rotation.core.paths import _checked_name, published_figures_dir, published_run_dir, runs_dir
+from rotation.outputs.runs import TIMINGS_FILE, merge_partial_status, previous_status, read_status_file
+
+LOCKS = ".locks"
+
+
+class RunBusy(RotationError):
+    """Another process is writing the same run name."""
+
 
 RESERVED_RUN_NAMES = {
     "scan": "the output of `rotation scan`",
@@ -51,9 +69,41 @@ def _mkdir(folder: Path) -> Path:
     return folder
 
 
-def previous_status(run_name: str) -> dict | None:
-    """The published run's status (``read_status_file``; None when the run or the file does not exist)."""
-    return read_status_file(published_run_dir(run_name))
+@contextlib.contextmanager
+def run_lock(run_name: str) -> Iterator[Path]:
+    """Hold ``runs/.locks/<run>.lock`` (an exclusive ``flock``) while writing ``run_name``; refuse if held."""
+    folder = runs_dir() / LOCKS
+    path = folder / f"{run_name}.lock"
+    with contextlib.ExitStack() as stack:
+        try:
+            _mkdir(folder)
+            fd = stack.enter_context(file_lock(path, blocking=False, folder=False))
+        except BlockingIOError:
+            holder = _read_holder(path)
+            raise RunBusy(f"run {run_name} is being written by another rotation process (pid {holder}); wait for it to finish or choose another --run-name") from None
+        except LockPathError as exc:
+            raise RotationError(str(exc)) from None
+        except PermissionError:
+            raise RotationError(f"cannot write in {runs_dir()} (permission denied)") from None
+        except OSError as exc:
+            raise RotationError(f"cannot write in {runs_dir()} ({exc.strerror or exc})") from None
+        # our own lock file (a plain file with one name, opened without following links: see io.open_lock_file)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+
+
+def _read_holder(path: Path) -> str:
+    """The process id the holder of a run lock wrote into it (``unknown`` when unreadable)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        try:
+            text = os.read(fd, 64).decode("ascii", errors="replace").strip()
+        finally:
+            os.close(fd)
+    except OSError:
+        return "unknown"
+    return text if text.isdigit() else "unknown"
 
 
 def has_good_run(run_name: str) -> bool:
@@ -67,23 +117,58 @@ def has_good_run(run_name: str) -> bool:
     return bool(status and status.get("ok"))
 
 
-def new_stage(run_name: str, *, copy_previous: bool) -> Path:
-    """A fresh staging folder for ``run_name`` (leftovers of killed runs of that name removed first).
+def stage_root(run_name: str) -> Path:
+    """``runs/.staging/<run>/``: the staging folders of exactly this run name (and its publish journal)."""
+    return runs_dir() / STAGING / run_name
 
-    ``copy_previous`` copies the published run and figures in (partial runs).
+
+def check_targets(run_name: str) -> None:
+    """Refuse (one line) a published run or figures folder that is a symbolic link or not a folder:
+    a run replaces only real folders, never the target of a link."""
+    for folder in (published_run_dir(run_name), published_figures_dir(run_name), stage_root(run_name)):
+        if folder.is_symlink():
+            raise RotationError(f"{folder} is a symbolic link; a run replaces only real folders (remove the link, or choose another --run-name)")
+        if folder.exists() and not folder.is_dir():
+            raise RotationError(f"{folder} is not a folder; remove it or choose another --run-name")
+
+
+def new_stage(run_name: str, *, copy_previous: bool) -> Path:
+    """A fresh staging folder for ``run_name``, for one attempt; call while holding ``run_lock(run_name)``.
+
+    A publish a killed process left half done is settled first (``recover``), then the
+    leftovers of killed attempts *of this run name* are removed (nothing outside
+    ``stage_root(run_name)`` is touched). ``copy_previous`` copies the published run and
+    figures in (partial runs).
     """
-    root = _mkdir(runs_dir() / STAGING)
-    for leftover in root.glob(f"{glob_escape(run_name)}.*"):  # we hold the lock: these are dead runs
-        shutil.rmtree(leftover, ignore_errors=True)
-    stage = root / f"{run_name}.{os.getpid()}"
-    _mkdir(stage)
-    for source, part in ((published_run_dir(run_name), "run"), (published_figures_dir(run_name), "figures")):
-        if copy_previous and source.is_dir():
-            shutil.copytree(source, stage / part, symlinks=True)
-        else:
-            _mkdir(stage / part)
-    remove_temporary_files(stage)
+    check_targets(run_name)
+    recover(run_name)
+    root = stage_root(run_name)
+    stage = None
+    try:
+        _mkdir(root)
+        for leftover in root.iterdir():  # we hold the name's lock: these are dead attempts of this very name
+            _remove(leftover)
+        stage = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+        os.chmod(stage, folder_mode())
+        for source, part in ((published_run_dir(run_name), "run"), (published_figures_dir(run_name), "figures")):
+            if copy_previous and source.is_dir():
+                shutil.copytree(source, stage / part, symlinks=True)
+            else:
+                _mkdir(stage / part)
+        remove_temporary_files(stage)
+    except OSError as exc:
+        if stage is not None:  # a half copy (full disk) is not left behind
+            _remove(stage)
+        raise RotationError(os_error_line(exc, root)) from None
     return stage
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, link or folder tree (a link itself, never its target)."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def glob_escape(text: str) -> str:
@@ -113,16 +198,148 @@ def _exchange(a: Path, b: Path) -> bool:
 def replace_folder(new: Path, target: Path) -> None:
     """Put folder ``new`` at ``target``, replacing what was there; a reader sees the old or the new folder."""
     _mkdir(target.parent)
-    if not target.exists():
-        os.rename(new, target)
-        return
+    old = _swap_in(new, target)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def _swap_in(new: Path, target: Path) -> Path | None:
+    """Move folder ``new`` to ``target``; the previous ``target`` (if any) ends at the returned path (``new``
+    itself after an exchange, ``new`` + ``.old`` after two renames)."""
+    if not os.path.lexists(target):
+        _rename(new, target)
+        return None
     if _exchange(new, target):
-        shutil.rmtree(new)  # now holds the old content
-        return
+        return new
     old = new.with_name(new.name + ".old")
-    os.rename(target, old)
-    os.rename(new, target)
-    shutil.rmtree(old)
+    _rename(target, old)
+    _rename(new, target)
+    return old
+
+
+def _rename(source: Path, target: Path) -> None:
+    """``os.rename`` (one place, so tests can fail or interrupt any step of a publish)."""
+    os.rename(source, target)
+
+
+JOURNAL = "publish.json"
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.lstat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def signals_held(signals: tuple[str, ...] = ("SIGINT", "SIGTERM", "SIGHUP")) -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP during a block that must not be cut in two; deliver them after.
+
+    A signal received meanwhile is re-sent once the block is done (SIGINT as ``KeyboardInterrupt``
+    through the handler that was in force). Outside the main thread the block runs as is.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    saved = {}
+    for name in signals:
+        number = getattr(signal, name, None)
+        if number is not None:
+            saved[number] = signal.signal(number, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(received):
+            os.kill(os.getpid(), number)
+
+
+def publish(stage: Path, run_name: str) -> None:
+    """Move a staged run into ``runs/<run>/`` and ``figures/<run>/``: both folders or neither (see the module docstring)."""
+    from rotation.outputs import figexport
+
+    check_targets(run_name)
+    remove_temporary_files(stage)
+    unstage_paths(stage, run_name)
+    figures = stage / "figures"
+    figexport.carry_vectors(figures, published_figures_dir(run_name))
+    pairs = [("run", published_run_dir(run_name))]
+    if any(figures.iterdir()) or os.path.lexists(published_figures_dir(run_name)):
+        pairs.append(("figures", published_figures_dir(run_name)))
+    else:
+        figures.rmdir()
+    journal_path = stage.parent / JOURNAL
+    journal = {"stage": stage.name, "pairs": [{"part": part, "target": str(target), "new": _inode(stage / part), "old": _inode(target)}
+                                              for part, target in pairs]}
+    with signals_held():
+        for _, target in pairs:
+            _mkdir(target.parent)
+        write_text_atomic(journal_path, json.dumps(journal, indent=2) + "\n")
+        for part, target in pairs:
+            _swap_in(stage / part, target)
+        journal_path.unlink()  # the commit point: both folders are new
+    shutil.rmtree(stage, ignore_errors=True)  # the old folders
+    _remove_if_empty(stage.parent)
+
+
+def recover(run_name: str) -> str | None:
+    """Settle a publish of ``run_name`` that a killed process left half done (hold the run's lock).
+
+    When every folder of the journal is already the new one, the publish is completed (the old
+    folders deleted); otherwise each folder swapped so far is swapped back, so the previous run
+    is whole again, and the unpublished rendering is discarded. Returns ``completed``,
+    ``rolled back`` or None (nothing to do).
+    """
+    root = stage_root(run_name)
+    journal_path = root / JOURNAL
+    if not journal_path.is_file() or journal_path.is_symlink():
+        return None
+    try:
+        journal = json.loads(journal_path.read_text(encoding="utf-8"))
+        stage = root / _checked_part(journal["stage"])
+        pairs = [(_checked_part(p["part"]), Path(p["target"]), p["new"], p["old"]) for p in journal["pairs"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RotationError(f"publish journal {journal_path} is unreadable ({exc}); inspect runs/{run_name} and figures/{run_name}, then delete it") from None
+    allowed = {published_run_dir(run_name), published_figures_dir(run_name)}
+    if any(target not in allowed for _, target, _, _ in pairs):
+        raise RotationError(f"publish journal {journal_path} names folders other than runs/{run_name} and figures/{run_name}; delete it")
+
+    def where(inode: int | None, part: str, target: Path) -> Path | None:
+        if inode is None:
+            return None
+        for place in (target, stage / part, stage / f"{part}.old", stage / f"{part}.back"):
+            if _inode(place) == inode:
+                return place
+        return None
+
+    if all(where(new, part, target) == target for part, target, new, _ in pairs):
+        outcome = "completed"
+    else:
+        outcome = "rolled back"
+        with signals_held():
+            for part, target, new, old in pairs:
+                at_new, at_old = where(new, part, target), where(old, part, target)
+                if at_new == target:
+                    _rename(target, stage / f"{part}.back")
+                if at_old is not None and at_old != target:
+                    _rename(at_old, target)
+    journal_path.unlink()
+    _remove(stage)
+    return outcome
+
+
+def _checked_part(name: object) -> str:
+    """A journal entry that must be a plain name inside the staging folder."""
+    text = str(name)
+    if not text or "/" in text or text in (".", "..") or "\0" in text:
+        raise ValueError(f"bad entry {text!r}")
+    return text
 
 
 def unstage_paths(stage: Path, run_name: str, folder: Path | None = None) -> None:
@@ -147,30 +364,27 @@ def unstage_paths(stage: Path, run_name: str, folder: Path | None = None) -> Non
             write_text_atomic(path, new)
 
 
-def publish(stage: Path, run_name: str) -> None:
-    """Move a staged run into ``runs/<run>/`` and ``figures/<run>/``."""
-    remove_temporary_files(stage)
-    unstage_paths(stage, run_name)
-    replace_folder(stage / "run", published_run_dir(run_name))
-    figures = stage / "figures"
-    if any(figures.iterdir()) or published_figures_dir(run_name).exists():
-        replace_folder(figures, published_figures_dir(run_name))
-    shutil.rmtree(stage, ignore_errors=True)
-
-
 def keep_failed(stage: Path, run_name: str) -> Path:
     """Move a failed or interrupted staged run to ``runs/.failed/<run>/`` (replacing an older one); returns it."""
     remove_temporary_files(stage)
     target = runs_dir() / FAILED / run_name
     _mkdir(target.parent)
-    if target.exists():
-        shutil.rmtree(target)
+    _remove(target)
     os.rename(stage, target)
+    _remove_if_empty(stage.parent)
     return target
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def discard(stage: Path) -> None:
     shutil.rmtree(stage, ignore_errors=True)
+    _remove_if_empty(stage.parent)
 
 
 def drop_results_of(stage: Path, notebooks: Iterable[str]) -> None:
@@ -183,19 +397,6 @@ def drop_results_of(stage: Path, notebooks: Iterable[str]) -> None:
     rerun = set(notebooks)
     kept = [r for r in read_records(path) if r.get("notebook") not in rerun]
     write_records(path, kept)
-
-
-def merge_partial_status(status: dict, previous: dict | None) -> dict:
-    """A partial run's status: the previous run's entries for the notebooks not re-run, then the new ones."""
-    if not previous:
-        return status
-    rerun = {n["notebook"] for n in status["notebooks"]}
-    kept = [n for n in previous.get("notebooks", []) if n.get("notebook") not in rerun]
-    merged = sorted([*kept, *status["notebooks"]], key=lambda n: n["notebook"])
-    out = dict(status)
-    out["notebooks"] = merged
-    out["ok"] = status["ok"] and all(n.get("status") == "ok" for n in merged)
-    return out
 
 
 def write_status(stage: Path, status: dict) -> None:

@@ -42,6 +42,7 @@ from rotation.core.paths import project_dir, published_run_dir, runs_dir
 from rotation.core.threads import on_main_thread
 
 EXECUTORS = ("process", "dask")
+MAX_RUNS = 500  # runs of one sweep: a grid or run file asking more is refused before any run starts
 
 
 def split_values(text: str) -> list[str]:
@@ -84,18 +85,34 @@ def expand(base: Mapping[str, object], axes: Mapping[str, Sequence[object]]) -> 
     return [{**base, **dict(zip(names, combo))} for combo in itertools.product(*values)]
 
 
-def read_run_file(path: Path, declared: Mapping[str, dict]) -> list[tuple[str | None, dict[str, object]]] | None:
+def check_sweep_size(count: int, where: str = "") -> None:
+    """Refuse a sweep of more than ``MAX_RUNS`` runs (one line, before anything is planned)."""
+    if count > MAX_RUNS:
+        raise ParameterError(f"{where + ': ' if where else ''}{count:,} runs asked (at most {MAX_RUNS} in one sweep); use fewer values or split the sweep")
+
+
+def grid_size(axes: Mapping[str, Sequence[object]]) -> int:
+    """The number of runs ``expand`` makes of ``axes``, without making them."""
+    import math
+
+    return math.prod(len(dict.fromkeys(map(repr, v))) for v in axes.values()) if axes else 1
+
+
+def read_run_file(path: Path, declared: Mapping[str, dict], doc: object = None) -> list[tuple[str | None, dict[str, object]]] | None:
     """The runs of a YAML run file (a list of mappings), or None when the file holds one mapping.
 
+    ``doc`` is the file already parsed (``validation.read_yaml_file``), else it is read here.
     Unknown keys are refused with one line naming the file, the run (1-based) and the key.
     """
     from rotation.core.strict_yaml import read_yaml_file
 
-    doc = read_yaml_file(path)
+    if doc is None:
+        doc = read_yaml_file(path)
     if isinstance(doc, dict):
         return None
     if not isinstance(doc, list) or not doc:
         raise ParameterError(f"{path}: expected a mapping of parameters or a non-empty list of runs (mappings)")
+    check_sweep_size(len(doc), str(path))
     known = sorted(n for n in declared if n not in runner.RUNNER_PARAMETERS)
     runs = []
     total = len(doc)
@@ -323,7 +340,45 @@ def execute(
     return [done[job["name"]] for job in todo]
 
 
+def check_executor(executor: str, scheduler: str | None = None, timeout: float = 1.0) -> None:
+    """Refuse, in one line and within ``timeout`` seconds, an executor that cannot start: dask not
+    installed, no loopback network for a local cluster, or a scheduler address that does not answer."""
+    import socket
+
+    if executor not in EXECUTORS:
+        raise ParameterError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if executor != "dask":
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        raise ParameterError("--executor dask needs dask.distributed: pip install -e '.[dask]'")
+    if scheduler:
+        address = scheduler.split("://", 1)[-1]
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ParameterError(f"--scheduler: expected an address such as tcp://host:8786, got {scheduler!r}")
+        target, label = (host.strip("[]"), int(port)), f"scheduler {scheduler}"
+    else:
+        target, label = None, "a local dask cluster needs the loopback network (127.0.0.1)"
+    try:
+        if target is None:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+                server.bind(("127.0.0.1", 0))
+                server.listen(1)
+                with socket.create_connection(server.getsockname(), timeout=timeout):
+                    pass
+        else:
+            with socket.create_connection(target, timeout=timeout):
+                pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        hint = "use --executor process" if target is None else "check the address, or use --executor process"
+        raise ParameterError(f"--executor dask: {label}: cannot connect ({reason}); {hint}") from None
+
+
 def _execute_dask(todo: list[dict], workers: int, scheduler: str | None, finish: Callable[[dict], None]) -> None:
+    check_executor("dask", scheduler)
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -394,7 +449,8 @@ def _claim_order() -> list[str]:
 
 
 def verdict_table(runs: Sequence[Mapping], statuses: Sequence[Mapping]) -> pd.DataFrame:
-    """The cross-run table: one row per run (its parameters, status), one column per claim holding the verdict.
+    """The cross-run table: one row per run (its parameters, status), one column per claim holding the verdict
+    as the scorecard shows it (with its robustness label, e.g. "refuted, but depends on tolerance").
 
     Read from each run's ``results.jsonl``; a claim a run did not record is left empty.
     """
@@ -410,7 +466,7 @@ def verdict_table(runs: Sequence[Mapping], statuses: Sequence[Mapping]) -> pd.Da
             value = r["parameters"].get(name, "")
             row[name] = ",".join(map(str, value)) if isinstance(value, list) else value
         for record in read_records(results_path(r["name"])):
-            row[record["claim_id"]] = record["verdict"]
+            row[record["claim_id"]] = record.get("verdict_label") or record["verdict"]  # as the scorecard shows it
             if record["claim_id"] not in claims_seen:
                 claims_seen.append(record["claim_id"])
         rows.append(row)

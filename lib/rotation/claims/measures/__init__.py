@@ -11,6 +11,8 @@ imported below), decorated ``@kind("name")``, with a test on synthetic data.
 # Register every kind (imported for their side effect: each module fills base.KINDS).
 from rotation.claims.measures import context as _context  # noqa: F401
 from rotation.claims.measures import history as _history  # noqa: F401
+from rotation.claims.measures import macro as _macro  # noqa: F401
 from rotation.claims.measures import odds as _odds  # noqa: F401
+from rotation.claims.measures import query as _query  # noqa: F401
 from rotation.claims.measures import spread as _spread  # noqa: F401
 from rotation.claims.measures import streak as _streak  # noqa: F401

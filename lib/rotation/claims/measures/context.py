@@ -17,17 +17,22 @@ run's index pair.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from rotation.analytics import markets as analytics
-from rotation.claims.registry import parse_period
+from rotation.core.dates import parse_period
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.fmt import day, pct
-from rotation.claims.measures.base import Context, Measurement, kind, not_verifiable, params
+from rotation.claims.measures.base import Measurement, kind, not_verifiable, params
 from rotation.analytics.returns import compounded, session_on_or_before, value_at, window_return
+
+if TYPE_CHECKING:
+    from rotation.claims.measuring import Context
 
 BASES = ("streak", "first_session", "year_end", "months")
 RATES = ("lower", "upper", "midpoint", "effective")

@@ -20,6 +20,8 @@ the data do not cover makes it *not verifiable*, with the series and dates that 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Mapping
 
 import numpy as np
@@ -27,12 +29,15 @@ import pandas as pd
 
 from rotation.analytics import episodes
 from rotation.analytics import streaks
-from rotation.claims.registry import parse_period
+from rotation.core.dates import parse_period
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.fmt import day, pct
-from rotation.claims.measures.base import Context, Measurement, kind, not_applicable, not_verifiable, params
+from rotation.claims.measures.base import Measurement, kind, not_applicable, not_verifiable, params
 from rotation.analytics.returns import percentile_rank, session_on_or_before, span_text, window_return
 from rotation.core.verdicts import Verdict
+
+if TYPE_CHECKING:
+    from rotation.claims.measuring import Context
 
 STREAK_DEF = "sessions with small-cap daily price return strictly above large-cap return (close to close, common calendar); a tie ends a streak"
 

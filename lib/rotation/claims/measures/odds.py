@@ -6,6 +6,8 @@ win is a session with small-cap return strictly above large-cap return (a tie is
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Mapping
 
 import numpy as np
@@ -14,10 +16,13 @@ import pandas as pd
 from rotation.analytics import aftermath
 from rotation.analytics import nulls
 from rotation.analytics import rarity
-from rotation.claims.registry import parse_period
+from rotation.core.dates import parse_period
 from rotation.core.errors import ParameterError
 from rotation.core.fmt import day, pct
-from rotation.claims.measures.base import Context, Measurement, kind, not_verifiable, pair_context, params
+from rotation.claims.measures.base import Measurement, kind, not_verifiable, pair_context, params
+
+if TYPE_CHECKING:
+    from rotation.claims.measuring import Context
 
 _RARITY_CACHE: dict = {}
 

@@ -9,6 +9,8 @@ auto-adjusted).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,8 +21,11 @@ from rotation.analytics import streaks
 from rotation.analytics import technicals
 from rotation.core.errors import DataError
 from rotation.core.fmt import day, pct
-from rotation.claims.measures.base import Context, Measurement, kind, not_verifiable, pair_context, params
+from rotation.claims.measures.base import Measurement, kind, not_verifiable, pair_context, params
 from rotation.analytics.returns import percentile_rank
+
+if TYPE_CHECKING:
+    from rotation.claims.measuring import Context
 
 SPREAD_DEF = "small-cap minus large-cap daily price return, close to close, common calendar"
 

@@ -7,13 +7,18 @@ streak). The streak in force at ``as_of`` uses data up to ``as_of`` only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Mapping
 
 import pandas as pd
 
 from rotation.analytics import streaks
 from rotation.core.fmt import day
-from rotation.claims.measures.base import Context, Measurement, kind, not_verifiable, pair_context, params
+from rotation.claims.measures.base import Measurement, kind, not_verifiable, pair_context, params
+
+if TYPE_CHECKING:
+    from rotation.claims.measuring import Context
 
 DEFINITION = "sessions with small-cap daily price return strictly above large-cap return (close to close, common calendar); a tie ends a streak"
 

@@ -1,6 +1,6 @@
 """``rotation scan``: the scan's tables (CSV, Parquet, JSON metadata) and figure, and the command.
 
-The scan itself is ``rotation.analytics.scan``; this module writes and shows it.
+The scan itself is ``rotation.analytics.scan``; this command checks its inputs, writes and shows it.
 """
 
 from __future__ import annotations
@@ -87,6 +87,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     if args.min_length is not None and args.min_length <= 0:
         raise ParameterError(f"--min-length must be a positive number of sessions, got {args.min_length}")
+    from rotation.run import preflight
+
+    args.small, args.large = preflight.check_scan_inputs(args.small, args.large, args.out)
     t0 = time.perf_counter()
     table = scan_series(args.small, args.large, args.data_dir or None)
     seconds = time.perf_counter() - t0

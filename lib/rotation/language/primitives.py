@@ -1,0 +1,411 @@
+"""Primitives of the claim language, vectorised over dates.
+
+Every primitive works on a *subject*: one series (``series: rut``) or a pair (``pair: [rut,
+spx]``), as a frame of levels on its own observation dates (a pair on the dates both have).
+Each returns a Series over ALL dates of the subject, whose value at date ``t`` uses data up to
+``t`` only; a claim at one date reads that Series at the date (``value_at``). So the timeline
+of a claim is the same computation read at every date.
+
+Units: simple and log returns are fractions (0.018 = 1.8 %); ``change_bp`` is in basis points
+(``(end - base) * 100`` of a series quoted in percent); levels are the series' own unit; streak
+lengths and counts are sessions / numbers of streaks. A window's return runs from the close of
+its *base* session to the close of its *end* session (``rotation.analytics.returns`` conventions). For a
+pair read as ``spread`` a return is small minus large (difference of the two window returns);
+read as ``ratio`` the pair is the single series ``small / large``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from rotation.core.errors import DataError, ParameterError
+from rotation.analytics.returns import percentile_rank
+from rotation.analytics.streaks import run_lengths, streak_in_force
+
+MEASURES = ("level", "session_return", "return", "log_return", "change_bp", "streak", "count", "forward")
+WINDOW_MEASURES = ("return", "log_return", "change_bp")
+PERIODS = {"month": "M", "quarter": "Q", "ytd": "Y", "year": "Y"}
+HORIZONS = {"1w": 5, "2w": 10, "4w": 20, "1m": 21, "2m": 42, "3m": 63, "6m": 126, "9m": 189, "12m": 252, "1y": 252}
+
+
+# ---------------------------------------------------------------------------------------------
+# Subjects
+
+
+def subject_levels(query: Mapping, load: Callable[[str], pd.Series]) -> pd.DataFrame:
+    """The subject's levels: column ``value`` (a series or a ratio pair) or ``small``/``large`` (a spread pair).
+
+    ``load(series_id)`` returns a price/level Series; missing observations are dropped, and a
+    pair keeps only the dates both series have.
+    """
+    if query.get("series") is not None:
+        s = load(str(query["series"])).dropna()
+        return pd.DataFrame({"value": s.astype(float)})
+    small_id, large_id = (str(x) for x in query["pair"])
+    small, large = load(small_id).dropna(), load(large_id).dropna()
+    common = small.index.intersection(large.index)
+    if len(common) < 2:
+        raise DataError(f"series {small_id!r} and {large_id!r} share fewer than two dates")
+    frame = pd.DataFrame({"small": small.loc[common].astype(float), "large": large.loc[common].astype(float)})
+    if query.get("pair_as", "spread") == "ratio":
+        return pd.DataFrame({"value": frame["small"] / frame["large"]})
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Windows: for each date t, the base and end positions of the window the claim at t is about
+
+
+def _period_start_pos(index: pd.DatetimeIndex, period: str) -> np.ndarray:
+    """Position of the first session of each date's calendar period (month, quarter or year)."""
+    keys = index.to_period(PERIODS[period]).asi8
+    change = np.concatenate(([True], keys[1:] != keys[:-1]))
+    return np.maximum.accumulate(np.where(change, np.arange(len(index)), 0))
+
+
+def _pos_on_or_before(index: pd.DatetimeIndex, when: object) -> int:
+    """Position of the last date of ``index`` on or before ``when`` (-1 when none)."""
+    return int(index.searchsorted(pd.Timestamp(when), side="right")) - 1
+
+
+def window_positions(index: pd.DatetimeIndex, window: Mapping | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(base, end)`` integer positions, one pair per date of ``index`` (-1 where the window is not defined at that date).
+
+    Windows: ``{sessions: N}`` the N sessions ending at the date; ``{period: month|quarter|ytd|year}``
+    the period to date (base: last session of the previous period); ``{first_sessions: N}`` the
+    first N sessions of the date's year (defined once the Nth has closed); ``{from: D}`` from
+    the close of D (or the last session before it) to the date; ``{from: D, to: E}`` fixed.
+    ``None``: one session (base = previous session).
+    """
+    n = len(index)
+    pos = np.arange(n)
+    window = dict(window or {"sessions": 1})
+    base = np.full(n, -1)
+    end = pos.copy()
+    if "sessions" in window:
+        base = pos - int(window["sessions"])
+    elif "period" in window:
+        base = _period_start_pos(index, str(window["period"])) - 1
+    elif "first_sessions" in window:
+        k = int(window["first_sessions"])
+        first = _period_start_pos(index, "year")
+        end = first + k - 1
+        same_year = np.zeros(n, dtype=bool)
+        inside = end < n
+        same_year[inside] = index.year[np.minimum(end, n - 1)][inside] == index.year[inside]
+        ok = same_year & (pos >= end)
+        base = np.where(ok, first - 1, -1)
+        end = np.where(ok, end, -1)
+    elif "from" in window:
+        b = _pos_on_or_before(index, window["from"])
+        if "to" in window:
+            e = _pos_on_or_before(index, window["to"])
+            ok = (pos >= e) & (e > b)
+            end = np.where(ok, e, -1)
+        else:
+            ok = pos > b
+        base = np.where(ok & (b >= 0), b, -1)
+    else:
+        raise ParameterError(f"window: expected sessions, period, first_sessions or from, got {sorted(window)}")
+    bad = (base < 0) | (end < 0) | (end > pos)
+    return np.where(bad, -1, base), np.where(bad, -1, end)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+def _change(values: np.ndarray, base: np.ndarray, end: np.ndarray, measure: str) -> np.ndarray:
+    ok = (base >= 0) & (end >= 0)
+    b, e = values[np.where(ok, base, 0)], values[np.where(ok, end, 0)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure in ("return", "session_return"):
+            out = e / b - 1.0
+        elif measure == "log_return":
+            out = np.log(e / b)
+        elif measure == "change_bp":
+            out = (e - b) * 100.0
+        else:
+            raise ParameterError(f"measure {measure!r} is not a change over a window")
+    return np.where(ok, out, np.nan)
+
+
+def window_values(levels: pd.DataFrame, measure: str, window: Mapping | None = None) -> pd.Series:
+    """The measured value at every date: a level, a one-session return, or a change over ``window``.
+
+    A spread pair gives small minus large for changes; its ``level`` is refused (read it as a ratio).
+    """
+    index = levels.index
+    if measure == "level":
+        if "value" not in levels:
+            raise ParameterError("measure level of a pair: set pair_as: ratio (the level of small / large)")
+        return levels["value"].rename("level")
+    if measure == "session_return":
+        window = {"sessions": 1}
+    base, end = window_positions(index, window)
+    if "value" in levels:
+        out = _change(levels["value"].to_numpy(), base, end, measure)
+    else:
+        out = _change(levels["small"].to_numpy(), base, end, measure) - _change(levels["large"].to_numpy(), base, end, measure)
+    return pd.Series(out, index=index, name=measure)
+
+
+def window_bounds(levels: pd.DataFrame, window: Mapping | None, at: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The base and end dates of the window a claim at session ``at`` is about (None where undefined)."""
+    base, end = window_positions(levels.index, window)
+    i = levels.index.get_loc(at)
+    return None if base[i] < 0 else (levels.index[base[i]], levels.index[end[i]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions and streaks
+
+
+def condition_flags(levels: pd.DataFrame, condition: object) -> pd.Series:
+    """Whether the condition held on each session (the first date, without a previous close, is False).
+
+    ``beats`` (pair: small's daily return > large's), ``rises``/``falls`` (daily change > 0 / < 0),
+    ``{rises_by: x}`` / ``{falls_by: x}`` (daily return >= x / <= -x, fractions),
+    ``{rises_by_bp: b}`` / ``{falls_by_bp: b}`` (daily change of a rate >= b bp / <= -b bp).
+    """
+    if condition == "beats":
+        if "small" not in levels:
+            raise ParameterError("condition beats needs a pair (pair: [small, large])")
+        r = levels[["small", "large"]].pct_change()
+        flags = r["small"] > r["large"]
+    else:
+        if "value" not in levels:
+            raise ParameterError(f"condition {condition!r} is about one series: use series: or pair_as: ratio")
+        v = levels["value"]
+        name, x = (condition, None) if isinstance(condition, str) else next(iter(dict(condition).items()))
+        if name == "rises":
+            flags = v.diff() > 0
+        elif name == "falls":
+            flags = v.diff() < 0
+        elif name == "rises_by":
+            flags = v.pct_change() >= float(x) - 1e-12
+        elif name == "falls_by":
+            flags = v.pct_change() <= -float(x) + 1e-12
+        elif name == "rises_by_bp":
+            flags = v.diff() * 100.0 >= float(x) - 1e-9
+        elif name == "falls_by_bp":
+            flags = v.diff() * 100.0 <= -float(x) + 1e-9
+        else:
+            raise ParameterError(f"condition: unknown {name!r}")
+    return flags.fillna(False).astype(bool).rename("condition")
+
+
+def streak_values(flags: pd.Series) -> pd.Series:
+    """Length (sessions) of the streak of the condition in force at each date; 0 where it did not hold."""
+    return streak_in_force(flags.astype(float))
+
+
+def streak_count_values(flags: pd.Series, min_length: int, since: object = None) -> pd.Series:
+    """At each date: how many streaks reached ``min_length`` sessions on a date from ``since`` to that date.
+
+    A streak counts once, on the session it reaches ``min_length`` (a streak still running counts).
+    """
+    reach = streak_values(flags).to_numpy() == int(min_length)
+    if since is not None:
+        reach &= flags.index >= pd.Timestamp(since)
+    return pd.Series(np.cumsum(reach), index=flags.index, name="count")
+
+
+def streak_table(flags: pd.Series) -> pd.DataFrame:
+    """Every streak of the condition: ``start``, ``end``, ``sessions``, ``first``/``last`` positions."""
+    runs = run_lengths(flags)
+    return runs[runs["value"]].drop(columns="value").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison with history
+
+
+def comparables(values: pd.Series, at: pd.Timestamp, among: str, window: Mapping | None = None, start: object = None) -> pd.Series:
+    """The earlier values the value at ``at`` is compared with (not including ``at`` itself).
+
+    ``rolling``: the value at every earlier date; ``same_period``: in every earlier year, the
+    value at the same point of the calendar (last date on or before the same month and day; for
+    ``first_sessions`` windows, each year's window); ``every_period``: the value at the last
+    date of every complete earlier month/quarter/year (``window.period``). ``start``: only dates
+    from then on.
+    """
+    earlier = values.loc[: at].iloc[:-1] if at in values.index else values.loc[:at]
+    if start is not None:
+        earlier = earlier.loc[pd.Timestamp(start):]
+    earlier = earlier.dropna()
+    if among == "rolling" or earlier.empty:
+        return earlier
+    idx = earlier.index
+    if among == "every_period":
+        period = str((window or {}).get("period", "month"))
+        keys = idx.to_period(PERIODS[period])
+        last_of = ~pd.Series(keys).duplicated(keep="last").to_numpy()
+        current = pd.Timestamp(at).to_period(PERIODS[period])
+        keep = last_of & (keys != current)
+        return earlier[keep]
+    if among == "same_period":
+        if window and "first_sessions" in window:  # each year's fixed window, read at its last available date
+            years = idx.year
+            last_of = ~pd.Series(years).duplicated(keep="last").to_numpy()
+            return earlier[last_of & (years != pd.Timestamp(at).year)]
+        at = pd.Timestamp(at)
+        picks = []
+        for year in sorted(set(idx.year) - {at.year}):
+            day = min(at.day, pd.Timestamp(year=year, month=at.month, day=1).days_in_month)
+            when = pd.Timestamp(year=year, month=at.month, day=day)
+            pos = _pos_on_or_before(idx, when)
+            if pos >= 0 and idx[pos].year == year and (window is None or "period" not in window or _same_period(idx[pos], when, window)):
+                picks.append(pos)
+        return earlier.iloc[picks]
+    raise ParameterError(f"history.among: unknown {among!r}")
+
+
+def _same_period(found: pd.Timestamp, wanted: pd.Timestamp, window: Mapping) -> bool:
+    code = PERIODS[str(window["period"])]
+    return found.to_period(code) == wanted.to_period(code)
+
+
+def history_stat(value: float, earlier: pd.Series, stat: str, direction: str = "high", within: tuple | None = None) -> dict:
+    """The value against the earlier comparable values.
+
+    ``rank``: 1 + number of earlier values strictly more extreme; ``percentile``: 0 to 100 of the
+    value among earlier values and itself (``returns.percentile_rank``; for ``direction: low``
+    100 minus it); ``record``: at least as extreme as every earlier value; ``since``: the last
+    earlier date with a value at least as extreme falls inside ``within`` (first, last).
+    Returns ``{"value": ..., "since": date or NaT, "n": comparables}``.
+    """
+    sign = 1.0 if direction == "high" else -1.0
+    e = earlier.dropna()
+    v = sign * float(value)
+    x = sign * e.to_numpy(dtype=float)
+    at_least = e.index[x >= v - 1e-12]
+    last = at_least[-1] if len(at_least) else pd.NaT
+    out = {"since": last, "n": int(e.size)}
+    if np.isnan(v):
+        out["value"] = None
+    elif stat == "rank":
+        out["value"] = int(1 + np.count_nonzero(x > v + 1e-12))
+    elif stat == "percentile":
+        out["value"] = percentile_rank(v, np.concatenate((x, [v])))
+    elif stat == "record":
+        out["value"] = bool(len(at_least) == 0 or not np.any(x > v + 1e-12))
+    elif stat == "since":
+        if within is None:
+            raise ParameterError("history.stat since needs history.in: 'YYYY-MM-DD to YYYY-MM-DD'")
+        out["value"] = bool(last is not pd.NaT and within[0] <= last <= within[1])
+    else:
+        raise ParameterError(f"history.stat: unknown {stat!r}")
+    return out
+
+
+def last_at_least_series(values: pd.Series, direction: str = "high") -> pd.Series:
+    """At every date, the last EARLIER date whose value was at least as extreme (NaT if none); O(n).
+
+    The vectorised form of ``history_stat(..., "since")`` over ``rolling`` comparables.
+    """
+    v = values.to_numpy(dtype=float) * (1.0 if direction == "high" else -1.0)
+    out = np.full(v.size, -1)
+    stack: list[int] = []  # positions with strictly decreasing values
+    for i, x in enumerate(v):
+        if np.isnan(x):
+            continue
+        while stack and v[stack[-1]] < x - 1e-12:
+            stack.pop()
+        out[i] = stack[-1] if stack else -1
+        stack.append(i)
+    dates = values.index.to_numpy()
+    return pd.Series(np.where(out >= 0, dates[np.maximum(out, 0)], np.datetime64("NaT")), index=values.index, name="since")
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward outcomes after events
+
+
+def horizon_sessions(h: object) -> int:
+    """A horizon in sessions: an int, or ``1w 2w 4w 1m 2m 3m 6m 9m 12m 1y`` (5 sessions a week, 21 a month)."""
+    if isinstance(h, str):
+        if h not in HORIZONS:
+            raise ParameterError(f"horizon {h!r}: use a number of sessions or one of {', '.join(HORIZONS)}")
+        return HORIZONS[h]
+    return int(h)
+
+
+def event_outcomes(levels: pd.DataFrame, min_length: int, horizon: int, anchor: str = "first_loss") -> pd.DataFrame:
+    """Every earlier event (a ``beats`` streak reaching ``min_length``) and what followed over ``horizon`` sessions.
+
+    One row per event with a complete forward window (``rotation.analytics.forward.episode_forward``):
+    ``start``, ``end``, ``sessions``, ``anchor``, ``small``, ``large``, ``relative`` (fractions),
+    ``independent`` (non-overlapping windows, kept greedily in time order).
+    """
+    from rotation.analytics.forward import episode_forward, streak_episodes
+    from rotation.analytics.streaks import daily_spread
+
+    returns = levels[["small", "large"]].pct_change().iloc[1:]
+    episodes = streak_episodes(daily_spread(returns), int(min_length), anchor)
+    return episode_forward(returns, episodes, [int(horizon)])
+
+
+def any_time_outcomes(levels: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Forward returns over ``horizon`` sessions from every session with a complete window (the any-time rate)."""
+    from rotation.analytics.forward import forward_returns
+
+    returns = levels[["small", "large"]].pct_change().iloc[1:]
+    return forward_returns(returns, int(horizon)).dropna()
+
+
+def outcome_stat(rows: pd.DataFrame, stat: str, of: str = "relative", independent: bool = False) -> float:
+    """One statistic of forward outcomes: ``n``, ``n_independent``, ``n_beating``/``share_beating``
+    (relative > 0), ``n_positive``/``share_positive`` (``of`` > 0), ``mean``, ``median`` (of ``of``, fractions)."""
+    if stat == "n_independent":
+        return float(rows["independent"].sum()) if "independent" in rows else float(len(rows))
+    if independent and "independent" in rows:
+        rows = rows[rows["independent"]]
+    n = len(rows)
+    if stat == "n":
+        return float(n)
+    if stat in ("n_beating", "share_beating"):
+        k = int((rows["relative"] > 0).sum())
+        return float(k) if stat == "n_beating" else (k / n if n else float("nan"))
+    if stat in ("n_positive", "share_positive"):
+        k = int((rows[of] > 0).sum())
+        return float(k) if stat == "n_positive" else (k / n if n else float("nan"))
+    if stat == "mean":
+        return float(rows[of].mean()) if n else float("nan")
+    if stat == "median":
+        return float(rows[of].median()) if n else float("nan")
+    raise ParameterError(f"stat: unknown {stat!r}")
+
+
+def outcome_table(levels: pd.DataFrame, min_length: int, horizons: list, anchor: str = "first_loss", level: float = 0.95) -> pd.DataFrame:
+    """The table published studies show: per horizon, after-event vs any-time N, mean, median, % positive, % beating.
+
+    Adds what they never show: independent N and exact (Clopper-Pearson) intervals of the shares.
+    Rows: (horizon, "after event" | "any time").
+    """
+    from rotation.analytics.forward import binomial_interval
+
+    rows = []
+    for h in horizons:
+        hs = horizon_sessions(h)
+        ev, base = event_outcomes(levels, min_length, hs, anchor), any_time_outcomes(levels, hs)
+        for label, part in (("after event", ev), ("any time", base.assign(independent=False))):
+            k, n = int((part["relative"] > 0).sum()), len(part)
+            lo, hi = binomial_interval(k, n, level) if label == "after event" else (np.nan, np.nan)
+            rows.append({"horizon": str(h), "sessions": hs, "rows": label, "N": n,
+                         "independent N": int(part["independent"].sum()) if label == "after event" else np.nan,
+                         "mean small": float(part["small"].mean()) if n else np.nan,
+                         "median small": float(part["small"].median()) if n else np.nan,
+                         "% small positive": 100 * float((part["small"] > 0).mean()) if n else np.nan,
+                         "% beating": 100 * k / n if n else np.nan, "% beating CI low": 100 * lo, "% beating CI high": 100 * hi})
+    return pd.DataFrame(rows).set_index(["horizon", "rows"])
+
+
+__all__ = [
+    "HORIZONS", "MEASURES", "PERIODS", "any_time_outcomes", "comparables", "condition_flags", "event_outcomes", "history_stat",
+    "horizon_sessions", "last_at_least_series", "outcome_stat", "outcome_table", "streak_count_values", "streak_table",
+    "streak_values", "subject_levels", "window_bounds", "window_positions", "window_values",
+]

@@ -1,0 +1,524 @@
+"""The strict schema of a claims file: every field and parameter declared with its type and range.
+
+A small declarative checker (no schema library: its messages must be one line naming the file,
+the claim and the field, with a "did you mean" for a misspelled key). Rules:
+
+* unknown keys are refused, with the nearest known key suggested;
+* numbers are finite (no ``.inf``/``.nan``), of the declared type (``true`` is not a number) and
+  inside the declared range; tolerances are at least 0; ``n_sims`` and other budgets are capped;
+* dates are strictly ``YYYY-MM-DD`` (real calendar dates); periods strictly
+  ``YYYY-MM-DD to YYYY-MM-DD`` with start <= end;
+* a file holds at most ``MAX_CLAIMS`` claims, a claim at most ``MAX_ALTERNATIVES`` alternatives;
+* a ``query`` claim's query is checked field by field and for consistency (a window where the
+  measure needs one, a pair where the condition needs one, ...).
+
+``check_document(path, doc, kinds, known_kinds)`` raises ``SchemaError`` (a ``ParameterError``) at
+the first failure; the kinds' parameter schemas come from the measures
+(``rotation.claims.measures.params``). ``rotation.claims.registry`` calls it whenever a claims file is loaded, so the runner refuses a bad file
+before any kernel starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rotation.core.errors import ParameterError
+
+MAX_CLAIMS = 500
+MAX_ALTERNATIVES = 50
+MAX_TEXT = 5000
+MAX_SIMS = 100_000
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class SchemaError(ParameterError):
+    """A claims file that breaks the schema: the message is one line naming file, claim and field."""
+
+
+class Bad(Exception):
+    """Raised inside the checker: ``field`` (dotted path) and what is wrong."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(what)
+        self.where, self.what = where, what
+
+
+def _join(where: str, key: object) -> str:
+    return f"{where}.{key}" if where else str(key)
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Types
+
+
+class Spec:
+    """A declared type; ``check(value, where)`` raises ``Bad``."""
+
+    doc = ""
+
+    def check(self, value: object, where: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass
+class Text(Spec):
+    max_len: int = MAX_TEXT
+    pattern: str | None = None
+    hint: str = ""
+
+    def check(self, value, where):
+        if not isinstance(value, str):
+            raise Bad(where, f"expected text, got {_show(value)}")
+        if not value.strip():
+            raise Bad(where, "expected non-empty text")
+        if len(value) > self.max_len:
+            raise Bad(where, f"text longer than {self.max_len} characters")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            raise Bad(where, f"expected {self.hint or self.pattern}, got {_show(value)}")
+
+
+@dataclass
+class Number(Spec):
+    lo: float | None = None
+    hi: float | None = None
+    whole: bool = False
+    lo_open: bool = False
+
+    def check(self, value, where):
+        kind = "a whole number" if self.whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Bad(where, f"expected {kind}, got {_show(value)}")
+        if not math.isfinite(value):
+            raise Bad(where, f"expected a finite number, got {value!r}")
+        if self.whole and value != int(value):
+            raise Bad(where, f"expected {kind}, got {value!r}")
+        if self.lo is not None and (value < self.lo or (self.lo_open and value == self.lo)):
+            raise Bad(where, f"must be {'above' if self.lo_open else 'at least'} {self.lo:g}, got {value!r}")
+        if self.hi is not None and value > self.hi:
+            raise Bad(where, f"must be at most {self.hi:g}, got {value!r}")
+
+
+def Int(lo: float | None = None, hi: float | None = None) -> Number:
+    return Number(lo, hi, whole=True)
+
+
+@dataclass
+class Boolean(Spec):
+    def check(self, value, where):
+        if not isinstance(value, bool):
+            raise Bad(where, f"expected true or false, got {_show(value)}")
+
+
+@dataclass
+class Choice(Spec):
+    values: tuple
+
+    def check(self, value, where):
+        if isinstance(value, bool) or value not in self.values:
+            near = difflib.get_close_matches(str(value), [str(v) for v in self.values], n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise Bad(where, f"unknown value {_show(value)}{hint}; use one of {', '.join(map(str, self.values))}")
+
+
+def parse_date(value: object, where: str) -> dt.date:
+    if not isinstance(value, str) or not DATE.fullmatch(value):
+        raise Bad(where, f"expected a date YYYY-MM-DD, got {_show(value)}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Bad(where, f"{value!r} is not a calendar date") from None
+
+
+@dataclass
+class Date(Spec):
+    allow: tuple = ()  # words accepted besides a date (e.g. "as_of")
+
+    def check(self, value, where):
+        if value in self.allow:
+            return
+        try:
+            parse_date(value, where)
+        except Bad as exc:
+            if self.allow:
+                raise Bad(where, f"expected {' or '.join(self.allow)} or a date YYYY-MM-DD, got {_show(value)}") from None
+            raise exc
+
+
+def parse_period(value: object, where: str) -> tuple[dt.date, dt.date]:
+    parts = value.split(" to ") if isinstance(value, str) else []
+    if len(parts) != 2 or not all(DATE.fullmatch(p) for p in parts):
+        raise Bad(where, f"expected a period 'YYYY-MM-DD to YYYY-MM-DD', got {_show(value)}")
+    first, last = parse_date(parts[0], where), parse_date(parts[1], where)
+    if last < first:
+        raise Bad(where, f"period {value!r} ends before it starts")
+    return first, last
+
+
+@dataclass
+class Period(Spec):
+    def check(self, value, where):
+        parse_period(value, where)
+
+
+@dataclass
+class SeriesId(Spec):
+    roles: tuple = ()  # words accepted besides a series id ("small", "large")
+
+    def check(self, value, where):
+        if value in self.roles:
+            return
+        from rotation.data.catalogue import CATALOGUE, series_spec
+
+        if not isinstance(value, str):
+            raise Bad(where, f"expected a series id, got {_show(value)}")
+        try:
+            series_spec(value)
+        except ParameterError:
+            near = difflib.get_close_matches(value, list(CATALOGUE) + list(self.roles), n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise Bad(where, f"unknown series {value!r}{hint}: use a catalogue id (data/README.md) or an upper-case Yahoo ticker") from None
+
+
+@dataclass
+class ListOf(Spec):
+    item: Spec
+    min_items: int = 0
+    max_items: int = 100
+
+    def check(self, value, where):
+        if not isinstance(value, list):
+            raise Bad(where, f"expected a list, got {_show(value)}")
+        if not self.min_items <= len(value) <= self.max_items:
+            size = f"exactly {self.min_items}" if self.min_items == self.max_items else f"{self.min_items} to {self.max_items}"
+            raise Bad(where, f"expected {size} items, got {len(value)}")
+        for i, v in enumerate(value):
+            self.item.check(v, f"{where}[{i}]")
+
+
+@dataclass
+class AnyOf(Spec):
+    options: tuple
+    hint: str
+
+    def check(self, value, where):
+        for option in self.options:
+            try:
+                option.check(value, where)
+                return
+            except Bad as exc:
+                if isinstance(value, list) and isinstance(option, ListOf) or isinstance(value, Mapping) and isinstance(option, Fields):
+                    raise  # the one option of the value's shape says what is wrong inside it
+                continue
+        raise Bad(where, f"expected {self.hint}, got {_show(value)}")
+
+
+@dataclass
+class Fields(Spec):
+    """A mapping with declared keys: unknown keys are refused with the nearest known one suggested."""
+
+    fields: dict
+    required: tuple = ()
+    rule: Callable[[Mapping, str], None] | None = None
+    partial: bool = False  # an alternative's partial mapping: required keys and rules not enforced
+
+    def check(self, value, where):
+        if not isinstance(value, Mapping):
+            raise Bad(where, f"expected a mapping, got {_show(value)}")
+        for key in value:
+            if key not in self.fields:
+                near = difflib.get_close_matches(str(key), list(self.fields), n=1, cutoff=0.6)
+                hint = f"did you mean {near[0]!r}?" if near else f"known: {', '.join(self.fields)}"
+                raise Bad(_join(where, key), f"unknown field ({hint})")
+        if not self.partial:
+            for key in self.required:
+                if key not in value:
+                    raise Bad(_join(where, key), "missing field")
+        for key, v in value.items():
+            self.fields[key].check(v, _join(where, key))
+        if self.rule and not self.partial:
+            self.rule(value, where)
+
+    def loose(self) -> "Fields":
+        return Fields(self.fields, self.required, self.rule, partial=True)
+
+
+@dataclass
+class DictOf(Spec):
+    """A mapping of free names (text) to values of one type (e.g. named episodes, feature sets)."""
+
+    value: Spec
+    max_items: int = 50
+
+    def check(self, value, where):
+        if not isinstance(value, Mapping) or not value:
+            raise Bad(where, f"expected a non-empty mapping, got {_show(value)}")
+        if len(value) > self.max_items:
+            raise Bad(where, f"at most {self.max_items} entries")
+        for k, v in value.items():
+            self.value.check(v, _join(where, k))
+
+
+# ---------------------------------------------------------------------------------------------
+# The query
+
+
+def _query_rule(q: Mapping, where: str) -> None:
+    from rotation.language.primitives import WINDOW_MEASURES
+
+    measure = q["measure"]
+    if ("series" in q) == ("pair" in q):
+        raise Bad(_join(where, "series"), "give exactly one of series or pair")
+    spread_pair = "pair" in q and q.get("pair_as", "spread") == "spread"
+    if "pair_as" in q and "pair" not in q:
+        raise Bad(_join(where, "pair_as"), "only with pair")
+    if measure in WINDOW_MEASURES and "window" not in q:
+        raise Bad(_join(where, "window"), f"missing field (measure {measure} is a change over a window)")
+    if measure not in WINDOW_MEASURES and "window" in q and not (q.get("history") or {}).get("among") == "every_period":
+        raise Bad(_join(where, "window"), f"measure {measure} takes no window")
+    if measure == "level" and spread_pair:
+        raise Bad(_join(where, "pair_as"), "the level of a pair is its ratio: set pair_as: ratio")
+    if measure in ("streak", "count"):
+        cond = q.get("condition", "beats" if spread_pair else None)
+        if cond is None:
+            raise Bad(_join(where, "condition"), f"missing field (measure {measure} counts sessions of a condition)")
+        if (cond == "beats") != spread_pair:
+            raise Bad(_join(where, "condition"), "beats needs a pair (read as a spread); rises/falls/rises_by... need one series or a ratio pair")
+    elif "condition" in q:
+        raise Bad(_join(where, "condition"), f"measure {measure} takes no condition (streak, count)")
+    if measure == "count" and "min_length" not in q:
+        raise Bad(_join(where, "min_length"), "missing field (count: streaks of at least this many sessions)")
+    if measure != "count":
+        for key in ("min_length", "since"):
+            if key in q:
+                raise Bad(_join(where, key), "only with measure count")
+    forward_keys = ("event", "horizon", "stat", "of", "independent")
+    if measure == "forward":
+        if not spread_pair:
+            raise Bad(_join(where, "pair"), "measure forward needs a pair read as a spread")
+        for key in ("event", "horizon", "stat"):
+            if key not in q:
+                raise Bad(_join(where, key), "missing field (measure forward)")
+        if "history" in q:
+            raise Bad(_join(where, "history"), "measure forward takes no history comparison")
+    else:
+        for key in forward_keys:
+            if key in q:
+                raise Bad(_join(where, key), "only with measure forward")
+    h = q.get("history")
+    if h:
+        stat, among = h["stat"], h.get("among")
+        if stat == "since" and "in" not in h:
+            raise Bad(_join(where, "history.in"), "missing field (stat since: the period the last value at least as extreme fell in)")
+        if stat != "since" and "in" in h:
+            raise Bad(_join(where, "history.in"), "only with stat since")
+        if among == "streaks" and measure != "streak":
+            raise Bad(_join(where, "history.among"), "streaks only with measure streak")
+        if among == "every_period" and "period" not in (q.get("window") or {}):
+            raise Bad(_join(where, "history.among"), "every_period needs window: {period: month|quarter|year}")
+        if among == "same_period" and not ({"period", "first_sessions"} & set(q.get("window") or {})):
+            raise Bad(_join(where, "history.among"), "same_period needs a calendar window (period or first_sessions)")
+
+
+def _window_rule(w: Mapping, where: str) -> None:
+    kinds = [k for k in ("sessions", "period", "first_sessions", "from") if k in w]
+    if len(kinds) != 1:
+        raise Bad(where, "give exactly one of sessions, period, first_sessions, from")
+    if "to" in w:
+        if "from" not in w:
+            raise Bad(_join(where, "to"), "only with from")
+        if parse_date(w["to"], where) <= parse_date(w["from"], where):
+            raise Bad(_join(where, "to"), f"{w['to']} is not after from {w['from']}")
+
+
+def _condition() -> Spec:
+    size = Fields({"rises_by": Number(0, 10, lo_open=True), "falls_by": Number(0, 1, lo_open=True),
+                   "rises_by_bp": Number(0, 10_000, lo_open=True), "falls_by_bp": Number(0, 10_000, lo_open=True)},
+                  rule=lambda v, w: None if len(v) == 1 else (_ for _ in ()).throw(Bad(w, "give exactly one threshold")))
+    return AnyOf((Choice(("beats", "rises", "falls")), size),
+                 "beats, rises, falls, or one of {rises_by: fraction}, {falls_by: fraction}, {rises_by_bp: bp}, {falls_by_bp: bp}")
+
+
+def query_spec() -> Fields:
+    from rotation.analytics.forward import ANCHORS
+    from rotation.language.primitives import HORIZONS, MEASURES
+
+    stats = ("n", "n_independent", "n_beating", "share_beating", "n_positive", "share_positive", "mean", "median",
+             "base_share_beating", "base_share_positive", "base_mean", "base_median")
+    return Fields(
+        {
+            "series": SeriesId(),
+            "pair": ListOf(SeriesId(), 2, 2),
+            "pair_as": Choice(("spread", "ratio")),
+            "measure": Choice(MEASURES),
+            "window": Fields({"sessions": Int(1, 100_000), "period": Choice(("month", "quarter", "ytd", "year")),
+                              "first_sessions": Int(1, 260), "from": Date(), "to": Date()}, rule=_window_rule),
+            "condition": _condition(),
+            "min_length": Int(1, 10_000),
+            "since": Date(),
+            "history": Fields({"stat": Choice(("rank", "percentile", "record", "since")),
+                               "among": Choice(("rolling", "same_period", "every_period", "streaks")),
+                               "direction": Choice(("high", "low")), "start": Date(), "in": Period()}, required=("stat",)),
+            "event": Fields({"condition": Choice(("beats",)), "min_length": Int(1, 10_000), "anchor": Choice(ANCHORS)}, required=("min_length",)),
+            "horizon": AnyOf((Int(1, 2520), Choice(tuple(HORIZONS))), f"a number of sessions (1 to 2520) or one of {', '.join(HORIZONS)}"),
+            "stat": Choice(stats),
+            "of": Choice(("small", "large", "relative")),
+            "independent": Boolean(),
+        },
+        required=("measure",),
+        rule=_query_rule,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The file
+
+
+COMPARES = ("equal", "at_least", "at_most", "boolean", "criteria", "untestable", "no_data")
+
+
+def article_spec() -> Fields:
+    return Fields({"title": Text(500), "published": Date(), "as_of": Date(), "small": SeriesId(), "large": SeriesId(),
+                   "streak_premise": Int(1, 10_000)}, required=("title", "as_of", "small", "large"))
+
+
+def claim_fields() -> dict:
+    tol = Number(0)
+    claimed = AnyOf((Number(), Boolean(), Text(500)), "a finite number, true/false, or text (criteria)")
+    return {
+        "quote": Text(), "notebook": Text(100, r"[0-9A-Za-z_\-]+", "a notebook stem"), "kind": Text(100), "measure": Text(),
+        "about": Fields({"at": Date(("as_of",)), "period": Period(), "looks": Choice(("back", "ahead"))}),
+        "premise": Choice(("streak", None)), "params": _Any(), "query": _Any(),
+        "claimed": claimed, "unit": Text(100), "compare": Choice(COMPARES), "tolerance": tol, "partly_tolerance": tol,
+        "reason": Text(), "rule": Text(),
+        "alternatives": ListOf(Fields({"choice": Text(200), "label": Text(500), "params": _Any(), "query": _Any(),
+                                       "claimed": claimed, "tolerance": tol, "partly_tolerance": tol}, required=("choice", "label")),
+                               0, MAX_ALTERNATIVES),
+    }
+
+
+def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) -> None:
+    """One claim against the schema; raises ``Bad`` naming the field."""
+    fields = claim_fields()
+    # params/query depend on the kind: check the claim's own keys first, then them
+    shell = Fields({k: (_Any() if k == "alternatives" else v) for k, v in fields.items()}, required=("quote", "notebook", "compare"))
+    shell.check(entry, "")
+    compare, kind = entry["compare"], entry.get("kind")
+    if compare in ("untestable", "no_data"):
+        if "reason" not in entry:
+            raise Bad("reason", f"missing field (needed for compare {compare})")
+    elif kind is None:
+        raise Bad("kind", "missing field")
+    if kind is not None and kind not in known_kinds:
+        near = difflib.get_close_matches(str(kind), sorted(known_kinds), n=1, cutoff=0.6)
+        raise Bad("kind", f"unknown claim kind {kind!r}" + (f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(sorted(known_kinds))})"))
+    if compare in ("equal", "at_least", "at_most"):
+        if "claimed" not in entry:
+            raise Bad("claimed", f"missing field (needed for compare {compare})")
+        Number().check(entry["claimed"], "claimed")
+    if "partly_tolerance" in entry and entry["partly_tolerance"] < entry.get("tolerance", 0):
+        raise Bad("partly_tolerance", f"must be at least tolerance ({entry.get('tolerance', 0)})")
+    about = entry.get("about", {"at": "as_of"})
+    if ("at" in about) == ("period" in about):
+        raise Bad("about", "give exactly one of at (as_of or YYYY-MM-DD) or period")
+    if "looks" in about and "period" not in about:
+        raise Bad("about.looks", "only with period")
+    if about.get("at", "as_of") != "as_of" and kind != "query":
+        raise Bad("about.at", "only query claims carry their own date; other kinds are measured at as_of (use kind: query)")
+    if kind == "query":
+        if "params" in entry:
+            raise Bad("params", "a query claim states its query under query:, not params:")
+        if "query" not in entry:
+            raise Bad("query", "missing field (kind query)")
+        spec = query_spec()
+        spec.check(entry["query"], "query")
+    else:
+        if "query" in entry:
+            raise Bad("query", "only with kind: query")
+        spec = kinds.get(kind) or _Undeclared()
+        if "params" in entry:
+            spec.check(entry["params"], "params")
+    ListOf(_Any(), 0, MAX_ALTERNATIVES).check(entry.get("alternatives", []), "alternatives")
+    for i, alt in enumerate(entry.get("alternatives") or []):
+        fields["alternatives"].item.check(alt, f"alternatives[{i}]")
+        own = "query" if kind == "query" else "params"
+        other = "params" if own == "query" else "query"
+        if other in alt:
+            raise Bad(f"alternatives[{i}].{other}", f"this claim varies its {own}:, not {other}:")
+        if own in alt:
+            spec.loose().check(alt[own], f"alternatives[{i}].{own}")
+            merged = {**dict(entry.get(own) or {}), **dict(alt[own])}
+            spec.check(merged, f"alternatives[{i}].{own}")
+        if "claimed" in alt and compare in ("equal", "at_least", "at_most"):
+            Number().check(alt["claimed"], f"alternatives[{i}].claimed")
+
+
+class _Any(Spec):
+    def check(self, value, where):
+        return None
+
+
+class _Undeclared(Spec):
+    """Parameters of a kind this schema does not declare yet (a kind may declare them: ``rotation.claims.measures.params.PARAMS[kind] = Fields(...)``):
+    a mapping whose numbers are all finite."""
+
+    def check(self, value, where):
+        if not isinstance(value, Mapping):
+            raise Bad(where, f"expected a mapping, got {_show(value)}")
+        _finite_everywhere(value, where)
+
+    def loose(self) -> "_Undeclared":
+        return self
+
+
+def _finite_everywhere(value: object, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Bad(where, f"expected a finite number, got {value!r}")
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _finite_everywhere(v, _join(where, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _finite_everywhere(v, f"{where}[{i}]")
+
+
+def check_document(path: str, doc: object, kinds: Mapping[str, Fields], known_kinds: Iterable[str]) -> None:
+    """The whole claims file; raises ``SchemaError``: ``<file>: claim '<id>': field '<field>': <what>``.
+
+    ``kinds``: each kind's parameter schema (``rotation.claims.measures.params.kind_params``);
+    ``known_kinds``: the names of the registered measures (``rotation.claims.measures.base.KINDS``).
+    """
+
+    def fail(claim_id: str | None, where: str, what: str) -> SchemaError:
+        parts = [str(path)] + ([f"claim {claim_id!r}"] if claim_id else []) + ([f"field {where!r}"] if where else [])
+        return SchemaError(": ".join(parts + [what]))
+
+    if not isinstance(doc, Mapping):
+        raise fail(None, "", "expected a mapping with top-level keys 'article' and 'claims'")
+    try:
+        Fields({"article": _Any(), "claims": _Any()}, required=("article", "claims")).check(doc, "")
+        article_spec().check(doc["article"], "article")
+    except Bad as exc:
+        raise fail(None, exc.where, exc.what) from None
+    claims = doc["claims"]
+    if not isinstance(claims, Mapping) or not claims:
+        raise fail(None, "claims", "expected a non-empty mapping of claim id to fields")
+    if len(claims) > MAX_CLAIMS:
+        raise fail(None, "claims", f"{len(claims)} claims; a claims file holds at most {MAX_CLAIMS}")
+    for cid, entry in claims.items():
+        try:
+            check_claim(entry, kinds, set(known_kinds))
+        except Bad as exc:
+            raise fail(str(cid), exc.where, exc.what) from None
+
+
+__all__ = ["MAX_CLAIMS", "MAX_SIMS", "SchemaError", "check_document", "query_spec"]

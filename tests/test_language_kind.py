@@ -1,0 +1,70 @@
+"""The ``query`` kind through the existing claims machinery (Context, evaluate, judge, alternatives), planted data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import prices_from_returns, write_series_csv
+from rotation.claims import evaluate
+from rotation.claims.measuring import Context
+from rotation.core.verdicts import Verdict
+
+N = 60
+SMALL = np.full(N, -0.001)
+LARGE = np.zeros(N)
+SMALL[10:15] = 0.004  # an earlier 5-session streak
+SMALL[-7:] = 0.006  # 7 sessions in force at the end
+
+
+def setup(tmp_path, block):
+    data_dir = tmp_path / "data"
+    small, large = prices_from_returns(SMALL, name="small"), prices_from_returns(LARGE, name="large")
+    write_series_csv(data_dir, "RUT.csv", small)
+    write_series_csv(data_dir, "GSPC.csv", large)
+    head = {"title": "planted", "as_of": str(small.index[-1].date()), "small": "rut", "large": "spx"}
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"article": head, "claims": block}, sort_keys=False), encoding="utf-8")
+    return path, data_dir, small.index
+
+
+def q(query, **extra):
+    return {"notebook": "01_streak", "kind": "query", "quote": "q", "query": query, **extra}
+
+
+def test_query_claims_are_judged_by_the_existing_judge(tmp_path):
+    block = {
+        "length": q({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats"}, claimed=7, unit="sessions", compare="equal", tolerance=0),
+        "record": q({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats", "history": {"stat": "record"}}, unit="boolean", compare="boolean"),
+        "ret": q({"series": "rut", "measure": "return", "window": {"sessions": 7}}, claimed=0.05, unit="fraction", compare="at_least", tolerance=0,
+                 alternatives=[{"choice": "window", "label": "3 sessions", "query": {"window": {"sessions": 3}}}]),
+    }
+    path, data_dir, index = setup(tmp_path, block)
+    ctx = Context(claims=str(path), data_dir=str(data_dir))
+    length = evaluate.evaluate(ctx, "length")
+    assert length.measurement.value == 7 and length.verdict == Verdict.CONFIRMED
+    assert evaluate.evaluate(ctx, "record").verdict == Verdict.CONFIRMED
+    ret = evaluate.evaluate(ctx, "ret")
+    assert ret.measurement.value == pytest.approx(1.006 ** 7 - 1, abs=1e-12)
+    assert ret.verdict == Verdict.REFUTED  # 4.3% < 5%
+    assert ret.robustness == "robust"  # 3 sessions is smaller still
+    assert ret.measurement.window == (index[-8], index[-1])
+
+
+def test_a_claim_dated_at_its_own_date(tmp_path):
+    path, data_dir, index = setup(tmp_path, {})  # placeholder to get the index
+    day = str(index[14].date())  # the earlier streak's 4th session (returns start at index[1])
+    block = {"then": q({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats"}, about={"at": day},
+                       claimed=4, unit="sessions", compare="equal", tolerance=0)}
+    path, data_dir, _ = setup(tmp_path, block)
+    assert evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "then").verdict == Verdict.CONFIRMED
+    early = Context(claims=str(path), data_dir=str(data_dir), as_of=str(index[5].date()))
+    assert evaluate.evaluate(early, "then").verdict == Verdict.NOT_APPLICABLE
+
+
+def test_an_undefined_window_is_not_verifiable(tmp_path):
+    block = {"x": q({"series": "rut", "measure": "return", "window": {"from": "2000-01-01", "to": "2000-02-01"}},
+                    claimed=0.1, unit="fraction", compare="equal", tolerance=0)}
+    path, data_dir, _ = setup(tmp_path, block)
+    assert evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "x").verdict == Verdict.NOT_VERIFIABLE

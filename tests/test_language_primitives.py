@@ -1,0 +1,293 @@
+"""Planted-answer tests of the claim language's primitives on synthetic series (rotation.language)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rotation.core.errors import DataError, ParameterError
+from rotation.language import primitives as P
+from rotation.language.query import evaluate, evaluate_many, query_values
+
+
+def series(values, start="2020-01-01", name="x", freq="B") -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=float), index=pd.date_range(start, periods=len(values), freq=freq, name="date"), name=name)
+
+
+def loader(**named):
+    def load(sid):
+        if sid not in named:
+            raise DataError(f"no series {sid!r}")
+        return named[sid]
+    return load
+
+
+def one(s):
+    return pd.DataFrame({"value": s})
+
+
+# ---------------------------------------------------------------------------------------------- windows
+
+
+def test_sessions_window_return_and_log_return():
+    s = series(100 * 1.01 ** np.arange(30))  # +1% every session
+    r = P.window_values(one(s), "return", {"sessions": 5})
+    assert r.iloc[:5].isna().all()
+    assert r.iloc[5:].to_numpy() == pytest.approx(1.01 ** 5 - 1)
+    lr = P.window_values(one(s), "log_return", {"sessions": 3})
+    assert lr.iloc[3:].to_numpy() == pytest.approx(3 * np.log(1.01))
+    sr = P.window_values(one(s), "session_return")
+    assert sr.iloc[1:].to_numpy() == pytest.approx(0.01)
+
+
+def test_month_and_ytd_windows_start_at_the_previous_period_close():
+    idx = pd.bdate_range("2019-12-02", "2020-03-31")
+    s = pd.Series(np.arange(len(idx), dtype=float) + 100, index=idx)
+    month = P.window_values(one(s), "return", {"period": "month"})
+    ytd = P.window_values(one(s), "return", {"period": "ytd"})
+    day = pd.Timestamp("2020-02-14")
+    jan_end = s.loc[:"2020-01-31"].iloc[-1]
+    dec_end = s.loc[:"2019-12-31"].iloc[-1]
+    assert month[day] == pytest.approx(s[day] / jan_end - 1)
+    assert ytd[day] == pytest.approx(s[day] / dec_end - 1)
+    assert np.isnan(month.iloc[0])  # no previous month in the data
+
+
+def test_first_sessions_window_is_fixed_and_defined_once_complete():
+    idx = pd.bdate_range("2019-12-20", "2020-02-28")
+    s = pd.Series(np.linspace(100, 150, len(idx)), index=idx)
+    v = P.window_values(one(s), "return", {"first_sessions": 10})
+    firsts = idx[idx.year == 2020][:10]
+    expected = s[firsts[-1]] / s.loc[:"2019-12-31"].iloc[-1] - 1
+    assert np.isnan(v[firsts[-2]])  # the tenth session has not closed yet
+    assert v[firsts[-1]] == pytest.approx(expected)
+    assert v["2020-02-28"] == pytest.approx(expected)  # the same fixed window read later
+
+
+def test_from_and_from_to_windows():
+    s = series([100, 110, 121, 133.1, 146.41, 161.051])
+    d = s.index
+    frm = P.window_values(one(s), "return", {"from": str(d[1].date())})
+    assert np.isnan(frm[d[1]]) and frm[d[4]] == pytest.approx(146.41 / 110 - 1)
+    fixed = P.window_values(one(s), "return", {"from": str(d[1].date()), "to": str(d[3].date())})
+    assert np.isnan(fixed[d[2]])  # not over yet
+    assert fixed[d[3]] == pytest.approx(133.1 / 110 - 1) and fixed[d[5]] == pytest.approx(133.1 / 110 - 1)
+    # a base date that is not a session: the last close before it
+    weekend = str((d[2] + pd.Timedelta(hours=12)).date())
+    assert P.window_values(one(s), "return", {"from": weekend})[d[4]] == pytest.approx(146.41 / 121 - 1)
+
+
+def test_change_bp_of_a_rate():
+    y = series([3.47, 3.50, 3.55, 3.60])
+    ch = P.window_values(one(y), "change_bp", {"sessions": 3})
+    assert ch.iloc[-1] == pytest.approx(13.0)
+
+
+def test_pair_spread_return_and_ratio_level():
+    small, large = series([100, 102, 104.04], name="a"), series([50, 50.5, 51.005], name="b")
+    lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=small, b=large))
+    rel = P.window_values(lv, "return", {"sessions": 2})
+    assert rel.iloc[-1] == pytest.approx((1.02 ** 2 - 1) - (1.01 ** 2 - 1))
+    ratio = P.subject_levels({"pair": ["a", "b"], "pair_as": "ratio"}, loader(a=small, b=large))
+    assert P.window_values(ratio, "level").iloc[-1] == pytest.approx(104.04 / 51.005)
+    with pytest.raises(ParameterError, match="pair_as: ratio"):
+        P.window_values(lv, "level")
+
+
+def test_pair_keeps_common_dates_and_drops_missing_values():
+    a = series([1, 2, 3, 4, 5], name="a")
+    b = series([1, np.nan, 3, 4, 5], name="b")
+    lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=a, b=b))
+    assert len(lv) == 4 and a.index[1] not in lv.index
+
+
+# ---------------------------------------------------------------------------------------------- streaks
+
+
+def test_streaks_of_conditions():
+    # rises on sessions 1,2,3 then falls, then rises 1, 2
+    s = series([10, 11, 12, 13, 12, 13, 14])
+    flags = P.condition_flags(one(s), "rises")
+    assert P.streak_values(flags).tolist() == [0, 1, 2, 3, 0, 1, 2]
+    assert P.streak_values(P.condition_flags(one(s), "falls")).tolist() == [0, 0, 0, 0, 1, 0, 0]
+    big = series([100, 102, 103, 105.06, 107.2])  # +2%, +0.98%, +2%, +2.04%
+    assert P.streak_values(P.condition_flags(one(big), {"rises_by": 0.02})).tolist() == [0, 1, 0, 1, 2]
+    y = series([3.0, 3.06, 3.08, 3.2])
+    assert P.streak_values(P.condition_flags(one(y), {"rises_by_bp": 5})).tolist() == [0, 1, 0, 1]
+
+
+def test_pair_beats_streak_ties_break_it():
+    a = series([100, 101, 102, 103, 104], name="a")
+    b = series([100, 100, 101, 102, 103], name="b")  # a: +1, +0.99, +0.98, +0.97 ; b: 0, +1, +0.99, +0.98
+    lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=a, b=b))
+    flags = P.condition_flags(lv, "beats")
+    assert flags.tolist() == [False, True, False, False, False]
+
+
+def test_streak_count_counts_each_streak_once_when_it_reaches_the_length():
+    pattern = [0, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1]
+    flags = pd.Series(np.array(pattern, dtype=bool), index=pd.bdate_range("2020-01-01", periods=len(pattern)))
+    counts = P.streak_count_values(flags, 3)
+    assert counts.iloc[-1] == 3 and counts.iloc[3] == 1 and counts.iloc[7] == 2
+    assert P.streak_count_values(flags, 3, since=str(flags.index[5].date())).iloc[-1] == 2
+    assert P.streak_count_values(flags, 4).iloc[-1] == 1
+
+
+# ---------------------------------------------------------------------------------------------- history
+
+
+def test_history_rank_percentile_record_since():
+    earlier = pd.Series([5.0, 9.0, 3.0, 7.0], index=pd.bdate_range("2020-01-01", periods=4))
+    assert P.history_stat(8.0, earlier, "rank")["value"] == 2
+    assert P.history_stat(9.0, earlier, "record")["value"] is True
+    assert P.history_stat(8.0, earlier, "record")["value"] is False
+    got = P.history_stat(6.0, earlier, "since", within=(earlier.index[3], earlier.index[3]))
+    assert got["value"] is True and got["since"] == earlier.index[3]  # 7 is the last value >= 6
+    assert P.history_stat(8.0, earlier, "percentile")["value"] == pytest.approx(100 * (3 + 0.5) / 5)
+    assert P.history_stat(4.0, earlier, "rank", direction="low")["value"] == 2  # only 3 is lower
+    assert P.history_stat(10.0, earlier, "rank")["since"] is pd.NaT  # never as high before
+    with pytest.raises(ParameterError, match="history.in"):
+        P.history_stat(2.0, earlier, "since")
+
+
+def test_vectorised_since_equals_single_date_since():
+    rng = np.random.default_rng(7)
+    v = pd.Series(rng.integers(0, 20, 300).astype(float), index=pd.bdate_range("2020-01-01", periods=300))
+    fast = P.last_at_least_series(v)
+    for i in range(0, 300, 7):
+        got = P.history_stat(v.iloc[i], v.iloc[:i], "rank")["since"]
+        assert (pd.isna(got) and pd.isna(fast.iloc[i])) or got == fast.iloc[i]
+
+
+def test_comparables_same_period_and_every_period():
+    idx = pd.bdate_range("2015-01-01", "2020-06-30")
+    v = pd.Series(np.arange(len(idx), dtype=float), index=idx)
+    at = pd.Timestamp("2020-03-16")
+    same = P.comparables(v, at, "same_period", {"period": "ytd"})
+    assert list(same.index.year) == [2015, 2016, 2017, 2018, 2019]
+    assert all(d.month == 3 and d.day <= 16 and d.day >= 12 for d in same.index)
+    months = P.comparables(v, at, "every_period", {"period": "month"})
+    assert months.index[-1] == pd.Timestamp("2020-02-28") and len(months) == 12 * 5 + 2
+    first = P.comparables(v, at, "same_period", {"first_sessions": 10})
+    assert list(first.index.year) == [2015, 2016, 2017, 2018, 2019]
+
+
+def test_month_rank_among_every_month_planted():
+    # 24 months; month 13 (Jan of the 2nd year) is the best; the last month is second best
+    months = pd.period_range("2018-01", periods=25, freq="M")
+    monthly = np.full(25, 0.01)
+    monthly[12], monthly[24] = 0.10, 0.05
+    idx, vals, level = [], [], 100.0
+    for m, r in zip(months, monthly):
+        days = pd.bdate_range(m.start_time, m.end_time)
+        daily = (1 + r) ** (1 / len(days))
+        for d in days:
+            level *= daily
+            idx.append(d)
+            vals.append(level)
+    s = pd.Series(vals, index=pd.DatetimeIndex(idx))
+    q = {"series": "x", "measure": "return", "window": {"period": "month"}, "history": {"stat": "rank", "among": "every_period"}}
+    r = evaluate(q, loader(x=s), s.index[-1])
+    assert r.raw == pytest.approx(0.05) and r.value == 2
+    q["history"] = {"stat": "since", "among": "every_period", "in": "2019-01-01 to 2019-01-31"}
+    assert evaluate(q, loader(x=s), s.index[-1]).value is True
+
+
+# ---------------------------------------------------------------------------------------------- queries
+
+
+def _pair_with_planted_streaks():
+    """Small beats large exactly on planted sessions: streaks of 5 (twice) and 8; 1% daily drift otherwise equal."""
+    n = 400
+    spread = np.full(n, -0.001)
+    for start, length in ((50, 5), (150, 8), (250, 5)):
+        spread[start:start + length] = 0.002
+    large_r = np.full(n, 0.0005)
+    small_r = large_r + spread
+    a = pd.Series(100 * np.cumprod(np.concatenate(([1.0], 1 + small_r))), index=pd.bdate_range("2010-01-01", periods=n + 1))
+    b = pd.Series(100 * np.cumprod(np.concatenate(([1.0], 1 + large_r))), index=a.index)
+    return a, b
+
+
+def test_streak_query_length_since_record_rank():
+    a, b = _pair_with_planted_streaks()
+    load = loader(a=a, b=b)
+    at = a.index[255]  # the third streak's fifth session (returns offset by one)
+    q = {"pair": ["a", "b"], "measure": "streak", "condition": "beats"}
+    assert evaluate(q, load, at).value == 5
+    q["history"] = {"stat": "rank"}
+    assert evaluate(q, load, at).value == 2  # only the 8-session streak was longer
+    q["history"] = {"stat": "record"}
+    assert evaluate(q, load, at).value is False
+    q["history"] = {"stat": "since", "in": f"{a.index[150].date()} to {a.index[160].date()}"}
+    r = evaluate(q, load, at)
+    assert r.value is True and r.since == a.index[158]  # the 8-session streak ended there
+    q["history"] = {"stat": "since", "among": "rolling", "in": f"{a.index[150].date()} to {a.index[160].date()}"}
+    assert evaluate(q, load, at).value is True
+
+
+def test_count_query_and_forward_outcomes_planted():
+    a, b = _pair_with_planted_streaks()
+    load = loader(a=a, b=b)
+    count = {"pair": ["a", "b"], "measure": "count", "condition": "beats", "min_length": 5}
+    assert evaluate(count, load, a.index[-1]).value == 3
+    assert evaluate({**count, "min_length": 6}, load, a.index[-1]).value == 1
+    fwd = {"pair": ["a", "b"], "measure": "forward", "event": {"min_length": 5, "anchor": "first_loss"}, "horizon": 10, "stat": "n"}
+    assert evaluate(fwd, load, a.index[-1]).value == 3
+    # after each streak small lags large by 0.1% a session (-0.05% vs +0.05%): never beating
+    assert evaluate({**fwd, "stat": "n_beating"}, load, a.index[-1]).value == 0
+    mean = evaluate({**fwd, "stat": "mean"}, load, a.index[-1]).value
+    assert mean == pytest.approx((0.9995 ** 10 - 1) - (1.0005 ** 10 - 1), rel=1e-6)
+    assert evaluate({**fwd, "stat": "base_share_beating"}, load, a.index[-1]).value == pytest.approx(
+        _share_any_time(a, b, 10))
+    # only events whose window closed by the claim date count
+    assert evaluate(fwd, load, a.index[160]).value == 1
+
+
+def _share_any_time(a, b, h):
+    ra, rb = a.shift(-h) / a - 1, b.shift(-h) / b - 1
+    rel = (ra - rb).iloc[1:].dropna()
+    return float((rel > 0).mean())
+
+
+def test_outcome_table_has_both_rows_per_horizon():
+    a, b = _pair_with_planted_streaks()
+    lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=a, b=b))
+    t = P.outcome_table(lv, 5, ["1w", 10])
+    assert list(t.index) == [("1w", "after event"), ("1w", "any time"), ("10", "after event"), ("10", "any time")]
+    assert t.loc[("1w", "after event"), "N"] == 3 and t.loc[("1w", "after event"), "% beating"] == 0
+
+
+@pytest.mark.parametrize("query", [
+    {"series": "a", "measure": "return", "window": {"sessions": 20}, "history": {"stat": "rank"}},
+    {"series": "a", "measure": "level", "history": {"stat": "percentile"}},
+    {"pair": ["a", "b"], "measure": "streak", "condition": "beats", "history": {"stat": "rank"}},
+    {"pair": ["a", "b"], "measure": "count", "condition": "beats", "min_length": 5},
+    {"pair": ["a", "b"], "measure": "forward", "event": {"min_length": 5}, "horizon": 10, "stat": "share_beating"},
+    {"series": "a", "measure": "return", "window": {"period": "ytd"}, "history": {"stat": "rank", "among": "same_period"}},
+])
+def test_no_look_ahead_value_at_a_date_ignores_later_data(query):
+    a, b = _pair_with_planted_streaks()
+    for at in (a.index[120], a.index[256], a.index[330]):
+        full = evaluate(query, loader(a=a, b=b), at)
+        cut = evaluate(query, loader(a=a.loc[:at], b=b.loc[:at]), at)
+        assert full.value == cut.value and full.raw == cut.raw
+
+
+def test_timeline_reads_the_same_values_as_single_dates():
+    a, b = _pair_with_planted_streaks()
+    q = {"pair": ["a", "b"], "measure": "streak", "condition": "beats"}
+    dates = list(a.index[40:300:13])
+    many = evaluate_many(q, loader(a=a, b=b), dates)
+    single = [evaluate(q, loader(a=a, b=b), d).value for d in dates]
+    assert many["value"].tolist() == single
+    assert query_values(q, loader(a=a, b=b)).loc[dates].tolist() == single
+
+
+def test_stale_or_early_dates_are_data_errors():
+    s = series([1, 2, 3], start="2020-01-01")
+    with pytest.raises(DataError, match="data start"):
+        evaluate({"series": "x", "measure": "level"}, loader(x=s), "2019-01-01")
+    with pytest.raises(DataError, match="more than 7 days"):
+        evaluate({"series": "x", "measure": "level"}, loader(x=s), "2020-03-01")
