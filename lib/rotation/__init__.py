@@ -1,17 +1,18 @@
 """rotation: re-checking articles about small-cap streaks, claim by claim, against market data.
 
-Layers (docs/architecture.md has the full map):
+Packages by layer; a module imports only from its own layer and those below
+(tests/test_architecture.py checks it; docs/architecture.md has the map of every module):
 
-data        rotation.data          named series: local CSV folder, cache, or live download
-analytics   rotation.analytics.returns, streaks, spread, technicals, episodes, forward, nulls, context
-measures    rotation.claims.measures      one function per claim kind -> an immutable Measurement
-claims      rotation.claims        the claims file, judge, applicability, evaluate + robustness
-outputs     rotation.outputs.results, scorecard, plots, report
-runner/CLI  rotation.run.runner, sweep, cli
-
-A new claim kind goes in ``rotation/measures/`` (a function decorated ``@kind("name")``), with a
-unit test on synthetic data; a claims file then uses it by name (docs/check_another_article.md).
+core       errors, number/date formatting, verdict words, periods, atomic files and locks, paths
+data       the series catalogue, loading (local CSV, cache, download), checks on load
+analytics  pure computations over pandas objects: returns, streaks, spreads, nulls, episodes, markets, macro
+language   the claim language: primitives, queries, the claims-file schema
+claims     the claims file, one measure per claim kind, the verdict rule, evaluation and robustness
+outputs    results records, scorecard, figures, report, normalised notebooks, a run folder's status
+run        notebook parameters, preflight, staging, kernels, the runner, sweeps, the scan and export commands
+cli        ``rotation run | params | scan | report | export``
 """
+
 
 from rotation.core.errors import RotationError
 

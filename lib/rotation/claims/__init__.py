@@ -1,1 +1,4 @@
-"""Claims files, the measure of each claim kind, the verdict rule and the evaluation of a claim."""
+"""Claims: ``measures`` (one function per claim kind -> ``Measurement``; ``measures.params`` their
+parameter schemas), ``registry`` (the claims file: loading, checking, lookups), ``measuring``
+(``Context``, what one notebook run's measurements share), ``judge`` (the verdict rule) and
+``evaluate`` (applicability, alternatives, robustness). Imports go in that order."""

@@ -1,1 +1,3 @@
-"""Named series: the catalogue, loading (local CSV, cache, download) and the checks on load."""
+"""Named daily series: ``catalogue`` (what each series id means and where it lives), ``loading``
+(local CSV folder, cache, live download) and ``checks`` (validation of every file and pair on load).
+A new series goes in ``catalogue.CATALOGUE``."""

@@ -1,1 +1,3 @@
-"""What a run writes and shows: results records, scorecard, figures, report, normalised notebooks."""
+"""What a run writes and shows: ``results`` (results.jsonl), ``scorecard``, ``plots`` and ``colors``
+(house style, the one figure saver), ``figexport`` (vector formats), ``report`` (HTML), ``normalize``
+(rendered notebooks made reproducible), ``provenance``, ``changes`` and ``runs`` (a run folder's status)."""

@@ -1,10 +1,12 @@
 """Measures: one function per kind of claim, each returning one immutable ``Measurement``.
 
-``base`` holds what they share (``Measurement``, ``Context``, the kind registry ``KINDS`` and the
-``@kind`` decorator); each other module holds the kinds of one area: ``streak`` (the streak in
-force), ``spread`` (spreads, levels, technicals), ``history`` (past episodes), ``odds``
-(null models, rarity, aftermath) and ``context`` (rates, yields, market context). Importing this
-package registers every kind. A new kind goes in the module of its area (or a new module
+``base`` holds what they share (``Measurement``, the kind registry ``KINDS`` and the ``@kind``
+decorator); ``params`` the claims-file schema of every kind's parameters; each other module the
+kinds of one area: ``streak`` (the streak in force), ``spread`` (spreads, levels, technicals),
+``history`` (past episodes), ``odds`` (null models, rarity, aftermath), ``context`` (rates, yields,
+market context), ``macro`` (economic data known by a date) and ``query`` (claims in the claim
+language). Measures receive a ``rotation.claims.measuring.Context``. Importing this package
+registers every kind. A new kind goes in the module of its area (or a new module
 imported below), decorated ``@kind("name")``, with a test on synthetic data.
 """
 
