@@ -305,7 +305,7 @@ def _weekdays(n, start="2020-01-01"):
 
 def test_a_weekend_row_is_refused(tmp_path):
     dates = _weekdays(5) + ["2020-01-11"]  # a Saturday after 1952
-    path = _rut_file(tmp_path / "d", sorted(dates), [100, 101, 102, 103, 104, 105])
+    _rut_file(tmp_path / "d", sorted(dates), [100, 101, 102, 103, 104, 105])
     with pytest.raises(DataError, match=r"RUT.csv: 1 row\(s\) on a weekend \(first: 2020-01-11, a Saturday\)"):
         loading.load("rut", data_dir=tmp_path / "d")
 
@@ -316,7 +316,7 @@ def test_saturdays_before_1952_are_sessions(tmp_path):
 
 
 def test_a_row_before_the_series_can_exist_is_refused(tmp_path):
-    path = _rut_file(tmp_path / "d", ["1800-01-02"] + _weekdays(3), [100, 101, 102, 103])
+    _rut_file(tmp_path / "d", ["1800-01-02"] + _weekdays(3), [100, 101, 102, 103])
     with pytest.raises(DataError, match=r"RUT.csv: 1 row\(s\) dated before 1978-12-29 \(first: 1800-01-02\); series 'rut' cannot start before 1978-12-29"):
         loading.load("rut", data_dir=tmp_path / "d")
 
@@ -328,7 +328,7 @@ def test_an_unknown_ticker_cannot_start_before_the_first_daily_average(tmp_path)
 
 def test_a_one_day_spike_that_reverts_is_refused(tmp_path):
     values = [100, 101, 290, 100.5, 102, 103]  # 2.9 times up, then back: a bad print
-    path = _rut_file(tmp_path / "d", _weekdays(6), values)
+    _rut_file(tmp_path / "d", _weekdays(6), values)
     with pytest.raises(DataError, match=r"implausible spike in column 'close' on 2020-01-03: 101 to 290 and back to 100.5"):
         loading.load("rut", data_dir=tmp_path / "d")
 

@@ -179,7 +179,7 @@ def test_resemblance_verdict_grid_and_the_feature_set_that_flips_it(tmp_path):
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     m = j.measurement
     assert m.value is True and j.verdict == Verdict.CONFIRMED
-    key_a, key_b = m.extra["keys"]["A"], m.extra["keys"]["B"]
+    key_a = m.extra["keys"]["A"]
     assert key_a == str(large.index[spans["A"][0]].date())
     row = m.extra["registered"]
     assert row["distance A"] == pytest.approx(0.0, abs=1e-9) and row["rank A"] == 1 and row["nearest"] == key_a

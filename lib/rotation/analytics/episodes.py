@@ -199,7 +199,7 @@ def episode_features(
     logs = {c: np.concatenate(([0.0], np.cumsum(np.log1p(returns[c].to_numpy())))) for c in ("small", "large")}
     index = returns.index
     rows = []
-    for i, ep in enumerate(episodes.itertuples(index=False)):
+    for ep in episodes.itertuples(index=False):
         start, end = pd.Timestamp(ep.start), pd.Timestamp(ep.end)
         if start not in index or end not in index or end < start:
             raise DataError(f"episode {start.date()} to {end.date()}: not sessions of the return calendar")

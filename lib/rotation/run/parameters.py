@@ -339,7 +339,6 @@ def check_all_literal(parameters: Mapping[str, object]) -> None:
 
 
 __all__ = [
-    "StrictLoader",
     "check_all_literal",
     "check_literal",
     "check_meaning",

@@ -39,7 +39,7 @@ def quoted_catalogue_ids(notebooks: Sequence[Path]) -> list[str]:
     """Catalogue ids a notebook's code quotes as a string literal (``load("vix")``, ``"ff_factors"``)."""
     from rotation.data.catalogue import CATALOGUE
 
-    pattern = re.compile(r"""["'](%s)["']""" % "|".join(re.escape(k) for k in CATALOGUE))
+    pattern = re.compile(r"""["'](""" + "|".join(re.escape(k) for k in CATALOGUE) + r""")["']""")
     found: list[str] = []
     for path in notebooks:
         try:

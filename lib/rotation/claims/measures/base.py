@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from rotation.core.verdicts import Verdict
 
 if TYPE_CHECKING:  # measures receive a Context; they never import the module that loads claims files
