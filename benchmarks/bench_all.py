@@ -34,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n== summary" + (" (quick mode: small inputs, targets do not apply)" if args.quick else ""))
     width = max(len(r["what"]) for r in rows)
     for r in rows:
-        print(f"  {r['what']:<{width}}  {r['ratio']:9.2f}  target <= {r['target']:<7g} {'met' if r['ratio'] <= r['target'] else 'MISSED'}")
+        print(
+            f"  {r['what']:<{width}}  {r['ratio']:9.2f}  target <= {r['target']:<7g} {'met' if r['ratio'] <= r['target'] else 'MISSED'}"
+        )
     print(bench_run.machine())
     return 0
 

@@ -41,8 +41,8 @@ CLAIM = 13  # streak length whose probability is printed
 
 def spread_sample(factor: int = 1) -> tuple[np.ndarray, str]:
     try:
-        from rotation.data import loading
         from rotation.analytics import streaks
+        from rotation.data import loading
 
         returns = streaks.aligned_returns(loading.load("rut"), loading.load("spx"))
         spread = streaks.daily_spread(returns).to_numpy()
@@ -63,8 +63,12 @@ def three_nulls(spread: np.ndarray, n_sims: int, variant: str, block: int = 21, 
     rng_iid, rng_markov, rng_boot = np.random.default_rng(20260121).spawn(3)
     if variant == "simulation only where no closed form":  # what notebook 04 runs
         iid = nulls.iid_hazard_counts(p, n, n_sims, rng_iid, max_j)  # 64 days per machine word
-        markov = {"exact": [nulls.markov_prob_either_run_at_least(n, CLAIM, chain["p01"], chain["p11"]),
-                            *nulls.longest_run_sf(n, np.arange(0, 40), chain["p01"], chain["p11"])]}
+        markov = {
+            "exact": [
+                nulls.markov_prob_either_run_at_least(n, CLAIM, chain["p01"], chain["p11"]),
+                *nulls.longest_run_sf(n, np.arange(0, 40), chain["p01"], chain["p11"]),
+            ]
+        }
         boot = nulls.block_bootstrap_runs(spread, n_sims, block, rng_boot, max_length=CLAIM + 2)  # block summaries
     else:  # the earlier day-matrix simulations, for comparison
         iid = nulls.simulate(nulls.iid_samples(p, n, n_sims, rng_iid), max_j=max_j)
@@ -103,13 +107,27 @@ def bench(quick: bool = False) -> list[dict]:
     rows = []
     for variant in ("day matrices", "simulation only where no closed form"):
         seconds, out = timed(lambda: three_nulls(spread, n_sims, variant))
-        exact_seconds, sf = timed(lambda: (nulls.iid_longest_sf(n, np.arange(0, 40), p),
-                                           nulls.longest_run_sf(n, np.arange(0, 40), chain["p01"], chain["p11"])))
+        exact_seconds, sf = timed(
+            lambda: (
+                nulls.iid_longest_sf(n, np.arange(0, 40), p),
+                nulls.longest_run_sf(n, np.arange(0, 40), chain["p01"], chain["p11"]),
+            )
+        )
         reference = variant == "day matrices"
-        verdict = "the earlier method, for reference" if reference else f"target < {TARGET_SECONDS:.1f} s: {'met' if seconds < TARGET_SECONDS else 'MISSED'}"
-        print(f"  {variant}: three nulls in {seconds:.2f} s ({verdict});"
-              f" exact iid and Markov distributions of the longest run (L = 0..39) in {exact_seconds:.2f} s")
-        for name, key, exact in (("iid", "iid", sf[0][CLAIM]), ("Markov", "markov", sf[1][CLAIM]), ("bootstrap", "boot", None)):
+        verdict = (
+            "the earlier method, for reference"
+            if reference
+            else f"target < {TARGET_SECONDS:.1f} s: {'met' if seconds < TARGET_SECONDS else 'MISSED'}"
+        )
+        print(
+            f"  {variant}: three nulls in {seconds:.2f} s ({verdict});"
+            f" exact iid and Markov distributions of the longest run (L = 0..39) in {exact_seconds:.2f} s"
+        )
+        for name, key, exact in (
+            ("iid", "iid", sf[0][CLAIM]),
+            ("Markov", "markov", sf[1][CLAIM]),
+            ("bootstrap", "boot", None),
+        ):
             if "longest" not in out[key]:
                 print(f"    P(longest >= {CLAIM}) {name:<9}: exact {exact:.4f} (no simulation)")
                 continue
@@ -117,16 +135,28 @@ def bench(quick: bool = False) -> list[dict]:
             beside = f"; exact {exact:.4f}" if exact is not None else ""
             print(f"    P(longest >= {CLAIM}) {name:<9}: {est:.4f} (MC s.e. {se:.4f}){beside}")
         if not reference:
-            rows.append({"what": f"04 nulls, {n_sims:,} replications, as the notebook runs them (s)", "ratio": seconds, "target": TARGET_SECONDS})
+            rows.append(
+                {
+                    "what": f"04 nulls, {n_sims:,} replications, as the notebook runs them (s)",
+                    "ratio": seconds,
+                    "target": TARGET_SECONDS,
+                }
+            )
     factor, mem_sims = (2, 300) if quick else (10, 2_000)
     code = MEMORY_CHILD.format(folder=str(Path(__file__).resolve().parent), factor=factor, n_sims=mem_sims)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ.copy())
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ.copy()
+    )
     mem = json.loads(result.stdout.strip().splitlines()[-1])
     rss = mem["max_rss_kib"] / 1024
-    print(f"  {factor}x history ({factor * n:,} sessions), three nulls as notebook 04 runs them, {mem_sims:,} replications: {mem['seconds']:.1f} s;"
-          f" peak allocated {mem['traced_peak'] / 2**20:.0f} MiB, max resident {rss:.0f} MiB, interpreter included"
-          f" (target < {TARGET_MEMORY} MiB: {'met' if rss < TARGET_MEMORY else 'MISSED'}; chunks bound it, so more replications do not raise it)")
-    rows.append({"what": f"nulls at {factor}x history, max resident memory (MiB)", "ratio": rss, "target": TARGET_MEMORY})
+    print(
+        f"  {factor}x history ({factor * n:,} sessions), three nulls as notebook 04 runs them, {mem_sims:,} replications: {mem['seconds']:.1f} s;"
+        f" peak allocated {mem['traced_peak'] / 2**20:.0f} MiB, max resident {rss:.0f} MiB, interpreter included"
+        f" (target < {TARGET_MEMORY} MiB: {'met' if rss < TARGET_MEMORY else 'MISSED'}; chunks bound it, so more replications do not raise it)"
+    )
+    rows.append(
+        {"what": f"nulls at {factor}x history, max resident memory (MiB)", "ratio": rss, "target": TARGET_MEMORY}
+    )
     return rows
 
 

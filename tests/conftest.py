@@ -25,7 +25,9 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(loading, "_http_get", no_network)
     monkeypatch.setattr(loading, "_yf_download", no_network)
-    monkeypatch.setattr(loading, "_resolve_host", lambda host: None)  # as if the host resolved: the error is the download's own
+    monkeypatch.setattr(
+        loading, "_resolve_host", lambda host: None
+    )  # as if the host resolved: the error is the download's own
 
 
 # Test tiers (pyproject markers): `make test-fast` deselects notebooks, sweep and slow. A test using one of
@@ -49,7 +51,9 @@ def kernels_only_in_marked_tests(request: pytest.FixtureRequest, monkeypatch: py
     from jupyter_client.manager import AsyncKernelManager, KernelManager
 
     def refuse(*args, **kwargs):
-        pytest.fail(f"{request.node.nodeid} starts a Jupyter kernel: mark it @pytest.mark.notebooks (or sweep)", pytrace=False)
+        pytest.fail(
+            f"{request.node.nodeid} starts a Jupyter kernel: mark it @pytest.mark.notebooks (or sweep)", pytrace=False
+        )
 
     monkeypatch.setattr(KernelManager, "start_kernel", refuse)
     monkeypatch.setattr(AsyncKernelManager, "start_kernel", refuse)
@@ -107,8 +111,14 @@ def write_series_csv(folder: Path, file: str, series: pd.Series, column: str = "
     return path
 
 
-def execute_collection(root: Path, data_dir: Path, run_name: str, parameters: dict | None = None, notebooks: list[str] | None = None,
-                       export: bool = False) -> dict:
+def execute_collection(
+    root: Path,
+    data_dir: Path,
+    run_name: str,
+    parameters: dict | None = None,
+    notebooks: list[str] | None = None,
+    export: bool = False,
+) -> dict:
     """Run notebooks of ``root`` (a project made by ``make_project``) through the real runner (``export``: SVG/PDF too)."""
     from rotation.run import notebooks as notebooks_module
     from rotation.run import runner

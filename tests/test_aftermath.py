@@ -9,9 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import prices_from_returns
-from rotation.analytics import aftermath
-from rotation.analytics import nulls
-from rotation.analytics import rarity
+from rotation.analytics import aftermath, nulls, rarity
 from rotation.core.errors import DataError
 
 
@@ -20,6 +18,7 @@ def flat(index: pd.DatetimeIndex, level: float = 100.0, name: str = "large") -> 
 
 
 # ------------------------------------------------------------------ the relative path
+
 
 def test_relative_path_is_the_difference_of_simple_returns_from_the_base_close():
     small = prices_from_returns([0.10, -0.05, 0.02, 0.0], name="small")
@@ -47,7 +46,12 @@ def test_month_end_table_takes_the_last_session_of_each_month_and_flags_a_partia
     rel = pd.Series(np.arange(len(index), dtype=float), index=index)
     path = pd.DataFrame({"relative": rel})
     table = aftermath.month_ends(path)
-    assert list(table.index) == [pd.Timestamp("2026-01-30"), pd.Timestamp("2026-02-27"), pd.Timestamp("2026-03-31"), pd.Timestamp("2026-04-15")]
+    assert list(table.index) == [
+        pd.Timestamp("2026-01-30"),
+        pd.Timestamp("2026-02-27"),
+        pd.Timestamp("2026-03-31"),
+        pd.Timestamp("2026-04-15"),
+    ]
     assert list(table["month"]) == ["2026-01", "2026-02", "2026-03", "2026-04"]
     assert list(table["complete"]) == [True, True, True, False]  # April stops on the 15th
     assert table["relative"].iloc[1] == rel[pd.Timestamp("2026-02-27")]
@@ -57,6 +61,7 @@ def test_month_end_table_takes_the_last_session_of_each_month_and_flags_a_partia
 
 # ------------------------------------------------------------------ corrections and worst points
 
+
 def test_first_correction_is_the_first_close_ten_percent_below_the_running_peak():
     index = pd.bdate_range("2026-02-02", periods=8)
     prices = pd.Series([100, 105, 110, 104, 99.5, 99.0, 120, 90], index=index, name="x", dtype=float)
@@ -64,7 +69,11 @@ def test_first_correction_is_the_first_close_ten_percent_below_the_running_peak(
     assert out["found"] and out["date"] == index[5]  # 99.0 / 110 - 1 = -10.0%; 99.5 is only -9.5%
     assert out["peak_date"] == index[2] and out["peak"] == 110.0
     assert out["drawdown"] == pytest.approx(99.0 / 110 - 1)
-    assert out["max_drawdown"] == pytest.approx(90 / 120 - 1) and out["max_drawdown_date"] == index[7] and out["max_peak_date"] == index[6]
+    assert (
+        out["max_drawdown"] == pytest.approx(90 / 120 - 1)
+        and out["max_drawdown_date"] == index[7]
+        and out["max_peak_date"] == index[6]
+    )
     later = aftermath.first_correction(prices, index[6])
     assert later["found"] and later["date"] == index[7] and later["peak_date"] == index[6]
     none = aftermath.first_correction(prices.iloc[:5], index[0])
@@ -79,10 +88,16 @@ def test_worst_point():
 
 # ------------------------------------------------------------------ how the streak ended
 
+
 def test_streak_break_names_the_last_win_and_the_session_that_ended_it():
     index = pd.bdate_range("2026-01-01", periods=8)
-    returns = pd.DataFrame({"small": [0.0, 0.01, 0.02, 0.01, 0.005, -0.01, 0.02, 0.01],
-                            "large": [0.0, 0.0, 0.01, 0.0, 0.005, 0.002, 0.0, 0.0]}, index=index)
+    returns = pd.DataFrame(
+        {
+            "small": [0.0, 0.01, 0.02, 0.01, 0.005, -0.01, 0.02, 0.01],
+            "large": [0.0, 0.0, 0.01, 0.0, 0.005, 0.002, 0.0, 0.0],
+        },
+        index=index,
+    )
     out = aftermath.streak_break(returns, index[1])
     assert out["last_win"] == index[3] and out["sessions"] == 3 and not out["ongoing"]
     assert out["ended_on"] == index[4]  # a tie (0.5% each) does not extend a streak
@@ -94,6 +109,7 @@ def test_streak_break_names_the_last_win_and_the_session_that_ended_it():
 
 
 # ------------------------------------------------------------------ ranks among earlier streaks
+
 
 def test_outcome_rank_counts_better_earlier_outcomes():
     out = aftermath.outcome_rank(0.02, [0.05, -0.01, 0.03, 0.0, np.nan])
@@ -122,6 +138,7 @@ def test_earlier_outcomes_keep_only_streaks_before_and_independent_windows():
 
 # ------------------------------------------------------------------ rarity: expected counts against enumeration
 
+
 def enumerate_expected_runs(n: int, length: int, p01: float, p11: float, p_first: float) -> float:
     """Exact expected number of win runs of at least ``length`` over all 2**n sequences of a two-state chain."""
     total = 0.0
@@ -147,16 +164,28 @@ def test_expected_runs_at_least_matches_enumeration(p01, p11):
 
     pi = nulls.markov_stationary(p01, p11)
     for length in (1, 2, 3, 5):
-        assert rarity.expected_runs_at_least(10, length, p01, p11) == pytest.approx(enumerate_expected_runs(10, length, p01, p11, pi))
+        assert rarity.expected_runs_at_least(10, length, p01, p11) == pytest.approx(
+            enumerate_expected_runs(10, length, p01, p11, pi)
+        )
 
 
 def test_reach_probability_and_counts_by_length():
     assert rarity.reach_probability(13, 0.5) == pytest.approx(0.5**12)
-    table = rarity.counts_by_length([1, 3, 3, 5, 12, 14], n=1000, lengths=[1, 3, 12], p=0.5, p01=0.5, p11=0.5,
-                                    bootstrap_counts=np.array([0, 10, 6, 4]), n_sims=2)
+    table = rarity.counts_by_length(
+        [1, 3, 3, 5, 12, 14],
+        n=1000,
+        lengths=[1, 3, 12],
+        p=0.5,
+        p01=0.5,
+        p11=0.5,
+        bootstrap_counts=np.array([0, 10, 6, 4]),
+        n_sims=2,
+    )
     assert table["observed"].tolist() == [6, 5, 2]
     assert table.loc[12, "iid expected"] == pytest.approx(0.5**12 + 988 * 0.5**13)
-    assert table.loc[3, "bootstrap expected"] == pytest.approx(4 / 2) and table.loc[1, "bootstrap expected"] == pytest.approx(10)
+    assert table.loc[3, "bootstrap expected"] == pytest.approx(4 / 2) and table.loc[
+        1, "bootstrap expected"
+    ] == pytest.approx(10)
     assert np.isnan(table.loc[12, "bootstrap expected"])  # beyond the pooled counts
 
 
@@ -177,7 +206,9 @@ def test_rarity_table_two_framings_under_each_null():
     assert table.loc["iid", "given_start"] == pytest.approx(p**7)
     assert table.loc["markov", "given_start"] == pytest.approx(chain["p11"] ** 7)
     assert table.loc["iid", "sample"] == pytest.approx(nulls.iid_prob_run_at_least(1500, 8, p))
-    assert table.loc["markov", "sample"] == pytest.approx(nulls.markov_prob_run_at_least(1500, 8, chain["p01"], chain["p11"]))
+    assert table.loc["markov", "sample"] == pytest.approx(
+        nulls.markov_prob_run_at_least(1500, 8, chain["p01"], chain["p11"])
+    )
     assert 0 <= table.loc["bootstrap", "given_start"] <= 1 and table.loc["bootstrap", "mc_se"] > 0
     for null in ("iid", "markov"):  # the chance of this streak is far below the chance of some streak that long
         assert table.loc[null, "given_start"] < table.loc[null, "sample"]
@@ -201,7 +232,9 @@ def test_bootstrap_runs_longest_agrees_with_a_direct_count():
     out = nulls.block_bootstrap_runs(spread, 20, 7, np.random.default_rng(9), max_length=30)
     samples = np.concatenate(list(nulls.block_bootstrap_samples(spread, 20, 7, np.random.default_rng(9))))
     assert out["longest"].tolist() == nulls.longest_run(samples).tolist()
-    assert out["longest_either"].tolist() == np.maximum(nulls.longest_run(samples), nulls.longest_run(~samples)).tolist()
+    assert (
+        out["longest_either"].tolist() == np.maximum(nulls.longest_run(samples), nulls.longest_run(~samples)).tolist()
+    )
     assert out["counts"][1:].sum() == sum(int(nulls.runs_of(row)["win"].sum()) for row in samples)
 
 
@@ -229,9 +262,13 @@ def test_length_grid_counts_planted_streaks_and_agrees_with_the_exact_nulls():
     grid = rarity.length_grid(wins, pd.Series([3, 5, 1, 2]), [1, 2, 3, 5, 6])
     assert grid["observed"].tolist() == [4, 3, 2, 1, 0]
     p = wins.mean()
-    assert grid.loc[3, "iid_reach"] == pytest.approx(p**2) and grid.loc[5, "iid_expected"] == pytest.approx(15 * (1 - p) * p**5)
+    assert grid.loc[3, "iid_reach"] == pytest.approx(p**2) and grid.loc[5, "iid_expected"] == pytest.approx(
+        15 * (1 - p) * p**5
+    )
     chain = nulls.fit_markov(wins)
-    assert grid.loc[5, "markov_p_any"] == pytest.approx(nulls.markov_prob_run_at_least(15, 5, chain["p01"], chain["p11"]))
+    assert grid.loc[5, "markov_p_any"] == pytest.approx(
+        nulls.markov_prob_run_at_least(15, 5, chain["p01"], chain["p11"])
+    )
     assert grid.loc[5, "iid_p_any"] == pytest.approx(nulls.iid_prob_run_at_least(15, 5, p))
     # by enumeration of all 2**15 sequences: P(some run of wins >= 5) under iid days with win probability p
     seqs = np.array(list(itertools.product([0, 1], repeat=15)), dtype=bool)

@@ -157,22 +157,45 @@ def plant(tmp_path: Path, files: dict[str, str]) -> Path:
     ],
 )
 def test_a_planted_upward_import_is_reported_in_any_form(tmp_path, source):
-    lib = plant(tmp_path, {"__init__.py": "", "core/__init__.py": "", "core/paths.py": source,
-                           "run/__init__.py": "", "run/runner.py": "from rotation.core import paths\n"})
+    lib = plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "core/__init__.py": "",
+            "core/paths.py": source,
+            "run/__init__.py": "",
+            "run/runner.py": "from rotation.core import paths\n",
+        },
+    )
     graph = import_graph(lib)
     assert upward_imports(graph) == ["rotation.core.paths (core) imports rotation.run.runner (run)"]
     assert cycles(graph) == [["rotation.core.paths", "rotation.run.runner"]]
 
 
 def test_imports_for_type_checking_only_are_left_out(tmp_path):
-    lib = plant(tmp_path, {"__init__.py": "", "core/__init__.py": "", "run/__init__.py": "", "run/runner.py": "",
-                           "core/paths.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from rotation.run import runner\nelse:\n    import os\n"})
+    lib = plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "core/__init__.py": "",
+            "run/__init__.py": "",
+            "run/runner.py": "",
+            "core/paths.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from rotation.run import runner\nelse:\n    import os\n",
+        },
+    )
     assert upward_imports(import_graph(lib)) == []
 
 
 def test_a_planted_cycle_within_one_layer_is_reported(tmp_path):
-    lib = plant(tmp_path, {"__init__.py": "", "claims/__init__.py": "", "claims/a.py": "from rotation.claims.b import x\n",
-                           "claims/b.py": "def g():\n    from rotation.claims import a\n"})
+    lib = plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "claims/__init__.py": "",
+            "claims/a.py": "from rotation.claims.b import x\n",
+            "claims/b.py": "def g():\n    from rotation.claims import a\n",
+        },
+    )
     graph = import_graph(lib)
     assert upward_imports(graph) == []
     assert cycles(graph) == [["rotation.claims.a", "rotation.claims.b"]]

@@ -26,14 +26,23 @@ def same(a, b) -> bool:
 def committed():
     path = REPO / "runs" / "article" / "results.jsonl"
     if not path.is_file():
-        pytest.fail("runs/article/results.jsonl is not committed: run `make run` and commit runs/article and figures/article")
+        pytest.fail(
+            "runs/article/results.jsonl is not committed: run `make run` and commit runs/article and figures/article"
+        )
     return {r["claim_id"]: r for r in results.read_records(path)}
 
 
 def test_fresh_article_run_matches_committed_results(article_run, committed):
     fresh = {r["claim_id"]: r for r in results.read_records(article_run / "runs" / "article" / "results.jsonl")}
     assert sorted(fresh) == sorted(committed), "claims recorded differ from the committed run"
-    stale = [cid for cid in fresh if not (same(fresh[cid]["measured"], committed[cid]["measured"]) and fresh[cid]["verdict"] == committed[cid]["verdict"])]
+    stale = [
+        cid
+        for cid in fresh
+        if not (
+            same(fresh[cid]["measured"], committed[cid]["measured"])
+            and fresh[cid]["verdict"] == committed[cid]["verdict"]
+        )
+    ]
     assert not stale, f"committed results are stale for {stale}: re-run `make run` and commit"
 
 

@@ -21,9 +21,9 @@ import requests
 
 from conftest import no_network, prices_from_returns, write_series_csv
 from rotation import cli
-from rotation.data import catalogue, checks, loading
 from rotation.analytics import streaks
 from rotation.core.errors import DataError, ParameterError
+from rotation.data import catalogue, checks, loading
 
 YAHOO_RUT = "https://finance.yahoo.com/quote/^RUT/history"
 FRED_DFF = "https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFF"
@@ -56,7 +56,9 @@ def probe_notebook(folder: Path) -> Path:
     return path
 
 
-KNOWN = "as_of, context_sessions, data_dir, data_end, etf, horizons, large, level, min_streak, other_pairs, small, top_n"
+KNOWN = (
+    "as_of, context_sessions, data_dir, data_end, etf, horizons, large, level, min_streak, other_pairs, small, top_n"
+)
 
 
 @pytest.fixture
@@ -73,7 +75,9 @@ def cli_project(project):
 def untouched(project: Path) -> None:
     for root in ("runs", "figures"):
         assert (project / root / "other_run" / "keep.txt").read_text() == "previous run\n"
-    assert sorted(p.name for p in (project / "runs").iterdir() if p.name != ".locks") == ["other_run"]  # .locks: empty lock files
+    assert sorted(p.name for p in (project / "runs").iterdir() if p.name != ".locks") == [
+        "other_run"
+    ]  # .locks: empty lock files
 
 
 def refused(capsys, argv: list[str]) -> str:
@@ -110,7 +114,10 @@ def test_missing_data_folder_parameter(project, tmp_path):
     folder = tmp_path / "nope"
     with pytest.raises(DataError, match=None) as info:
         loading.load("rut", data_dir=folder)
-    assert str(info.value) == f"data folder {folder} (from data_dir parameter) does not exist; point data_dir parameter at a folder of CSV files or leave it empty to download"
+    assert (
+        str(info.value)
+        == f"data folder {folder} (from data_dir parameter) does not exist; point data_dir parameter at a folder of CSV files or leave it empty to download"
+    )
 
 
 def test_missing_data_folder_environment(project, tmp_path, monkeypatch):
@@ -118,7 +125,10 @@ def test_missing_data_folder_environment(project, tmp_path, monkeypatch):
     monkeypatch.setenv("ROTATION_DATA_DIR", str(folder))
     with pytest.raises(DataError) as info:
         loading.load("rut")
-    assert str(info.value) == f"data folder {folder} (from ROTATION_DATA_DIR) does not exist; point ROTATION_DATA_DIR at a folder of CSV files or leave it empty to download"
+    assert (
+        str(info.value)
+        == f"data folder {folder} (from ROTATION_DATA_DIR) does not exist; point ROTATION_DATA_DIR at a folder of CSV files or leave it empty to download"
+    )
 
 
 def test_missing_data_folder_on_the_command_line(cli_project, capsys, tmp_path):
@@ -197,7 +207,10 @@ def test_malformed_date_in_a_file(project, tmp_path):
 def test_unknown_series_name_in_the_loader(project):
     with pytest.raises(ParameterError) as info:
         loading.load("russell")
-    assert str(info.value) == f"unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
+    assert (
+        str(info.value)
+        == f"unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
+    )
 
 
 # ------------------------------------------------------------------------------ as_of against the data
@@ -205,7 +218,9 @@ def test_unknown_series_name_in_the_loader(project):
 
 @pytest.fixture(scope="module")
 def real_sessions(shared_data) -> pd.DatetimeIndex:
-    returns = streaks.aligned_returns(loading.load("rut", data_dir=shared_data), loading.load("spx", data_dir=shared_data))
+    returns = streaks.aligned_returns(
+        loading.load("rut", data_dir=shared_data), loading.load("spx", data_dir=shared_data)
+    )
     return returns.index
 
 
@@ -231,7 +246,12 @@ def test_as_of_after_the_data_end(real_sessions, shared_data):
 
 @pytest.mark.parametrize(
     "as_of, kind",
-    [("2026-01-17", "Saturday"), ("2026-01-18", "Sunday"), ("2026-01-19", "Martin Luther King Jr. Day"), ("2025-12-25", "Christmas")],
+    [
+        ("2026-01-17", "Saturday"),
+        ("2026-01-18", "Sunday"),
+        ("2026-01-19", "Martin Luther King Jr. Day"),
+        ("2025-12-25", "Christmas"),
+    ],
 )
 def test_as_of_on_a_weekend_or_holiday_is_resolved_and_said(real_sessions, shared_data, as_of, kind):
     with open(shared_data / "RUT.csv", newline="") as handle:
@@ -254,19 +274,28 @@ def test_malformed_as_of_in_the_resolver(real_sessions):
 
 @pytest.mark.parametrize("value", ["2026-13-01", "21/01/2026", "20260121", "yesterday"])
 def test_malformed_as_of_on_the_command_line(cli_project, capsys, value):
-    assert refused(capsys, ["run", "--as-of", value]) == f"error: parameter as_of: {value!r} is not a date (expected YYYY-MM-DD)"
+    assert (
+        refused(capsys, ["run", "--as-of", value])
+        == f"error: parameter as_of: {value!r} is not a date (expected YYYY-MM-DD)"
+    )
     untouched(cli_project)
 
 
 def test_unknown_series_on_the_command_line(cli_project, capsys):
     line = refused(capsys, ["run", "-p", "small", "russell"])
-    assert line == f"error: parameter small: unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
+    assert (
+        line
+        == f"error: parameter small: unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
+    )
     untouched(cli_project)
 
 
 @pytest.mark.parametrize("value", ["0", "-3"])
 def test_non_positive_min_streak(cli_project, capsys, value):
-    assert refused(capsys, ["run", "-p", "min_streak", value]) == f"error: parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got {value}"
+    assert (
+        refused(capsys, ["run", "-p", "min_streak", value])
+        == f"error: parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got {value}"
+    )
     untouched(cli_project)
 
 
@@ -277,7 +306,10 @@ def test_non_integer_min_streak(cli_project, capsys):
 
 @pytest.mark.parametrize("value, shown", [("[5, 0]", "0"), ("-20", "-20")])
 def test_non_positive_horizons(cli_project, capsys, value, shown):
-    assert refused(capsys, ["run", "-p", "horizons", value]) == f"error: parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got {shown}"
+    assert (
+        refused(capsys, ["run", "-p", "horizons", value])
+        == f"error: parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got {shown}"
+    )
     untouched(cli_project)
 
 
@@ -288,7 +320,10 @@ def test_unknown_papermill_parameter(cli_project, capsys):
 
 
 def test_run_name_given_as_a_parameter(cli_project, capsys):
-    assert refused(capsys, ["run", "-p", "run_name", "x"]) == "error: parameter run_name is set by the runner; use --run-name"
+    assert (
+        refused(capsys, ["run", "-p", "run_name", "x"])
+        == "error: parameter run_name is set by the runner; use --run-name"
+    )
     untouched(cli_project)
 
 
@@ -304,39 +339,62 @@ def test_yaml_run_file_with_a_bad_value_in_run_7_of_12(cli_project, capsys, tmp_
     path = tmp_path / "runs.yaml"
     runs = [{"as_of": f"20{10 + i}-06-01"} for i in range(12)]
     runs[6]["min_streak"] = -2
-    path.write_text("".join(f"- as_of: {r['as_of']}\n" + (f"  min_streak: {r['min_streak']}\n" if "min_streak" in r else "") for r in runs))
+    path.write_text(
+        "".join(
+            f"- as_of: {r['as_of']}\n" + (f"  min_streak: {r['min_streak']}\n" if "min_streak" in r else "")
+            for r in runs
+        )
+    )
     line = refused(capsys, ["run", "--config", str(path), "--jobs", "2"])
-    assert line == f"error: {path}: run 7 of 12 (as_of-2016-06-01_min_streak--2): parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got -2"
+    assert (
+        line
+        == f"error: {path}: run 7 of 12 (as_of-2016-06-01_min_streak--2): parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got -2"
+    )
     untouched(cli_project)
 
 
 def test_grid_with_a_bad_value_refuses_the_whole_sweep(cli_project, capsys):
     line = refused(capsys, ["run", "--as-of", "2008-06-06", "--as-of", "2009-06-05", "--grid", "min_streak=8,0"])
-    assert line == "error: run 2 of 4 (as_of-2008-06-06_min_streak-0): parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got 0"
+    assert (
+        line
+        == "error: run 2 of 4 (as_of-2008-06-06_min_streak-0): parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got 0"
+    )
     untouched(cli_project)
 
 
 def test_yaml_run_file_that_is_not_a_list_of_mappings(cli_project, capsys, tmp_path):
     path = tmp_path / "runs.yaml"
     path.write_text("- as_of: 2008-06-06\n- 2009-06-05\n")
-    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: run 2 of 2: expected a mapping of parameter names to values, got '2009-06-05'"
+    assert (
+        refused(capsys, ["run", "--config", str(path)])
+        == f"error: {path}: run 2 of 2: expected a mapping of parameter names to values, got '2009-06-05'"
+    )
     untouched(cli_project)
 
 
 def test_missing_config_file(cli_project, capsys, tmp_path):
-    assert refused(capsys, ["run", "--config", str(tmp_path / "nope.yaml")]) == f"error: config file {tmp_path / 'nope.yaml'} not found"
+    assert (
+        refused(capsys, ["run", "--config", str(tmp_path / "nope.yaml")])
+        == f"error: config file {tmp_path / 'nope.yaml'} not found"
+    )
     untouched(cli_project)
 
 
 def test_duplicate_run_names_in_a_run_file(cli_project, capsys, tmp_path):
     path = tmp_path / "runs.yaml"
     path.write_text("- {run_name: a, as_of: 2008-06-06}\n- {run_name: a, as_of: 2009-06-05}\n")
-    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: run 2 of 2: run name 'a' is used by run 1 too; give the runs distinct run_name values"
+    assert (
+        refused(capsys, ["run", "--config", str(path)])
+        == f"error: {path}: run 2 of 2: run name 'a' is used by run 1 too; give the runs distinct run_name values"
+    )
     untouched(cli_project)
 
 
 def test_non_positive_jobs(cli_project, capsys):
-    assert refused(capsys, ["run", "--as-of", "2008-06-06", "--as-of", "2009-06-05", "--jobs", "0"]) == "error: --jobs must be a positive integer, got 0"
+    assert (
+        refused(capsys, ["run", "--as-of", "2008-06-06", "--as-of", "2009-06-05", "--jobs", "0"])
+        == "error: --jobs must be a positive integer, got 0"
+    )
     untouched(cli_project)
 
 
@@ -346,7 +404,10 @@ def test_bad_grid_syntax(cli_project, capsys):
 
 
 def test_scan_with_a_non_positive_length(project, capsys):
-    assert refused(capsys, ["scan", "--min-length", "0"]) == "error: --min-length must be a positive number of sessions, got 0"
+    assert (
+        refused(capsys, ["scan", "--min-length", "0"])
+        == "error: --min-length must be a positive number of sessions, got 0"
+    )
 
 
 # ------------------------------------------------------------------------------ downloads (mocked) and the cache
@@ -354,7 +415,9 @@ def test_scan_with_a_non_positive_length(project, capsys):
 
 def cached_files(project: Path) -> list[str]:
     folder = project / "data" / "cache"
-    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock")) if folder.exists() else []  # lock files hold no data
+    return (
+        sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock")) if folder.exists() else []
+    )  # lock files hold no data
 
 
 def test_download_that_times_out(project, monkeypatch):
@@ -418,7 +481,10 @@ def test_cache_file_truncated_on_disk(project, cached_rut_and_spx):
     parquet.write_bytes(parquet.read_bytes()[:100])
     with pytest.raises(DataError) as info:
         loading.load("rut")
-    assert str(info.value) == f"cache file {parquet} is damaged (checksum differs from rut.json); delete both to download 'rut' again"
+    assert (
+        str(info.value)
+        == f"cache file {parquet} is damaged (checksum differs from rut.json); delete both to download 'rut' again"
+    )
     assert (project / "data" / "cache" / "rut.json").is_file()  # the evidence is kept, not deleted
     assert loading.load("spx").tolist() == [3000.0, 3010.0, 3005.0, 3020.0]  # other series unaffected
 
@@ -471,7 +537,10 @@ def test_run_interrupted_while_writing_the_cache_manifest(project, cached_rut_an
 def test_yaml_parameter_mapping_with_a_typo(cli_project, capsys, tmp_path):
     path = tmp_path / "params.yaml"
     path.write_text("as_of: 2008-06-06\nmin_streek: 8\n")
-    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: unknown key 'min_streek' (known: run_name, {KNOWN})"
+    assert (
+        refused(capsys, ["run", "--config", str(path)])
+        == f"error: {path}: unknown key 'min_streek' (known: run_name, {KNOWN})"
+    )
     untouched(cli_project)
 
 
@@ -501,26 +570,45 @@ def config(tmp_path: Path, text: str, name: str = "params.yaml") -> Path:
 )
 def test_run_name_that_is_not_a_plain_folder_name(cli_project, capsys, name, problem):
     shown = repr(name) if len(repr(name)) <= 80 else repr(name)[:60] + "..." + repr(name)[-10:]
-    assert refused(capsys, ["run", "--run-name", name]) == f"error: run name {shown} is not a plain folder name: it {problem}"
+    assert (
+        refused(capsys, ["run", "--run-name", name])
+        == f"error: run name {shown} is not a plain folder name: it {problem}"
+    )
     untouched(cli_project)
 
 
-@pytest.mark.parametrize("name, what", [("scan", "the output of `rotation scan`"), ("scratch", "the run name notebooks use when executed outside `rotation run`"), ("Scan", "the output of `rotation scan`")])
+@pytest.mark.parametrize(
+    "name, what",
+    [
+        ("scan", "the output of `rotation scan`"),
+        ("scratch", "the run name notebooks use when executed outside `rotation run`"),
+        ("Scan", "the output of `rotation scan`"),
+    ],
+)
 def test_reserved_run_name(cli_project, capsys, name, what):
-    assert refused(capsys, ["run", "--run-name", name]) == f"error: run name {name!r} is reserved ({what}); choose another --run-name"
+    assert (
+        refused(capsys, ["run", "--run-name", name])
+        == f"error: run name {name!r} is reserved ({what}); choose another --run-name"
+    )
     untouched(cli_project)
 
 
 def test_reserved_run_name_in_a_run_file(cli_project, capsys, tmp_path):
     path = config(tmp_path, "- {run_name: scan, as_of: 2008-06-06}\n", "runs.yaml")
     line = refused(capsys, ["run", "--config", str(path)])
-    assert line == f"error: {path}: run 1 of 1 (scan): run name 'scan' is reserved (the output of `rotation scan`); choose another --run-name"
+    assert (
+        line
+        == f"error: {path}: run 1 of 1 (scan): run name 'scan' is reserved (the output of `rotation scan`); choose another --run-name"
+    )
     untouched(cli_project)
 
 
 def test_run_name_with_a_newline_in_a_parameter_file(cli_project, capsys, tmp_path):
     path = config(tmp_path, 'run_name: "a\\nb"\n')
-    assert refused(capsys, ["run", "--config", str(path)]) == "error: run name 'a\\nb' is not a plain folder name: it holds a control character"
+    assert (
+        refused(capsys, ["run", "--config", str(path)])
+        == "error: run name 'a\\nb' is not a plain folder name: it holds a control character"
+    )
     untouched(cli_project)
 
 
@@ -528,11 +616,26 @@ def test_run_name_with_a_newline_in_a_parameter_file(cli_project, capsys, tmp_pa
     "text, where",
     [
         ("as_of: [2008\n", "not valid YAML at line 2, column 1: expected ',' or ']', but got '<stream end>'"),
-        ("as_of: 2008-06-06\n\tmin_streak: 8\n", "not valid YAML at line 2, column 1: found character '\\t' that cannot start any token"),
-        ("as_of: 2008-06-06\n  min_streak: 8\n", "not valid YAML at line 2, column 13: mapping values are not allowed here"),
-        ("as_of: !foo 2008-06-06\n", "YAML tag '!foo' at line 1, column 8 is not allowed (values are plain numbers, text and lists)"),
-        ("horizons: !!set {5: null}\n", "YAML tag '!!set' at line 1, column 11 is not allowed (values are plain numbers, text and lists)"),
-        ("min_streak: !!python/object/apply:os.getpid []\n", "YAML tag '!!python/object/apply:os.getpid' at line 1, column 13 is not allowed (values are plain numbers, text and lists)"),
+        (
+            "as_of: 2008-06-06\n\tmin_streak: 8\n",
+            "not valid YAML at line 2, column 1: found character '\\t' that cannot start any token",
+        ),
+        (
+            "as_of: 2008-06-06\n  min_streak: 8\n",
+            "not valid YAML at line 2, column 13: mapping values are not allowed here",
+        ),
+        (
+            "as_of: !foo 2008-06-06\n",
+            "YAML tag '!foo' at line 1, column 8 is not allowed (values are plain numbers, text and lists)",
+        ),
+        (
+            "horizons: !!set {5: null}\n",
+            "YAML tag '!!set' at line 1, column 11 is not allowed (values are plain numbers, text and lists)",
+        ),
+        (
+            "min_streak: !!python/object/apply:os.getpid []\n",
+            "YAML tag '!!python/object/apply:os.getpid' at line 1, column 13 is not allowed (values are plain numbers, text and lists)",
+        ),
         ("as_of: 2008-06-06\nas_of: 2009-06-05\n", "duplicate key 'as_of' at line 2 (first at line 1)"),
         ("h: &five [5]\nhorizons: *five\n", "YAML alias '*five' at line 2 is not allowed (write the value out)"),
     ],
@@ -545,12 +648,18 @@ def test_parameter_file_with_bad_yaml(cli_project, capsys, tmp_path, text, where
 
 def test_duplicate_key_inside_a_run_of_a_run_file(cli_project, capsys, tmp_path):
     path = config(tmp_path, "- as_of: 2008-06-06\n  min_streak: 8\n  min_streak: 9\n", "runs.yaml")
-    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: duplicate key 'min_streak' at line 3 (first at line 2)"
+    assert (
+        refused(capsys, ["run", "--config", str(path)])
+        == f"error: {path}: duplicate key 'min_streak' at line 3 (first at line 2)"
+    )
     untouched(cli_project)
 
 
 def test_config_file_that_is_a_folder(cli_project, capsys, tmp_path):
-    assert refused(capsys, ["run", "--config", str(tmp_path)]) == f"error: config file {tmp_path} is a folder, not a YAML file"
+    assert (
+        refused(capsys, ["run", "--config", str(tmp_path)])
+        == f"error: config file {tmp_path} is a folder, not a YAML file"
+    )
     untouched(cli_project)
 
 
@@ -563,7 +672,10 @@ def test_config_file_that_is_not_text(cli_project, capsys, tmp_path):
 
 def test_config_file_holding_a_single_value(cli_project, capsys, tmp_path):
     path = config(tmp_path, "hello\n")
-    assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: expected a mapping of parameters or a non-empty list of runs (mappings)"
+    assert (
+        refused(capsys, ["run", "--config", str(path)])
+        == f"error: {path}: expected a mapping of parameters or a non-empty list of runs (mappings)"
+    )
     untouched(cli_project)
 
 
@@ -572,32 +684,68 @@ def test_config_file_holding_a_single_value(cli_project, capsys, tmp_path):
     [
         ("top_n", "-1", "parameter top_n: must be from 1 to 1,000 rows, got -1"),
         ("top_n", "0", "parameter top_n: must be from 1 to 1,000 rows, got 0"),
-        ("context_sessions", "-60", "parameter context_sessions: must be from 1 to 2,520 sessions (about ten years of sessions at most), got -60"),
+        (
+            "context_sessions",
+            "-60",
+            "parameter context_sessions: must be from 1 to 2,520 sessions (about ten years of sessions at most), got -60",
+        ),
         ("min_streak", "10.5", "parameter min_streak: expected int, got '10.5'"),
         ("horizons", "[5, 10.5]", "parameter horizons[1]: expected a whole number, got 10.5"),
         ("horizons", "[5, 'a']", "parameter horizons[1]: expected a whole number, got 'a'"),
         ("horizons", "[[5]]", "parameter horizons[0]: expected a whole number, got [5]"),
         ("horizons", "[.inf]", "parameter horizons[0]: must be a finite number, got inf"),
         ("horizons", "{a: 1}", "parameter horizons: expected list, got '{a: 1}'"),
-        ("other_pairs", "[[iwm, russell]]", f"parameter other_pairs[0][1]: unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        (
+            "other_pairs",
+            "[[iwm, russell]]",
+            f"parameter other_pairs[0][1]: unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT",
+        ),
         ("other_pairs", "[iwm, spy]", "parameter other_pairs[0]: expected a list, got 'iwm'"),
-        ("other_pairs", "[[iwm, spy, rut]]", "parameter other_pairs[0]: expected a [small, large] pair of series ids, got ['iwm', 'spy', 'rut']"),
+        (
+            "other_pairs",
+            "[[iwm, spy, rut]]",
+            "parameter other_pairs[0]: expected a [small, large] pair of series ids, got ['iwm', 'spy', 'rut']",
+        ),
         ("other_pairs", "[[iwm, 5]]", "parameter other_pairs[0][1]: expected text, got 5"),
-        ("etf", "Hban", f"parameter etf: unknown series 'Hban': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"),
+        (
+            "etf",
+            "Hban",
+            f"parameter etf: unknown series 'Hban': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT",
+        ),
         ("data_end", "2026-01-32", "parameter data_end: '2026-01-32' is not a date (expected YYYY-MM-DD)"),
-        ("other_pairs", "[[iwm, iwm]]", "parameter other_pairs[0]: small and large are both 'iwm'; a pair needs two different series"),
-        ("other_pairs", "[[iwm, spy], [iwm, spy]]", "parameter other_pairs[1]: the pair [iwm, spy] is given twice (also [0])"),
+        (
+            "other_pairs",
+            "[[iwm, iwm]]",
+            "parameter other_pairs[0]: small and large are both 'iwm'; a pair needs two different series",
+        ),
+        (
+            "other_pairs",
+            "[[iwm, spy], [iwm, spy]]",
+            "parameter other_pairs[1]: the pair [iwm, spy] is given twice (also [0])",
+        ),
         ("horizons", "[5, 5]", "parameter horizons: the value 5 is given twice"),
         ("horizons", "[]", "parameter horizons: the list is empty (give at least one value)"),
-        ("horizons", "[1000000000]", "parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got 1000000000"),
-        ("top_n", "1" + "0" * 4999, "parameter top_n: expected int, got '100000000000000000000000000000000000000...000000000'"),
+        (
+            "horizons",
+            "[1000000000]",
+            "parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got 1000000000",
+        ),
+        (
+            "top_n",
+            "1" + "0" * 4999,
+            "parameter top_n: expected int, got '100000000000000000000000000000000000000...000000000'",
+        ),
         ("level", "1.5", "parameter level: must be strictly between 0 and 1 (a confidence level), got 1.5"),
         ("level", "nan", "parameter level: must be a finite number, got nan"),
         ("as_of", "2008-06-06\x07", "parameter as_of: text holds a control character ('\\x07')"),
         ("as_of", "2008-06-06\n", "parameter as_of: text holds a control character ('\\n')"),
         ("small", "x" * 1001, "parameter small: text is 1001 characters long (at most 1000)"),
         ("small", "spx", "parameters small and large are both 'spx'; the comparison needs two different series"),
-        ("horizons", "[!!binary SGVsbG8=]", "parameter horizons: YAML tag '!!binary' at line 1, column 2 is not allowed (values are plain numbers, text and lists)"),
+        (
+            "horizons",
+            "[!!binary SGVsbG8=]",
+            "parameter horizons: YAML tag '!!binary' at line 1, column 2 is not allowed (values are plain numbers, text and lists)",
+        ),
     ],
 )
 def test_bad_value_on_the_command_line(cli_project, capsys, name, value, message):
@@ -609,15 +757,23 @@ def test_min_streak_that_is_optional_in_one_notebook_and_int_in_another(cli_proj
     nb = nbformat.read(cli_project / "notebooks" / "01_probe.ipynb", as_version=4)
     nb.cells[0].source = "min_streak = None  # None: the window's length\nrun_name = 'scratch'\n"
     nbformat.write(nb, cli_project / "notebooks" / "02_probe.ipynb")
-    assert refused(capsys, ["run", "-p", "min_streak", "10.5"]) == "error: parameter min_streak: expected int, got '10.5'"
-    assert refused(capsys, ["run", "--config", str(config(cli_project, "min_streak: 10.5\n"))]) == "error: parameter min_streak: expected int, got 10.5"
+    assert (
+        refused(capsys, ["run", "-p", "min_streak", "10.5"]) == "error: parameter min_streak: expected int, got '10.5'"
+    )
+    assert (
+        refused(capsys, ["run", "--config", str(config(cli_project, "min_streak: 10.5\n"))])
+        == "error: parameter min_streak: expected int, got 10.5"
+    )
     untouched(cli_project)
 
 
 def test_bad_value_deep_in_a_run_file(cli_project, capsys, tmp_path):
     path = config(tmp_path, "- as_of: 2008-06-06\n- other_pairs: [[iwm, spy], [rut]]\n", "runs.yaml")
     line = refused(capsys, ["run", "--config", str(path)])
-    assert line == f"error: {path}: run 2 of 2 (other_pairs-['iwm','spy'],['rut']): parameter other_pairs[1]: expected a [small, large] pair of series ids, got ['rut']"
+    assert (
+        line
+        == f"error: {path}: run 2 of 2 (other_pairs-['iwm','spy'],['rut']): parameter other_pairs[1]: expected a [small, large] pair of series ids, got ['rut']"
+    )
     untouched(cli_project)
 
 
@@ -639,16 +795,24 @@ def test_bad_file_stops_the_run_before_any_kernel(cli_project, capsys, tmp_path)
     started = time.perf_counter()
     line = refused(capsys, ["run", "--data-dir", str(folder)])
     seconds = time.perf_counter() - started
-    assert line == f"error: {folder.resolve() / 'RUT.csv'}: implausible daily move in column 'close' on 2020-01-06: 101 to 1e+300 (more than 3 times up or down in one session)"
+    assert (
+        line
+        == f"error: {folder.resolve() / 'RUT.csv'}: implausible daily move in column 'close' on 2020-01-06: 101 to 1e+300 (more than 3 times up or down in one session)"
+    )
     assert seconds < 1.0, seconds  # no kernel was started (the probe notebook would refuse to run anyway)
     untouched(cli_project)
 
 
 def test_rows_dated_in_the_future(cli_project, capsys, tmp_path):
-    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0], ["2020-01-02", "2020-01-03", "2099-01-02"])
+    folder = write_pair(
+        tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0], ["2020-01-02", "2020-01-03", "2099-01-02"]
+    )
     today = checks.latest_today()
     line = refused(capsys, ["run", "--data-dir", str(folder)])
-    assert line == f"error: {folder.resolve() / 'RUT.csv'}: date 2099-01-02 is after today ({today}); a file cannot hold future sessions"
+    assert (
+        line
+        == f"error: {folder.resolve() / 'RUT.csv'}: date 2099-01-02 is after today ({today}); a file cannot hold future sessions"
+    )
     untouched(cli_project)
 
 
@@ -684,16 +848,34 @@ def test_missing_series_file_without_network_stops_before_any_kernel(cli_project
 def test_data_folder_from_the_environment_missing_before_any_kernel(cli_project, capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("ROTATION_DATA_DIR", str(tmp_path / "gone"))
     line = refused(capsys, ["run"])
-    assert line == f"error: data folder {tmp_path / 'gone'} (from ROTATION_DATA_DIR) does not exist; point ROTATION_DATA_DIR at a folder of CSV files or leave it empty to download"
+    assert (
+        line
+        == f"error: data folder {tmp_path / 'gone'} (from ROTATION_DATA_DIR) does not exist; point ROTATION_DATA_DIR at a folder of CSV files or leave it empty to download"
+    )
     untouched(cli_project)
 
 
 @pytest.mark.parametrize(
     "file, header, rows, message",
     [
-        ("FF_daily.csv", "date,mkt_rf,smb,hml,rf", ["2020-01-02,0.1,0.2,0.1,0.01", "2020-01-03,75.0,0.2,0.1,0.01"], "implausible daily factor return 75 % in column 'mkt_rf' on 2020-01-03 (bound: +-50 % per day)"),
-        ("DFF.csv", "date,value", ["2020-01-02,1.5", "2020-01-03,155"], "implausible rate 155 in column 'value' on 2020-01-03 (expected -10 to 100 percent per year)"),
-        ("RUT.csv", "date,close", ["2020-01-02,100", "2020-01-03,30"], "implausible daily move in column 'close' on 2020-01-03: 100 to 30 (more than 3 times up or down in one session)"),
+        (
+            "FF_daily.csv",
+            "date,mkt_rf,smb,hml,rf",
+            ["2020-01-02,0.1,0.2,0.1,0.01", "2020-01-03,75.0,0.2,0.1,0.01"],
+            "implausible daily factor return 75 % in column 'mkt_rf' on 2020-01-03 (bound: +-50 % per day)",
+        ),
+        (
+            "DFF.csv",
+            "date,value",
+            ["2020-01-02,1.5", "2020-01-03,155"],
+            "implausible rate 155 in column 'value' on 2020-01-03 (expected -10 to 100 percent per year)",
+        ),
+        (
+            "RUT.csv",
+            "date,close",
+            ["2020-01-02,100", "2020-01-03,30"],
+            "implausible daily move in column 'close' on 2020-01-03: 100 to 30 (more than 3 times up or down in one session)",
+        ),
     ],
 )
 def test_implausible_values_in_a_file(project, tmp_path, file, header, rows, message):
@@ -715,7 +897,9 @@ def test_download_that_fails_on_name_resolution(project, monkeypatch):
     import urllib3
 
     def unresolved(url):
-        cause = urllib3.exceptions.NameResolutionError("fred.stlouisfed.org", None, socket.gaierror(-3, "Temporary failure in name resolution"))
+        cause = urllib3.exceptions.NameResolutionError(
+            "fred.stlouisfed.org", None, socket.gaierror(-3, "Temporary failure in name resolution")
+        )
         raise requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, cause))
 
     monkeypatch.setattr(loading, "_http_get", unresolved)
@@ -729,7 +913,11 @@ def test_download_that_fails_on_name_resolution(project, monkeypatch):
 
 def test_yahoo_download_that_is_empty_because_the_host_does_not_resolve(project, monkeypatch):
     monkeypatch.setattr(loading, "_yf_download", lambda ticker, auto_adjust: pd.DataFrame())
-    monkeypatch.setattr(loading, "_resolve_host", lambda host: f"cannot resolve host {host}: name resolution failed (Temporary failure in name resolution)")
+    monkeypatch.setattr(
+        loading,
+        "_resolve_host",
+        lambda host: f"cannot resolve host {host}: name resolution failed (Temporary failure in name resolution)",
+    )
     with pytest.raises(DataError) as info:
         loading.load("rut")
     assert str(info.value) == (
@@ -744,7 +932,7 @@ def age_cache(project: Path, days: float) -> None:
 
     path = project / "data" / "cache" / "rut.json"
     manifest = json.loads(path.read_text())
-    manifest["fetched_at"] = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+    manifest["fetched_at"] = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="seconds")
     path.write_text(json.dumps(manifest))
 
 
@@ -757,7 +945,9 @@ def test_stale_cache_is_fetched_again(project, cached_rut_and_spx, monkeypatch):
 
 def test_stale_cache_is_used_with_a_warning_when_the_download_fails(project, cached_rut_and_spx):
     age_cache(project, 3)
-    with pytest.warns(UserWarning, match=r"series 'rut': using the cache fetched \d{4}-\d{2}-\d{2} \(older than 1 days\)"):
+    with pytest.warns(
+        UserWarning, match=r"series 'rut': using the cache fetched \d{4}-\d{2}-\d{2} \(older than 1 days\)"
+    ):
         assert loading.load("rut").tolist() == cached_rut_and_spx
 
 
@@ -765,7 +955,9 @@ def test_refresh_that_fails_keeps_the_cache(project, cached_rut_and_spx):
     before = cached_files(project)
     with pytest.raises(DataError) as info:
         loading.load("rut", refresh=True)
-    assert "failed (ConnectionError: no network in tests); cache fetched " in str(info.value) and "is being refreshed" in str(info.value)
+    assert "failed (ConnectionError: no network in tests); cache fetched " in str(
+        info.value
+    ) and "is being refreshed" in str(info.value)
     assert cached_files(project) == before
     assert loading.load("rut").tolist() == cached_rut_and_spx
 
@@ -777,7 +969,15 @@ def test_bad_cache_age_setting(project, cached_rut_and_spx, monkeypatch):
     assert str(info.value) == "ROTATION_CACHE_MAX_AGE_DAYS must be a non-negative number of days, got 'soon'"
 
 
-@pytest.mark.parametrize("now, kept", [("2020-01-07T15:59:00-05:00", 3), ("2020-01-07T16:30:00-05:00", 4), ("2020-01-07T09:00:00+08:00", 3), ("2020-01-08T09:00:00+08:00", 4)])
+@pytest.mark.parametrize(
+    "now, kept",
+    [
+        ("2020-01-07T15:59:00-05:00", 3),
+        ("2020-01-07T16:30:00-05:00", 4),
+        ("2020-01-07T09:00:00+08:00", 3),
+        ("2020-01-08T09:00:00+08:00", 4),
+    ],
+)
 def test_todays_bar_before_the_close_is_never_stored(now, kept):
     import datetime as dt
 
@@ -795,7 +995,10 @@ def test_runs_folder_that_is_a_file(cli_project, capsys, tmp_path, monkeypatch):
     (root / "runs").write_text("not a folder")
     folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
     monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
-    assert refused(capsys, ["run", "--data-dir", str(folder)]) == f"error: cannot write in {root / 'runs'} (Not a directory)"
+    assert (
+        refused(capsys, ["run", "--data-dir", str(folder)])
+        == f"error: cannot write in {root / 'runs'} (Not a directory)"
+    )
     assert (root / "runs").read_text() == "not a folder"
 
 
@@ -827,11 +1030,16 @@ def test_a_second_run_of_the_same_name_is_refused(cli_project, capsys):
     from rotation.run import staging
 
     with staging.run_lock("busy"):
-        line = refused(capsys, ["run", "--run-name", "busy", "-p", "small", "russell"])  # bad values are still found first
+        line = refused(
+            capsys, ["run", "--run-name", "busy", "-p", "small", "russell"]
+        )  # bad values are still found first
         assert line.startswith("error: parameter small: unknown series 'russell'")
         folder = write_pair(cli_project / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
         line = refused(capsys, ["run", "--run-name", "busy", "--data-dir", str(folder)])
-    assert line == f"error: run busy is being written by another rotation process (pid {__import__('os').getpid()}); wait for it to finish or choose another --run-name"
+    assert (
+        line
+        == f"error: run busy is being written by another rotation process (pid {__import__('os').getpid()}); wait for it to finish or choose another --run-name"
+    )
     untouched(cli_project)
 
 
@@ -868,14 +1076,15 @@ def test_unwritable_cache_folder(project, monkeypatch):
     monkeypatch.setattr(loading, "_yf_download", lambda ticker, auto_adjust: yahoo_frame([1.0, 2.0, 3.0]))
     with pytest.raises(DataError) as info:
         loading.load("rut")
-    assert str(info.value) == f"cache folder {project / 'data' / 'cache'} is not writable; set ROTATION_DATA_DIR to a folder holding RUT.csv"
+    assert (
+        str(info.value)
+        == f"cache folder {project / 'data' / 'cache'} is not writable; set ROTATION_DATA_DIR to a folder holding RUT.csv"
+    )
 
 
 def test_every_notebook_default_passes_validation():
     """The checks refuse bad values only: each declared default, given explicitly, is accepted unchanged."""
-    from rotation.run import notebooks
-    from rotation.run import notebooks as notebooks_module, runner
-    from rotation.run import parameters
+    from rotation.run import notebooks, parameters, runner
 
     declared = notebooks.collection_parameters(notebooks.notebook_paths())
     for name, info in declared.items():
@@ -891,11 +1100,16 @@ def test_every_notebook_default_passes_validation():
 
 def test_every_notebook_parameter_is_declared_once_and_every_declaration_is_used():
     """Fails when a notebook declares a parameter PARAMETERS does not know, or PARAMETERS keeps one no notebook declares."""
-    from rotation.run import notebooks as notebooks_module, parameters as validation, runner
+    from rotation.run import notebooks as notebooks_module
+    from rotation.run import parameters as validation
 
     declared = notebooks_module.collection_parameters(notebooks_module.notebook_paths())
-    assert sorted(set(declared) - set(validation.PARAMETERS)) == [], "declare these in rotation.run.parameters.PARAMETERS"
-    assert sorted(set(validation.PARAMETERS) - set(declared)) == [], "no notebook declares these: drop them from PARAMETERS"
+    assert sorted(set(declared) - set(validation.PARAMETERS)) == [], (
+        "declare these in rotation.run.parameters.PARAMETERS"
+    )
+    assert sorted(set(validation.PARAMETERS) - set(declared)) == [], (
+        "no notebook declares these: drop them from PARAMETERS"
+    )
     for name, spec in validation.PARAMETERS.items():  # the declared kind fits the notebook's type
         kind = declared[name]["type"]
         expected = {"count": ("int", "list"), "number": ("float",), "pairs": ("list",)}.get(spec.kind, ("str",))
@@ -906,7 +1120,8 @@ def test_every_notebook_parameter_is_declared_once_and_every_declaration_is_used
 
 def test_the_declaration_test_catches_an_undeclared_parameter(project):
     """The check above is not vacuous: a notebook with a new parameter shows up in the difference."""
-    from rotation.run import notebooks as notebooks_module, parameters as validation, runner
+    from rotation.run import notebooks as notebooks_module
+    from rotation.run import parameters as validation
 
     path = probe_notebook(project)
     nb = nbformat.read(path, as_version=4)
@@ -923,10 +1138,14 @@ def _hostile_values(name: str, spec) -> list[str]:
     return values
 
 
-@pytest.mark.parametrize("name", sorted(n for n in __import__("rotation.run.parameters", fromlist=["x"]).PARAMETERS if n != "run_name"))
+@pytest.mark.parametrize(
+    "name", sorted(n for n in __import__("rotation.run.parameters", fromlist=["x"]).PARAMETERS if n != "run_name")
+)
 def test_every_parameter_refuses_a_string_a_negative_a_huge_a_null_and_a_nan(name):
     """Each parameter of ``rotation params`` with hostile values: refused with one line naming it, before any kernel."""
-    from rotation.run import notebooks as notebooks_module, parameters as validation, runner
+    from rotation.run import notebooks as notebooks_module
+    from rotation.run import parameters as validation
+    from rotation.run import runner
 
     declared = notebooks_module.collection_parameters(notebooks_module.notebook_paths())
     spec = validation.PARAMETERS[name]
@@ -937,7 +1156,9 @@ def test_every_parameter_refuses_a_string_a_negative_a_huge_a_null_and_a_nan(nam
             runner.validate_parameters({name: value}, declared)
         message = str(info.value)
         assert "\n" not in message and name in message, (value, message)
-    if all(validation.default_value(d) is not None for d in declared[name].get("defaults", {}).values()) and spec.kind in ("count", "number", "pairs"):
+    if all(
+        validation.default_value(d) is not None for d in declared[name].get("defaults", {}).values()
+    ) and spec.kind in ("count", "number", "pairs"):
         with pytest.raises(ParameterError, match=name):
             runner.validate_parameters({name: "null"}, declared)
 
@@ -945,26 +1166,72 @@ def test_every_parameter_refuses_a_string_a_negative_a_huge_a_null_and_a_nan(nam
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["-p", "rsi_window", "1000000000"], "parameter rsi_window: must be from 2 to 250 sessions (a year of sessions at most), got 1000000000"),
+        (
+            ["-p", "rsi_window", "1000000000"],
+            "parameter rsi_window: must be from 2 to 250 sessions (a year of sessions at most), got 1000000000",
+        ),
         (["-p", "rate_years", "1000000"], "parameter rate_years: must be from 1 to 50 years, got 1000000"),
-        (["-p", "correction", "1.5"], "parameter correction: must be strictly between 0 and 1 (a fraction below the running peak), got 1.5"),
-        (["-p", "level_band", "-0.1"], "parameter level_band: must be strictly between 0 and 1 (a fraction of the level), got -0.1"),
-        (["-p", "anchor", "streak_start"], "parameter anchor: must be one of streak_end, first_loss, as_of, got 'streak_start'"),
-        (["-p", "months_shown", "0"], "parameter months_shown: must be from 1 to 1,200 months (a century of month-ends at most), got 0"),
-        (["-p", "min_streak", "null"], "parameter min_streak: null is not accepted by 06_aftermath (default 8); give a value"),
-        (["-p", "hac_lags", "-7"], "parameter hac_lags: must be from -1 to 1,000 lags (-1 picks the Newey-West rule), got -7"),
-        (["-p", "other_pairs", "[[iwm,iwm]]"], "parameter other_pairs[0]: small and large are both 'iwm'; a pair needs two different series"),
-        (["-p", "n_sims", "100000000"], "parameter n_sims: must be from 100 to 100,000 replications (a simulation budget that finishes in minutes), got 100000000"),
-        (["-p", "n_boot", "10000000"], "parameter n_boot: must be from 100 to 100,000 resamples (a simulation budget that finishes in minutes), got 10000000"),
-        (["-p", "horizons", "[5, 100000]"], "parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got 100000"),
-        (["-p", "ma_short", "300"], "parameters ma_short and ma_long: ma_short (300) must be smaller than ma_long (200)"),
-        (["--notebooks", ""], "--notebooks is empty: name notebooks such as 01_streak,02_spread, or omit the flag to run all"),
+        (
+            ["-p", "correction", "1.5"],
+            "parameter correction: must be strictly between 0 and 1 (a fraction below the running peak), got 1.5",
+        ),
+        (
+            ["-p", "level_band", "-0.1"],
+            "parameter level_band: must be strictly between 0 and 1 (a fraction of the level), got -0.1",
+        ),
+        (
+            ["-p", "anchor", "streak_start"],
+            "parameter anchor: must be one of streak_end, first_loss, as_of, got 'streak_start'",
+        ),
+        (
+            ["-p", "months_shown", "0"],
+            "parameter months_shown: must be from 1 to 1,200 months (a century of month-ends at most), got 0",
+        ),
+        (
+            ["-p", "min_streak", "null"],
+            "parameter min_streak: null is not accepted by 06_aftermath (default 8); give a value",
+        ),
+        (
+            ["-p", "hac_lags", "-7"],
+            "parameter hac_lags: must be from -1 to 1,000 lags (-1 picks the Newey-West rule), got -7",
+        ),
+        (
+            ["-p", "other_pairs", "[[iwm,iwm]]"],
+            "parameter other_pairs[0]: small and large are both 'iwm'; a pair needs two different series",
+        ),
+        (
+            ["-p", "n_sims", "100000000"],
+            "parameter n_sims: must be from 100 to 100,000 replications (a simulation budget that finishes in minutes), got 100000000",
+        ),
+        (
+            ["-p", "n_boot", "10000000"],
+            "parameter n_boot: must be from 100 to 100,000 resamples (a simulation budget that finishes in minutes), got 10000000",
+        ),
+        (
+            ["-p", "horizons", "[5, 100000]"],
+            "parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got 100000",
+        ),
+        (
+            ["-p", "ma_short", "300"],
+            "parameters ma_short and ma_long: ma_short (300) must be smaller than ma_long (200)",
+        ),
+        (
+            ["--notebooks", ""],
+            "--notebooks is empty: name notebooks such as 01_streak,02_spread, or omit the flag to run all",
+        ),
         (["--notebooks", "01_streak,01_streak"], "--notebooks: 01_streak is named twice"),
         (["--notebooks", "01_streak,,02_spread"], "--notebooks '01_streak,,02_spread': an empty name between commas"),
         (["--run-name", "a\udcff"], "run name 'a\\udcff' is not a plain folder name: it is not valid UTF-8 text"),
         (["--run-name", "a\ud800"], "run name 'a\\ud800' is not a plain folder name: it is not valid UTF-8 text"),
-        (["--grid", "top_n=" + ",".join(map(str, range(1, 1001))), "--grid", "context_sessions=" + ",".join(map(str, range(1, 1001)))],
-         "1,000,000 runs asked (at most 500 in one sweep); use fewer values or split the sweep"),
+        (
+            [
+                "--grid",
+                "top_n=" + ",".join(map(str, range(1, 1001))),
+                "--grid",
+                "context_sessions=" + ",".join(map(str, range(1, 1001))),
+            ],
+            "1,000,000 runs asked (at most 500 in one sweep); use fewer values or split the sweep",
+        ),
     ],
 )
 def test_refused_on_the_real_collection_before_any_kernel(project_real_notebooks, capsys, argv, message):
@@ -985,20 +1252,28 @@ def project_real_notebooks(project, monkeypatch):
 
     for path in (_CHECKOUT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
         shutil.copy(path, project / "notebooks" / path.name)
-    monkeypatch.setattr("rotation.run.runner.ensure_kernel", lambda: (_ for _ in ()).throw(AssertionError("a kernel was asked for")))
+    monkeypatch.setattr(
+        "rotation.run.runner.ensure_kernel", lambda: (_ for _ in ()).throw(AssertionError("a kernel was asked for"))
+    )
     return project
 
 
 def test_config_file_over_the_cap_is_refused_before_parsing(cli_project, capsys, tmp_path):
     path = tmp_path / "big.yaml"
     path.write_text("# padding\n" * 120_000)
-    assert refused(capsys, ["run", "--config", str(path)]) == f"error: config file {path} is {path.stat().st_size:,} bytes (at most 1,000,000); a parameter file is a few lines"
+    assert (
+        refused(capsys, ["run", "--config", str(path)])
+        == f"error: config file {path} is {path.stat().st_size:,} bytes (at most 1,000,000); a parameter file is a few lines"
+    )
 
 
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("x: " + "[" * 5000 + "]" * 5000 + "\n", "YAML nested more than 50 levels deep at line 1 (a parameter file needs three)"),
+        (
+            "x: " + "[" * 5000 + "]" * 5000 + "\n",
+            "YAML nested more than 50 levels deep at line 1 (a parameter file needs three)",
+        ),
         ("top_n: " + "9" * 5000 + "\n", "number at line 1 has 5000 digits (at most 30)"),
     ],
 )
@@ -1023,7 +1298,10 @@ def test_dask_without_loopback_fails_fast(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr("importlib.util.find_spec", lambda name: object())
-    with pytest.raises(ParameterError, match=r"^--executor dask: a local dask cluster needs the loopback network \(127.0.0.1\): cannot connect \(Network is unreachable\); use --executor process$"):
+    with pytest.raises(
+        ParameterError,
+        match=r"^--executor dask: a local dask cluster needs the loopback network \(127.0.0.1\): cannot connect \(Network is unreachable\); use --executor process$",
+    ):
         sweep.check_executor("dask")
 
 
@@ -1041,10 +1319,12 @@ def test_scan_inputs_refused(project):
 
 
 def test_partial_rerun_with_other_parameters_is_refused():
-    from rotation.run import notebooks as notebooks_module, runner
+    from rotation.run import runner
 
     runner.check_same_parameters("a", {"as_of": "2008-06-06"}, {"as_of": "2008-06-06"})
-    with pytest.raises(ParameterError, match=r"^run a was made with other parameters \(as_of: '2008-06-06' there, '2009-06-05' here\)"):
+    with pytest.raises(
+        ParameterError, match=r"^run a was made with other parameters \(as_of: '2008-06-06' there, '2009-06-05' here\)"
+    ):
         runner.check_same_parameters("a", {"as_of": "2008-06-06"}, {"as_of": "2009-06-05"})
 
 

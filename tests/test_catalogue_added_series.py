@@ -6,15 +6,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rotation.data import catalogue, loading
 from rotation.core.errors import DataError
+from rotation.data import catalogue, loading
 
 ADDED = {  # id -> (file, live source)
-    "dji": ("DJI.csv", "^DJI"), "ixic": ("IXIC.csv", "^IXIC"), "ndx": ("NDX.csv", "^NDX"),
-    "qqq": ("QQQ.csv", "QQQ"), "dia": ("DIA.csv", "DIA"), "ijr": ("IJR.csv", "IJR"), "mdy": ("MDY.csv", "MDY"),
-    "cpi": ("CPIAUCSL.csv", "CPIAUCSL"), "core_cpi": ("CPILFESL.csv", "CPILFESL"), "unrate": ("UNRATE.csv", "UNRATE"),
-    "payems": ("PAYEMS.csv", "PAYEMS"), "indpro": ("INDPRO.csv", "INDPRO"), "usrec": ("USREC.csv", "USREC"),
-    "wti": ("DCOILWTICO.csv", "DCOILWTICO"), "busloans": ("BUSLOANS.csv", "BUSLOANS"), "t10y2y": ("T10Y2Y.csv", "T10Y2Y"),
+    "dji": ("DJI.csv", "^DJI"),
+    "ixic": ("IXIC.csv", "^IXIC"),
+    "ndx": ("NDX.csv", "^NDX"),
+    "qqq": ("QQQ.csv", "QQQ"),
+    "dia": ("DIA.csv", "DIA"),
+    "ijr": ("IJR.csv", "IJR"),
+    "mdy": ("MDY.csv", "MDY"),
+    "cpi": ("CPIAUCSL.csv", "CPIAUCSL"),
+    "core_cpi": ("CPILFESL.csv", "CPILFESL"),
+    "unrate": ("UNRATE.csv", "UNRATE"),
+    "payems": ("PAYEMS.csv", "PAYEMS"),
+    "indpro": ("INDPRO.csv", "INDPRO"),
+    "usrec": ("USREC.csv", "USREC"),
+    "wti": ("DCOILWTICO.csv", "DCOILWTICO"),
+    "busloans": ("BUSLOANS.csv", "BUSLOANS"),
+    "t10y2y": ("T10Y2Y.csv", "T10Y2Y"),
 }
 
 
@@ -30,8 +41,16 @@ def synthetic_file(folder, spec: catalogue.SeriesSpec) -> pd.Series:
     cells = [f"{v:g}" for v in values]
     if spec.source == "fred":
         cells[2] = ""  # FRED leaves a value blank: missing, not an error
-    extra = ",adj_open,adj_high,adj_low,volume" if spec.auto_adjust else ",open,high,low,volume" if spec.source == "yahoo" else ""
-    lines = [f"date,{spec.columns[0]}{extra}"] + [f"{d.date()},{c}" + (",1,1,1,0" if extra else "") for d, c in zip(dates, cells)]
+    extra = (
+        ",adj_open,adj_high,adj_low,volume"
+        if spec.auto_adjust
+        else ",open,high,low,volume"
+        if spec.source == "yahoo"
+        else ""
+    )
+    lines = [f"date,{spec.columns[0]}{extra}"] + [
+        f"{d.date()},{c}" + (",1,1,1,0" if extra else "") for d, c in zip(dates, cells)
+    ]
     (folder / spec.file).write_text("\n".join(lines) + "\n")
     keep = [i for i, c in enumerate(cells) if c]
     return pd.Series(values[keep], index=dates[keep])

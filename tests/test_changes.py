@@ -17,14 +17,37 @@ def write(path, verdicts):
 
 
 def git(root, *args):
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 def test_verdict_changes_name_each_moved_claim():
-    before = [{"claim_id": "a", "verdict": "confirmed"}, {"claim_id": "b", "verdict": "refuted"}, {"claim_id": "gone", "verdict": "refuted"}]
-    after = [{"claim_id": "a", "verdict": "confirmed"}, {"claim_id": "b", "verdict": "partly true"}, {"claim_id": "new", "verdict": "confirmed"}]
-    assert changes.verdict_changes(before, after) == [("b", "refuted", "partly true"), ("gone", "refuted", "absent"), ("new", "absent", "confirmed")]
+    before = [
+        {"claim_id": "a", "verdict": "confirmed"},
+        {"claim_id": "b", "verdict": "refuted"},
+        {"claim_id": "gone", "verdict": "refuted"},
+    ]
+    after = [
+        {"claim_id": "a", "verdict": "confirmed"},
+        {"claim_id": "b", "verdict": "partly true"},
+        {"claim_id": "new", "verdict": "confirmed"},
+    ]
+    assert changes.verdict_changes(before, after) == [
+        ("b", "refuted", "partly true"),
+        ("gone", "refuted", "absent"),
+        ("new", "absent", "confirmed"),
+    ]
 
 
 def test_against_the_committed_run(project):
@@ -41,7 +64,10 @@ def test_against_the_committed_run(project):
     ]
     write(results, {"a": "confirmed", "b": "partly true"})
     lines = changes.summary_lines("article", reference)
-    assert lines[:2] == ["run article: 1 verdict(s) changed against the committed run (git HEAD):", "  b: refuted -> partly true"]
+    assert lines[:2] == [
+        "run article: 1 verdict(s) changed against the committed run (git HEAD):",
+        "  b: refuted -> partly true",
+    ]
     assert lines[2].startswith("run article: 1 file(s) under runs/article/")
 
 
@@ -50,7 +76,10 @@ def test_without_git_the_previous_run_is_the_reference(project):
     reference = changes.snapshot("mine")
     assert reference[0] == "the previous run"
     write(project / "runs" / "mine" / "results.jsonl", {"a": "refuted"})
-    assert changes.summary_lines("mine", reference) == ["run mine: 1 verdict(s) changed against the previous run:", "  a: confirmed -> refuted"]
+    assert changes.summary_lines("mine", reference) == [
+        "run mine: 1 verdict(s) changed against the previous run:",
+        "  a: confirmed -> refuted",
+    ]
     assert changes.snapshot("never") is None
     assert changes.summary_lines("never", None)[0].endswith("no earlier run to compare verdicts with")
 

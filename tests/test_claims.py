@@ -7,17 +7,25 @@ import math
 import pytest
 
 from rotation.claims import registry as claims
-from rotation.core.verdicts import Verdict
 from rotation.claims.judge import judge
+from rotation.core.verdicts import Verdict
 
 EQUAL = {"compare": "equal", "claimed": 45, "tolerance": 5, "partly_tolerance": 10}
 
 
-@pytest.mark.parametrize("measured, verdict", [
-    (45, Verdict.CONFIRMED), (50, Verdict.CONFIRMED), (39.99, Verdict.PARTLY_TRUE),
-    (55.0, Verdict.PARTLY_TRUE), (55.01, Verdict.REFUTED), (61, Verdict.REFUTED),
-    (None, Verdict.NOT_VERIFIABLE), (math.nan, Verdict.NOT_VERIFIABLE),
-])
+@pytest.mark.parametrize(
+    "measured, verdict",
+    [
+        (45, Verdict.CONFIRMED),
+        (50, Verdict.CONFIRMED),
+        (39.99, Verdict.PARTLY_TRUE),
+        (55.0, Verdict.PARTLY_TRUE),
+        (55.01, Verdict.REFUTED),
+        (61, Verdict.REFUTED),
+        (None, Verdict.NOT_VERIFIABLE),
+        (math.nan, Verdict.NOT_VERIFIABLE),
+    ],
+)
 def test_equal_with_partly_band(measured, verdict):
     assert judge(measured, EQUAL) is verdict
 
@@ -69,7 +77,7 @@ def test_every_quote_is_in_the_article():
     """Quotes are the article's exact words (an ellipsis marks an omission)."""
     from conftest import REPO
 
-    article = (REPO.parent / "shared" / "article.md")
+    article = REPO.parent / "shared" / "article.md"
     if not article.is_file():
         pytest.fail(f"{article} not found (../shared must sit beside the repo)")
     text = " ".join(article.read_text(encoding="utf-8").replace("\u2019", "'").replace("\u2013", "-").split())

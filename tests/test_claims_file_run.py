@@ -19,12 +19,21 @@ def test_example_claims_file_runs_into_its_own_run_folder_and_scorecard(tmp_path
     root = make_project(tmp_path / "p")
     shutil.copy(REPO / "docs" / "example_claims.yaml", root / "example_claims.yaml")
     env = {**os.environ, "ROTATION_PROJECT_DIR": str(root), "ROTATION_DATA_DIR": str(shared_data)}
-    done = subprocess.run([sys.executable, "-m", "rotation.cli", "run", "--claims", str(root / "example_claims.yaml")],
-                          env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "rotation.cli", "run", "--claims", str(root / "example_claims.yaml")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     run = root / "runs" / "example_claims"
     rendered = sorted(p.name for p in run.glob("*.ipynb"))
-    assert rendered == ["01_streak.ipynb", "02_spread.ipynb", "99_scorecard.ipynb"]  # only the notebooks its claims name
+    assert rendered == [
+        "01_streak.ipynb",
+        "02_spread.ipynb",
+        "99_scorecard.ipynb",
+    ]  # only the notebooks its claims name
     with open(run / "scorecard.csv", newline="", encoding="utf-8") as handle:
         card = {row["claim"]: row for row in csv.DictReader(handle)}
     from rotation.claims import registry as claims
@@ -33,4 +42,6 @@ def test_example_claims_file_runs_into_its_own_run_folder_and_scorecard(tmp_path
     assert set(card) == set(registry["claims"])
     verdicts = {row["verdict"] for row in card.values()}
     assert "refuted" in verdicts and "not verifiable with the data at hand" in verdicts
-    assert "Small caps beat the S&P 500 for 13 straight sessions" in (run / "99_scorecard.ipynb").read_text(encoding="utf-8")
+    assert "Small caps beat the S&P 500 for 13 straight sessions" in (run / "99_scorecard.ipynb").read_text(
+        encoding="utf-8"
+    )

@@ -17,11 +17,17 @@ def step_series(levels: list[tuple[str, float]], end: str, name: str = "rate") -
     index = pd.date_range(levels[0][0], end, freq="D", name="date")
     values = pd.Series(np.nan, index=index, name=name)
     for date, level in levels:
-        values.loc[pd.Timestamp(date):] = level
+        values.loc[pd.Timestamp(date) :] = level
     return values
 
 
-PLANTED = [("2024-01-01", 5.50), ("2024-09-19", 5.00), ("2024-11-08", 4.75), ("2025-03-03", 4.75 + 0.25), ("2025-10-30", 4.50)]
+PLANTED = [
+    ("2024-01-01", 5.50),
+    ("2024-09-19", 5.00),
+    ("2024-11-08", 4.75),
+    ("2025-03-03", 4.75 + 0.25),
+    ("2025-10-30", 4.50),
+]
 
 
 def test_rate_changes_finds_each_planted_step():
@@ -43,7 +49,9 @@ def test_rate_changes_window_keeps_the_value_before_the_first_change():
 
 def test_rate_changes_on_a_range_counts_a_move_of_either_bound():
     upper = step_series([("2020-01-01", 2.0), ("2020-03-04", 1.5), ("2020-03-16", 0.25)], "2020-12-31")
-    lower = step_series([("2020-01-01", 1.5), ("2020-03-04", 1.0), ("2020-03-16", 0.0), ("2020-06-01", 0.05)], "2020-12-31")
+    lower = step_series(
+        [("2020-01-01", 1.5), ("2020-03-04", 1.0), ("2020-03-16", 0.0), ("2020-06-01", 0.05)], "2020-12-31"
+    )
     table = markets.rate_changes(pd.DataFrame({"lower": lower, "upper": upper}))
     assert list(table["date"].dt.strftime("%Y-%m-%d")) == ["2020-03-04", "2020-03-16", "2020-06-01"]
     assert np.allclose(table["lower_after"], [1.0, 0.0, 0.05])
@@ -112,7 +120,10 @@ def test_window_gain_needs_only_the_two_end_closes():
 def test_period_bounds_and_year_bounds():
     prices = pd.Series(1.0, index=pd.bdate_range("2024-12-20", "2026-01-10"), name="X")
     assert markets.year_bounds(prices, 2025) == (pd.Timestamp("2024-12-31"), pd.Timestamp("2025-12-31"))
-    assert markets.period_bounds(prices, "2025-07-01", "2025-07-31") == (pd.Timestamp("2025-06-30"), pd.Timestamp("2025-07-31"))
+    assert markets.period_bounds(prices, "2025-07-01", "2025-07-31") == (
+        pd.Timestamp("2025-06-30"),
+        pd.Timestamp("2025-07-31"),
+    )
     with pytest.raises(DataError, match="does not cover"):
         markets.year_bounds(prices, 2024)  # no close before 2024
     with pytest.raises(DataError, match="does not cover"):

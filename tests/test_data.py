@@ -6,16 +6,15 @@ import io
 import json
 import re
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import no_network, prices_from_returns, write_series_csv
-from rotation.data import catalogue, checks, loading
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.files import write_text_atomic
+from rotation.data import catalogue, checks, loading
 
 
 def test_local_csv_is_read_validated_and_labelled(project, tmp_path):
@@ -23,7 +22,9 @@ def test_local_csv_is_read_validated_and_labelled(project, tmp_path):
     prices = prices_from_returns([0.01, -0.02, 0.03], name="rut")
     write_series_csv(folder, "RUT.csv", prices)
     series = loading.load("rut", data_dir=folder)
-    pd.testing.assert_series_equal(series, prices.rename("rut"), check_freq=False, check_index_type=False, check_names=False)
+    pd.testing.assert_series_equal(
+        series, prices.rename("rut"), check_freq=False, check_index_type=False, check_names=False
+    )
     assert series.index.name == "date" and series.dtype == "float64"
     assert "Yahoo ^RUT" in series.attrs["source"] and "RUT.csv" in series.attrs["source"]
     assert series.attrs["definition"].startswith("price index")
@@ -46,7 +47,9 @@ def test_start_end_trim(project, tmp_path):
 def test_factor_file_is_converted_from_percent_to_fractions(project, tmp_path):
     folder = tmp_path / "csv"
     folder.mkdir()
-    (folder / "FF_daily.csv").write_text("date,mkt_rf,smb,hml,rf\n2026-01-02,1.5,-0.25,0.1,0.01\n2026-01-05,-0.5,0.75,0.0,0.01\n")
+    (folder / "FF_daily.csv").write_text(
+        "date,mkt_rf,smb,hml,rf\n2026-01-02,1.5,-0.25,0.1,0.01\n2026-01-05,-0.5,0.75,0.0,0.01\n"
+    )
     factors = loading.load("ff_factors", data_dir=folder)
     assert list(factors.columns) == ["mkt_rf", "smb", "hml", "rf"]
     assert factors.loc["2026-01-05", "smb"] == pytest.approx(0.0075)
@@ -78,7 +81,9 @@ def test_missing_data_folder_is_one_line(project, tmp_path):
 def yahoo_frame(n=5, start="2026-01-02", close_name="Close"):
     index = pd.bdate_range(start, periods=n, name="Date")
     values = 100 + np.arange(n, dtype=float)
-    return pd.DataFrame({"Open": values, "High": values + 1, "Low": values - 1, close_name: values, "Volume": 1000}, index=index)
+    return pd.DataFrame(
+        {"Open": values, "High": values + 1, "Low": values - 1, close_name: values, "Volume": 1000}, index=index
+    )
 
 
 def test_download_goes_to_cache_with_manifest_then_cache_is_used(project, monkeypatch):
@@ -166,17 +171,21 @@ def test_fred_csv_download(project, monkeypatch):
     assert dff.attrs["unit"] == "percent per year"
 
 
-def french_zip(header=",Mkt-RF,SMB,HML,RF", rows=("20260102,  1.50, -0.25,  0.10,  0.01", "20260105, -0.50,  0.75,  0.00,  0.01")):
-    text = "\n".join([
-        "This file was created using the 202604 CRSP database.",
-        "",
-        header,
-        *rows,
-        "",
-        " Annual Factors: January-December ",
-        header,
-        "2025,  10.0,  -2.0,  1.0,  4.0",
-    ])
+def french_zip(
+    header=",Mkt-RF,SMB,HML,RF", rows=("20260102,  1.50, -0.25,  0.10,  0.01", "20260105, -0.50,  0.75,  0.00,  0.01")
+):
+    text = "\n".join(
+        [
+            "This file was created using the 202604 CRSP database.",
+            "",
+            header,
+            *rows,
+            "",
+            " Annual Factors: January-December ",
+            header,
+            "2025,  10.0,  -2.0,  1.0,  4.0",
+        ]
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("F-F_Research_Data_Factors_daily.csv", text)
@@ -190,10 +199,13 @@ def test_french_zip_download(project, monkeypatch):
     assert factors.loc["2026-01-02", "mkt_rf"] == pytest.approx(0.015)
 
 
-@pytest.mark.parametrize("failure, fragment", [
-    (TimeoutError("timed out"), "TimeoutError: timed out"),
-    (ConnectionError("HTTP 503"), "ConnectionError: HTTP 503"),
-])
+@pytest.mark.parametrize(
+    "failure, fragment",
+    [
+        (TimeoutError("timed out"), "TimeoutError: timed out"),
+        (ConnectionError("HTTP 503"), "ConnectionError: HTTP 503"),
+    ],
+)
 def test_network_failure_is_one_line_and_leaves_cache_alone(project, monkeypatch, failure, fragment):
     def fail(url):
         raise failure
@@ -202,9 +214,13 @@ def test_network_failure_is_one_line_and_leaves_cache_alone(project, monkeypatch
     with pytest.raises(DataError) as err:
         loading.load("fed_upper")
     text = str(err.value)
-    assert text.startswith("series 'fed_upper': download from https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFEDTARU failed (")
+    assert text.startswith(
+        "series 'fed_upper': download from https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFEDTARU failed ("
+    )
     assert fragment in text and "not cached" in text and "\n" not in text
-    assert not (project / "data" / "cache").exists() or not [p for p in (project / "data" / "cache").iterdir() if not p.name.endswith(".lock")]
+    assert not (project / "data" / "cache").exists() or not [
+        p for p in (project / "data" / "cache").iterdir() if not p.name.endswith(".lock")
+    ]
 
 
 def test_empty_yahoo_response(project, monkeypatch):
@@ -282,7 +298,9 @@ def test_the_cache_is_parsed_from_its_file_not_from_a_python_buffer(project, mon
     loading.load("iwm")
     given = []
     read_parquet = pd.read_parquet
-    monkeypatch.setattr(pd, "read_parquet", lambda source, *a, **k: given.append(source) or read_parquet(source, *a, **k))
+    monkeypatch.setattr(
+        pd, "read_parquet", lambda source, *a, **k: given.append(source) or read_parquet(source, *a, **k)
+    )
     monkeypatch.setattr(loading, "_yf_download", no_network)
     assert len(loading.load("iwm")) == 5
     assert len(given) == 1 and isinstance(given[0], str) and given[0].endswith(".parquet")
@@ -312,12 +330,17 @@ def test_a_weekend_row_is_refused(tmp_path):
 
 def test_saturdays_before_1952_are_sessions(tmp_path):
     spec = catalogue.series_spec("ff_factors")
-    checks.check_calendar_rules(pd.DatetimeIndex(["1930-01-03", "1930-01-04"]), spec, "x")  # a Friday and a Saturday: accepted
+    checks.check_calendar_rules(
+        pd.DatetimeIndex(["1930-01-03", "1930-01-04"]), spec, "x"
+    )  # a Friday and a Saturday: accepted
 
 
 def test_a_row_before_the_series_can_exist_is_refused(tmp_path):
     _rut_file(tmp_path / "d", ["1800-01-02"] + _weekdays(3), [100, 101, 102, 103])
-    with pytest.raises(DataError, match=r"RUT.csv: 1 row\(s\) dated before 1978-12-29 \(first: 1800-01-02\); series 'rut' cannot start before 1978-12-29"):
+    with pytest.raises(
+        DataError,
+        match=r"RUT.csv: 1 row\(s\) dated before 1978-12-29 \(first: 1800-01-02\); series 'rut' cannot start before 1978-12-29",
+    ):
         loading.load("rut", data_dir=tmp_path / "d")
 
 
@@ -329,7 +352,9 @@ def test_an_unknown_ticker_cannot_start_before_the_first_daily_average(tmp_path)
 def test_a_one_day_spike_that_reverts_is_refused(tmp_path):
     values = [100, 101, 290, 100.5, 102, 103]  # 2.9 times up, then back: a bad print
     _rut_file(tmp_path / "d", _weekdays(6), values)
-    with pytest.raises(DataError, match=r"implausible spike in column 'close' on 2020-01-03: 101 to 290 and back to 100.5"):
+    with pytest.raises(
+        DataError, match=r"implausible spike in column 'close' on 2020-01-03: 101 to 290 and back to 100.5"
+    ):
         loading.load("rut", data_dir=tmp_path / "d")
 
 
@@ -351,10 +376,15 @@ def test_a_calendar_hole_against_the_pair_is_refused():
     hole = (days >= "2010-01-01") & (days <= "2012-12-31")
     small = pd.Series(np.linspace(50, 80, len(days)), index=days, name="rut")[~hole]
     small.attrs["source"] = "RUT.csv"
-    with pytest.raises(DataError, match=r"series 'rut' \(RUT.csv\): no rows from 2009-12-31 to 2013-01-01, where series 'spx' has 782 sessions"):
+    with pytest.raises(
+        DataError,
+        match=r"series 'rut' \(RUT.csv\): no rows from 2009-12-31 to 2013-01-01, where series 'spx' has 782 sessions",
+    ):
         checks.check_calendar(small, large)
     checks.check_calendar(small.iloc[:-1].reindex(days).ffill(), large)  # aligned calendars pass
-    assert checks.calendar_holes(small.reindex(days).drop(days[10:15]).ffill(), large) is None  # 5 missing: within the rule
+    assert (
+        checks.calendar_holes(small.reindex(days).drop(days[10:15]).ffill(), large) is None
+    )  # 5 missing: within the rule
 
 
 def test_real_pairs_pass_the_calendar_rule(shared_data):

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import prices_from_returns
-from rotation.analytics import episodes, returns as returns_module
-from rotation.analytics import streaks
+from rotation.analytics import episodes, streaks
+from rotation.analytics import returns as returns_module
 from rotation.core.errors import DataError, ParameterError
 
 # Planted history (sessions counted from 1; session 0 is the first price)
@@ -43,7 +43,16 @@ def history():
     rate_days = pd.date_range("1999-01-01", dates[-1], freq="D")
     rate = pd.Series(np.where(rate_days < pd.Timestamp("2000-03-01"), 5.0, 4.0), index=rate_days, name="dff")
     table = streaks.outperformance_streaks(returns)
-    return {"small": small, "large": large, "returns": returns, "start": start, "end": end, "vix": vix, "rate": rate, "table": table}
+    return {
+        "small": small,
+        "large": large,
+        "returns": returns,
+        "start": start,
+        "end": end,
+        "vix": vix,
+        "rate": rate,
+        "table": table,
+    }
 
 
 def test_planted_streak_is_the_only_streak(history):
@@ -112,7 +121,7 @@ def test_features_do_not_look_ahead(history):
 
 def test_missing_vix_and_rate_give_nan(history):
     eps = history["table"][["start", "end"]]
-    late_vix = history["vix"].loc[history["end"] + pd.Timedelta(days=1):]  # VIX starting after the streak (like 1988)
+    late_vix = history["vix"].loc[history["end"] + pd.Timedelta(days=1) :]  # VIX starting after the streak (like 1988)
     f = episodes.episode_features(eps, history["returns"], history["large"], late_vix, None).iloc[0]
     assert math.isnan(f["vix_mean"]) and math.isnan(f["vix_pct"]) and math.isnan(f["rate"])
     assert not math.isnan(f["realized_vol"])
@@ -126,7 +135,9 @@ def test_returns_after_from_the_session_after_the_end(history):
     assert row["diff_21"] == pytest.approx(row["small_21"] - row["large_21"])
     assert row["large_1"] == pytest.approx(DRIFT_AFTER)
     assert math.isnan(row["large_252"]) and math.isnan(row["diff_252"])  # only 190 sessions follow
-    capped = episodes.outcomes_after(history["table"], history["small"], history["large"], horizons=[21], last=history["end"] + pd.Timedelta(days=10))
+    capped = episodes.outcomes_after(
+        history["table"], history["small"], history["large"], horizons=[21], last=history["end"] + pd.Timedelta(days=10)
+    )
     assert math.isnan(capped.iloc[0]["large_21"])  # data cut at `last` do not reach 21 sessions
 
 
@@ -192,7 +203,9 @@ def test_sign_agreement_hand_counts():
 
 
 def test_rank_and_robust_scores_hand_values():
-    feats = pd.DataFrame({"x": [1.0, 2.0, 3.0, 10.0], "y": [5.0, 5.0, 5.0, 5.0], "w": [0.0, 0.0, 0.0, 4.0]}, index=list("abcd"))
+    feats = pd.DataFrame(
+        {"x": [1.0, 2.0, 3.0, 10.0], "y": [5.0, 5.0, 5.0, 5.0], "w": [0.0, 0.0, 0.0, 4.0]}, index=list("abcd")
+    )
     ranks = episodes.rank_scores(feats)
     assert ranks["x"].tolist() == pytest.approx([0.125, 0.375, 0.625, 0.875])  # (rank - 1/2) / n
     assert ranks["y"].tolist() == pytest.approx([0.5] * 4)  # a constant column: the middle for everyone
@@ -213,13 +226,19 @@ def test_distance_names_the_features_used_and_ranks_share_ties():
     z = episodes.rank_scores(feats)
     assert d.loc["p", "distance"] == pytest.approx(math.sqrt(2 * (z.loc["p", "x"] - z.loc["t", "x"]) ** 2))
     zd = episodes.standardized_distance(feats, "t", ["x"])
-    assert episodes.distance_rank(zd, "p") == 1 and episodes.distance_rank(zd, "q") == 1 and episodes.distance_rank(zd, "r") == 3
+    assert (
+        episodes.distance_rank(zd, "p") == 1
+        and episodes.distance_rank(zd, "q") == 1
+        and episodes.distance_rank(zd, "r") == 3
+    )
     assert episodes.distance_rank(zd, "nope") is None
 
 
 def test_episode_rows_adds_short_named_streaks_and_labels_long_ones():
     days = pd.bdate_range("2020-01-01", periods=40)
-    table = pd.DataFrame({"start": [days[0], days[10], days[25]], "end": [days[9], days[13], days[37]], "sessions": [10, 4, 13]})
+    table = pd.DataFrame(
+        {"start": [days[0], days[10], days[25]], "end": [days[9], days[13], days[37]], "sessions": [10, 4, 13]}
+    )
     rows = episodes.episode_rows(table, 10, {"current": table.iloc[2], "short one": table.iloc[1], "missing": None})
     assert rows["start"].tolist() == [days[0], days[10], days[25]]
     assert rows["label"].tolist() == ["", "short one", "current"]
@@ -230,9 +249,14 @@ def test_episode_rows_adds_short_named_streaks_and_labels_long_ones():
 def planted_features() -> pd.DataFrame:
     """Target T; A matches T on returns, B matches T on drawdown; N (no VIX) is nearest on VIX-free features."""
     return pd.DataFrame(
-        {"small_return": [0.05, 0.05, -0.02, 0.04, 0.10], "large_return": [0.01, 0.01, -0.05, 0.012, 0.06],
-         "drawdown": [0.0, -0.30, 0.0, -0.02, -0.10], "vix_pct": [40.0, 80.0, 45.0, np.nan, 90.0]},
-        index=["T", "A", "B", "N", "E"])
+        {
+            "small_return": [0.05, 0.05, -0.02, 0.04, 0.10],
+            "large_return": [0.01, 0.01, -0.05, 0.012, 0.06],
+            "drawdown": [0.0, -0.30, 0.0, -0.02, -0.10],
+            "vix_pct": [40.0, 80.0, 45.0, np.nan, 90.0],
+        },
+        index=["T", "A", "B", "N", "E"],
+    )
 
 
 def test_resemblance_grid_planted_nearer_ranks_and_summary():
@@ -240,15 +264,26 @@ def test_resemblance_grid_planted_nearer_ranks_and_summary():
     grid = episodes.resemblance_grid({5: planted_features()}, "T", {"A": "A", "B": "B"}, sets, ["zscore", "rank"])
     assert len(grid) == 4 and set(grid["standardisation"]) == {"zscore", "rank"}
     returns_rows = grid[grid["feature_set"] == "returns"]
-    assert (returns_rows["nearer"] == "A").all() and (returns_rows["rank A"] == 1).all() and (returns_rows["distance A"] == 0).all()
+    assert (
+        (returns_rows["nearer"] == "A").all()
+        and (returns_rows["rank A"] == 1).all()
+        and (returns_rows["distance A"] == 0).all()
+    )
     drawdown_rows = grid[grid["feature_set"] == "drawdown"]
     assert (drawdown_rows["nearer"] == "B").all() and (drawdown_rows["nearest"] == "B").all()
     assert (grid["episodes"] == 4).all()
     summary = episodes.grid_summary(grid, "A")
     assert summary["share_nearer"] == pytest.approx(0.5) and summary["comparable"] == 4
-    assert summary["nearest"] == "A" and summary["share_nearest"] == pytest.approx(0.5)  # A and B tie; the earlier key wins
-    with_vix = episodes.resemblance_grid({5: planted_features()}, "T", {"A": "A", "N": "N"}, {"r+v": ["small_return", "large_return", "vix_pct"]})
-    assert with_vix["features N"].iloc[0] == "small_return, large_return" and with_vix["features A"].iloc[0] == "small_return, large_return, vix_pct"
+    assert summary["nearest"] == "A" and summary["share_nearest"] == pytest.approx(
+        0.5
+    )  # A and B tie; the earlier key wins
+    with_vix = episodes.resemblance_grid(
+        {5: planted_features()}, "T", {"A": "A", "N": "N"}, {"r+v": ["small_return", "large_return", "vix_pct"]}
+    )
+    assert (
+        with_vix["features N"].iloc[0] == "small_return, large_return"
+        and with_vix["features A"].iloc[0] == "small_return, large_return, vix_pct"
+    )
 
 
 def test_nearer_tie_and_missing():
@@ -264,7 +299,9 @@ def test_lead_after_hand_values():
     out = episodes.lead_after(small, large, idx[10], [1, 5])
     to = large.index[large.index <= idx[10] + pd.DateOffset(years=1)][-1]
     assert out["to"].iloc[0] == to
-    assert out["difference"].iloc[0] == pytest.approx((small[to] / small[idx[10]] - 1) - (large[to] / large[idx[10]] - 1))
+    assert out["difference"].iloc[0] == pytest.approx(
+        (small[to] / small[idx[10]] - 1) - (large[to] / large[idx[10]] - 1)
+    )
     assert pd.isna(out["to"].iloc[1]) and math.isnan(out["difference"].iloc[1])  # five years: the data stop first
 
 

@@ -48,7 +48,9 @@ def tiny_notebook(folder: Path, stem: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "rotation", "display_name": "Python (rotation)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    params = nbformat.v4.new_code_cell('label = "a"  # text written to the outputs\ndelay = 0.0  # seconds to sleep\nslow = ""  # the notebook that sleeps\nfail = False  # raise at the end\nrun_name = "scratch"  # set by the runner\n')
+    params = nbformat.v4.new_code_cell(
+        'label = "a"  # text written to the outputs\ndelay = 0.0  # seconds to sleep\nslow = ""  # the notebook that sleeps\nfail = False  # raise at the end\nrun_name = "scratch"  # set by the runner\n'
+    )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(TINY_CODE.format(stem=stem))]
     path = folder / "notebooks" / f"{stem}.ipynb"
@@ -110,7 +112,9 @@ def spawn_run(root: Path, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal, whatever the test runner ignores
+        preexec_fn=lambda: signal.signal(
+            signal.SIGINT, signal.SIG_DFL
+        ),  # as in a terminal, whatever the test runner ignores
     )
 
 
@@ -128,6 +132,7 @@ def started_in_stage(root: Path, stem: str):
 
 def finished_in_stage(root: Path, stem: str):
     """The staged status lists ``stem`` as done (notebooks of a run may execute at once)."""
+
     def done() -> bool:
         for path in (root / "runs" / ".staging").glob("good/*/run/status.json"):
             try:
@@ -136,6 +141,7 @@ def finished_in_stage(root: Path, stem: str):
             except (OSError, ValueError, KeyError):
                 pass
         return False
+
     return done
 
 
@@ -147,7 +153,10 @@ def test_failing_rerun_keeps_the_previous_good_run(tiny, capsys):
     code, out, err = cli_run(capsys, ["run", "--run-name", "good", "-p", "label", "second", "-p", "fail", "true"])
     assert code == 1
     kept = tiny / "runs" / ".failed" / "good"
-    assert out.strip().splitlines()[-1] == f"run good: FAILED in {json.loads((kept / 'run' / 'timings.json').read_text())['seconds']:.1f} s; previous runs/good/ and figures/good/ kept; this rendering -> {kept}/"
+    assert (
+        out.strip().splitlines()[-1]
+        == f"run good: FAILED in {json.loads((kept / 'run' / 'timings.json').read_text())['seconds']:.1f} s; previous runs/good/ and figures/good/ kept; this rendering -> {kept}/"
+    )
     assert snapshot(tiny) == before  # byte for byte
     failed = json.loads((kept / "run" / "status.json").read_text())
     assert failed["state"] == "failed" and failed["ok"] is False
@@ -162,11 +171,25 @@ def test_partial_run_updates_only_its_notebooks(tiny, capsys, monkeypatch):
     assert code == 0, err
     after = snapshot(tiny)
     changed = set(k for k in after if after[k] != before.get(k))
-    assert {"figures/good/02_second.png", "runs/good/02_second.txt", "runs/good/results.jsonl", "runs/good/status.json"} <= changed
-    assert changed <= {"figures/good/02_second.png", "runs/good/02_second.ipynb", "runs/good/02_second.started", "runs/good/02_second.txt",
-                       "runs/good/results.jsonl", "runs/good/status.json", "runs/good/timings.json"}
+    assert {
+        "figures/good/02_second.png",
+        "runs/good/02_second.txt",
+        "runs/good/results.jsonl",
+        "runs/good/status.json",
+    } <= changed
+    assert changed <= {
+        "figures/good/02_second.png",
+        "runs/good/02_second.ipynb",
+        "runs/good/02_second.started",
+        "runs/good/02_second.txt",
+        "runs/good/results.jsonl",
+        "runs/good/status.json",
+        "runs/good/timings.json",
+    }
     assert {k: v for k, v in after.items() if "01_first" in k} == {k: v for k, v in before.items() if "01_first" in k}
-    records = {r["claim_id"]: r["verdict"] for r in map(json.loads, after["runs/good/results.jsonl"].decode().splitlines())}
+    records = {
+        r["claim_id"]: r["verdict"] for r in map(json.loads, after["runs/good/results.jsonl"].decode().splitlines())
+    }
     assert records == {"01_first_claim": "first", "02_second_claim": "second"}
     status = json.loads(after["runs/good/status.json"])
     assert status["partial"] == ["02_second"] and status["state"] == "ok"
@@ -185,7 +208,9 @@ def test_partial_run_that_fails_changes_nothing(tiny, capsys, monkeypatch):
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
 def test_rerun_killed_during_its_second_notebook(tiny, capsys, how):
     before = good_run(capsys, tiny)
-    proc = spawn_run(tiny, "--run-name", "good", "-p", "label", "second", "-p", "delay", "60", "-p", "slow", "02_second")
+    proc = spawn_run(
+        tiny, "--run-name", "good", "-p", "label", "second", "-p", "delay", "60", "-p", "slow", "02_second"
+    )
     try:
         wait_for(started_in_stage(tiny, "02_second"))
         wait_for(finished_in_stage(tiny, "01_first"))  # 01 done, 02 still sleeping: killed during the second notebook
@@ -220,7 +245,10 @@ def test_two_runs_of_the_same_name_at_once(tiny, capsys):
         wait_for(started_in_stage(tiny, "01_first"))
         code, out, err = cli_run(capsys, ["run", "--run-name", "good", "-p", "label", "third"])
         assert code == 2
-        assert err.strip() == f"error: run good is being written by another rotation process (pid {proc.pid}); wait for it to finish or choose another --run-name"
+        assert (
+            err.strip()
+            == f"error: run good is being written by another rotation process (pid {proc.pid}); wait for it to finish or choose another --run-name"
+        )
         assert snapshot(tiny) == before  # the refused run touched nothing
         proc.communicate(timeout=90)
     finally:
@@ -266,7 +294,16 @@ def test_concurrent_cache_writers(project, tmp_path, mode):
     env = {**os.environ, "ROTATION_PROJECT_DIR": str(project)}
     if mode == "refresh":
         subprocess.run([sys.executable, str(script), "100", "no"], env=env, check=True, capture_output=True)
-    procs = [subprocess.Popen([sys.executable, str(script), str(110 + i), mode], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(6)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(110 + i), mode],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(6)
+    ]
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
     cache = project / "data" / "cache"
@@ -286,9 +323,15 @@ def spawn_in_own_group(root: Path, *args: str) -> subprocess.Popen:
     """``rotation run`` as a terminal starts it: its own process group, SIGINT at its default."""
     env = {**os.environ, "ROTATION_PROJECT_DIR": str(root)}
     env.pop("ROTATION_DATA_DIR", None)
-    return subprocess.Popen([str(Path(sys.executable).with_name("rotation")), "run", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("rotation")), "run", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 @pytest.mark.parametrize("when", ["0.05", "0.3", "1.5", "4", "stage", "second"])
@@ -297,7 +340,9 @@ def test_ctrl_c_from_a_terminal_anywhere_is_one_line_and_exit_130(tiny, capsys, 
     starting the kernel server, in the first notebook or in the second: exit 130, one error line, no traceback,
     no "Kernel died", and the previous good run byte-identical."""
     before = good_run(capsys, tiny)
-    proc = spawn_in_own_group(tiny, "--run-name", "good", "-p", "label", "second", "-p", "delay", "30", "-p", "slow", "02_second")
+    proc = spawn_in_own_group(
+        tiny, "--run-name", "good", "-p", "label", "second", "-p", "delay", "30", "-p", "slow", "02_second"
+    )
     try:
         if when == "stage":
             wait_for(started_in_stage(tiny, "01_first"))

@@ -8,8 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from conftest import prices_from_returns
-from rotation.outputs import figexport
-from rotation.outputs import plots
+from rotation.outputs import figexport, plots
 
 
 def draw():
@@ -19,8 +18,14 @@ def draw():
     fig, ax = plt.subplots()
     ax.plot(series.index, series.values, label="index")
     ax.legend()
-    plots.finish_figure(fig, ax, title="A title", xlabel="date", ylabel="index points",
-                        source=plots.source_note(series, definition="price index, close to close"))
+    plots.finish_figure(
+        fig,
+        ax,
+        title="A title",
+        xlabel="date",
+        ylabel="index points",
+        source=plots.source_note(series, definition="price index, close to close"),
+    )
     return fig
 
 
@@ -28,7 +33,9 @@ def test_a_run_without_export_writes_png_only_and_with_export_the_same_bytes_as_
     fig = draw()
     direct = plots.save_figure(fig, "fig one", "direct", show=False)
     plt.close(fig)
-    monkeypatch.setenv(figexport.DEFER_ENV, ",".join(figexport.VECTOR_FORMATS))  # what kernel_env() sets without --export
+    monkeypatch.setenv(
+        figexport.DEFER_ENV, ",".join(figexport.VECTOR_FORMATS)
+    )  # what kernel_env() sets without --export
     assert figexport.kernel_env() == {figexport.DEFER_ENV: "svg,pdf"} and figexport.kernel_env(export=True) == {}
     fig = draw()
     skipped = plots.save_figure(fig, "fig one", "skipped", show=False)

@@ -8,8 +8,7 @@ import pytest
 from scipy import stats
 
 from conftest import prices_from_returns
-from rotation.analytics import forward
-from rotation.analytics import streaks
+from rotation.analytics import forward, streaks
 from rotation.core.errors import DataError, ParameterError
 
 
@@ -32,6 +31,7 @@ def forward_by_loop(r: np.ndarray, t: int, h: int) -> float:
 
 
 # ------------------------------------------------------------------ alignment
+
 
 def test_forward_window_starts_the_session_after_the_anchor():
     # one marker return of +10% on position 3, nothing else moves
@@ -174,6 +174,7 @@ def test_horizon_summary_without_episodes_is_empty_not_an_error():
 
 # ------------------------------------------------------------------ HAC regression
 
+
 def newey_west_slope_se(x: np.ndarray, y: np.ndarray, lags: int) -> tuple[float, float]:
     """Independent Newey-West (Bartlett) standard error of the slope, with the n/(n-k) correction."""
     X = np.column_stack([np.ones_like(x), x])
@@ -225,6 +226,7 @@ def test_streak_regression_finds_a_planted_effect():
 
 # ------------------------------------------------------------------ the published studies' base: the first losing session
 
+
 def test_first_loss_anchor_is_the_session_after_the_last_win():
     spread = pd.Series(np.array(SIGNS) * 0.001, index=pd.bdate_range("2021-01-01", periods=len(SIGNS)))
     first_loss = forward.streak_episodes(spread, 4, "first_loss")
@@ -249,6 +251,7 @@ def test_first_loss_forward_return_starts_at_the_close_of_the_losing_session():
 
 
 # ------------------------------------------------------------------ many horizons, one family
+
 
 def holm_by_hand(p: list[float]) -> list[float]:
     order = np.argsort(p)
@@ -286,7 +289,9 @@ def test_holm_and_bh_equal_statsmodels_multipletests(seed):
 
     rng = np.random.default_rng(seed)
     m = int(rng.integers(1, 12))
-    p = rng.choice([rng.uniform(0, 0.1), rng.uniform(0, 1)], size=m) if seed % 2 else rng.uniform(0, 0.2, m)  # odd seeds: ties
+    p = (
+        rng.choice([rng.uniform(0, 0.1), rng.uniform(0, 1)], size=m) if seed % 2 else rng.uniform(0, 0.2, m)
+    )  # odd seeds: ties
     for ours, method in ((forward.holm_adjusted, "holm"), (forward.bh_adjusted, "fdr_bh")):
         adjusted, reject = ours(p, 0.05)
         reject_sm, adjusted_sm, _, _ = multipletests(p, alpha=0.05, method=method)
@@ -297,7 +302,9 @@ def test_holm_and_bh_equal_statsmodels_multipletests(seed):
 def test_adjusted_pvalues_leave_nan_tests_out_of_the_family():
     out = forward.adjusted_pvalues(pd.Series([0.01, np.nan, 0.02]))
     assert np.isnan(out["p_holm"].iloc[1]) and out["reject_bh"].iloc[1] is None
-    assert out["p_holm"].iloc[[0, 2]].tolist() == pytest.approx(holm_by_hand([0.01, 0.02]))  # a family of two, not three
+    assert out["p_holm"].iloc[[0, 2]].tolist() == pytest.approx(
+        holm_by_hand([0.01, 0.02])
+    )  # a family of two, not three
 
 
 def test_horizon_summary_carries_the_adjusted_family():

@@ -21,9 +21,8 @@ import yaml
 
 from conftest import make_project
 from rotation import cli
-from rotation.run import runner
-from rotation.run import parameters
 from rotation.core.errors import ParameterError
+from rotation.run import parameters, runner
 
 
 def marker_code(marker: Path) -> str:
@@ -91,7 +90,10 @@ def refused_line(capsys, argv) -> str:
 def test_binary_tag_in_a_list_parameter_is_refused(inject_project, capsys, tmp_path):
     marker = tmp_path / "marker"
     line = refused_line(capsys, ["run", "-p", "other_pairs", binary_payload(marker)])
-    assert line == "error: parameter other_pairs: YAML tag '!!binary' at line 1, column 2 is not allowed (values are plain numbers, text and lists)"
+    assert (
+        line
+        == "error: parameter other_pairs: YAML tag '!!binary' at line 1, column 2 is not allowed (values are plain numbers, text and lists)"
+    )
     assert not marker.exists() and not (inject_project / "runs").exists()
 
 
@@ -100,31 +102,46 @@ def test_omap_tag_in_a_config_file_is_refused(inject_project, capsys, tmp_path):
     path = tmp_path / "run.yaml"
     path.write_text(omap_config(marker))
     line = refused_line(capsys, ["run", "--config", str(path)])
-    assert line == f"error: {path}: YAML tag '!!omap' at line 1, column 14 is not allowed (values are plain numbers, text and lists)"
+    assert (
+        line
+        == f"error: {path}: YAML tag '!!omap' at line 1, column 14 is not allowed (values are plain numbers, text and lists)"
+    )
     assert not marker.exists() and not (inject_project / "runs").exists()
 
 
-@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/name:os.system", "!!set", "!!binary", "!!timestamp", "!custom"])
+@pytest.mark.parametrize(
+    "tag", ["!!python/object/apply:os.system", "!!python/name:os.system", "!!set", "!!binary", "!!timestamp", "!custom"]
+)
 def test_every_tag_is_refused_in_a_run_file(inject_project, capsys, tmp_path, tag):
     path = tmp_path / "runs.yaml"
     path.write_text(f"- labels: [{tag} x]\n")
     line = refused_line(capsys, ["run", "--config", str(path)])
-    assert line == f"error: {path}: YAML tag {tag!r} at line 1, column 12 is not allowed (values are plain numbers, text and lists)"
+    assert (
+        line
+        == f"error: {path}: YAML tag {tag!r} at line 1, column 12 is not allowed (values are plain numbers, text and lists)"
+    )
     assert not (inject_project / "runs").exists()
 
 
-@pytest.mark.parametrize("value", [b"\" + __import__('os').getpid() + \"", ("a", "b"), {"a"}, {"k": "v"}, float("nan"), object()])
+@pytest.mark.parametrize(
+    "value", [b"\" + __import__('os').getpid() + \"", ("a", "b"), {"a"}, {"k": "v"}, float("nan"), object()]
+)
 def test_values_that_are_not_plain_are_refused_before_any_kernel(inject_project, value):
     """Callers of the Python API (a sweep, a script) cannot pass such values either."""
     with pytest.raises(ParameterError):
-        runner.execute_run({"labels": [value]}, "api", notebooks=[inject_project / "notebooks" / "01_inject.ipynb"], log=lambda line: None)
+        runner.execute_run(
+            {"labels": [value]},
+            "api",
+            notebooks=[inject_project / "notebooks" / "01_inject.ipynb"],
+            log=lambda line: None,
+        )
     assert not (inject_project / "runs" / "api").exists()
 
 
 CODE_LIKE_TEXT = [
     "\" + __import__('os').getpid() + \"",
     "'; import os; os.getpid(); '",
-    "\\\" + str(1) + \\\"",
+    '\\" + str(1) + \\"',
     "]; labels = ['x",
     "{{run_name}} ${HOME} $(id) `id`",
     "\u00e9\u4e2d\U0001f600",
@@ -140,8 +157,18 @@ def test_every_literal_check_passes_for_code_like_text():
 @pytest.mark.notebooks
 def test_code_like_text_reaches_the_notebook_as_the_same_text(inject_project, capsys, tmp_path):
     marker = tmp_path / "marker"
-    note = f"\" + {marker_code(marker)} + \""
-    argv = ["run", "--run-name", "inject", "-p", "note", note, "-p", "labels", json.dumps(CODE_LIKE_TEXT, ensure_ascii=False)]
+    note = f'" + {marker_code(marker)} + "'
+    argv = [
+        "run",
+        "--run-name",
+        "inject",
+        "-p",
+        "note",
+        note,
+        "-p",
+        "labels",
+        json.dumps(CODE_LIKE_TEXT, ensure_ascii=False),
+    ]
     code = cli.main(argv)
     _, err = capsys.readouterr()
     assert code == 0, err

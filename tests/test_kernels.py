@@ -11,10 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rotation.run import kernels
-from rotation.run import runner
+from rotation.run import kernels, runner
 
-PROBE = r'''
+PROBE = r"""
 import sys, os, json
 import numpy as np
 import pandas as pd
@@ -31,7 +30,7 @@ print(json.dumps({
     "xoptions": sys._xoptions,
 }))
 pd.DataFrame(np.arange(60).reshape(2, 30), columns=[f"a rather long column name {i}" for i in range(30)])
-'''
+"""
 
 
 def probe_notebook(folder: Path) -> Path:
@@ -48,8 +47,14 @@ def probe_notebook(folder: Path) -> Path:
 def execute(path: Path, out: Path, km, x: int) -> nbformat.NotebookNode:
     import papermill
 
-    papermill.execute_notebook(str(path), str(out), parameters={"x": x}, kernel_name=runner.ensure_kernel(), progress_bar=False,
-                               **({"km": km} if km is not None else {}))
+    papermill.execute_notebook(
+        str(path),
+        str(out),
+        parameters={"x": x},
+        kernel_name=runner.ensure_kernel(),
+        progress_bar=False,
+        **({"km": km} if km is not None else {}),
+    )
     return nbformat.read(out, as_version=4)
 
 
@@ -94,7 +99,9 @@ def test_forked_kernels_are_used_once_and_look_like_fresh_kernels(pool, capfd):
     finally:
         kernels.stop_kernel(km2)
     # a fresh, ordinary kernel (what papermill starts itself) is the reference
-    cold_km = kernels.start_kernel(runner.ensure_kernel(), folder, p.runtime, server=None, env={"ROTATION_PROBE": "yes"})
+    cold_km = kernels.start_kernel(
+        runner.ensure_kernel(), folder, p.runtime, server=None, env={"ROTATION_PROBE": "yes"}
+    )
     try:
         cold = execute(path, folder / "cold.ipynb", cold_km, 1)
     finally:
@@ -103,7 +110,9 @@ def test_forked_kernels_are_used_once_and_look_like_fresh_kernels(pool, capfd):
     assert outputs(second)[2][1][0]["x"] == 2 and outputs(second)[2][1][0]["names"] == outputs(first)[2][1][0]["names"]
     probe = outputs(first)[2][1][0]
     assert probe["env"] == "yes" and probe["cwd"] == str(folder) and probe["max_columns"] == 20
-    assert probe["xoptions"] == dict(o[2:].split("=", 1) for o in kernels.interpreter_options(runner.ensure_kernel()) if o.startswith("-X"))
+    assert probe["xoptions"] == dict(
+        o[2:].split("=", 1) for o in kernels.interpreter_options(runner.ensure_kernel()) if o.startswith("-X")
+    )
     assert [c.execution_count for c in first.cells if c.cell_type == "code"] == [1, 2, 3, 4]  # the injected cell counts
     captured = capfd.readouterr()
     assert "without encryption" not in captured.err + captured.out  # IPC transport: no TCP ports at all
@@ -144,18 +153,24 @@ def test_the_uri_syntax_package_is_deferred_until_used():
     import subprocess
     import sys
 
-    code = ("import sys, rotation.run.runner, papermill, nbformat; "
-            "print(type(sys.modules.get('rfc3987_syntax')).__name__ if 'rfc3987_syntax' in sys.modules else 'absent')")
+    code = (
+        "import sys, rotation.run.runner, papermill, nbformat; "
+        "print(type(sys.modules.get('rfc3987_syntax')).__name__ if 'rfc3987_syntax' in sys.modules else 'absent')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out in ("_Deferred", "absent")
     if out == "_Deferred":  # still works when used
-        check = ("import rotation.core.lazy as l; l.defer_uri_syntax(); import jsonschema; "
-                 "v = jsonschema.Draft7Validator({'format': 'iri'}, format_checker=jsonschema.FormatChecker()); "
-                 "print(len(list(v.iter_errors('http://a b'))), len(list(v.iter_errors('http://example.com/x'))))")
-        assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == ["1", "0"]
+        check = (
+            "import rotation.core.lazy as l; l.defer_uri_syntax(); import jsonschema; "
+            "v = jsonschema.Draft7Validator({'format': 'iri'}, format_checker=jsonschema.FormatChecker()); "
+            "print(len(list(v.iter_errors('http://a b'))), len(list(v.iter_errors('http://example.com/x'))))"
+        )
+        assert subprocess.run(
+            [sys.executable, "-c", check], capture_output=True, text=True, check=True
+        ).stdout.split() == ["1", "0"]
 
 
-SERVER_MODULES = r'''
+SERVER_MODULES = r"""
 import importlib, json, os, sys
 os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
 from rotation.core.lazy import defer_uri_syntax
@@ -164,7 +179,7 @@ from rotation.run.kernels import WARM_MODULES
 for name in WARM_MODULES:
     importlib.import_module(name)
 print(json.dumps(sorted(sys.modules)))
-'''
+"""
 
 
 @pytest.mark.notebooks
@@ -173,19 +188,36 @@ def test_a_forked_kernel_starts_without_importing_what_the_server_could_have(poo
     import sys
 
     p, folder = pool
-    server = set(json.loads(subprocess.run([sys.executable, *kernels.interpreter_options(runner.ensure_kernel()), "-c", SERVER_MODULES],
-                                           capture_output=True, text=True, check=True).stdout))
+    server = set(
+        json.loads(
+            subprocess.run(
+                [sys.executable, *kernels.interpreter_options(runner.ensure_kernel()), "-c", SERVER_MODULES],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+    )
     km = p.take()
     kc = km.blocking_client()
     kc.start_channels()
     shown: list = []
     try:
         kc.wait_for_ready(timeout=60)
-        kc.execute_interactive("import sys, json; print(json.dumps(sorted(sys.modules)))", timeout=60, output_hook=shown.append)
+        kc.execute_interactive(
+            "import sys, json; print(json.dumps(sorted(sys.modules)))", timeout=60, output_hook=shown.append
+        )
     finally:
         kc.stop_channels()
         kernels.stop_kernel(km)
     kernel = set(json.loads(next(m["content"]["text"] for m in shown if m["msg_type"] == "stream")))
     started = sorted(kernel - server)  # imported while the kernel started
-    heavy = [m for m in started if m.split(".")[0] in {"debugpy", "_pydevd_bundle", "IPython", "ipykernel", "tornado", "zmq", "jupyter_client", "sqlite3"}]
-    assert heavy == [], f"kernels import at start what the server could have (kernels.WARM_MODULES): {sorted({m.split('.')[0] for m in heavy})}"
+    heavy = [
+        m
+        for m in started
+        if m.split(".")[0]
+        in {"debugpy", "_pydevd_bundle", "IPython", "ipykernel", "tornado", "zmq", "jupyter_client", "sqlite3"}
+    ]
+    assert heavy == [], (
+        f"kernels import at start what the server could have (kernels.WARM_MODULES): {sorted({m.split('.')[0] for m in heavy})}"
+    )

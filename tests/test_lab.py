@@ -40,7 +40,10 @@ def test_saving_a_run_template_through_the_server_leaves_the_file_unchanged(tmp_
 
 def test_a_source_edit_is_kept_and_other_notebooks_are_saved_as_they_are(tmp_path):
     (tmp_path / "notebooks").mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a1")], metadata={"kernelspec": {"name": "rotation", "display_name": "Python (rotation)"}})
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1", id="a1")],
+        metadata={"kernelspec": {"name": "rotation", "display_name": "Python (rotation)"}},
+    )
     nbformat.write(nb, tmp_path / "notebooks" / "01_t.ipynb")
     nbformat.write(nb, tmp_path / "mine.ipynb")
     manager = FileContentsManager(root_dir=str(tmp_path), pre_save_hook="rotation.run.lab.template_pre_save_hook")

@@ -35,10 +35,26 @@ def q(query, **extra):
 
 def test_query_claims_are_judged_by_the_existing_judge(tmp_path):
     block = {
-        "length": q({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats"}, claimed=7, unit="sessions", compare="equal", tolerance=0),
-        "record": q({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats", "history": {"stat": "record"}}, unit="boolean", compare="boolean"),
-        "ret": q({"series": "rut", "measure": "return", "window": {"sessions": 7}}, claimed=0.05, unit="fraction", compare="at_least", tolerance=0,
-                 alternatives=[{"choice": "window", "label": "3 sessions", "query": {"window": {"sessions": 3}}}]),
+        "length": q(
+            {"pair": ["rut", "spx"], "measure": "streak", "condition": "beats"},
+            claimed=7,
+            unit="sessions",
+            compare="equal",
+            tolerance=0,
+        ),
+        "record": q(
+            {"pair": ["rut", "spx"], "measure": "streak", "condition": "beats", "history": {"stat": "record"}},
+            unit="boolean",
+            compare="boolean",
+        ),
+        "ret": q(
+            {"series": "rut", "measure": "return", "window": {"sessions": 7}},
+            claimed=0.05,
+            unit="fraction",
+            compare="at_least",
+            tolerance=0,
+            alternatives=[{"choice": "window", "label": "3 sessions", "query": {"window": {"sessions": 3}}}],
+        ),
     }
     path, data_dir, index = setup(tmp_path, block)
     ctx = Context(claims=str(path), data_dir=str(data_dir))
@@ -46,7 +62,7 @@ def test_query_claims_are_judged_by_the_existing_judge(tmp_path):
     assert length.measurement.value == 7 and length.verdict == Verdict.CONFIRMED
     assert evaluate.evaluate(ctx, "record").verdict == Verdict.CONFIRMED
     ret = evaluate.evaluate(ctx, "ret")
-    assert ret.measurement.value == pytest.approx(1.006 ** 7 - 1, abs=1e-12)
+    assert ret.measurement.value == pytest.approx(1.006**7 - 1, abs=1e-12)
     assert ret.verdict == Verdict.REFUTED  # 4.3% < 5%
     assert ret.robustness == "robust"  # 3 sessions is smaller still
     assert ret.measurement.window == (index[-8], index[-1])
@@ -55,8 +71,16 @@ def test_query_claims_are_judged_by_the_existing_judge(tmp_path):
 def test_a_claim_dated_at_its_own_date(tmp_path):
     path, data_dir, index = setup(tmp_path, {})  # placeholder to get the index
     day = str(index[14].date())  # the earlier streak's 4th session (returns start at index[1])
-    block = {"then": q({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats"}, about={"at": day},
-                       claimed=4, unit="sessions", compare="equal", tolerance=0)}
+    block = {
+        "then": q(
+            {"pair": ["rut", "spx"], "measure": "streak", "condition": "beats"},
+            about={"at": day},
+            claimed=4,
+            unit="sessions",
+            compare="equal",
+            tolerance=0,
+        )
+    }
     path, data_dir, _ = setup(tmp_path, block)
     assert evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "then").verdict == Verdict.CONFIRMED
     early = Context(claims=str(path), data_dir=str(data_dir), as_of=str(index[5].date()))
@@ -64,7 +88,14 @@ def test_a_claim_dated_at_its_own_date(tmp_path):
 
 
 def test_an_undefined_window_is_not_verifiable(tmp_path):
-    block = {"x": q({"series": "rut", "measure": "return", "window": {"from": "2000-01-01", "to": "2000-02-01"}},
-                    claimed=0.1, unit="fraction", compare="equal", tolerance=0)}
+    block = {
+        "x": q(
+            {"series": "rut", "measure": "return", "window": {"from": "2000-01-01", "to": "2000-02-01"}},
+            claimed=0.1,
+            unit="fraction",
+            compare="equal",
+            tolerance=0,
+        )
+    }
     path, data_dir, _ = setup(tmp_path, block)
     assert evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "x").verdict == Verdict.NOT_VERIFIABLE

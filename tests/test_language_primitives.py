@@ -12,7 +12,11 @@ from rotation.language.query import evaluate, evaluate_many, query_values
 
 
 def series(values, start="2020-01-01", name="x", freq="B") -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=float), index=pd.date_range(start, periods=len(values), freq=freq, name="date"), name=name)
+    return pd.Series(
+        np.asarray(values, dtype=float),
+        index=pd.date_range(start, periods=len(values), freq=freq, name="date"),
+        name=name,
+    )
 
 
 def loader(**named):
@@ -20,6 +24,7 @@ def loader(**named):
         if sid not in named:
             raise DataError(f"no series {sid!r}")
         return named[sid]
+
     return load
 
 
@@ -34,7 +39,7 @@ def test_sessions_window_return_and_log_return():
     s = series(100 * 1.01 ** np.arange(30))  # +1% every session
     r = P.window_values(one(s), "return", {"sessions": 5})
     assert r.iloc[:5].isna().all()
-    assert r.iloc[5:].to_numpy() == pytest.approx(1.01 ** 5 - 1)
+    assert r.iloc[5:].to_numpy() == pytest.approx(1.01**5 - 1)
     lr = P.window_values(one(s), "log_return", {"sessions": 3})
     assert lr.iloc[3:].to_numpy() == pytest.approx(3 * np.log(1.01))
     sr = P.window_values(one(s), "session_return")
@@ -88,7 +93,7 @@ def test_pair_spread_return_and_ratio_level():
     small, large = series([100, 102, 104.04], name="a"), series([50, 50.5, 51.005], name="b")
     lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=small, b=large))
     rel = P.window_values(lv, "return", {"sessions": 2})
-    assert rel.iloc[-1] == pytest.approx((1.02 ** 2 - 1) - (1.01 ** 2 - 1))
+    assert rel.iloc[-1] == pytest.approx((1.02**2 - 1) - (1.01**2 - 1))
     ratio = P.subject_levels({"pair": ["a", "b"], "pair_as": "ratio"}, loader(a=small, b=large))
     assert P.window_values(ratio, "level").iloc[-1] == pytest.approx(104.04 / 51.005)
     with pytest.raises(ParameterError, match="pair_as: ratio"):
@@ -187,7 +192,12 @@ def test_month_rank_among_every_month_planted():
             idx.append(d)
             vals.append(level)
     s = pd.Series(vals, index=pd.DatetimeIndex(idx))
-    q = {"series": "x", "measure": "return", "window": {"period": "month"}, "history": {"stat": "rank", "among": "every_period"}}
+    q = {
+        "series": "x",
+        "measure": "return",
+        "window": {"period": "month"},
+        "history": {"stat": "rank", "among": "every_period"},
+    }
     r = evaluate(q, loader(x=s), s.index[-1])
     assert r.raw == pytest.approx(0.05) and r.value == 2
     q["history"] = {"stat": "since", "among": "every_period", "in": "2019-01-01 to 2019-01-31"}
@@ -202,10 +212,12 @@ def _pair_with_planted_streaks():
     n = 400
     spread = np.full(n, -0.001)
     for start, length in ((50, 5), (150, 8), (250, 5)):
-        spread[start:start + length] = 0.002
+        spread[start : start + length] = 0.002
     large_r = np.full(n, 0.0005)
     small_r = large_r + spread
-    a = pd.Series(100 * np.cumprod(np.concatenate(([1.0], 1 + small_r))), index=pd.bdate_range("2010-01-01", periods=n + 1))
+    a = pd.Series(
+        100 * np.cumprod(np.concatenate(([1.0], 1 + small_r))), index=pd.bdate_range("2010-01-01", periods=n + 1)
+    )
     b = pd.Series(100 * np.cumprod(np.concatenate(([1.0], 1 + large_r))), index=a.index)
     return a, b
 
@@ -233,14 +245,21 @@ def test_count_query_and_forward_outcomes_planted():
     count = {"pair": ["a", "b"], "measure": "count", "condition": "beats", "min_length": 5}
     assert evaluate(count, load, a.index[-1]).value == 3
     assert evaluate({**count, "min_length": 6}, load, a.index[-1]).value == 1
-    fwd = {"pair": ["a", "b"], "measure": "forward", "event": {"min_length": 5, "anchor": "first_loss"}, "horizon": 10, "stat": "n"}
+    fwd = {
+        "pair": ["a", "b"],
+        "measure": "forward",
+        "event": {"min_length": 5, "anchor": "first_loss"},
+        "horizon": 10,
+        "stat": "n",
+    }
     assert evaluate(fwd, load, a.index[-1]).value == 3
     # after each streak small lags large by 0.1% a session (-0.05% vs +0.05%): never beating
     assert evaluate({**fwd, "stat": "n_beating"}, load, a.index[-1]).value == 0
     mean = evaluate({**fwd, "stat": "mean"}, load, a.index[-1]).value
-    assert mean == pytest.approx((0.9995 ** 10 - 1) - (1.0005 ** 10 - 1), rel=1e-6)
+    assert mean == pytest.approx((0.9995**10 - 1) - (1.0005**10 - 1), rel=1e-6)
     assert evaluate({**fwd, "stat": "base_share_beating"}, load, a.index[-1]).value == pytest.approx(
-        _share_any_time(a, b, 10))
+        _share_any_time(a, b, 10)
+    )
     # only events whose window closed by the claim date count
     assert evaluate(fwd, load, a.index[160]).value == 1
 
@@ -259,14 +278,22 @@ def test_outcome_table_has_both_rows_per_horizon():
     assert t.loc[("1w", "after event"), "N"] == 3 and t.loc[("1w", "after event"), "% beating"] == 0
 
 
-@pytest.mark.parametrize("query", [
-    {"series": "a", "measure": "return", "window": {"sessions": 20}, "history": {"stat": "rank"}},
-    {"series": "a", "measure": "level", "history": {"stat": "percentile"}},
-    {"pair": ["a", "b"], "measure": "streak", "condition": "beats", "history": {"stat": "rank"}},
-    {"pair": ["a", "b"], "measure": "count", "condition": "beats", "min_length": 5},
-    {"pair": ["a", "b"], "measure": "forward", "event": {"min_length": 5}, "horizon": 10, "stat": "share_beating"},
-    {"series": "a", "measure": "return", "window": {"period": "ytd"}, "history": {"stat": "rank", "among": "same_period"}},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"series": "a", "measure": "return", "window": {"sessions": 20}, "history": {"stat": "rank"}},
+        {"series": "a", "measure": "level", "history": {"stat": "percentile"}},
+        {"pair": ["a", "b"], "measure": "streak", "condition": "beats", "history": {"stat": "rank"}},
+        {"pair": ["a", "b"], "measure": "count", "condition": "beats", "min_length": 5},
+        {"pair": ["a", "b"], "measure": "forward", "event": {"min_length": 5}, "horizon": 10, "stat": "share_beating"},
+        {
+            "series": "a",
+            "measure": "return",
+            "window": {"period": "ytd"},
+            "history": {"stat": "rank", "among": "same_period"},
+        },
+    ],
+)
 def test_no_look_ahead_value_at_a_date_ignores_later_data(query):
     a, b = _pair_with_planted_streaks()
     for at in (a.index[120], a.index[256], a.index[330]):

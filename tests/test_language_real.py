@@ -50,7 +50,12 @@ def test_streak_length_and_longest_since(load, day):
         # the last earlier session with a streak at least as long, outside the current streak
         earlier = [i for i, n in enumerate(lengths[:-current]) if n >= current]
         when = r.index[1:][earlier[-1]] if earlier else None
-        q = {"pair": ["rut", "spx"], "measure": "streak", "condition": "beats", "history": {"stat": "rank", "among": "rolling"}}
+        q = {
+            "pair": ["rut", "spx"],
+            "measure": "streak",
+            "condition": "beats",
+            "history": {"stat": "rank", "among": "rolling"},
+        }
         assert evaluate(q, load, day).since == when
 
 
@@ -61,7 +66,9 @@ def test_five_session_return_rank_of_the_pair(load, day):
     rel = rel.dropna()
     value = rel.iloc[-1]
     rank = 1 + int((rel.iloc[:-1] > value + 1e-12).sum())
-    got = evaluate({"pair": ["rut", "spx"], "measure": "return", "window": {"sessions": 5}, "history": {"stat": "rank"}}, load, day)
+    got = evaluate(
+        {"pair": ["rut", "spx"], "measure": "return", "window": {"sessions": 5}, "history": {"stat": "rank"}}, load, day
+    )
     assert got.raw == pytest.approx(value, abs=1e-12) and got.value == rank
 
 
@@ -75,8 +82,16 @@ def test_first_two_weeks_rank_among_years(load):
             values[year] = this.iloc[9] / prev.iloc[-1] - 1
     day = px[px.index.year == 2026].index[9]
     rank = 1 + sum(v > values[2026] + 1e-12 for y, v in values.items() if y < 2026)
-    got = evaluate({"series": "rut", "measure": "return", "window": {"first_sessions": 10},
-                    "history": {"stat": "rank", "among": "same_period"}}, load, day)
+    got = evaluate(
+        {
+            "series": "rut",
+            "measure": "return",
+            "window": {"first_sessions": 10},
+            "history": {"stat": "rank", "among": "same_period"},
+        },
+        load,
+        day,
+    )
     assert got.raw == pytest.approx(values[2026]) and got.value == rank
 
 
@@ -85,7 +100,11 @@ def test_ratio_highest_since_and_yield_change(load):
     ratio = both["a"] / both["b"]
     now = ratio.iloc[-1]
     last = ratio.iloc[:-1][ratio.iloc[:-1] >= now].index[-1]
-    got = evaluate({"pair": ["rut", "spx"], "pair_as": "ratio", "measure": "level", "history": {"stat": "record"}}, load, "2026-01-21")
+    got = evaluate(
+        {"pair": ["rut", "spx"], "pair_as": "ratio", "measure": "level", "history": {"stat": "record"}},
+        load,
+        "2026-01-21",
+    )
     assert got.since == last and got.value is False
     y = load("dgs2").dropna()
     base = y.loc[:"2025-12-31"].iloc[-1]
@@ -101,7 +120,11 @@ def test_count_and_forward_after_streaks(load):
     lengths = _plain_streaks(flags)
     since = pd.Timestamp("1999-01-01")
     count = sum(1 for d, n in zip(r.index, lengths) if n == 10 and d >= since)
-    got = evaluate({"pair": ["rut", "spx"], "measure": "count", "condition": "beats", "min_length": 10, "since": "1999-01-01"}, load, "2026-01-21")
+    got = evaluate(
+        {"pair": ["rut", "spx"], "measure": "count", "condition": "beats", "min_length": 10, "since": "1999-01-01"},
+        load,
+        "2026-01-21",
+    )
     assert got.value == count
     # forward: anchor = first session after a streak of >= 10 that did not extend it; 20 sessions later
     prices = both.to_numpy()
@@ -116,7 +139,12 @@ def test_count_and_forward_after_streaks(load):
         if p1 < len(prices):
             n += 1
             beating += (prices[p1, 0] / prices[p0, 0]) - (prices[p1, 1] / prices[p0, 1]) > 0
-    q = {"pair": ["rut", "spx"], "measure": "forward", "event": {"min_length": 10, "anchor": "first_loss"}, "horizon": 20}
+    q = {
+        "pair": ["rut", "spx"],
+        "measure": "forward",
+        "event": {"min_length": 10, "anchor": "first_loss"},
+        "horizon": 20,
+    }
     assert evaluate({**q, "stat": "n"}, load, dates[-1]).value == n
     assert evaluate({**q, "stat": "n_beating"}, load, dates[-1]).value == beating
     assert np.isfinite(evaluate({**q, "stat": "base_share_beating"}, load, dates[-1]).value)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rotation.claims.registry import load_registry
-from rotation.core.errors import ParameterError
 from rotation.claims.measures.base import KINDS
 from rotation.claims.measures.params import kind_params
+from rotation.claims.registry import load_registry
+from rotation.core.errors import ParameterError
 from rotation.language import schema
 from rotation.language.schema import MAX_CLAIMS, SchemaError
 
@@ -20,17 +20,38 @@ def check_document(path: str, doc: object) -> None:
     """The schema check a claims file gets on loading: with every registered kind and its parameters."""
     schema.check_document(path, doc, kind_params(), KINDS)
 
+
 REPO = Path(__file__).resolve().parents[1]
 
-ARTICLE = {"title": "t", "published": "2026-01-21", "as_of": "2026-01-21", "small": "rut", "large": "spx", "streak_premise": 5}
+ARTICLE = {
+    "title": "t",
+    "published": "2026-01-21",
+    "as_of": "2026-01-21",
+    "small": "rut",
+    "large": "spx",
+    "streak_premise": 5,
+}
 BASE = {
-    "notebook": "02_spread", "kind": "max_gain", "quote": "up 15%", "params": {"base": "max_window", "max_sessions": 15},
-    "claimed": 0.15, "unit": "fraction", "compare": "at_least", "tolerance": 0.0, "partly_tolerance": 0.01,
+    "notebook": "02_spread",
+    "kind": "max_gain",
+    "quote": "up 15%",
+    "params": {"base": "max_window", "max_sessions": 15},
+    "claimed": 0.15,
+    "unit": "fraction",
+    "compare": "at_least",
+    "tolerance": 0.0,
+    "partly_tolerance": 0.01,
 }
 QUERY = {
-    "notebook": "01_streak", "kind": "query", "quote": "13 straight", "about": {"at": "2026-01-16"},
+    "notebook": "01_streak",
+    "kind": "query",
+    "quote": "13 straight",
+    "about": {"at": "2026-01-16"},
     "query": {"pair": ["rut", "spx"], "measure": "streak", "condition": "beats"},
-    "claimed": 13, "unit": "sessions", "compare": "equal", "tolerance": 0,
+    "claimed": 13,
+    "unit": "sessions",
+    "compare": "equal",
+    "tolerance": 0,
 }
 
 
@@ -74,8 +95,15 @@ def test_unknown_field_did_you_mean():
 def test_unknown_parameter_did_you_mean():
     text = refuse(with_(BASE, params={"bse": "year_end"}))
     assert "field 'params.bse'" in text and "did you mean 'base'" in text
-    rec = {"notebook": "01_streak", "kind": "streak_record", "quote": "q", "claimed": "x", "unit": "criteria", "compare": "criteria",
-           "params": {"last_seen": {"year": 2008, "month": [6, 8]}}}
+    rec = {
+        "notebook": "01_streak",
+        "kind": "streak_record",
+        "quote": "q",
+        "claimed": "x",
+        "unit": "criteria",
+        "compare": "criteria",
+        "params": {"last_seen": {"year": 2008, "month": [6, 8]}},
+    }
     text = refuse(rec)
     assert "params.last_seen.month" in text and "did you mean 'months'" in text
 
@@ -86,8 +114,15 @@ def test_unknown_article_field_and_top_level_key():
     assert "did you mean 'claims'" in refuse(doc={"article": ARTICLE, "claims": {"c1": BASE}, "claim": {}})
 
 
-@pytest.mark.parametrize("field,value", [("claimed", float("inf")), ("claimed", float("nan")), ("tolerance", float("nan")),
-                                         ("partly_tolerance", float("inf"))])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("claimed", float("inf")),
+        ("claimed", float("nan")),
+        ("tolerance", float("nan")),
+        ("partly_tolerance", float("inf")),
+    ],
+)
 def test_non_finite_numbers_refused(field, value):
     text = refuse(with_(BASE, **{field: value}))
     assert f"field '{field}'" in text and "finite" in text
@@ -106,8 +141,19 @@ def test_boolean_is_not_a_number():
     assert "field 'claimed'" in refuse(with_(BASE, claimed=True))
 
 
-@pytest.mark.parametrize("period", ["2025 to 2026", "NaT to NaT", "now to today", "2025-13-01 to 2025-12-31", "2025-02-30 to 2025-03-01",
-                                    "2025-06-01 to 2025-01-01", "2025-01-01 - 2025-02-01", "2025-1-1 to 2025-2-1"])
+@pytest.mark.parametrize(
+    "period",
+    [
+        "2025 to 2026",
+        "NaT to NaT",
+        "now to today",
+        "2025-13-01 to 2025-12-31",
+        "2025-02-30 to 2025-03-01",
+        "2025-06-01 to 2025-01-01",
+        "2025-01-01 - 2025-02-01",
+        "2025-1-1 to 2025-2-1",
+    ],
+)
 def test_malformed_periods_refused(period):
     entry = with_(BASE, about={"period": period, "looks": "back"})
     text = refuse(entry)
@@ -116,8 +162,15 @@ def test_malformed_periods_refused(period):
 
 @pytest.mark.parametrize("n_sims", ["1e12", 10**12, 0, 2.5])
 def test_simulation_budget_capped(n_sims):
-    entry = {"notebook": "04_mean_reversion", "kind": "streak_rarity", "quote": "q", "params": {"length": 13, "n_sims": n_sims},
-             "claimed": 0.05, "unit": "probability", "compare": "at_most"}
+    entry = {
+        "notebook": "04_mean_reversion",
+        "kind": "streak_rarity",
+        "quote": "q",
+        "params": {"length": 13, "n_sims": n_sims},
+        "claimed": 0.05,
+        "unit": "probability",
+        "compare": "at_most",
+    }
     assert "field 'params.n_sims'" in refuse(entry)
 
 
@@ -136,7 +189,9 @@ def test_alternative_params_checked_and_merged():
     alt = {"choice": "base", "label": "year end", "params": {"base": "year_ends"}}
     text = refuse(with_(BASE, alternatives=[alt]))
     assert "field 'alternatives[0].params.base'" in text and "did you mean 'year_end'" in text
-    assert "alternatives[0].tolerance" in refuse(with_(BASE, alternatives=[{"choice": "c", "label": "l", "tolerance": -1}]))
+    assert "alternatives[0].tolerance" in refuse(
+        with_(BASE, alternatives=[{"choice": "c", "label": "l", "tolerance": -1}])
+    )
 
 
 def test_own_date_only_for_query_claims():
@@ -144,26 +199,35 @@ def test_own_date_only_for_query_claims():
     assert "field 'about.at'" in refuse(with_(QUERY, about={"at": "yesterday"}))
 
 
-@pytest.mark.parametrize("query,field", [
-    ({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats", "windw": {"sessions": 5}}, "query.windw"),
-    ({"series": "rut", "measure": "return"}, "query.window"),
-    ({"series": "rut", "pair": ["rut", "spx"], "measure": "level"}, "query.series"),
-    ({"series": "rutt", "measure": "level"}, "query.series"),
-    ({"series": "rut", "measure": "return", "window": {"sessions": 0}}, "query.window.sessions"),
-    ({"series": "rut", "measure": "return", "window": {"sessions": 5, "period": "month"}}, "query.window"),
-    ({"series": "rut", "measure": "return", "window": {"from": "2025-12-31", "to": "2025-12-01"}}, "query.window.to"),
-    ({"series": "rut", "measure": "return", "window": {"period": "week"}}, "query.window.period"),
-    ({"series": "rut", "measure": "streak", "condition": "beats"}, "query.condition"),
-    ({"series": "rut", "measure": "streak", "condition": {"rises_by": float("inf")}}, "query.condition"),
-    ({"pair": ["rut", "spx"], "measure": "level"}, "query.pair_as"),
-    ({"pair": ["rut", "spx"], "measure": "count", "condition": "beats"}, "query.min_length"),
-    ({"series": "rut", "measure": "level", "history": {"stat": "since"}}, "query.history.in"),
-    ({"series": "rut", "measure": "level", "history": {"stat": "since", "in": "2024 to 2025"}}, "query.history.in"),
-    ({"series": "rut", "measure": "level", "history": {"stat": "best"}}, "query.history.stat"),
-    ({"pair": ["rut", "spx"], "measure": "forward", "event": {"min_length": 10}, "horizon": "5y", "stat": "n"}, "query.horizon"),
-    ({"pair": ["rut", "spx"], "measure": "forward", "event": {"min_length": 10}, "stat": "n"}, "query.horizon"),
-    ({"series": "rut", "measure": "level", "horizon": 5}, "query.horizon"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats", "windw": {"sessions": 5}}, "query.windw"),
+        ({"series": "rut", "measure": "return"}, "query.window"),
+        ({"series": "rut", "pair": ["rut", "spx"], "measure": "level"}, "query.series"),
+        ({"series": "rutt", "measure": "level"}, "query.series"),
+        ({"series": "rut", "measure": "return", "window": {"sessions": 0}}, "query.window.sessions"),
+        ({"series": "rut", "measure": "return", "window": {"sessions": 5, "period": "month"}}, "query.window"),
+        (
+            {"series": "rut", "measure": "return", "window": {"from": "2025-12-31", "to": "2025-12-01"}},
+            "query.window.to",
+        ),
+        ({"series": "rut", "measure": "return", "window": {"period": "week"}}, "query.window.period"),
+        ({"series": "rut", "measure": "streak", "condition": "beats"}, "query.condition"),
+        ({"series": "rut", "measure": "streak", "condition": {"rises_by": float("inf")}}, "query.condition"),
+        ({"pair": ["rut", "spx"], "measure": "level"}, "query.pair_as"),
+        ({"pair": ["rut", "spx"], "measure": "count", "condition": "beats"}, "query.min_length"),
+        ({"series": "rut", "measure": "level", "history": {"stat": "since"}}, "query.history.in"),
+        ({"series": "rut", "measure": "level", "history": {"stat": "since", "in": "2024 to 2025"}}, "query.history.in"),
+        ({"series": "rut", "measure": "level", "history": {"stat": "best"}}, "query.history.stat"),
+        (
+            {"pair": ["rut", "spx"], "measure": "forward", "event": {"min_length": 10}, "horizon": "5y", "stat": "n"},
+            "query.horizon",
+        ),
+        ({"pair": ["rut", "spx"], "measure": "forward", "event": {"min_length": 10}, "stat": "n"}, "query.horizon"),
+        ({"series": "rut", "measure": "level", "horizon": 5}, "query.horizon"),
+    ],
+)
 def test_query_refusals_name_the_field(query, field):
     text = refuse(with_(QUERY, query=query))
     assert f"field '{field}" in text
@@ -174,7 +238,9 @@ def test_query_alternative_is_checked_merged():
     assert "alternatives[0].query.condition" in refuse(with_(QUERY, alternatives=[alt]))
     ok = with_(QUERY, alternatives=[{"choice": "pair", "label": "ETFs", "query": {"pair": ["iwm", "spy"]}}])
     check_document("claims.yaml", {"article": ARTICLE, "claims": {"c1": ok}})
-    assert "alternatives[0].params" in refuse(with_(QUERY, alternatives=[{"choice": "c", "label": "l", "params": {"x": 1}}]))
+    assert "alternatives[0].params" in refuse(
+        with_(QUERY, alternatives=[{"choice": "c", "label": "l", "params": {"x": 1}}])
+    )
 
 
 def test_loader_refuses_in_one_line_before_anything_runs(tmp_path):
@@ -190,7 +256,9 @@ def test_runner_parameter_check_refuses_a_bad_claims_file(tmp_path):
     from rotation.run import runner
 
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump({"article": ARTICLE, "claims": {"c1": with_(BASE, tolerence=0.1)}}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"article": ARTICLE, "claims": {"c1": with_(BASE, tolerence=0.1)}}), encoding="utf-8"
+    )
     with pytest.raises(ParameterError, match="field 'tolerence'"):
         runner.validate_parameters({"claims": str(path)}, {"claims": {"type": "str", "default": ""}})
 

@@ -11,7 +11,11 @@ from rotation.core.errors import DataError, ParameterError
 
 
 def months(values, start: str = "2020-01-01", name: str = "x") -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=float), index=pd.date_range(start, periods=len(values), freq="MS", name="date"), name=name)
+    return pd.Series(
+        np.asarray(values, dtype=float),
+        index=pd.date_range(start, periods=len(values), freq="MS", name="date"),
+        name=name,
+    )
 
 
 def test_yoy_inflation_is_twelve_calendar_months_apart_and_a_blank_month_stays_missing():
@@ -19,12 +23,12 @@ def test_yoy_inflation_is_twelve_calendar_months_apart_and_a_blank_month_stays_m
     index = months(100 * 1.005 ** np.arange(36))
     yoy = macro.yoy_inflation(index)
     assert yoy.iloc[:12].isna().all()
-    assert np.allclose(yoy.iloc[12:], 100 * (1.005 ** 12 - 1))
+    assert np.allclose(yoy.iloc[12:], 100 * (1.005**12 - 1))
     # drop a month: its rate and the rate 12 months later are missing, the others unchanged (no shift by position)
     gap = index.drop(index.index[20])
     yoy_gap = macro.yoy_inflation(gap)
     assert np.isnan(yoy_gap.loc["2021-09-01"]) and np.isnan(yoy_gap.loc["2022-09-01"])
-    assert yoy_gap.loc["2021-10-01"] == pytest.approx(100 * (1.005 ** 12 - 1))
+    assert yoy_gap.loc["2021-10-01"] == pytest.approx(100 * (1.005**12 - 1))
 
 
 def test_change_over_months_and_unemployment_window():
@@ -43,8 +47,8 @@ def test_payroll_change_is_an_average_per_month_in_thousands():
 
 def test_annualised_growth_of_loans():
     loans = months(1000 * 1.01 ** np.arange(10))  # 1% a month
-    assert macro.annualised_growth(loans, 3).iloc[-1] == pytest.approx(100 * (1.01 ** 12 - 1))
-    assert macro.annualised_growth(loans, 6).iloc[-1] == pytest.approx(100 * (1.01 ** 12 - 1))
+    assert macro.annualised_growth(loans, 3).iloc[-1] == pytest.approx(100 * (1.01**12 - 1))
+    assert macro.annualised_growth(loans, 6).iloc[-1] == pytest.approx(100 * (1.01**12 - 1))
     falling = months([100, 99, 98, 97])
     assert macro.annualised_growth(falling, 3).iloc[-1] == pytest.approx(100 * ((97 / 100) ** 4 - 1))
 
@@ -71,8 +75,12 @@ def test_conditional_recession_rates_planted():
     signal = months([0.1, 0.2, -0.1, -0.2, 0.3, -0.3])
     ahead = months([0, 0, 1, 1, 1, 0])
     table = macro.conditional_recession_rates(signal, ahead)
-    assert table.loc["small caps lead", "months"] == 3 and table.loc["small caps lead", "share (%)"] == pytest.approx(100 / 3)
-    assert table.loc["small caps lag", "followed by a recession"] == 2 and table.loc["small caps lag", "share (%)"] == pytest.approx(200 / 3)
+    assert table.loc["small caps lead", "months"] == 3 and table.loc["small caps lead", "share (%)"] == pytest.approx(
+        100 / 3
+    )
+    assert table.loc["small caps lag", "followed by a recession"] == 2 and table.loc[
+        "small caps lag", "share (%)"
+    ] == pytest.approx(200 / 3)
 
 
 def test_month_end_relative_return():
@@ -110,7 +118,9 @@ def test_release_dates_follow_the_declared_rules():
     assert macro.release_dates(pd.DatetimeIndex(["2026-01-01"]), "unrate")[0] == pd.Timestamp("2026-02-06")
     assert macro.release_dates(dec, "usrec")[0] == pd.Timestamp("2027-01-01")
     day = pd.DatetimeIndex(["2026-01-21"])
-    assert macro.release_dates(day, "wti")[0] == day[0] and macro.release_dates(day, "dff")[0] == pd.Timestamp("2026-01-22")
+    assert macro.release_dates(day, "wti")[0] == day[0] and macro.release_dates(day, "dff")[0] == pd.Timestamp(
+        "2026-01-22"
+    )
     with pytest.raises(ParameterError, match="no publication lag declared"):
         macro.release_dates(dec, "rut")
 

@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from rotation.claims import registry as claims_file
 from rotation.claims import evaluate
-from rotation.core.errors import ParameterError
+from rotation.claims import registry as claims_file
 from rotation.claims.measuring import Context
+from rotation.core.errors import ParameterError
 from rotation.core.verdicts import Verdict
 
 AS_OF = pd.Timestamp("2026-01-21")
@@ -51,7 +51,10 @@ def index_paths() -> tuple[pd.Series, pd.Series]:
     large[y2324] = yearly(0.44, y2324)
     y25 = DAYS[(DAYS >= "2025-01-01") & (DAYS <= "2025-12-31")]
     large[y25] = yearly(0.16, y25)
-    dip, rebound = y25[(y25 >= "2025-04-01") & (y25 <= "2025-04-10")], y25[(y25 >= "2025-04-11") & (y25 <= "2025-04-24")]
+    dip, rebound = (
+        y25[(y25 >= "2025-04-01") & (y25 <= "2025-04-10")],
+        y25[(y25 >= "2025-04-11") & (y25 <= "2025-04-24")],
+    )
     rest = y25.difference(dip).difference(rebound)
     small[dip] = (0.80) ** (1 / len(dip)) - 1
     small[rebound] = (1 / 0.80) ** (1 / len(rebound)) - 1
@@ -145,21 +148,44 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 def context_for(tmp_path: Path, data_dir: Path, block: dict, **kw) -> Context:
-    head = {"title": "planted context", "published": str(AS_OF.date()), "as_of": str(AS_OF.date()), "small": "rut", "large": "spx", "streak_premise": 3}
+    head = {
+        "title": "planted context",
+        "published": str(AS_OF.date()),
+        "as_of": str(AS_OF.date()),
+        "small": "rut",
+        "large": "spx",
+        "streak_premise": 3,
+    }
     path = tmp_path / "claims.yaml"
     path.write_text(yaml.safe_dump({"article": head, "claims": block}, sort_keys=False), encoding="utf-8")
     return Context(claims=str(path), data_dir=str(data_dir), **kw)
 
 
 def claim(kind: str, compare: str = "criteria", **extra) -> dict:
-    return {"notebook": "05_context", "kind": kind, "quote": "q", "compare": compare, "unit": extra.pop("unit", "criteria"),
-            "claimed": extra.pop("claimed", "x"), **extra}
+    return {
+        "notebook": "05_context",
+        "kind": kind,
+        "quote": "q",
+        "compare": compare,
+        "unit": extra.pop("unit", "criteria"),
+        "claimed": extra.pop("claimed", "x"),
+        **extra,
+    }
 
 
-BANKS = claim("window_gain", compare="at_least", unit="fraction", claimed=0.10, tolerance=0, premise="streak",
-              params={"series": ["hban", "rf"], "combine": "min", "also_shown": ["kre"]},
-              alternatives=[{"choice": "series measured", "label": "either bank", "params": {"combine": "max"}},
-                            {"choice": "gain measured", "label": "to the highest close", "params": {"at": "peak"}}])
+BANKS = claim(
+    "window_gain",
+    compare="at_least",
+    unit="fraction",
+    claimed=0.10,
+    tolerance=0,
+    premise="streak",
+    params={"series": ["hban", "rf"], "combine": "min", "also_shown": ["kre"]},
+    alternatives=[
+        {"choice": "series measured", "label": "either bank", "params": {"combine": "max"}},
+        {"choice": "gain measured", "label": "to the highest close", "params": {"at": "peak"}},
+    ],
+)
 
 
 def test_the_planted_streak_window(tmp_path, data_dir):
@@ -194,7 +220,9 @@ def test_window_gain_bases(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"b": {**BANKS, "params": {"series": ["hban"], "base": "year_end"}}})
     m = evaluate.measure(ctx, ctx.registry["claims"]["b"])
     assert m.window[0] == pd.Timestamp("2025-12-31") and m.value == pytest.approx(0.12)
-    ctx = context_for(tmp_path, data_dir, {"b": {**BANKS, "params": {"series": ["hban"], "base": "months", "months": 3}}})
+    ctx = context_for(
+        tmp_path, data_dir, {"b": {**BANKS, "params": {"series": ["hban"], "base": "months", "months": 3}}}
+    )
     assert evaluate.measure(ctx, ctx.registry["claims"]["b"]).window[0] == pd.Timestamp("2025-10-21")
     with pytest.raises(ParameterError, match="params.base"):  # refused by the schema when the claims file is loaded
         context_for(tmp_path, data_dir, {"b": {**BANKS, "params": {"series": ["hban"], "base": "week"}}})
@@ -210,7 +238,9 @@ def test_window_gain_not_verifiable_names_series_and_dates(tmp_path, data_dir):
     ctx = context_for(tmp_path, short, {"b": BANKS})
     j = evaluate.evaluate(ctx, "b")
     assert j.verdict == Verdict.NOT_VERIFIABLE
-    assert "hban has no close on 2026-01-21" in j.measurement.reason and "2022-12-01 to 2026-01-20" in j.measurement.reason
+    assert (
+        "hban has no close on 2026-01-21" in j.measurement.reason and "2022-12-01 to 2026-01-20" in j.measurement.reason
+    )
 
 
 def test_claims_about_the_streak_do_not_apply_without_one(tmp_path, data_dir):
@@ -219,34 +249,55 @@ def test_claims_about_the_streak_do_not_apply_without_one(tmp_path, data_dir):
     assert j.verdict == Verdict.NOT_APPLICABLE and "0 session(s)" in j.measurement.reason
 
 
-MEGA = claim("relative_return", premise="streak", params={"series": ["nvda", "msft"], "benchmarks": ["large"], "direction": "below"},
-             alternatives=[{"choice": "benchmark", "label": "against the small caps", "params": {"benchmarks": ["small"]}}])
+MEGA = claim(
+    "relative_return",
+    premise="streak",
+    params={"series": ["nvda", "msft"], "benchmarks": ["large"], "direction": "below"},
+    alternatives=[{"choice": "benchmark", "label": "against the small caps", "params": {"benchmarks": ["small"]}}],
+)
 
 
 def test_relative_return_criteria_and_a_benchmark_flip(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"m": MEGA})
     j = evaluate.evaluate(ctx, "m")
-    large_ret = 1.001 ** 6 - 1
+    large_ret = 1.001**6 - 1
     assert j.measurement.extra["rows"]["spx"]["return"] == pytest.approx(large_ret)
-    assert j.measurement.value == {"nvda return below spx's": True, "msft return below spx's": False}  # -5% and +1% against +0.6%
+    assert j.measurement.value == {
+        "nvda return below spx's": True,
+        "msft return below spx's": False,
+    }  # -5% and +1% against +0.6%
     assert j.verdict == Verdict.PARTLY_TRUE
     assert j.sensitivity.set_index("choice").loc["benchmark", "verdict"] == "confirmed"  # RUT +6.2%: both below
     assert j.robustness == "depends on benchmark"
 
 
 def test_relative_return_above_reports_what_it_does_not_test(tmp_path, data_dir):
-    sectors = claim("relative_return", premise="streak",
-                    params={"series": ["kre", "hban"], "benchmarks": ["large"], "direction": "above", "not_tested": "energy: no series"},
-                    alternatives=[{"choice": "base close", "label": "first session", "params": {"base": "first_session"}}])
+    sectors = claim(
+        "relative_return",
+        premise="streak",
+        params={
+            "series": ["kre", "hban"],
+            "benchmarks": ["large"],
+            "direction": "above",
+            "not_tested": "energy: no series",
+        },
+        alternatives=[{"choice": "base close", "label": "first session", "params": {"base": "first_session"}}],
+    )
     ctx = context_for(tmp_path, data_dir, {"s": sectors})
     j = evaluate.evaluate(ctx, "s")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust"
     assert "not tested here: energy: no series" in j.measurement.detail
 
 
-RANGE = claim("period_range", about={"period": "2025-01-01 to 2025-12-31", "looks": "back"}, params={"band": 0.10},
-              alternatives=[{"choice": "band", "label": "+/-12.5%", "params": {"band": 0.125}},
-                            {"choice": "rangebound test", "label": "high/low", "params": {"test": "high_low", "band": 0.125}}])
+RANGE = claim(
+    "period_range",
+    about={"period": "2025-01-01 to 2025-12-31", "looks": "back"},
+    params={"band": 0.10},
+    alternatives=[
+        {"choice": "band", "label": "+/-12.5%", "params": {"band": 0.125}},
+        {"choice": "rangebound test", "label": "high/low", "params": {"test": "high_low", "band": 0.125}},
+    ],
+)
 
 
 def test_period_range_planted_year_flips_with_the_band(tmp_path, data_dir):
@@ -259,7 +310,9 @@ def test_period_range_planted_year_flips_with_the_band(tmp_path, data_dir):
     assert j.verdict == Verdict.PARTLY_TRUE
     table = j.sensitivity.set_index("choice")
     assert table.loc["band", "verdict"] == "confirmed"
-    assert table.loc["rangebound test", "verdict"] == "partly true"  # the April dip makes the range wider than +/-12.5% allows
+    assert (
+        table.loc["rangebound test", "verdict"] == "partly true"
+    )  # the April dip makes the range wider than +/-12.5% allows
     assert j.robustness == "depends on band"
 
 
@@ -269,10 +322,15 @@ def test_fixed_period_claims_wait_for_their_period(tmp_path, data_dir):
     assert j.verdict == Verdict.NOT_APPLICABLE and "never judged on another period" in j.measurement.reason
 
 
-BREADTH = claim("breadth", about={"period": "2023-01-01 to 2024-12-31", "looks": "back"},
-                params={"measures": ["small_vs_large", "smb", "equal_weight"], "equal_weight": "rsp", "cap_weight": "spy"},
-                alternatives=[{"choice": "breadth measure", "label": "RSP vs SPY", "params": {"measures": ["equal_weight"]}},
-                              {"choice": "years", "label": "2024 only", "params": {"period": "2024-01-01 to 2024-12-31"}}])
+BREADTH = claim(
+    "breadth",
+    about={"period": "2023-01-01 to 2024-12-31", "looks": "back"},
+    params={"measures": ["small_vs_large", "smb", "equal_weight"], "equal_weight": "rsp", "cap_weight": "spy"},
+    alternatives=[
+        {"choice": "breadth measure", "label": "RSP vs SPY", "params": {"measures": ["equal_weight"]}},
+        {"choice": "years", "label": "2024 only", "params": {"period": "2024-01-01 to 2024-12-31"}},
+    ],
+)
 
 
 def test_breadth_all_criteria_and_robust(tmp_path, data_dir):
@@ -282,15 +340,30 @@ def test_breadth_all_criteria_and_robust(tmp_path, data_dir):
     assert rows["whole period"]["rut"] == pytest.approx(0.21) and rows["whole period"]["spx"] == pytest.approx(0.44)
     assert rows["whole period"]["rsp"] == pytest.approx(0.1664) and rows["whole period"]["spy"] == pytest.approx(0.44)
     n = len(DAYS[(DAYS >= "2023-01-01") & (DAYS <= "2024-12-31")])
-    assert rows["whole period"]["smb"] == pytest.approx(0.9998 ** n - 1)
+    assert rows["whole period"]["smb"] == pytest.approx(0.9998**n - 1)
     assert set(rows) == {"2023", "2024", "whole period"}
     assert all(j.measurement.value.values()) and j.verdict == Verdict.CONFIRMED
     assert j.robustness == "robust"
 
 
 def test_policy_rate_at_as_of_and_the_cuts_of_the_year_before(tmp_path, data_dir):
-    fed = claim("policy_rate", compare="equal", unit="percent", claimed=3.50, tolerance=0, partly_tolerance=0.25,
-                alternatives=[{"choice": "rate read", "label": "effective", "params": {"rate": "effective"}, "claimed": 3.625, "tolerance": 0.125}])
+    fed = claim(
+        "policy_rate",
+        compare="equal",
+        unit="percent",
+        claimed=3.50,
+        tolerance=0,
+        partly_tolerance=0.25,
+        alternatives=[
+            {
+                "choice": "rate read",
+                "label": "effective",
+                "params": {"rate": "effective"},
+                "claimed": 3.625,
+                "tolerance": 0.125,
+            }
+        ],
+    )
     ctx = context_for(tmp_path, data_dir, {"f": fed})
     j = evaluate.evaluate(ctx, "f")
     assert j.measurement.value == pytest.approx(3.50) and j.verdict == Verdict.CONFIRMED
@@ -301,9 +374,15 @@ def test_policy_rate_at_as_of_and_the_cuts_of_the_year_before(tmp_path, data_dir
     assert evaluate.evaluate(early, "f").verdict == Verdict.REFUTED  # 4.25: the claim moves with as_of
 
 
-CURVE = claim("curve_change", premise="streak", params={"window": "streak"},
-              alternatives=[{"choice": "window", "label": "3 months before", "params": {"window": "before_streak", "months": 3}},
-                            {"choice": "window", "label": "12 months to as_of", "params": {"window": "to_as_of", "months": 12}}])
+CURVE = claim(
+    "curve_change",
+    premise="streak",
+    params={"window": "streak"},
+    alternatives=[
+        {"choice": "window", "label": "3 months before", "params": {"window": "before_streak", "months": 3}},
+        {"choice": "window", "label": "12 months to as_of", "params": {"window": "to_as_of", "months": 12}},
+    ],
+)
 
 
 def test_curve_change_planted_flattening_and_the_window_flip(tmp_path, data_dir):
@@ -317,15 +396,20 @@ def test_curve_change_planted_flattening_and_the_window_flip(tmp_path, data_dir)
     long, short = weekday_yields()
     planted = long - short
     assert rows["before_streak:3"]["direction"] == "rose"
-    assert rows["to_as_of:12"]["change_bp"] == pytest.approx(100 * (planted[AS_OF] - planted[pd.Timestamp("2025-01-21")]))
+    assert rows["to_as_of:12"]["change_bp"] == pytest.approx(
+        100 * (planted[AS_OF] - planted[pd.Timestamp("2025-01-21")])
+    )
     assert set(j.sensitivity["verdict"].iloc[1:]) == {"confirmed"}
     assert j.robustness == "depends on window"
     assert set(m.evidence.columns) >= {"change (bp)", "direction"}
 
 
 def test_curve_change_threshold_in_bp(tmp_path, data_dir):
-    twelve = {**CURVE, "params": {"window": "before_streak", "months": 12}, "alternatives": [
-        {"choice": "threshold", "label": "more than 50 bp", "params": {"rise_above_bp": 50}}]}
+    twelve = {
+        **CURVE,
+        "params": {"window": "before_streak", "months": 12},
+        "alternatives": [{"choice": "threshold", "label": "more than 50 bp", "params": {"rise_above_bp": 50}}],
+    }
     ctx = context_for(tmp_path, data_dir, {"c": twelve})
     j = evaluate.evaluate(ctx, "c")
     assert j.verdict == Verdict.CONFIRMED  # +40 bp over the 12 months before the streak (0.30 -> 0.70)

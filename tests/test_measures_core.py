@@ -10,12 +10,12 @@ import pytest
 import yaml
 
 from conftest import REPO, prices_from_returns, write_series_csv
-from rotation.claims import registry as claims_file
-from rotation.core import dates
 from rotation.claims import evaluate, judge
-from rotation.core.errors import ParameterError
+from rotation.claims import registry as claims_file
 from rotation.claims.measures.base import KINDS, Measurement
 from rotation.claims.measuring import Context
+from rotation.core import dates
+from rotation.core.errors import ParameterError
 from rotation.core.verdicts import Verdict
 
 # Small caps beat large caps on the last 7 sessions (a planted streak), after a 5-session streak
@@ -35,16 +35,32 @@ def write_article(tmp_path: Path, claims_block: dict, article: dict | None = Non
     large = prices_from_returns(LARGE, name="large")
     write_series_csv(data_dir, "RUT.csv", small)
     write_series_csv(data_dir, "GSPC.csv", large)
-    head = {"title": "planted", "published": str(small.index[-1].date()), "as_of": str(small.index[-1].date()),
-            "small": "rut", "large": "spx", "streak_premise": 3, **(article or {})}
+    head = {
+        "title": "planted",
+        "published": str(small.index[-1].date()),
+        "as_of": str(small.index[-1].date()),
+        "small": "rut",
+        "large": "spx",
+        "streak_premise": 3,
+        **(article or {}),
+    }
     path = tmp_path / "claims.yaml"
     path.write_text(yaml.safe_dump({"article": head, "claims": claims_block}, sort_keys=False), encoding="utf-8")
     return path, data_dir
 
 
 def length_claim(claimed: int = 7, **extra) -> dict:
-    return {"notebook": "01_streak", "kind": "streak_length", "quote": "q", "claimed": claimed, "unit": "sessions",
-            "compare": "equal", "tolerance": 0, "partly_tolerance": 1, **extra}
+    return {
+        "notebook": "01_streak",
+        "kind": "streak_length",
+        "quote": "q",
+        "claimed": claimed,
+        "unit": "sessions",
+        "compare": "equal",
+        "tolerance": 0,
+        "partly_tolerance": 1,
+        **extra,
+    }
 
 
 def test_every_kind_in_the_article_claims_file_is_registered():
@@ -54,8 +70,16 @@ def test_every_kind_in_the_article_claims_file_is_registered():
 
 
 def test_streak_length_and_mean_spread_recover_the_planted_streak(tmp_path):
-    spread_claim = {"notebook": "02_spread", "kind": "mean_spread", "premise": "streak", "quote": "q", "claimed": 60,
-                    "unit": "bp per session", "compare": "equal", "tolerance": 1}
+    spread_claim = {
+        "notebook": "02_spread",
+        "kind": "mean_spread",
+        "premise": "streak",
+        "quote": "q",
+        "claimed": 60,
+        "unit": "bp per session",
+        "compare": "equal",
+        "tolerance": 1,
+    }
     path, data_dir = write_article(tmp_path, {"length": length_claim(), "spread": spread_claim})
     ctx = Context(claims=str(path), data_dir=str(data_dir))
     length = evaluate.evaluate(ctx, "length")
@@ -68,7 +92,14 @@ def test_streak_length_and_mean_spread_recover_the_planted_streak(tmp_path):
 
 
 def test_record_kind_finds_the_earlier_record(tmp_path):
-    record = {"notebook": "01_streak", "kind": "streak_record", "quote": "q", "claimed": "x", "unit": "criteria", "compare": "criteria"}
+    record = {
+        "notebook": "01_streak",
+        "kind": "streak_record",
+        "quote": "q",
+        "claimed": "x",
+        "unit": "criteria",
+        "compare": "criteria",
+    }
     path, data_dir = write_article(tmp_path, {"record": record})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "record")
     assert j.measurement.value == {"matches or beats the record": True}  # 7 sessions beat the earlier 5
@@ -77,10 +108,14 @@ def test_record_kind_finds_the_earlier_record(tmp_path):
 
 def test_a_verdict_that_flips_under_one_alternative_names_that_choice(tmp_path):
     # claimed 8 sessions: refuted at tolerance 0 ... but partly true when the tolerance is 1 (planted flip)
-    claim = length_claim(claimed=8, partly_tolerance=None, alternatives=[
-        {"choice": "tolerance", "label": "within 1 session", "tolerance": 1},
-        {"choice": "claimed length", "label": "9 sessions", "claimed": 9},
-    ])
+    claim = length_claim(
+        claimed=8,
+        partly_tolerance=None,
+        alternatives=[
+            {"choice": "tolerance", "label": "within 1 session", "tolerance": 1},
+            {"choice": "claimed length", "label": "9 sessions", "claimed": 9},
+        ],
+    )
     claim.pop("partly_tolerance")
     path, data_dir = write_article(tmp_path, {"length": claim})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length")
@@ -92,8 +127,12 @@ def test_a_verdict_that_flips_under_one_alternative_names_that_choice(tmp_path):
 
 
 def test_a_verdict_all_alternatives_agree_with_is_robust(tmp_path):
-    claim = length_claim(alternatives=[{"choice": "tolerance", "label": "within 1", "tolerance": 1},
-                                       {"choice": "reading", "label": "claimed 7 again", "claimed": 7}])
+    claim = length_claim(
+        alternatives=[
+            {"choice": "tolerance", "label": "within 1", "tolerance": 1},
+            {"choice": "reading", "label": "claimed 7 again", "claimed": 7},
+        ]
+    )
     path, data_dir = write_article(tmp_path, {"length": claim})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust" and j.label == "confirmed"
@@ -116,8 +155,16 @@ def test_fixed_period_claims_are_never_judged_on_a_shifted_period(tmp_path):
 
 
 def test_claims_about_the_streak_need_the_premise(tmp_path):
-    spread_claim = {"notebook": "02_spread", "kind": "mean_spread", "premise": "streak", "quote": "q", "claimed": 60,
-                    "unit": "bp per session", "compare": "equal", "tolerance": 1}
+    spread_claim = {
+        "notebook": "02_spread",
+        "kind": "mean_spread",
+        "premise": "streak",
+        "quote": "q",
+        "claimed": 60,
+        "unit": "bp per session",
+        "compare": "equal",
+        "tolerance": 1,
+    }
     path, data_dir = write_article(tmp_path, {"spread": spread_claim}, article={"streak_premise": 8})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "spread")
     assert j.verdict == Verdict.NOT_APPLICABLE and "has 7 session(s)" in j.measurement.reason
@@ -126,13 +173,22 @@ def test_claims_about_the_streak_need_the_premise(tmp_path):
 def test_moving_as_of_moves_claims_made_at_a_date(tmp_path):
     path, data_dir = write_article(tmp_path, {"length": length_claim()})
     base = Context(claims=str(path), data_dir=str(data_dir))
-    earlier = Context(claims=str(path), data_dir=str(data_dir), as_of=str(base.returns.index[14].date()))  # end of the 5-session streak
+    earlier = Context(
+        claims=str(path), data_dir=str(data_dir), as_of=str(base.returns.index[14].date())
+    )  # end of the 5-session streak
     assert evaluate.evaluate(earlier, "length").measurement.value == 5
 
 
 def test_a_series_that_starts_too_late_is_not_verifiable_with_the_reason(tmp_path):
-    level = {"notebook": "02_spread", "kind": "level_record", "quote": "q", "claimed": 1, "unit": "criteria", "compare": "criteria",
-             "params": {"series": "HBAN", "level": 1}}
+    level = {
+        "notebook": "02_spread",
+        "kind": "level_record",
+        "quote": "q",
+        "claimed": 1,
+        "unit": "criteria",
+        "compare": "criteria",
+        "params": {"series": "HBAN", "level": 1},
+    }
     path, data_dir = write_article(tmp_path, {"level": level})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "level")
     assert j.verdict == Verdict.NOT_VERIFIABLE and "HBAN" in j.measurement.reason
@@ -141,17 +197,47 @@ def test_a_series_that_starts_too_late_is_not_verifiable_with_the_reason(tmp_pat
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"notebook": "01_streak", "compare": "equal", "claimed": 1, "kind": "no_such_kind", "quote": "q"}, "field 'kind': unknown claim kind 'no_such_kind'"),
-        ({"notebook": "01_streak", "compare": "equal", "kind": "streak_length", "quote": "q"}, "missing field 'claimed'"),
+        (
+            {"notebook": "01_streak", "compare": "equal", "claimed": 1, "kind": "no_such_kind", "quote": "q"},
+            "field 'kind': unknown claim kind 'no_such_kind'",
+        ),
+        (
+            {"notebook": "01_streak", "compare": "equal", "kind": "streak_length", "quote": "q"},
+            "missing field 'claimed'",
+        ),
         ({"compare": "equal", "claimed": 1, "kind": "streak_length", "quote": "q"}, "missing field 'notebook'"),
-        ({"notebook": "01_streak", "compare": "equal", "claimed": 1, "kind": "streak_length", "quote": "q", "about": {"period": "2020"}}, "field 'about.period'"),
-        ({"notebook": "01_streak", "compare": "equal", "claimed": 1, "kind": "streak_length", "quote": "q", "alternatives": [{"label": "x"}]}, "needs 'choice' and 'label'"),
+        (
+            {
+                "notebook": "01_streak",
+                "compare": "equal",
+                "claimed": 1,
+                "kind": "streak_length",
+                "quote": "q",
+                "about": {"period": "2020"},
+            },
+            "field 'about.period'",
+        ),
+        (
+            {
+                "notebook": "01_streak",
+                "compare": "equal",
+                "claimed": 1,
+                "kind": "streak_length",
+                "quote": "q",
+                "alternatives": [{"label": "x"}],
+            },
+            "needs 'choice' and 'label'",
+        ),
         ({"notebook": "01_streak", "compare": "untestable", "quote": "q"}, "field 'reason' is needed"),
     ],
 )
 def test_a_bad_claims_file_is_refused_with_one_line_naming_file_claim_and_field(tmp_path, entry, message):
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump({"article": {"title": "t", "as_of": "2020-01-02", "small": "rut", "large": "spx"}, "claims": {"c1": entry}}))
+    path.write_text(
+        yaml.safe_dump(
+            {"article": {"title": "t", "as_of": "2020-01-02", "small": "rut", "large": "spx"}, "claims": {"c1": entry}}
+        )
+    )
     with pytest.raises(ParameterError) as err:
         claims_file.load_registry(path)
     text = str(err.value)
@@ -160,7 +246,9 @@ def test_a_bad_claims_file_is_refused_with_one_line_naming_file_claim_and_field(
 
 def test_duplicate_keys_in_a_claims_file_are_refused(tmp_path):
     path = tmp_path / "dup.yaml"
-    path.write_text("article: {title: t, as_of: '2020-01-02', small: rut, large: spx}\nclaims:\n  a: {notebook: x, compare: untestable, quote: q, reason: r}\n  a: {notebook: x, compare: untestable, quote: q, reason: r}\n")
+    path.write_text(
+        "article: {title: t, as_of: '2020-01-02', small: rut, large: spx}\nclaims:\n  a: {notebook: x, compare: untestable, quote: q, reason: r}\n  a: {notebook: x, compare: untestable, quote: q, reason: r}\n"
+    )
     with pytest.raises(ParameterError, match="duplicate key 'a'"):
         claims_file.load_registry(path)
 
@@ -174,11 +262,15 @@ def test_the_example_claims_file_in_docs_is_valid_and_covers_the_outcomes():
     registry = claims_file.load_registry(REPO / "docs" / "example_claims.yaml")
     compares = {c["compare"] for c in registry["claims"].values()}
     assert {"equal", "criteria", "untestable"} <= compares
-    assert {c["notebook"] for c in registry["claims"].values()} <= {p.stem for p in (REPO / "notebooks").glob("*.ipynb")}
+    assert {c["notebook"] for c in registry["claims"].values()} <= {
+        p.stem for p in (REPO / "notebooks").glob("*.ipynb")
+    }
 
 
 def test_decision_rules_are_written_in_display_units():
-    rule = judge.tolerance_text({"compare": "equal", "claimed": 0.15, "tolerance": 0.015, "partly_tolerance": 0.04, "unit": "fraction"})
+    rule = judge.tolerance_text(
+        {"compare": "equal", "claimed": 0.15, "tolerance": 0.015, "partly_tolerance": 0.04, "unit": "fraction"}
+    )
     assert "fraction" not in rule and "1.5 percentage points" in rule and "+15.00%" in rule
 
 

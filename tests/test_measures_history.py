@@ -13,14 +13,16 @@ import yaml
 
 from conftest import prices_from_returns, write_series_csv
 from rotation.claims import evaluate
-from rotation.core.errors import ParameterError
 from rotation.claims.measuring import Context
+from rotation.core.errors import ParameterError
 from rotation.core.verdicts import Verdict
 
 LAG = -0.001  # small caps trail large caps by 10 bp on every session outside a planted streak
 
 
-def build(segments: list[tuple[int, float, float]], start: str = "2000-01-03") -> tuple[pd.Series, pd.Series, list[tuple[int, int]]]:
+def build(
+    segments: list[tuple[int, float, float]], start: str = "2000-01-03"
+) -> tuple[pd.Series, pd.Series, list[tuple[int, int]]]:
     """Prices from segments ``(sessions, large daily return, spread)``; positive-spread segments are streaks.
 
     Returns (small, large, [(first, last) session positions of each streak]) with position 1 = the first return.
@@ -37,8 +39,14 @@ def build(segments: list[tuple[int, float, float]], start: str = "2000-01-03") -
     return small, large, spans
 
 
-def write_case(tmp_path: Path, small: pd.Series, large: pd.Series, claims_block: dict, vix: pd.Series | None = None,
-               as_of: str | None = None) -> tuple[Path, Path]:
+def write_case(
+    tmp_path: Path,
+    small: pd.Series,
+    large: pd.Series,
+    claims_block: dict,
+    vix: pd.Series | None = None,
+    as_of: str | None = None,
+) -> tuple[Path, Path]:
     data_dir = tmp_path / "data"
     write_series_csv(data_dir, "RUT.csv", small)
     write_series_csv(data_dir, "GSPC.csv", large)
@@ -46,7 +54,13 @@ def write_case(tmp_path: Path, small: pd.Series, large: pd.Series, claims_block:
     write_series_csv(data_dir, "DFF.csv", pd.Series(np.linspace(5.0, 3.0, len(days)), index=days), column="value")
     if vix is not None:
         write_series_csv(data_dir, "VIX.csv", vix)
-    head = {"title": "planted", "as_of": as_of or str(large.index[-1].date()), "small": "rut", "large": "spx", "streak_premise": 3}
+    head = {
+        "title": "planted",
+        "as_of": as_of or str(large.index[-1].date()),
+        "small": "rut",
+        "large": "spx",
+        "streak_premise": 3,
+    }
     path = tmp_path / "claims.yaml"
     path.write_text(yaml.safe_dump({"article": head, "claims": claims_block}, sort_keys=False), encoding="utf-8")
     return path, data_dir
@@ -79,9 +93,22 @@ def fear_history():
 
 
 def fear_claim(span_text: str, **params) -> dict:
-    return {"notebook": "03_history", "kind": "fear_episode", "quote": "q", "claimed": "fear", "unit": "criteria", "compare": "criteria",
-            "about": {"period": span_text, "looks": "back"},
-            "params": {"episode": {"window": span_text}, "drawdown_threshold": 0.10, "drawdown_at": "start", "vix_cut": 50, **params}}
+    return {
+        "notebook": "03_history",
+        "kind": "fear_episode",
+        "quote": "q",
+        "claimed": "fear",
+        "unit": "criteria",
+        "compare": "criteria",
+        "about": {"period": span_text, "looks": "back"},
+        "params": {
+            "episode": {"window": span_text},
+            "drawdown_threshold": 0.10,
+            "drawdown_at": "start",
+            "vix_cut": 50,
+            **params,
+        },
+    }
 
 
 def test_fear_episode_criteria_and_the_alternatives_that_flip_it(tmp_path):
@@ -112,8 +139,10 @@ def test_fear_episode_robust_when_every_alternative_agrees(tmp_path):
     small, large, vix, span = fear_history()
     text = window(large.index, span)
     claim = fear_claim(text, drawdown_threshold=0.05)
-    claim["alternatives"] = [{"choice": "drawdown threshold", "label": "6%", "params": {"drawdown_threshold": 0.06}},
-                             {"choice": "drawdown measured at", "label": "deepest", "params": {"drawdown_at": "deepest"}}]
+    claim["alternatives"] = [
+        {"choice": "drawdown threshold", "label": "6%", "params": {"drawdown_threshold": 0.06}},
+        {"choice": "drawdown measured at", "label": "deepest", "params": {"drawdown_at": "deepest"}},
+    ]
     path, data_dir = write_case(tmp_path, small, large, {"fear": claim}, vix)
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust" and j.label == "confirmed"
@@ -123,7 +152,9 @@ def test_fear_episode_dates_and_missing_vix(tmp_path):
     small, large, vix, span = fear_history()
     text = window(large.index, span)
     # the claim's period is not over at an as_of inside the streak: not applicable, never judged on another period
-    path, data_dir = write_case(tmp_path, small, large, {"fear": fear_claim(text)}, vix, as_of=str(large.index[span[0] + 3].date()))
+    path, data_dir = write_case(
+        tmp_path, small, large, {"fear": fear_claim(text)}, vix, as_of=str(large.index[span[0] + 3].date())
+    )
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
     assert j.verdict == Verdict.NOT_APPLICABLE and "not over" in j.measurement.reason
     # VIX starting after the streak: not verifiable, saying which VIX dates are needed
@@ -131,7 +162,10 @@ def test_fear_episode_dates_and_missing_vix(tmp_path):
     path, data_dir = write_case(tmp_path / "late", small, large, {"fear": fear_claim(text)}, late)
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
     assert j.verdict == Verdict.NOT_VERIFIABLE
-    assert "needs VIX closes over the episode" in j.measurement.reason and str(late.index[0].date()) in j.measurement.reason
+    assert (
+        "needs VIX closes over the episode" in j.measurement.reason
+        and str(late.index[0].date()) in j.measurement.reason
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,20 +189,39 @@ def resemblance_history():
     return small, large, dict(zip("BACD", spans[:4])), spans[4]
 
 
-SETS = {"returns only": ["small_return", "large_return"], "drawdown only": ["drawdown"], "returns and VIX": ["small_return", "large_return", "vix_pct"]}
+SETS = {
+    "returns only": ["small_return", "large_return"],
+    "drawdown only": ["drawdown"],
+    "returns and VIX": ["small_return", "large_return", "vix_pct"],
+}
 
 
 def resemblance_claim(idx: pd.DatetimeIndex, spans: dict, **params) -> dict:
-    return {"notebook": "03_history", "kind": "episode_resemblance", "quote": "q", "claimed": True, "unit": "boolean", "compare": "boolean",
-            "premise": "streak",
-            "params": {"episodes": {"A": {"window": window(idx, spans["A"])}, "B": {"window": window(idx, spans["B"])}}, "nearer": "A",
-                       "features": "returns only", "standardisation": "zscore", "min_streak": 8,
-                       "variants": {"feature_sets": SETS, "standardisations": ["zscore", "rank", "robust"], "min_streaks": [8, 9]}, **params}}
+    return {
+        "notebook": "03_history",
+        "kind": "episode_resemblance",
+        "quote": "q",
+        "claimed": True,
+        "unit": "boolean",
+        "compare": "boolean",
+        "premise": "streak",
+        "params": {
+            "episodes": {"A": {"window": window(idx, spans["A"])}, "B": {"window": window(idx, spans["B"])}},
+            "nearer": "A",
+            "features": "returns only",
+            "standardisation": "zscore",
+            "min_streak": 8,
+            "variants": {"feature_sets": SETS, "standardisations": ["zscore", "rank", "robust"], "min_streaks": [8, 9]},
+            **params,
+        },
+    }
 
 
 def test_resemblance_verdict_grid_and_the_feature_set_that_flips_it(tmp_path):
     small, large, spans, _ = resemblance_history()
-    vix = pd.Series(20.0, index=large.index[spans["A"][0] - 2 :], name="vix")  # VIX starts after B: B lacks vix_pct (constant: no feature differences)
+    vix = pd.Series(
+        20.0, index=large.index[spans["A"][0] - 2 :], name="vix"
+    )  # VIX starts after B: B lacks vix_pct (constant: no feature differences)
     claim = resemblance_claim(large.index, spans)
     claim["alternatives"] = [
         {"choice": "feature set", "label": "drawdown only", "params": {"features": "drawdown only"}},
@@ -205,9 +258,11 @@ def test_resemblance_verdict_grid_and_the_feature_set_that_flips_it(tmp_path):
 def test_resemblance_robust_case(tmp_path):
     small, large, spans, _ = resemblance_history()
     claim = resemblance_claim(large.index, spans)
-    claim["alternatives"] = [{"choice": "standardisation", "label": "ranks", "params": {"standardisation": "rank"}},
-                             {"choice": "standardisation", "label": "robust", "params": {"standardisation": "robust"}},
-                             {"choice": "minimum streak length", "label": "9", "params": {"min_streak": 9}}]
+    claim["alternatives"] = [
+        {"choice": "standardisation", "label": "ranks", "params": {"standardisation": "rank"}},
+        {"choice": "standardisation", "label": "robust", "params": {"standardisation": "robust"}},
+        {"choice": "minimum streak length", "label": "9", "params": {"min_streak": 9}},
+    ]
     path, data_dir = write_case(tmp_path, small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"))
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     assert j.verdict == Verdict.CONFIRMED and j.robustness == "robust"
@@ -217,11 +272,15 @@ def test_resemblance_is_not_applicable_when_the_current_streak_is_a_named_one_or
     small, large, spans, _ = resemblance_history()
     claim = resemblance_claim(large.index, spans)
     at_a = str(large.index[spans["A"][1]].date())  # as_of = A's last session: the streak in force is A itself
-    path, data_dir = write_case(tmp_path, small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"), as_of=at_a)
+    path, data_dir = write_case(
+        tmp_path, small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"), as_of=at_a
+    )
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     assert j.verdict == Verdict.NOT_APPLICABLE and "is the A episode itself" in j.measurement.reason
     inside_a = str(large.index[spans["A"][0] + 2].date())  # A's window is not over yet
-    path, data_dir = write_case(tmp_path / "open", small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"), as_of=inside_a)
+    path, data_dir = write_case(
+        tmp_path / "open", small, large, {"res": claim}, pd.Series(20.0, index=large.index, name="vix"), as_of=inside_a
+    )
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
     assert j.verdict == Verdict.NOT_APPLICABLE and "is not over at as_of" in j.measurement.reason
 
@@ -257,8 +316,15 @@ def lead_history():
 
 
 def lead_claim(month: str, **params) -> dict:
-    return {"notebook": "03_history", "kind": "lead_after_event", "quote": "q", "claimed": "led", "unit": "criteria", "compare": "criteria",
-            "params": {"crash_month": month, "base": "crash", "horizons_years": [1], **params}}
+    return {
+        "notebook": "03_history",
+        "kind": "lead_after_event",
+        "quote": "q",
+        "claimed": "led",
+        "unit": "criteria",
+        "compare": "criteria",
+        "params": {"crash_month": month, "base": "crash", "horizons_years": [1], **params},
+    }
 
 
 def by_hand(small: pd.Series, large: pd.Series, base: pd.Timestamp, years: int) -> float:
@@ -269,8 +335,10 @@ def by_hand(small: pd.Series, large: pd.Series, base: pd.Timestamp, years: int) 
 def test_lead_after_event_planted_flip_under_the_base_date(tmp_path):
     small, large, crash = lead_history()
     claim = lead_claim(f"{crash:%Y-%m}")
-    claim["alternatives"] = [{"choice": "base date", "label": "one week after", "params": {"base_offset": {"weeks": 1}}},
-                             {"choice": "horizon", "label": "half a year", "params": {"horizons_years": [0.5]}}]
+    claim["alternatives"] = [
+        {"choice": "base date", "label": "one week after", "params": {"base_offset": {"weeks": 1}}},
+        {"choice": "horizon", "label": "half a year", "params": {"horizons_years": [0.5]}},
+    ]
     path, data_dir = write_case(tmp_path, small, large, {"lead": claim})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
     m = j.measurement
@@ -287,8 +355,10 @@ def test_lead_after_event_robust_case_and_date_base(tmp_path):
     small, large, crash = lead_history()
     base_date = str(large.index[CRASH_AT + 20].date())
     claim = lead_claim(f"{crash:%Y-%m}", base=base_date, horizons_years=[1, 2])
-    claim["alternatives"] = [{"choice": "horizon", "label": "1 year", "params": {"horizons_years": [1]}},
-                             {"choice": "base date", "label": "5 days later", "params": {"base_offset": {"days": 5}}}]
+    claim["alternatives"] = [
+        {"choice": "horizon", "label": "1 year", "params": {"horizons_years": [1]}},
+        {"choice": "base date", "label": "5 days later", "params": {"base_offset": {"days": 5}}},
+    ]
     path, data_dir = write_case(tmp_path, small, large, {"lead": claim})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
     assert j.measurement.extra["base"] == pd.Timestamp(base_date)
@@ -303,14 +373,20 @@ def test_lead_after_event_reasons(tmp_path):
     assert j.verdict == Verdict.NOT_VERIFIABLE
     assert "needs daily closes of spx in 1987-10" in j.measurement.reason and "not a month" not in j.measurement.reason
     # horizons past the data end: not verifiable, with the dates needed
-    path, data_dir = write_case(tmp_path / "long", small, large, {"lead": lead_claim(f"{crash:%Y-%m}", horizons_years=[5])})
+    path, data_dir = write_case(
+        tmp_path / "long", small, large, {"lead": lead_claim(f"{crash:%Y-%m}", horizons_years=[5])}
+    )
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
     assert j.verdict == Verdict.NOT_VERIFIABLE and "needs closes of both rut and spx" in j.measurement.reason
     # a fixed period that is not over at as_of: not applicable
     claim = lead_claim(f"{crash:%Y-%m}", horizons_years=[1])
     claim["about"] = {"period": f"{crash.date()} to {(crash + pd.DateOffset(years=2)).date()}", "looks": "back"}
-    path, data_dir = write_case(tmp_path / "open", small, large, {"lead": claim}, as_of=str((crash + pd.DateOffset(months=3)).date()))
-    assert evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead").verdict == Verdict.NOT_APPLICABLE
+    path, data_dir = write_case(
+        tmp_path / "open", small, large, {"lead": claim}, as_of=str((crash + pd.DateOffset(months=3)).date())
+    )
+    assert (
+        evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead").verdict == Verdict.NOT_APPLICABLE
+    )
 
 
 @pytest.mark.parametrize(
@@ -318,7 +394,10 @@ def test_lead_after_event_reasons(tmp_path):
     [
         ({"features": "no such set"}, "params.features: 'no such set' is not a feature set"),
         ({"features": ["small_return", "bogus"]}, "field 'params.features[1]': unknown value 'bogus'"),
-        ({"variants": {"feature_sets": SETS, "standardisations": ["minmax"], "min_streaks": [8]}}, "field 'params.variants.standardisations[0]': unknown value 'minmax'"),
+        (
+            {"variants": {"feature_sets": SETS, "standardisations": ["minmax"], "min_streaks": [8]}},
+            "field 'params.variants.standardisations[0]': unknown value 'minmax'",
+        ),
         ({"nearer": "C"}, "params.nearer: 'C' is not one of params.episodes"),
     ],
 )

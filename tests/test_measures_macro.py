@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from rotation.claims import evaluate
-from rotation.claims.measuring import Context
 from rotation.claims.measures.macro import inflation_trend, recession_check
+from rotation.claims.measuring import Context
 from rotation.core.verdicts import Verdict
 
 MONTHS = pd.date_range("2022-01-01", "2026-07-01", freq="MS", name="date")
@@ -65,14 +65,30 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 def context_for(tmp_path: Path, data_dir: Path, block: dict, as_of: str = "2026-01-21", **kw) -> Context:
-    head = {"title": "planted macro", "published": as_of, "as_of": as_of, "small": "rut", "large": "spx", "streak_premise": 3}
+    head = {
+        "title": "planted macro",
+        "published": as_of,
+        "as_of": as_of,
+        "small": "rut",
+        "large": "spx",
+        "streak_premise": 3,
+    }
     path = tmp_path / "claims.yaml"
     path.write_text(yaml.safe_dump({"article": head, "claims": block}, sort_keys=False), encoding="utf-8")
     return Context(claims=str(path), data_dir=str(data_dir), **kw)
 
 
 def claim(kind: str, params: dict, **extra) -> dict:
-    return {"notebook": "07_macro", "kind": kind, "quote": "q", "compare": "criteria", "unit": "criteria", "claimed": "x", "params": params, **extra}
+    return {
+        "notebook": "07_macro",
+        "kind": kind,
+        "quote": "q",
+        "compare": "criteria",
+        "unit": "criteria",
+        "claimed": "x",
+        "params": params,
+        **extra,
+    }
 
 
 def test_a_macro_claim_uses_only_what_was_published_by_its_date(tmp_path, data_dir):
@@ -86,10 +102,14 @@ def test_a_macro_claim_uses_only_what_was_published_by_its_date(tmp_path, data_d
     m = inflation_trend(after, after.registry["claims"]["c"])
     assert all(m.value.values())
     change = m.extra["rows"]["published"][0]["change (pp)"]
-    assert change == pytest.approx(100 * (1.002 ** 11 * 0.995 - 1.002 ** 12), rel=1e-6)  # December's year-over-year rate minus September's
+    assert change == pytest.approx(
+        100 * (1.002**11 * 0.995 - 1.002**12), rel=1e-6
+    )  # December's year-over-year rate minus September's
     assert evaluate.evaluate(after, "c").verdict == Verdict.CONFIRMED
     # the revised view counts every month ended by as_of, published or not
-    assert [r["latest month"] for r in inflation_trend(before, before.registry["claims"]["c"]).extra["rows"]["revised"]] == [pd.Timestamp("2025-12-01")] * 2
+    assert [
+        r["latest month"] for r in inflation_trend(before, before.registry["claims"]["c"]).extra["rows"]["revised"]
+    ] == [pd.Timestamp("2025-12-01")] * 2
 
 
 def test_recession_check_sees_the_jump_only_once_published(tmp_path, data_dir):
@@ -107,9 +127,14 @@ def test_recession_check_sees_the_jump_only_once_published(tmp_path, data_dir):
 
 
 def test_series_change_windows(tmp_path, data_dir):
-    block = {"oil": claim("series_change", {"series": "wti", "direction": "fell", "window": "months", "months": 12}),
-             "rates": claim("series_change", {"series": "dgs2", "direction": "fell", "window": "streak"},
-                            alternatives=[{"choice": "window", "label": "3 months", "params": {"window": "months", "months": 3}}])}
+    block = {
+        "oil": claim("series_change", {"series": "wti", "direction": "fell", "window": "months", "months": 12}),
+        "rates": claim(
+            "series_change",
+            {"series": "dgs2", "direction": "fell", "window": "streak"},
+            alternatives=[{"choice": "window", "label": "3 months", "params": {"window": "months", "months": 3}}],
+        ),
+    }
     ctx = context_for(tmp_path, data_dir, block)
     oil = evaluate.evaluate(ctx, "oil")
     assert oil.verdict == Verdict.CONFIRMED
@@ -117,7 +142,9 @@ def test_series_change_windows(tmp_path, data_dir):
     assert (row["from_value"], row["to_value"], row["pct_change"]) == (80.0, 60.0, pytest.approx(-0.25))
     rates = evaluate.evaluate(ctx, "rates")
     assert ctx.streak["sessions"] == 14  # 2026-01-02 to 2026-01-21 on the planted weekday calendar
-    assert rates.verdict == Verdict.CONFIRMED  # 4.00 at the streak's base close (2026-01-01 is a weekday here), 3.80 at as_of
+    assert (
+        rates.verdict == Verdict.CONFIRMED
+    )  # 4.00 at the streak's base close (2026-01-01 is a weekday here), 3.80 at as_of
     assert rates.measurement.window[0] == pd.Timestamp("2026-01-01")
     assert rates.sensitivity.iloc[1]["verdict"] == "confirmed"  # 3 months: 4.00 on 2025-10-21
 
@@ -128,9 +155,13 @@ def test_loan_growth_planted(tmp_path, data_dir):
     j = evaluate.evaluate(ctx, "l")
     state = j.measurement.extra["states"]["published"]
     assert state["latest month"] == pd.Timestamp("2025-12-01")  # published 2026-01-14 under the declared rule
-    assert state["3-month growth, annualised (%)"] == pytest.approx(100 * (1.005 ** 12 - 1))
-    assert state["3 months before that (%)"] == pytest.approx(100 * (1.005 ** 12 - 1))  # June to September: growing already
-    assert state["6 months before that (%)"] == pytest.approx(100 * (0.99 ** 12 - 1))  # December 2024 to June 2025: falling 1% a month
+    assert state["3-month growth, annualised (%)"] == pytest.approx(100 * (1.005**12 - 1))
+    assert state["3 months before that (%)"] == pytest.approx(
+        100 * (1.005**12 - 1)
+    )  # June to September: growing already
+    assert state["6 months before that (%)"] == pytest.approx(
+        100 * (0.99**12 - 1)
+    )  # December 2024 to June 2025: falling 1% a month
     assert j.verdict == Verdict.CONFIRMED
 
 

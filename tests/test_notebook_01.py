@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,7 +51,9 @@ def test_article_run_records_the_streak_claims(article_run, shared_data):
     assert {"streak_length", "streak_start", "record_2008"} <= set(records)
     expected = streak_by_loop(read_csv(shared_data, "RUT.csv"), read_csv(shared_data, "GSPC.csv"), "2026-01-21")
     assert records["streak_length"]["measured"] == expected
-    assert records["streak_length"]["verdict"] == ("confirmed" if expected == 13 else "partly true" if abs(expected - 13) == 1 else "refuted")
+    assert records["streak_length"]["verdict"] == (
+        "confirmed" if expected == 13 else "partly true" if abs(expected - 13) == 1 else "refuted"
+    )
     lengths = streak_lengths_by_loop(read_csv(shared_data, "RUT.csv"), read_csv(shared_data, "GSPC.csv"), "2026-01-21")
     record_before = max(lengths[:-1])
     criteria = records["record_2008"]["measured"]
@@ -60,7 +61,9 @@ def test_article_run_records_the_streak_claims(article_run, shared_data):
     assert f"record before it {record_before} sessions" in records["record_2008"]["detail"]
     pairs = [alt for alt in records["record_2008"]["sensitivity"] if alt["choice"] == "index pair"]
     assert pairs and "IWM" in pairs[0]["alternative"]  # the same check on the ETF pair, as an alternative
-    assert records["record_2008"]["robustness"] in ("robust", "not varied") or records["record_2008"]["robustness"].startswith("depends on")
+    assert records["record_2008"]["robustness"] in ("robust", "not varied") or records["record_2008"][
+        "robustness"
+    ].startswith("depends on")
     for name in ("01_relative_strength", "01_daily_spread", "01_streak_lengths"):
         for ext in ("png", "svg", "pdf"):
             assert (article_run / "figures" / "article" / f"{name}.{ext}").is_file()
@@ -74,5 +77,7 @@ def test_another_as_of_renders_its_own_run(tmp_path, shared_data):
     rendered = (root / "runs" / "as_of-2008-06-07" / "01_streak.ipynb").read_text()
     assert "not a trading session; using the previous session, 2008-06-06" in rendered  # a Saturday
     record = results.read_records(root / "runs" / "as_of-2008-06-07" / "results.jsonl")[0]
-    assert record["measured"] == streak_by_loop(read_csv(shared_data, "RUT.csv"), read_csv(shared_data, "GSPC.csv"), "2008-06-06")
+    assert record["measured"] == streak_by_loop(
+        read_csv(shared_data, "RUT.csv"), read_csv(shared_data, "GSPC.csv"), "2008-06-06"
+    )
     assert record["data_window"][1] == "2008-06-06"

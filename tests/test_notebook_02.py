@@ -15,11 +15,10 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, execute_collection, make_project
-from test_technicals import rsi_loop
-
-from rotation.core.verdicts import Verdict
-from rotation.claims.registry import get_claim
 from rotation.claims.judge import judge
+from rotation.claims.registry import get_claim
+from rotation.core.verdicts import Verdict
+from test_technicals import rsi_loop
 
 STEM = "02_spread"
 CLAIMS = {"mean_spread_45bp", "gain_15pct_3weeks", "overbought", "iwm_record_2650"}

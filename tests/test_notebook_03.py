@@ -27,7 +27,9 @@ def closes(data_dir: Path, file: str) -> pd.Series:
 
 def plain_streaks(data_dir: Path, last: str) -> list[tuple[pd.Timestamp, pd.Timestamp, int, float, pd.Timestamp]]:
     """RUT > S&P 500 streaks with a plain loop: (first session, last session, length, S&P return over it, base date)."""
-    both = pd.concat([closes(data_dir, "RUT.csv").rename("rut"), closes(data_dir, "GSPC.csv").rename("spx")], axis=1, join="inner")
+    both = pd.concat(
+        [closes(data_dir, "RUT.csv").rename("rut"), closes(data_dir, "GSPC.csv").rename("spx")], axis=1, join="inner"
+    )
     both = both.loc[:last]
     dates, rut, spx = list(both.index), both["rut"].tolist(), both["spx"].tolist()
     runs, first = [], None
@@ -73,7 +75,9 @@ def test_article_run_records_judged_verdicts_with_labels(article_run: Path):
     for r in got.values():
         assert r["sensitivity"] and r["robustness"]
         flipped = list(dict.fromkeys(a["choice"] for a in r["sensitivity"][1:] if a["agrees"] is False))
-        assert r["robustness"] == "depends on " + ", ".join(flipped) if flipped else r["robustness"].startswith("robust")
+        assert (
+            r["robustness"] == "depends on " + ", ".join(flipped) if flipped else r["robustness"].startswith("robust")
+        )
         assert r["verdict_label"] == (f"{r['verdict']}, but {r['robustness']}" if flipped else r["verdict"])
     figures = article_run / "figures" / "article"
     for name in FIGURES:
@@ -114,24 +118,38 @@ def test_2008_criteria_and_resemblance_inputs_match_plain_loops(article_run: Pat
     assert next(v for k, v in fear["measured"].items() if "VIX average" in k) == elevated
     for label, threshold in (("at least 5%", 0.05), ("at least 15%", 0.15)):
         met = [ep2008[3] < 0, elevated, drawdown <= -threshold]
-        assert alternative(fear, label)["verdict"] == ("confirmed" if all(met) else "partly true" if any(met) else "refuted")
+        assert alternative(fear, label)["verdict"] == (
+            "confirmed" if all(met) else "partly true" if any(met) else "refuted"
+        )
     mirrors = got["mirrors_1988"]
-    distances = re.findall(r"to the 1988 episode \(.*?\) ([\d.]+) over .*?; to the 2008 episode \(.*?\) ([\d.]+) over", mirrors["detail"])
+    distances = re.findall(
+        r"to the 1988 episode \(.*?\) ([\d.]+) over .*?; to the 2008 episode \(.*?\) ([\d.]+) over", mirrors["detail"]
+    )
     assert distances, mirrors["detail"]
     d1988, d2008 = map(float, distances[0])
     assert mirrors["measured"] == (d1988 < d2008)
     # the episodes compared at the registered minimum length: streaks >= 10 plus the shorter 1988 episode, less the current one
     crash = spx.pct_change().loc["1987-10"].idxmin()
-    ep1988 = max((r for r in runs if r[0] > crash and r[1] <= crash + pd.DateOffset(months=12)), key=lambda r: (r[2], -r[0].value))
+    ep1988 = max(
+        (r for r in runs if r[0] > crash and r[1] <= crash + pd.DateOffset(months=12)),
+        key=lambda r: (r[2], -r[0].value),
+    )
     compared = sum(r[2] >= 10 for r in runs) + (ep1988[2] < 10) - 1
     assert f"{compared} episodes compared" in mirrors["detail"]
-    share = re.findall(r"closer to 1988 than to 2008 on these features in (\d+)% \((\d+) of (\d+) comparable\)", mirrors["detail"])
+    share = re.findall(
+        r"closer to 1988 than to 2008 on these features in (\d+)% \((\d+) of (\d+) comparable\)", mirrors["detail"]
+    )
     assert share and int(share[0][0]) == round(100 * int(share[0][1]) / int(share[0][2]))
 
 
 def rendered_text(nb_path: Path) -> str:
     nb = nbformat.read(nb_path, as_version=4)
-    return "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    return "\n".join(
+        o.get("data", {}).get("text/markdown", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
 
 
 def test_a_date_inside_the_2008_window_judges_only_the_closed_period(tmp_path: Path, shared_data: Path):
@@ -142,7 +160,10 @@ def test_a_date_inside_the_2008_window_judges_only_the_closed_period(tmp_path: P
     run = root / "runs" / "alt"
     got = records(run)
     # May-June 2008 is not over at 2008-06-06: the claims about it are not applicable, never judged on another period
-    assert got["fear_driven_2008"]["verdict"] == "not applicable at this date" and "not over" in got["fear_driven_2008"]["detail"]
+    assert (
+        got["fear_driven_2008"]["verdict"] == "not applicable at this date"
+        and "not over" in got["fear_driven_2008"]["detail"]
+    )
     assert got["mirrors_1988"]["verdict"] == "not applicable at this date"
     assert got["post_1987_small_caps_led"]["verdict"] in JUDGED  # 1987-1990 is over
     assert all(r["data_window"] is None or r["data_window"][1] <= as_of for r in got.values())

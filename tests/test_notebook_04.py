@@ -82,8 +82,12 @@ def test_article_run_renders_notebook_04(article_run, shared_data):
     for key, verdict in expected.items():
         assert rows[key]["verdict"] == verdict, key
     flipping = sorted({r["choice"] for r in rare["sensitivity"][1:] if r["verdict"] != rare["verdict"]})
-    assert rare["robustness"] == ("robust" if not flipping else "depends on " + ", ".join(
-        c for c in dict.fromkeys(r["choice"] for r in rare["sensitivity"][1:]) if c in flipping))
+    assert rare["robustness"] == (
+        "robust"
+        if not flipping
+        else "depends on "
+        + ", ".join(c for c in dict.fromkeys(r["choice"] for r in rare["sensitivity"][1:]) if c in flipping)
+    )
 
     # the first half of 2026, judged on the path from the close of as_of
     cont = records["continue_first_half_2026"]
@@ -101,15 +105,36 @@ def test_article_run_renders_notebook_04(article_run, shared_data):
         assert f"ahead on {int((after > 0).sum())} of {after.size} sessions" in cont["detail"]
         assert cont["data_window"] == ["2026-01-21", str(path.index[-1].date())]
         assert "Rule: confirmed only if" in cont["detail"]
-        assert {r["choice"] for r in cont["sensitivity"]} == {"as registered", "end date", "share threshold", "base date"}
+        assert {r["choice"] for r in cont["sensitivity"]} == {
+            "as registered",
+            "end date",
+            "share threshold",
+            "base date",
+        }
 
     rendered = (run / f"{STEM}.ipynb").read_text()
-    assert f"{p11**12:.6f}" in rendered  # the framings table: a streak, once begun, reaching 13 sessions under the chain
-    for text in ("episodes (complete)", "Holm p", "BH p", "first_loss", "the published studies' convention",
-                 "given its start", "in the sample", "iid expected", "Markov expected", "bootstrap expected",
-                 "historical odds", "past episodes (independent)", "month-end session"):
+    assert (
+        f"{p11**12:.6f}" in rendered
+    )  # the framings table: a streak, once begun, reaching 13 sessions under the chain
+    for text in (
+        "episodes (complete)",
+        "Holm p",
+        "BH p",
+        "first_loss",
+        "the published studies' convention",
+        "given its start",
+        "in the sample",
+        "iid expected",
+        "Markov expected",
+        "bootstrap expected",
+        "historical odds",
+        "past episodes (independent)",
+        "month-end session",
+    ):
         assert text in rendered, text
-    assert "perf_counter" not in rendered and " s.\"" not in rendered  # no elapsed-time print: renderings are deterministic
+    assert (
+        "perf_counter" not in rendered and ' s."' not in rendered
+    )  # no elapsed-time print: renderings are deterministic
     for name in ("04_fan_chart", "04_longest_streak_nulls", "04_continuation_hazard", "04_first_half_path"):
         for ext in ("png", "svg", "pdf"):
             assert (article_run / "figures" / "article" / f"{name}.{ext}").is_file()
@@ -131,7 +156,10 @@ def test_other_dates_judge_or_explain_every_claim(tmp_path, shared_data):
     status = execute_collection(root, shared_data, "as_of-1988-03-10", {"as_of": "1988-03-10", "n_sims": 500}, [STEM])
     assert status["ok"], status  # too short a history for some horizons: explained, not a failed notebook
     records = records_of(root / "runs" / "as_of-1988-03-10")
-    assert records["exceedingly_rare"]["verdict"] in ("not verifiable with the data at hand", "not applicable at this date")
+    assert records["exceedingly_rare"]["verdict"] in (
+        "not verifiable with the data at hand",
+        "not applicable at this date",
+    )
     assert records["exceedingly_rare"]["detail"]
     rendered = (root / "runs" / "as_of-1988-03-10" / f"{STEM}.ipynb").read_text()
     assert "Not estimated: horizon" in rendered

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -62,35 +62,55 @@ def test_article_run_matches_naive_recomputation(article_run, shared_data):
     assert r["verdict"] == ("confirmed" if min(banks.values()) >= 0.10 else "refuted")
     assert r["data_window"] == [str(base.date()), "2026-01-21"]
 
-    sectors = {f"{t.lower()} return above spx's": ret(closes(shared_data, f"{t}.csv"), base, as_of) > ret(spx, base, as_of) for t in ("XLF", "XLI", "XLY")}
+    sectors = {
+        f"{t.lower()} return above spx's": ret(closes(shared_data, f"{t}.csv"), base, as_of) > ret(spx, base, as_of)
+        for t in ("XLF", "XLI", "XLY")
+    }
     assert recs["sectors_thrived"]["measured"] == sectors
     assert "energy" in recs["sectors_thrived"]["detail"]
 
-    mega = {f"{t.lower()} return below spx's": ret(closes(shared_data, f"{t}.csv"), base, as_of) < ret(spx, base, as_of) for t in ("NVDA", "MSFT")}
+    mega = {
+        f"{t.lower()} return below spx's": ret(closes(shared_data, f"{t}.csv"), base, as_of) < ret(spx, base, as_of)
+        for t in ("NVDA", "MSFT")
+    }
     assert recs["megacap_relative_sag"]["measured"] == mega
 
     rut = closes(shared_data, "RUT.csv")
     y0, y1 = rut.loc[:"2024-12-31"].index[-1], rut.loc[:"2025-12-31"].index[-1]
     rut25, spx25 = ret(rut, y0, y1), ret(spx, y0, y1)
-    assert recs["rangebound_2025"]["measured"] == {"rut return within +/-10.0%": abs(rut25) <= 0.10, "rut return below spx's": rut25 < spx25}
+    assert recs["rangebound_2025"]["measured"] == {
+        "rut return within +/-10.0%": abs(rut25) <= 0.10,
+        "rut return below spx's": rut25 < spx25,
+    }
 
     p0, p1 = rut.loc[:"2022-12-31"].index[-1], rut.loc[:"2024-12-31"].index[-1]
     ff = pd.read_csv(shared_data / "FF_daily.csv", index_col="date", parse_dates=True).loc["2023-01-01":"2024-12-31"]
     smb = float(np.prod(1 + ff["smb"] / 100) - 1)
     rsp, spy = closes(shared_data, "RSP.csv"), closes(shared_data, "SPY.csv")
     assert recs["ai_mania_narrow_breadth"]["measured"] == {
-        "rut return below spx's": ret(rut, p0, p1) < ret(spx, p0, p1), "Fama-French SMB compounded return negative": smb < 0,
-        "rsp (equal weight) return below spy's (cap weight)": ret(rsp, p0, p1) < ret(spy, p0, p1)}
+        "rut return below spx's": ret(rut, p0, p1) < ret(spx, p0, p1),
+        "Fama-French SMB compounded return negative": smb < 0,
+        "rsp (equal weight) return below spy's (cap weight)": ret(rsp, p0, p1) < ret(spy, p0, p1),
+    }
 
     spread = (closes(shared_data, "DGS10.csv") - closes(shared_data, "DGS2.csv")).dropna()
     change = last_on_or_before(spread, as_of) - last_on_or_before(spread, base)
     assert list(recs["yield_curve_steepens"]["measured"].values()) == [change > 0]
     assert f"{100 * change:+.0f} bp" in recs["yield_curve_steepens"]["detail"]
 
-    assert recs["fed_funds_350"]["measured"] == pytest.approx(last_on_or_before(closes(shared_data, "DFEDTARL.csv"), as_of))
+    assert recs["fed_funds_350"]["measured"] == pytest.approx(
+        last_on_or_before(closes(shared_data, "DFEDTARL.csv"), as_of)
+    )
     figures = article_run / "figures" / "article"
-    for cid in ("fed_funds_350", "regional_banks_double_digit", "sectors_thrived", "megacap_relative_sag", "rangebound_2025",
-                "ai_mania_narrow_breadth", "yield_curve_steepens"):
+    for cid in (
+        "fed_funds_350",
+        "regional_banks_double_digit",
+        "sectors_thrived",
+        "megacap_relative_sag",
+        "rangebound_2025",
+        "ai_mania_narrow_breadth",
+        "yield_curve_steepens",
+    ):
         assert recs[cid]["evidence"]["figures"] == [f"05_{cid}"] and (figures / f"05_{cid}.png").is_file(), cid
         assert recs[cid]["sensitivity"], cid  # every judged claim lists its alternatives
 
@@ -103,9 +123,15 @@ def test_other_as_of_explains_what_it_cannot_judge(tmp_path, shared_data):
     recs = {r["claim_id"]: r for r in results.read_records(project / "runs" / "alt" / "results.jsonl")}
     hban = closes(shared_data, "HBAN.csv")
     assert recs["regional_banks_double_digit"]["verdict"] == "not verifiable with the data at hand"
-    assert f"the data hold {hban.index[0].date()} to {hban.index[-1].date()}" in recs["regional_banks_double_digit"]["detail"]
+    assert (
+        f"the data hold {hban.index[0].date()} to {hban.index[-1].date()}"
+        in recs["regional_banks_double_digit"]["detail"]
+    )
     for cid in ("rangebound_2025", "ai_mania_narrow_breadth"):
-        assert recs[cid]["verdict"] == "not applicable at this date" and "never judged on another period" in recs[cid]["detail"]
+        assert (
+            recs[cid]["verdict"] == "not applicable at this date"
+            and "never judged on another period" in recs[cid]["detail"]
+        )
     base = streak_base(shared_data, "2008-06-06")
     spread = (closes(shared_data, "DGS10.csv") - closes(shared_data, "DGS2.csv")).dropna()
     change = last_on_or_before(spread, "2008-06-06") - last_on_or_before(spread, base)

@@ -48,8 +48,15 @@ def test_macro_notebook_on_the_real_data(shared_data, tmp_path):
     status = execute_collection(root, shared_data, "scratch_07", notebooks=[STEM])
     assert [n["status"] for n in status["notebooks"]] == ["ok"]
     recs = {r["claim_id"]: r for r in results.read_records(root / "runs" / "scratch_07" / "results.jsonl")}
-    assert set(recs) == {"goldilocks_data", "no_recessionary_collapse", "healthier_expansion", "lower_energy_costs",
-                         "loan_demand_stabilizes", "falling_interest_rates", "fed_easing_bias"}
+    assert set(recs) == {
+        "goldilocks_data",
+        "no_recessionary_collapse",
+        "healthier_expansion",
+        "lower_energy_costs",
+        "loan_demand_stabilizes",
+        "falling_interest_rates",
+        "fed_easing_bias",
+    }
     when = pd.Timestamp(AS_OF)
 
     # cooling inflation: year over year in the latest month published by as_of against three months before
@@ -60,7 +67,9 @@ def test_macro_notebook_on_the_real_data(shared_data, tmp_path):
         last = known.index[-1]
         yoy = lambda m: index.loc[m] / index.loc[m - pd.DateOffset(years=1)] - 1  # noqa: E731
         cooled.append(yoy(last) < yoy(last - pd.DateOffset(months=3)))
-    assert recs["goldilocks_data"]["verdict"] == ("confirmed" if all(cooled) else "partly true" if any(cooled) else "refuted")
+    assert recs["goldilocks_data"]["verdict"] == (
+        "confirmed" if all(cooled) else "partly true" if any(cooled) else "refuted"
+    )
     assert "revised" in recs["goldilocks_data"]["definition"]
 
     # oil over the 12 months to as_of
@@ -77,11 +86,13 @@ def test_macro_notebook_on_the_real_data(shared_data, tmp_path):
     while i > 0 and both[i, 0] / both[i - 1, 0] > both[i, 1] / both[i - 1, 1]:
         i -= 1
     dgs2 = monthly(shared_data, "DGS2.csv")
-    assert list(recs["falling_interest_rates"]["measured"].values()) == [last_on_or_before(dgs2, when) < last_on_or_before(dgs2, dates[i])]
+    assert list(recs["falling_interest_rates"]["measured"].values()) == [
+        last_on_or_before(dgs2, when) < last_on_or_before(dgs2, dates[i])
+    ]
     assert recs["falling_interest_rates"]["data_window"][0] == str(dates[i].date())
 
     # the target after the claim: any change in the six months after as_of
-    lower = monthly(shared_data, "DFEDTARL.csv").loc[when:when + pd.DateOffset(months=6)]
+    lower = monthly(shared_data, "DFEDTARL.csv").loc[when : when + pd.DateOffset(months=6)]
     moves = lower.diff().dropna()
     measured = recs["fed_easing_bias"]["measured"]  # criteria by name (the results file sorts keys)
     assert [v for k, v in measured.items() if k.startswith("at least one cut")] == [bool((moves < 0).any())]

@@ -44,6 +44,7 @@ def brute_force_markov(n: int, length: int, p01: float, p11: float, p_first: flo
 
 # ------------------------------------------------------------------ runs and exact probabilities
 
+
 def test_longest_run_and_streak_matrix_against_loops():
     rng = np.random.default_rng(0)
     x = rng.random((200, 37)) < 0.6
@@ -87,7 +88,9 @@ def test_markov_dp_equals_enumeration(n):
 
 def test_markov_dp_reduces_to_iid_and_uses_the_stationary_start():
     for n, length, p in [(500, 6, 0.5), (9663, 13, 0.505), (50, 3, 0.2)]:
-        assert nulls.markov_prob_run_at_least(n, length, p, p) == pytest.approx(nulls.iid_prob_run_at_least(n, length, p), rel=1e-10)
+        assert nulls.markov_prob_run_at_least(n, length, p, p) == pytest.approx(
+            nulls.iid_prob_run_at_least(n, length, p), rel=1e-10
+        )
     assert nulls.markov_stationary(0.3, 0.7) == pytest.approx(0.5)
     assert nulls.markov_stationary(0.2, 0.6) == pytest.approx(1 / 3)
     # persistence makes long runs more likely than iid days with the same win share
@@ -155,8 +158,10 @@ def test_exact_iid_distribution_matches_simulation_within_monte_carlo_error():
 def test_day_matrix_simulations_do_not_depend_on_the_chunk_size():
     # chunks only bound memory: the same seed gives the same replications whatever the chunk
     spread = np.random.default_rng(5).normal(0.0, 1.0, 700)
-    for make in (lambda rng, c: nulls.iid_samples(0.55, 700, 250, rng, chunk=c),
-                 lambda rng, c: nulls.block_bootstrap_samples(spread, 250, 9, rng, chunk=c)):
+    for make in (
+        lambda rng, c: nulls.iid_samples(0.55, 700, 250, rng, chunk=c),
+        lambda rng, c: nulls.block_bootstrap_samples(spread, 250, 9, rng, chunk=c),
+    ):
         a = np.concatenate(list(make(np.random.default_rng(3), 1000)))
         b = np.concatenate(list(make(np.random.default_rng(3), 7)))
         assert a.shape == (250, 700) and (a == b).all()
@@ -165,10 +170,15 @@ def test_day_matrix_simulations_do_not_depend_on_the_chunk_size():
 def test_chunks_shrink_to_the_memory_budget_on_long_histories():
     rows = list(nulls._chunks(5_000, 1_000, n=10 * nulls.CELL_BUDGET // 1_000))
     assert sum(rows) == 5_000 and max(rows) * 10 * nulls.CELL_BUDGET // 1_000 <= nulls.CELL_BUDGET
-    assert list(nulls._chunks(2_500, 1_000, n=9_800)) == [1_000, 1_000, 500]  # today's history: the stream of the Markov null is unchanged
+    assert list(nulls._chunks(2_500, 1_000, n=9_800)) == [
+        1_000,
+        1_000,
+        500,
+    ]  # today's history: the stream of the Markov null is unchanged
 
 
 # ------------------------------------------------------------------ simulations against exact answers
+
 
 def test_iid_simulation_matches_the_exact_probability():
     n, length, p, sims = 300, 7, 0.5, 20_000
@@ -239,6 +249,7 @@ def test_block_bootstrap_keeps_blocks_and_win_share():
 
 # ------------------------------------------------------------------ continuation hazard
 
+
 def test_continuation_counts_on_a_hand_sequence():
     x = np.array([1, 1, 1, 0, 1, 1, 0, 1, 1], dtype=bool)  # last run of 2 is cut by the end of the data
     hazard = nulls.continuation_hazard(x, 4)
@@ -301,6 +312,7 @@ def test_short_sample_hazard_shows_the_miller_sanjurjo_bias():
 
 # ------------------------------------------------------------------ runs test
 
+
 @pytest.mark.parametrize("seed", range(5))
 def test_runs_test_matches_statsmodels(seed):
     rng = np.random.default_rng(seed)
@@ -328,7 +340,10 @@ def test_runs_test_counts_and_direction():
 
 # ------------------------------------------------------------------ fast paths against the direct computation
 
-@pytest.mark.parametrize("n, block, seed", [(300, 7, 1), (301, 7, 2), (1000, 21, 4), (64, 64, 5), (97, 1, 6), (50, 5, 7)])
+
+@pytest.mark.parametrize(
+    "n, block, seed", [(300, 7, 1), (301, 7, 2), (1000, 21, 4), (64, 64, 5), (97, 1, 6), (50, 5, 7)]
+)
 def test_block_bootstrap_runs_equal_the_resampled_days(n, block, seed):
     # same draws as block_bootstrap_samples: the block summaries give exactly what the resampled days give
     spread = np.random.default_rng(seed).normal(0.1, 1.0, n)
@@ -340,8 +355,13 @@ def test_block_bootstrap_runs_equal_the_resampled_days(n, block, seed):
     table = nulls.runs_of(x)
     assert got["longest"].tolist() == nulls.longest_run(x).tolist()
     assert got["longest_either"].tolist() == np.maximum(nulls.longest_run(x), nulls.longest_run(~x)).tolist()
-    assert got["counts"].tolist() == np.bincount(np.minimum(table["length"][table["win"]], top), minlength=top + 1).tolist()
-    again = nulls.block_bootstrap_runs(spread, 57, block, np.random.default_rng(seed), max_length=top)  # another chunk size
+    assert (
+        got["counts"].tolist()
+        == np.bincount(np.minimum(table["length"][table["win"]], top), minlength=top + 1).tolist()
+    )
+    again = nulls.block_bootstrap_runs(
+        spread, 57, block, np.random.default_rng(seed), max_length=top
+    )  # another chunk size
     assert again["longest"].tolist() == got["longest"].tolist() and again["counts"].tolist() == got["counts"].tolist()
 
 

@@ -16,9 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rotation.outputs import colors
-from rotation.outputs import plots
-from rotation.outputs import scorecard
+from rotation.outputs import colors, plots, scorecard
 
 # (L1, a1, b1), (L2, a2, b2), CIEDE2000: rows 1, 2, 7, 17 and 25 of Sharma et al. (2005), table 1
 SHARMA_PAIRS = [
@@ -43,7 +41,9 @@ def test_simulation_keeps_greys_and_collapses_red_against_green():
     assert colors.to_lab("#ffffff")[0] == pytest.approx(100, abs=0.01)
     red, green = "#ff0000", "#00ff00"
     assert colors.delta_e2000(red, green) > 80
-    assert colors.delta_e2000(colors.simulate_cvd(red), colors.simulate_cvd(green)) < 0.3 * colors.delta_e2000(red, green)
+    assert colors.delta_e2000(colors.simulate_cvd(red), colors.simulate_cvd(green)) < 0.3 * colors.delta_e2000(
+        red, green
+    )
 
 
 def test_the_check_fails_on_the_former_red_green_verdict_colours():
@@ -73,8 +73,14 @@ def test_every_verdict_of_the_scorecard_has_a_house_colour():
 def test_verdict_figure_pixels_stay_distinct_under_deuteranopia():
     """Image check: draw the scorecard figure with one claim per verdict, read each tile's pixel, simulate."""
     plots.house_style()
-    card = pd.DataFrame({"claim": [f"c{i}" for i in range(len(scorecard.VERDICT_ORDER))], "notebook": "01_x",
-                         "verdict": scorecard.VERDICT_ORDER, "robustness": ""})
+    card = pd.DataFrame(
+        {
+            "claim": [f"c{i}" for i in range(len(scorecard.VERDICT_ORDER))],
+            "notebook": "01_x",
+            "verdict": scorecard.VERDICT_ORDER,
+            "robustness": "",
+        }
+    )
     fig = scorecard.summary_figure(card)
     fig.canvas.draw()
     image = np.asarray(fig.canvas.buffer_rgba())[..., :3] / 255
@@ -87,7 +93,9 @@ def test_verdict_figure_pixels_stay_distinct_under_deuteranopia():
         seen[verdict] = image[row, col]
     plt.close(fig)
     for verdict, rgb in seen.items():
-        assert colors.delta_e2000(rgb, plots.VERDICT_COLORS[verdict]) < 2, f"tile of {verdict!r} not drawn in its colour"
+        assert colors.delta_e2000(rgb, plots.VERDICT_COLORS[verdict]) < 2, (
+            f"tile of {verdict!r} not drawn in its colour"
+        )
     simulated = {v: colors.simulate_cvd(rgb, "deuteranopia") for v, rgb in seen.items()}
     for a, b in itertools.combinations(simulated, 2):
         assert colors.delta_e2000(simulated[a], simulated[b]) >= plots.VERDICT_MIN_DELTA_E, (a, b)

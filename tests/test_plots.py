@@ -8,7 +8,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import pandas as pd
 
 from conftest import prices_from_returns
 from rotation.outputs import plots
@@ -20,8 +19,14 @@ def draw():
     series.attrs["source"] = "Yahoo ^RUT, file RUT.csv"
     fig, ax = plt.subplots()
     ax.plot(series.index, series.values)
-    plots.finish_figure(fig, ax, title="A title", xlabel="date", ylabel="index points",
-                        source=plots.source_note(series, definition="price index, close to close"))
+    plots.finish_figure(
+        fig,
+        ax,
+        title="A title",
+        xlabel="date",
+        ylabel="index points",
+        source=plots.source_note(series, definition="price index, close to close"),
+    )
     return fig, ax
 
 
@@ -31,7 +36,11 @@ def test_save_figure_writes_all_formats_deterministically(project):
         fig, _ = draw()
         paths = plots.save_figure(fig, "01 Relative strength!", "r1")
         plt.close(fig)
-        assert [p.name for p in paths] == ["01_relative_strength.png", "01_relative_strength.svg", "01_relative_strength.pdf"]
+        assert [p.name for p in paths] == [
+            "01_relative_strength.png",
+            "01_relative_strength.svg",
+            "01_relative_strength.pdf",
+        ]
         assert all(p.parent == project / "figures" / "r1" for p in paths)
         digests.append([hashlib.sha256(p.read_bytes()).hexdigest() for p in paths])
     assert digests[0][1:] == digests[1][1:]  # SVG and PDF byte-identical across saves
@@ -54,7 +63,9 @@ def tight_box(fig):
 
 def test_ink_crop_box_matches_the_tight_box_and_the_png_is_that_box(project):
     fig, ax = draw()
-    ax.legend(["index"], loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside the axes, beyond the figure's right edge
+    ax.legend(
+        ["index"], loc="upper left", bbox_to_anchor=(1.01, 1.0)
+    )  # outside the axes, beyond the figure's right edge
     image, box = plots.ink_crop(fig, 200, plt.rcParams["savefig.pad_inches"])
     tight = tight_box(fig)
     assert tight.x1 > fig.get_figwidth() and tight.y0 < 0  # the legend and the source line lie outside the figure

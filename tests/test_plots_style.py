@@ -58,7 +58,7 @@ def test_count_labels_never_overlap():
     boxes = [t.get_window_extent(renderer) for t in texts]
     assert [t.get_text() for t in texts][:2] == ["n=9,000", "n=8,300"]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not a.overlaps(b), "two n= labels overlap"
     plt.close(fig)
 
@@ -71,7 +71,9 @@ def test_the_written_out_seaborn_theme_is_what_seaborn_sets():
         with mpl.rc_context():
             mpl.rcdefaults()
             apply()
-            return {k: v for k, v in mpl.rcParams.items() if k not in ("axes.prop_cycle", "image.cmap")}  # house_style sets its own
+            return {
+                k: v for k, v in mpl.rcParams.items() if k not in ("axes.prop_cycle", "image.cmap")
+            }  # house_style sets its own
 
     theirs = applied(lambda: sns.set_theme(context="paper", style="whitegrid"))
     ours = applied(lambda: mpl.rcParams.update(plots.SEABORN_PAPER_WHITEGRID))

@@ -81,13 +81,18 @@ def test_lock_file_pins_every_dependency_within_its_lower_bound():
         name = _normalise(req.name)
         assert name in pins, f"requirements.lock lacks {req.name}: run `make lock`"
         pinned = next(iter(pins[name])).version
-        assert req.specifier.contains(pinned, prereleases=True), f"requirements.lock pins {req.name}=={pinned}, outside {req.specifier}"
+        assert req.specifier.contains(pinned, prereleases=True), (
+            f"requirements.lock pins {req.name}=={pinned}, outside {req.specifier}"
+        )
     makefile = (REPO / "Makefile").read_text()
     assert "-r $(LOCK)" in makefile and "--no-deps -e ." in makefile
 
 
 def test_every_marker_used_is_registered_and_the_fast_tier_skips_the_slow_ones():
-    registered = {m.split(":")[0] for m in tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["markers"]}
+    registered = {
+        m.split(":")[0]
+        for m in tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["markers"]
+    }
     used = set()
     for path in (REPO / "tests").glob("*.py"):
         used |= set(re.findall(r"pytest\.mark\.(\w+)", path.read_text()))

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from rotation.core.errors import RotationError
+from rotation.core.files import LockPathError, open_lock_file, os_error_line
 from rotation.outputs import figexport
 from rotation.run import export_command, staging
-from rotation.core.errors import RotationError
-from rotation.core.files import open_lock_file, os_error_line
-from rotation.core.files import LockPathError
 
 
 def tree(root: Path, run: str = "r") -> dict[str, bytes]:
@@ -57,7 +56,11 @@ def staged(run: str, label: str) -> Path:
 
 
 def expected_new(root: Path, run: str = "r") -> dict[str, bytes]:
-    return {f"runs/{run}/01.ipynb": b"01.ipynb new", f"runs/{run}/status.json": b"status.json new", f"figures/{run}/fig.png": b"fig.png new"}
+    return {
+        f"runs/{run}/01.ipynb": b"01.ipynb new",
+        f"runs/{run}/status.json": b"status.json new",
+        f"figures/{run}/fig.png": b"fig.png new",
+    }
 
 
 class Crash(Exception):
@@ -131,7 +134,11 @@ def test_a_crash_at_every_step_of_publishing_leaves_the_run_wholly_old_or_wholly
             if at < len(steps):
                 inject(m, exchange, at, raise_crash)
             else:
-                m.setattr(Path, "unlink", lambda self, *a, **k: raise_crash() if self.name == staging.JOURNAL else os.unlink(self))
+                m.setattr(
+                    Path,
+                    "unlink",
+                    lambda self, *a, **k: raise_crash() if self.name == staging.JOURNAL else os.unlink(self),
+                )
             with pytest.raises(Crash):
                 staging.publish(stage, "r")
         assert (stage.parent / staging.JOURNAL).is_file(), at
@@ -240,14 +247,19 @@ def test_a_linked_run_folder_is_refused_in_one_line(project, tmp_path):
 
 def test_file_system_errors_are_one_line_naming_path_and_cause(project, monkeypatch):
     assert os_error_line(OSError(errno.ENOSPC, "No space left on device", "/p/x.png")) == "disk full writing /p/x.png"
-    assert os_error_line(OSError(errno.EROFS, "Read-only file system", "/p"), doing="replacing") == "read-only file system replacing /p"
+    assert (
+        os_error_line(OSError(errno.EROFS, "Read-only file system", "/p"), doing="replacing")
+        == "read-only file system replacing /p"
+    )
     assert os_error_line(PermissionError(errno.EACCES, "Permission denied", "/p")) == "permission denied writing /p"
     copy_error = shutil.Error([("/a/f.png", "/b/f.png", "[Errno 28] No space left on device")])
     assert os_error_line(copy_error, "/b") == "[Errno 28] No space left on device (copying /a/f.png) writing /b"
     published(project, "old")
 
     def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device", str(project / "runs" / ".staging" / "r" / "x" / "run" / "01.ipynb"))
+        raise OSError(
+            errno.ENOSPC, "No space left on device", str(project / "runs" / ".staging" / "r" / "x" / "run" / "01.ipynb")
+        )
 
     monkeypatch.setattr(shutil, "copytree", full)
     with staging.run_lock("r"):
@@ -308,7 +320,9 @@ def test_json_journal_is_plain_data(project):
             staging.publish(stage, "r")
     journal = json.loads((stage.parent / staging.JOURNAL).read_text())
     assert journal["stage"] == stage.name and [p["part"] for p in journal["pairs"]] == ["run", "figures"]
-    (stage.parent / staging.JOURNAL).write_text(json.dumps({**journal, "pairs": [{**journal["pairs"][0], "target": "/etc"}]}))
+    (stage.parent / staging.JOURNAL).write_text(
+        json.dumps({**journal, "pairs": [{**journal["pairs"][0], "target": "/etc"}]})
+    )
     with staging.run_lock("r"), pytest.raises(RotationError, match="names folders other than"):
         staging.recover("r")
 
@@ -316,15 +330,23 @@ def test_json_journal_is_plain_data(project):
 def test_a_cache_manifest_naming_a_file_outside_the_cache_is_refused_without_advice_to_delete_it(project):
     import hashlib
 
-    from rotation.data import catalogue, loading
     from rotation.core.errors import DataError
+    from rotation.data import catalogue, loading
 
     spec = catalogue.series_spec("rut")
     manifest = loading.manifest_path(spec)
     manifest.parent.mkdir(parents=True, exist_ok=True)
     outside = project / "outside.txt"
     outside.write_text("not the cache's")
-    manifest.write_text(json.dumps({"file": "../../outside.txt", "sha256": hashlib.sha256(b"not the cache's").hexdigest(), "fetched_at": "2026-01-01T00:00:00"}))
+    manifest.write_text(
+        json.dumps(
+            {
+                "file": "../../outside.txt",
+                "sha256": hashlib.sha256(b"not the cache's").hexdigest(),
+                "fetched_at": "2026-01-01T00:00:00",
+            }
+        )
+    )
     with pytest.raises(DataError) as info:
         loading.read_cache(spec)
     line = str(info.value)
@@ -332,6 +354,14 @@ def test_a_cache_manifest_naming_a_file_outside_the_cache_is_refused_without_adv
     assert outside.read_text() == "not the cache's"
     damaged = manifest.parent / "rut-x.parquet"
     damaged.write_bytes(b"PAR1 not parquet")
-    manifest.write_text(json.dumps({"file": damaged.name, "sha256": hashlib.sha256(b"PAR1 not parquet").hexdigest(), "fetched_at": "2026-01-01T00:00:00"}))
+    manifest.write_text(
+        json.dumps(
+            {
+                "file": damaged.name,
+                "sha256": hashlib.sha256(b"PAR1 not parquet").hexdigest(),
+                "fetched_at": "2026-01-01T00:00:00",
+            }
+        )
+    )
     with pytest.raises(DataError, match="is damaged"):
         loading.read_cache(spec)

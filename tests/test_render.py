@@ -17,16 +17,35 @@ def rendered(start: str, seconds: float, injected_id: str, root: str) -> dict:
     nb.metadata = {
         "kernelspec": {"name": "rotation", "display_name": "Python (rotation)", "language": "python"},
         "language_info": {"name": "python", "version": "3.11.7"},
-        "papermill": {"duration": seconds, "start_time": start, "end_time": start, "exception": None, "parameters": {"as_of": "2008-06-06"},
-                      "input_path": f"{root}/notebooks/01_x.ipynb", "output_path": f"{root}/runs/r/01_x.ipynb", "version": "2.7.0",
-                      "environment_variables": {}, "default_parameters": {}},
+        "papermill": {
+            "duration": seconds,
+            "start_time": start,
+            "end_time": start,
+            "exception": None,
+            "parameters": {"as_of": "2008-06-06"},
+            "input_path": f"{root}/notebooks/01_x.ipynb",
+            "output_path": f"{root}/runs/r/01_x.ipynb",
+            "version": "2.7.0",
+            "environment_variables": {},
+            "default_parameters": {},
+        },
     }
-    cells = [nbformat.v4.new_markdown_cell("# title", id="c00"), nbformat.v4.new_code_cell("as_of = ''", id="c01"),
-             nbformat.v4.new_code_cell("as_of = '2008-06-06'", id=injected_id), nbformat.v4.new_code_cell("print(1)", id="c02")]
+    cells = [
+        nbformat.v4.new_markdown_cell("# title", id="c00"),
+        nbformat.v4.new_code_cell("as_of = ''", id="c01"),
+        nbformat.v4.new_code_cell("as_of = '2008-06-06'", id=injected_id),
+        nbformat.v4.new_code_cell("print(1)", id="c02"),
+    ]
     cells[1].metadata["tags"] = ["parameters"]
     cells[2].metadata["tags"] = ["injected-parameters"]
     for cell in cells:
-        cell.metadata["papermill"] = {"duration": seconds / 4, "start_time": start, "end_time": start, "exception": False, "status": "completed"}
+        cell.metadata["papermill"] = {
+            "duration": seconds / 4,
+            "start_time": start,
+            "end_time": start,
+            "exception": False,
+            "status": "completed",
+        }
         if cell.cell_type == "code":
             cell.metadata["execution"] = {"iopub.status.busy": start, "shell.execute_reply": start}
     nb.cells = cells
@@ -47,7 +66,10 @@ def test_two_executions_normalise_to_the_same_file(tmp_path):
     assert run["input_path"] == "notebooks/01_x.ipynb" and run["output_path"] == "runs/r/01_x.ipynb"
     assert not {"duration", "start_time", "end_time"} & run.keys()
     assert a["metadata"]["language_info"]["version"] == "3.11.7"
-    assert all("execution" not in c["metadata"] and c["metadata"]["papermill"] == {"exception": False, "status": "completed"} for c in a["cells"])
+    assert all(
+        "execution" not in c["metadata"] and c["metadata"]["papermill"] == {"exception": False, "status": "completed"}
+        for c in a["cells"]
+    )
 
 
 def test_normalise_notebook_is_idempotent_and_valid(tmp_path):
@@ -75,16 +97,24 @@ def test_a_notebook_executed_twice_by_papermill_is_byte_identical(tmp_path):
     from rotation.run.runner import ensure_kernel
 
     template = tmp_path / "01_t.ipynb"
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "rotation", "display_name": "Python (rotation)", "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "rotation", "display_name": "Python (rotation)", "language": "python"}}
+    )
     params = nbformat.v4.new_code_cell("x = 1", id="c01")
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# t", id="c00"), params, nbformat.v4.new_code_cell("print(x * 2)", id="c02")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# t", id="c00"),
+        params,
+        nbformat.v4.new_code_cell("print(x * 2)", id="c02"),
+    ]
     nbformat.write(nb, template)
     outputs = []
     for i in range(2):
         out = tmp_path / f"out{i}" / "01_t.ipynb"
         out.parent.mkdir()
-        papermill.execute_notebook(str(template), str(out), parameters={"x": 3}, kernel_name=ensure_kernel(), progress_bar=False)
+        papermill.execute_notebook(
+            str(template), str(out), parameters={"x": 3}, kernel_name=ensure_kernel(), progress_bar=False
+        )
         normalize.normalise_notebook(out, template=template, root=tmp_path / f"out{i}")
         outputs.append(out.read_text(encoding="utf-8").replace(f"out{i}", "outN"))
     assert outputs[0] == outputs[1]

@@ -11,8 +11,8 @@ import pytest
 
 from rotation.claims import registry as claims_file
 from rotation.core import verdicts as verdict_words
-from rotation.outputs import report
 from rotation.core.errors import ParameterError
+from rotation.outputs import report
 
 
 class Links(HTMLParser):
@@ -99,7 +99,9 @@ def test_article_run_scores_every_claim(article_report):
     _, project = article_report
     run = project / "runs" / "article"
     status = json.loads((run / "status.json").read_text())
-    assert {"notebook": "05_context", "status": "ok"}.items() <= {k: v for n in status["notebooks"] if n["notebook"] == "05_context" for k, v in n.items()}.items()
+    assert {"notebook": "05_context", "status": "ok"}.items() <= {
+        k: v for n in status["notebooks"] if n["notebook"] == "05_context" for k, v in n.items()
+    }.items()
     import pandas as pd
 
     card = pd.read_csv(run / "scorecard.csv", keep_default_na=False)
@@ -141,7 +143,8 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_report(project, tmp_path):
 
 @pytest.mark.notebooks
 def test_no_table_cell_of_the_report_is_truncated(article_report):
-    from test_report_safety import live_content, parse as parse_page
+    from test_report_safety import live_content
+    from test_report_safety import parse as parse_page
 
     out, _ = article_report
     cut = {}

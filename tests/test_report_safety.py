@@ -17,9 +17,7 @@ import pandas as pd
 from conftest import REPO
 from rotation import cli
 from rotation.claims import registry as claims
-from rotation.outputs import plots
-from rotation.outputs import report
-from rotation.outputs import results
+from rotation.outputs import plots, report, results
 
 HOSTILE = "`<img src=x onerror=alert(1)>`"
 SCRIPT = "<script>alert('x')</script>"
@@ -76,23 +74,54 @@ def hostile_run(project: Path, name: str) -> dict:
     """A run folder whose every text field carries markup: status, parameters, records, a notebook, a figure."""
     folder = project / "runs" / name
     folder.mkdir(parents=True)
-    (folder / "status.json").write_text(json.dumps({"run": name, "ok": False, "parameters": {"as_of": HOSTILE}, "notebooks": [
-        {"notebook": "01_streak", "status": "failed", "cell": 3, "error": f"ValueError: {HOSTILE} {SCRIPT}", "seconds": 1.0}]}))
+    (folder / "status.json").write_text(
+        json.dumps(
+            {
+                "run": name,
+                "ok": False,
+                "parameters": {"as_of": HOSTILE},
+                "notebooks": [
+                    {
+                        "notebook": "01_streak",
+                        "status": "failed",
+                        "cell": 3,
+                        "error": f"ValueError: {HOSTILE} {SCRIPT}",
+                        "seconds": 1.0,
+                    }
+                ],
+            }
+        )
+    )
     (folder / "params.yaml").write_text(f"as_of: '{HOSTILE}'\nsmall: '{SCRIPT}'\n")
     records = results.read_records(REPO / "runs" / "article" / "results.jsonl")[:3]
     for record in records:
-        record.update(detail=f"detail {HOSTILE}", definition=f"definition {SCRIPT}", quote=f"quote {HOSTILE}", notebook="01_streak")
+        record.update(
+            detail=f"detail {HOSTILE}",
+            definition=f"definition {SCRIPT}",
+            quote=f"quote {HOSTILE}",
+            notebook="01_streak",
+        )
         record["evidence"] = {"section": f"javascript:alert(1)#{HOSTILE}", "figures": [HOSTILE, "01_x"]}
     results.write_records(folder / "results.jsonl", records)
     plots.house_style()
     table = pd.DataFrame({"claim": [HOSTILE], "needs": [LONG_CELL]})
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "rotation", "display_name": "Python (rotation)", "language": "python"},
-                                            "papermill": {"parameters": {"as_of": HOSTILE}}})
-    code = nbformat.v4.new_code_cell("x", id="c01", outputs=[
-        nbformat.v4.new_output("display_data", data={"text/markdown": f"**as_of** {HOSTILE} {SCRIPT}"}),
-        nbformat.v4.new_output("display_data", data={"text/html": f"{SCRIPT}<a href=\"javascript:alert(1)\">x</a>" + table._repr_html_()}),
-        nbformat.v4.new_output("stream", name="stdout", text=f"{HOSTILE}\n"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {"name": "rotation", "display_name": "Python (rotation)", "language": "python"},
+            "papermill": {"parameters": {"as_of": HOSTILE}},
+        }
+    )
+    code = nbformat.v4.new_code_cell(
+        "x",
+        id="c01",
+        outputs=[
+            nbformat.v4.new_output("display_data", data={"text/markdown": f"**as_of** {HOSTILE} {SCRIPT}"}),
+            nbformat.v4.new_output(
+                "display_data", data={"text/html": f'{SCRIPT}<a href="javascript:alert(1)">x</a>' + table._repr_html_()}
+            ),
+            nbformat.v4.new_output("stream", name="stdout", text=f"{HOSTILE}\n"),
+        ],
+    )
     nb.cells = [nbformat.v4.new_markdown_cell(f"# title {HOSTILE}\n\n{SCRIPT}", id="c00"), code]
     nbformat.write(nb, folder / "01_streak.ipynb")
     figures = project / "figures" / name
@@ -167,37 +196,74 @@ def test_mixed_parameter_sets_are_flagged_in_the_report(project, tmp_path, monke
 
 def test_notebook_allow_list_keeps_what_notebooks_show_and_nothing_that_runs():
     frame = pd.DataFrame({"value": [1.5]}, index=pd.Index(["a"], name="claim"))
-    kept = str(report.clean_notebook_html(
-        '<h1 id="t">Title</h1><p>text <em>e</em> <strong>s</strong></p><ul><li>x</li></ul><pre><code>c</code></pre>'
-        + frame._repr_html_() + '<img src="data:image/png;base64,iVBORw0KGgo=" width="3"><a href="other.html#s">link</a>'))
+    kept = str(
+        report.clean_notebook_html(
+            '<h1 id="t">Title</h1><p>text <em>e</em> <strong>s</strong></p><ul><li>x</li></ul><pre><code>c</code></pre>'
+            + frame._repr_html_()
+            + '<img src="data:image/png;base64,iVBORw0KGgo=" width="3"><a href="other.html#s">link</a>'
+        )
+    )
     page = Page()
     page.feed(kept)
     tags = [tag for tag, _ in page.elements]
-    for tag in ("h1", "p", "em", "strong", "ul", "li", "pre", "code", "table", "thead", "tbody", "th", "td", "style", "img", "a"):
+    for tag in (
+        "h1",
+        "p",
+        "em",
+        "strong",
+        "ul",
+        "li",
+        "pre",
+        "code",
+        "table",
+        "thead",
+        "tbody",
+        "th",
+        "td",
+        "style",
+        "img",
+        "a",
+    ):
         assert tag in tags, f"<{tag}> is not kept"
     assert "&lt;" not in kept and ".dataframe" in kept and "vertical-align: middle" in kept
     assert ("a", {"href": "other.html#s"}) in page.elements
-    hostile = str(report.clean_notebook_html(
-        f'{SCRIPT}<img src=x onerror=alert(1)><img src="https://example.org/t.png"><a href="javascript:alert(1)">j</a>'
-        '<a href=" jav&#x09;ascript:alert(1)">k</a><a href="data:text/html,x">d</a><img src="data:text/html;base64,AA">'
-        '<iframe src="x"></iframe><svg onload="alert(1)"></svg><span style="color: red; background: url(https://e.org/x)">s</span>'
-        '<style>@import url(https://e.org/x.css); .a { color: red; background: url(x) } .b { width: expression(alert(1)) }</style>'))
+    hostile = str(
+        report.clean_notebook_html(
+            f'{SCRIPT}<img src=x onerror=alert(1)><img src="https://example.org/t.png"><a href="javascript:alert(1)">j</a>'
+            '<a href=" jav&#x09;ascript:alert(1)">k</a><a href="data:text/html,x">d</a><img src="data:text/html;base64,AA">'
+            '<iframe src="x"></iframe><svg onload="alert(1)"></svg><span style="color: red; background: url(https://e.org/x)">s</span>'
+            "<style>@import url(https://e.org/x.css); .a { color: red; background: url(x) } .b { width: expression(alert(1)) }</style>"
+        )
+    )
     page = Page()
     page.feed(hostile)
-    found = [f"<{tag} {k}={v}>" for tag, attrs in page.elements for k, v in attrs.items()
-             if k.startswith("on") or (k in ("href", "src") and v and not v.startswith(("data:image/",)) and tag == "img")]
-    assert ("img", {"src": "x"}) in page.elements  # a relative image may stay (a file beside the page); its handler may not
+    found = [
+        f"<{tag} {k}={v}>"
+        for tag, attrs in page.elements
+        for k, v in attrs.items()
+        if k.startswith("on") or (k in ("href", "src") and v and not v.startswith(("data:image/",)) and tag == "img")
+    ]
+    assert (
+        "img",
+        {"src": "x"},
+    ) in page.elements  # a relative image may stay (a file beside the page); its handler may not
     assert [x for x in live_content(page) if x != "<img src=x>"] == [] and found == ["<img src=x>"], hostile
     assert not [attrs for tag, attrs in page.elements if tag == "a" and attrs.get("href")], "a script or data link kept"
     assert "&lt;script&gt;" in hostile and "&lt;iframe" in hostile
-    assert "@import" not in hostile and "url(" not in hostile and "expression" not in hostile and "color: red" in hostile
+    assert (
+        "@import" not in hostile and "url(" not in hostile and "expression" not in hostile and "color: red" in hostile
+    )
 
 
 def test_notebook_page_shows_headings_and_tables_as_elements(tmp_path):
     frame = pd.DataFrame({"value": [1.5, 2.5]}, index=pd.Index(["a", "b"], name="claim"))
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# 01 · A title\n\nA paragraph.\n\n## 1 · A section", id="c0"),
-                nbformat.v4.new_code_cell("x", id="c1", outputs=[nbformat.v4.new_output("display_data", data={"text/html": frame._repr_html_()})])]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 01 · A title\n\nA paragraph.\n\n## 1 · A section", id="c0"),
+        nbformat.v4.new_code_cell(
+            "x", id="c1", outputs=[nbformat.v4.new_output("display_data", data={"text/html": frame._repr_html_()})]
+        ),
+    ]
     nbformat.write(nb, tmp_path / "01_x.ipynb")
     text = report.notebook_html(tmp_path / "01_x.ipynb")
     page = Page()
@@ -238,7 +304,9 @@ def test_claim_texts_are_literal_markdown():
     from html import unescape
 
     text = unescape(rendered)
-    assert "<img src=x onerror=alert(1)>" in text and SCRIPT in text and "[link](javascript:alert(1)) *star* a_b_c" in text
+    assert (
+        "<img src=x onerror=alert(1)>" in text and SCRIPT in text and "[link](javascript:alert(1)) *star* a_b_c" in text
+    )
     assert f"Title {HOSTILE.strip('`')}" in text.replace("`", "")
 
 
@@ -258,14 +326,20 @@ def test_report_uses_the_claims_file_of_the_run(project, tmp_path):
     text = (report.build_report("other", tmp_path / "r1") / "index.html").read_text(encoding="utf-8")
     index = Page()
     index.feed(text)
-    row_ids = [attrs["id"].removeprefix("claim-") for tag, attrs in index.elements if tag == "tr" and attrs.get("id", "").startswith("claim-")]
+    row_ids = [
+        attrs["id"].removeprefix("claim-")
+        for tag, attrs in index.elements
+        if tag == "tr" and attrs.get("id", "").startswith("claim-")
+    ]
     assert row_ids == list(own["claims"]) and "S&amp;P 500 for 13 straight sessions (example article)" in text
     assert "not in the registry" not in text
     copy_text = elsewhere.read_text(encoding="utf-8").replace("(example article)", "(the run's copy)")
     (folder / "claims.yaml").write_text(copy_text, encoding="utf-8")
     elsewhere.unlink()
     assert report.run_claims(folder) == folder / "claims.yaml"
-    assert "(the run&#39;s copy)" in (report.build_report("other", tmp_path / "r2") / "index.html").read_text(encoding="utf-8")
+    assert "(the run&#39;s copy)" in (report.build_report("other", tmp_path / "r2") / "index.html").read_text(
+        encoding="utf-8"
+    )
     (folder / "claims.yaml").unlink()
     from rotation.core.errors import ParameterError
 

@@ -9,17 +9,33 @@ import pandas as pd
 import pytest
 
 from rotation.claims import evaluate, judge
-from rotation.outputs import results
 from rotation.claims.measures.base import Measurement
 from rotation.core.verdicts import Verdict
+from rotation.outputs import results
 
-CLAIM = {"id": "streak_length", "notebook": "01_streak", "kind": "streak_length", "quote": "q", "claimed": 13,
-         "unit": "sessions", "compare": "equal", "tolerance": 0, "partly_tolerance": 1}
+CLAIM = {
+    "id": "streak_length",
+    "notebook": "01_streak",
+    "kind": "streak_length",
+    "quote": "q",
+    "claimed": 13,
+    "unit": "sessions",
+    "compare": "equal",
+    "tolerance": 0,
+    "partly_tolerance": 1,
+}
 
 
 def judgement_of(value, status=None) -> evaluate.Judgement:
-    m = Measurement(value=value, unit="sessions", window=(pd.Timestamp("1987-09-11"), pd.Timestamp("2026-01-21")),
-                    definition="d", detail="x", status=status, reason="series too short" if status else "")
+    m = Measurement(
+        value=value,
+        unit="sessions",
+        window=(pd.Timestamp("1987-09-11"), pd.Timestamp("2026-01-21")),
+        definition="d",
+        detail="x",
+        status=status,
+        reason="series too short" if status else "",
+    )
     return evaluate.Judgement(claim=CLAIM, measurement=m, verdict=judge.judge(m, CLAIM), robustness="not varied")
 
 
@@ -60,5 +76,8 @@ def test_file_lock_shared_exclusive_and_non_blocking(tmp_path):
         with pytest.raises(BlockingIOError):
             with file_lock(path, exclusive=False, blocking=False):
                 pass
-    with file_lock(path, blocking=False), file_lock(tmp_path, exclusive=False):  # released once its block ended; a folder too
+    with (
+        file_lock(path, blocking=False),
+        file_lock(tmp_path, exclusive=False),
+    ):  # released once its block ended; a folder too
         pass

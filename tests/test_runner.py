@@ -25,15 +25,16 @@ def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path, shared_data, 
     data_end = min(pd.read_csv(shared_data / f)["date"].iloc[-1] for f in ("RUT.csv", "GSPC.csv"))  # common calendar
     assert line.endswith(f"ParameterError: as_of 2030-01-02 is after the data end {data_end}")
     rendered = nbformat.read(root / "runs" / "as_of-2030-01-02" / "01_streak.ipynb", as_version=4)
-    errors = [o for c in rendered.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o for c in rendered.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"
+    ]
     assert errors and errors[0]["ename"] == "ParameterError"  # the partial notebook shows where it stopped
     status = json.loads((root / "runs" / "as_of-2030-01-02" / "status.json").read_text())
     assert status["ok"] is False and status["notebooks"][0]["cell"] is not None
 
 
 def test_params_lists_every_parameter_once_with_type_help_and_notebooks(capsys):
-    from rotation.run import notebooks
-    from rotation.run import runner
+    from rotation.run import notebooks, runner
 
     assert cli.main(["params"]) == 0
     out = capsys.readouterr().out

@@ -12,10 +12,9 @@ from hypothesis import strategies as st
 
 from conftest import prices_from_returns, write_series_csv
 from rotation import cli
+from rotation.analytics import scan, streaks
 from rotation.data import loading
 from rotation.outputs import results
-from rotation.analytics import scan
-from rotation.analytics import streaks
 
 
 def returns_from_spreads(spreads, large=0.001) -> pd.DataFrame:
@@ -72,10 +71,14 @@ def compare_with_streak_at(returns: pd.DataFrame, table: pd.DataFrame, when: pd.
     assert row["streak_small_return"] == pytest.approx(current["small_return"], rel=1e-9, abs=1e-15)
     assert row["streak_large_return"] == pytest.approx(current["large_return"], rel=1e-9, abs=1e-15)
     assert (row["rank"], row["ties"], row["completed_streaks"], row["record_before"], bool(row["is_record"])) == (
-        rank["rank"], rank["ties"], rank["n_streaks"], rank["record_sessions"], rank["is_record"]
+        rank["rank"],
+        rank["ties"],
+        rank["n_streaks"],
+        rank["record_sessions"],
+        rank["is_record"],
     )
     last = rank["last_at_least"]
-    assert (pd.isna(row["last_at_least_end"]) if last is None else row["last_at_least_end"] == last["end"])
+    assert pd.isna(row["last_at_least_end"]) if last is None else row["last_at_least_end"] == last["end"]
 
 
 @pytest.mark.slow
@@ -90,7 +93,9 @@ def test_every_date_matches_streak_at_on_random_spreads(spreads):
 
 @pytest.fixture(scope="module")
 def real(shared_data):
-    returns = streaks.aligned_returns(loading.load("rut", data_dir=shared_data), loading.load("spx", data_dir=shared_data))
+    returns = streaks.aligned_returns(
+        loading.load("rut", data_dir=shared_data), loading.load("spx", data_dir=shared_data)
+    )
     return returns, scan.scan_streaks(returns)
 
 
@@ -105,7 +110,9 @@ def test_real_data_agrees_with_streak_at_on_a_sample_of_dates(real):
 
 def test_scan_agrees_with_notebook_01_in_the_article_run(article_run, real):
     _, table = real
-    record = {r["claim_id"]: r for r in results.read_records(article_run / "runs" / "article" / "results.jsonl")}["streak_length"]
+    record = {r["claim_id"]: r for r in results.read_records(article_run / "runs" / "article" / "results.jsonl")}[
+        "streak_length"
+    ]
     session = pd.Timestamp(record["data_window"][1])
     assert table.loc[session, "streak"] == record["measured"]
 
@@ -119,14 +126,18 @@ def test_scan_command_writes_tables_and_figure_and_prints_dates(project, tmp_pat
     write_series_csv(folder, "RUT.csv", small)
     write_series_csv(folder, "GSPC.csv", large)
     out_dir = tmp_path / "out"
-    assert cli.main(["scan", "--data-dir", str(folder), "--out", str(out_dir), "--min-length", "3", "--all-formats"]) == 0
+    assert (
+        cli.main(["scan", "--data-dir", str(folder), "--out", str(out_dir), "--min-length", "3", "--all-formats"]) == 0
+    )
     out = capsys.readouterr().out.splitlines()
     dates = small.index[1:]
     expected = [d for d, n in zip(dates, [0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3]) if n >= 3]
     listed = [line.split()[0] for line in out if line.startswith("  ")]
     assert listed == [str(d.date()) for d in expected]
     assert f"held (at least 3): {len(expected)}" in " ".join(out)
-    csv_table = pd.read_csv(out_dir / "scan_rut_spx.csv", index_col="date", parse_dates=["date", "streak_start", "last_at_least_end"])
+    csv_table = pd.read_csv(
+        out_dir / "scan_rut_spx.csv", index_col="date", parse_dates=["date", "streak_start", "last_at_least_end"]
+    )
     parquet = pd.read_parquet(out_dir / "scan_rut_spx.parquet")
     assert csv_table["streak"].tolist() == parquet["streak"].tolist() == [0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3]
     assert parquet["rank"].isna().tolist() == (parquet["streak"] == 0).tolist()

@@ -9,27 +9,73 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, make_project
-from rotation.claims.measuring import Context
-from rotation.claims import registry as claims_file
 from rotation.claims import evaluate
-from rotation.outputs import results
-from rotation.run import runner
-from rotation.outputs import scorecard
+from rotation.claims import registry as claims_file
+from rotation.claims.measuring import Context
 from rotation.core.verdicts import Verdict
+from rotation.outputs import results, scorecard
+from rotation.run import runner
 
 FAKE_REGISTRY = {
     "article": {"title": "fake", "as_of": "2026-01-21"},
     "claims": {
-        "a_len": {"notebook": "01_a", "quote": "13 sessions", "measure": "m", "claimed": 13, "unit": "sessions", "compare": "equal", "tolerance": 0},
-        "a_gain": {"notebook": "01_a", "quote": "gained 15%", "measure": "m", "claimed": 0.15, "unit": "fraction", "compare": "equal", "tolerance": 0.01},
-        "a_forgot": {"notebook": "01_a", "quote": "never recorded", "measure": "m", "claimed": 1, "unit": "x", "compare": "equal", "tolerance": 0},
-        "b_rare": {"notebook": "02_b", "quote": "rare", "measure": "m", "claimed": 0.05, "unit": "probability", "compare": "at_most", "tolerance": 0},
-        "c_hist": {"notebook": "03_c", "quote": "like 1988", "measure": "m", "claimed": True, "unit": "boolean", "compare": "boolean"},
-        "d_tax": {"notebook": "01_a", "quote": "tax relief", "measure": "none", "compare": "untestable", "reason": "tax law"},
+        "a_len": {
+            "notebook": "01_a",
+            "quote": "13 sessions",
+            "measure": "m",
+            "claimed": 13,
+            "unit": "sessions",
+            "compare": "equal",
+            "tolerance": 0,
+        },
+        "a_gain": {
+            "notebook": "01_a",
+            "quote": "gained 15%",
+            "measure": "m",
+            "claimed": 0.15,
+            "unit": "fraction",
+            "compare": "equal",
+            "tolerance": 0.01,
+        },
+        "a_forgot": {
+            "notebook": "01_a",
+            "quote": "never recorded",
+            "measure": "m",
+            "claimed": 1,
+            "unit": "x",
+            "compare": "equal",
+            "tolerance": 0,
+        },
+        "b_rare": {
+            "notebook": "02_b",
+            "quote": "rare",
+            "measure": "m",
+            "claimed": 0.05,
+            "unit": "probability",
+            "compare": "at_most",
+            "tolerance": 0,
+        },
+        "c_hist": {
+            "notebook": "03_c",
+            "quote": "like 1988",
+            "measure": "m",
+            "claimed": True,
+            "unit": "boolean",
+            "compare": "boolean",
+        },
+        "d_tax": {
+            "notebook": "01_a",
+            "quote": "tax relief",
+            "measure": "none",
+            "compare": "untestable",
+            "reason": "tax law",
+        },
     },
 }
 STATUS = {
-    "run": "fake", "ok": False, "parameters": {},
+    "run": "fake",
+    "ok": False,
+    "parameters": {},
     "notebooks": [
         {"notebook": "01_a", "status": "ok", "cell": None, "error": None, "seconds": 1.0},
         {"notebook": "02_b", "status": "failed", "cell": 7, "error": "KeyError: 'spx'", "seconds": 0.5},
@@ -39,12 +85,27 @@ STATUS = {
 
 def fake_records() -> list[dict]:
     def rec(cid, measured, verdict, **extra):
-        return {"claim_id": cid, "notebook": "01_a", "quote": FAKE_REGISTRY["claims"][cid]["quote"], "measured": measured,
-                "claimed": FAKE_REGISTRY["claims"][cid].get("claimed"), "unit": FAKE_REGISTRY["claims"][cid].get("unit", ""),
-                "definition": "d", "verdict": verdict, "tolerance": "rule", "detail": "det",
-                "evidence": {"section": "01_a.ipynb#len", "figures": ["01_fig_one", "01_fig_two"]},
-                "data_window": ["2025-12-31", "2026-01-21"], **extra}
-    return [rec("a_len", 13, "confirmed"), rec("a_gain", 0.0871, "refuted"), rec("d_tax", None, "not testable with price data")]
+        return {
+            "claim_id": cid,
+            "notebook": "01_a",
+            "quote": FAKE_REGISTRY["claims"][cid]["quote"],
+            "measured": measured,
+            "claimed": FAKE_REGISTRY["claims"][cid].get("claimed"),
+            "unit": FAKE_REGISTRY["claims"][cid].get("unit", ""),
+            "definition": "d",
+            "verdict": verdict,
+            "tolerance": "rule",
+            "detail": "det",
+            "evidence": {"section": "01_a.ipynb#len", "figures": ["01_fig_one", "01_fig_two"]},
+            "data_window": ["2025-12-31", "2026-01-21"],
+            **extra,
+        }
+
+    return [
+        rec("a_len", 13, "confirmed"),
+        rec("a_gain", 0.0871, "refuted"),
+        rec("d_tax", None, "not testable with price data"),
+    ]
 
 
 def test_every_claim_appears_with_its_verdict_or_reason():
@@ -119,42 +180,79 @@ def test_scorecard_notebook_on_a_fake_run_folder(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
     registry = claims_file.load_registry(root / "data" / "claims.yaml")
     ok_nb = "05_context"
-    recorded = {cid: c for cid, c in registry["claims"].items() if c["notebook"] == ok_nb and c["compare"] == "untestable"}
+    recorded = {
+        cid: c for cid, c in registry["claims"].items() if c["notebook"] == ok_nb and c["compare"] == "untestable"
+    }
     ctx = Context(claims=str(root / "data" / "claims.yaml"))  # untestable claims need no data
     for cid in recorded:  # real records through the real writer
         results.record("fake", evaluate.evaluate(ctx, cid))
     failed = "02_spread"
-    status = {"run": "fake", "ok": False, "parameters": {}, "notebooks": [
-        {"notebook": ok_nb, "status": "ok", "cell": None, "error": None, "seconds": 1},
-        {"notebook": failed, "status": "failed", "cell": 3, "error": "DataError: no IWM.csv", "seconds": 1}]}
+    status = {
+        "run": "fake",
+        "ok": False,
+        "parameters": {},
+        "notebooks": [
+            {"notebook": ok_nb, "status": "ok", "cell": None, "error": None, "seconds": 1},
+            {"notebook": failed, "status": "failed", "cell": 3, "error": "DataError: no IWM.csv", "seconds": 1},
+        ],
+    }
     (root / "runs" / "fake" / "status.json").write_text(json.dumps(status))
     runner.ensure_kernel()
-    papermill.execute_notebook(str(root / "notebooks" / "99_scorecard.ipynb"), str(root / "runs" / "fake" / "99_scorecard.ipynb"),
-                               parameters={"run_name": "fake"}, kernel_name=runner.KERNEL_NAME, cwd=str(root), progress_bar=False)
+    papermill.execute_notebook(
+        str(root / "notebooks" / "99_scorecard.ipynb"),
+        str(root / "runs" / "fake" / "99_scorecard.ipynb"),
+        parameters={"run_name": "fake"},
+        kernel_name=runner.KERNEL_NAME,
+        cwd=str(root),
+        progress_bar=False,
+    )
     card = pd.read_csv(root / "runs" / "fake" / "scorecard.csv", keep_default_na=False).set_index("claim")
     assert set(card.index) == set(registry["claims"])
     for cid, claim in registry["claims"].items():
-        expected = ("not testable with price data" if cid in recorded else scorecard.FAILED if claim["notebook"] == failed
-                    else scorecard.NOT_RECORDED if claim["notebook"] == ok_nb else scorecard.NOT_RUN)
+        expected = (
+            "not testable with price data"
+            if cid in recorded
+            else scorecard.FAILED
+            if claim["notebook"] == failed
+            else scorecard.NOT_RECORDED
+            if claim["notebook"] == ok_nb
+            else scorecard.NOT_RUN
+        )
         assert card.loc[cid, "verdict"] == expected, cid
-    assert (card.loc[card["verdict"] == scorecard.FAILED, "note"] == "notebook failed at cell 3: DataError: no IWM.csv").all()
+    assert (
+        card.loc[card["verdict"] == scorecard.FAILED, "note"] == "notebook failed at cell 3: DataError: no IWM.csv"
+    ).all()
     assert (root / "figures" / "fake" / "99_verdicts.png").is_file()
 
 
 def test_run_status_is_the_staged_status_of_the_run_being_rendered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """While `rotation run` executes a run, the scorecard reads that run's staged status, not the published one;
     for a partial run the published entries of the notebooks not re-run are kept."""
-    from rotation.run import staging
     from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV
+    from rotation.run import staging
 
     root = make_project(tmp_path / "project", [])
     monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
     published = root / "runs" / "fake"
     published.mkdir(parents=True)
     entry = {"cell": None, "error": None}
-    (published / "status.json").write_text(json.dumps({"run": "fake", "ok": True, "partial": False, "notebooks": [
-        {"notebook": "01_a", "status": "ok", **entry}, {"notebook": "02_b", "status": "ok", **entry}]}))
-    assert [n["status"] for n in scorecard.run_status("fake")["notebooks"]] == ["ok", "ok"]  # outside a run: the published one
+    (published / "status.json").write_text(
+        json.dumps(
+            {
+                "run": "fake",
+                "ok": True,
+                "partial": False,
+                "notebooks": [
+                    {"notebook": "01_a", "status": "ok", **entry},
+                    {"notebook": "02_b", "status": "ok", **entry},
+                ],
+            }
+        )
+    )
+    assert [n["status"] for n in scorecard.run_status("fake")["notebooks"]] == [
+        "ok",
+        "ok",
+    ]  # outside a run: the published one
 
     stage = root / "runs" / ".staging" / "fake.1"
     (stage / "run").mkdir(parents=True)

@@ -25,6 +25,7 @@ def frame(small, large, start="2021-03-01"):
 
 # --------------------------------------------------------------------------- spread definitions
 
+
 def test_spread_definitions_hand_computed():
     # r_s = 2%, -1%, 3%; r_l = 1%, 0%, -1%; differences 1%, -1%, 4%
     defs = spread.spread_definitions(frame([0.02, -0.01, 0.03], [0.01, 0.00, -0.01]))
@@ -97,6 +98,7 @@ def test_rolling_mean_matches_a_loop():
 
 # --------------------------------------------------------------------------- block bootstrap
 
+
 def test_block_bootstrap_uses_contiguous_blocks_without_wrapping():
     x = np.array([0.0, 1.0, 10.0, 100.0])
     means = spread.moving_block_bootstrap_means(x, 2, 4000, np.random.default_rng(7))
@@ -147,6 +149,7 @@ def test_block_bootstrap_interval_brackets_the_mean():
 
 # --------------------------------------------------------------------------- HAC
 
+
 def newey_west_se(x: np.ndarray, lags: int) -> float:
     """Independent Newey-West standard error of a mean (Bartlett weights, no small-sample correction)."""
     n = len(x)
@@ -185,9 +188,12 @@ def test_hac_default_lags_and_errors():
 
 # --------------------------------------------------------------------------- gains
 
+
 @pytest.fixture
 def closes() -> pd.Series:
-    index = pd.DatetimeIndex(["2020-12-29", "2020-12-30", "2020-12-31", "2021-01-04", "2021-01-05", "2021-01-06"], name="date")
+    index = pd.DatetimeIndex(
+        ["2020-12-29", "2020-12-30", "2020-12-31", "2021-01-04", "2021-01-05", "2021-01-06"], name="date"
+    )
     return pd.Series([100.0, 90.0, 80.0, 95.0, 100.0, 99.0], index=index, name="x")
 
 
@@ -225,6 +231,7 @@ def test_gain_windows_on_compounded_returns():
 
 
 # --------------------------------------------------------------------------- records
+
 
 def test_record_highs_are_strict_and_start_after_the_first_close():
     index = pd.bdate_range("2021-01-01", periods=7, name="date")

@@ -113,11 +113,14 @@ def test_resolve_as_of_weekend_moves_to_previous_session():
     assert "not a trading session" in note and "2026-01-09" in note
 
 
-@pytest.mark.parametrize("as_of, message", [
-    ("2025-12-31", "as_of 2025-12-31 is before the data start 2026-01-05"),
-    ("2026-02-01", "as_of 2026-02-01 is after the data end 2026-01-16"),
-    ("2026-13-01", "as_of '2026-13-01' is not a date (expected YYYY-MM-DD)"),
-])
+@pytest.mark.parametrize(
+    "as_of, message",
+    [
+        ("2025-12-31", "as_of 2025-12-31 is before the data start 2026-01-05"),
+        ("2026-02-01", "as_of 2026-02-01 is after the data end 2026-01-16"),
+        ("2026-13-01", "as_of '2026-13-01' is not a date (expected YYYY-MM-DD)"),
+    ],
+)
 def test_resolve_as_of_refuses_out_of_range_and_malformed(as_of, message):
     with pytest.raises(ParameterError) as err:
         streaks.resolve_as_of(pd.bdate_range("2026-01-05", "2026-01-16"), as_of)
@@ -125,7 +128,9 @@ def test_resolve_as_of_refuses_out_of_range_and_malformed(as_of, message):
 
 
 def test_nan_spread_is_refused():
-    returns = pd.DataFrame({"small": [0.01, np.nan], "large": [0.0, 0.0]}, index=pd.bdate_range("2026-01-05", periods=2))
+    returns = pd.DataFrame(
+        {"small": [0.01, np.nan], "large": [0.0, 0.0]}, index=pd.bdate_range("2026-01-05", periods=2)
+    )
     with pytest.raises(DataError, match="missing return on 2026-01-06"):
         streaks.outperformance_streaks(returns)
 

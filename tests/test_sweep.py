@@ -14,11 +14,20 @@ import pytest
 
 from conftest import make_project
 from rotation import cli
+from rotation.core.errors import ParameterError
 from rotation.outputs import results
 from rotation.run import sweep
-from rotation.core.errors import ParameterError
 
-DECLARED = {name: {"type": kind, "default": None, "help": ""} for name, kind in [("as_of", "str"), ("min_streak", "int"), ("horizons", "list"), ("small", "str"), ("run_name", "str")]}
+DECLARED = {
+    name: {"type": kind, "default": None, "help": ""}
+    for name, kind in [
+        ("as_of", "str"),
+        ("min_streak", "int"),
+        ("horizons", "list"),
+        ("small", "str"),
+        ("run_name", "str"),
+    ]
+}
 
 
 # ------------------------------------------------------------------------------ planning (no kernel)
@@ -42,12 +51,17 @@ def test_parse_grid_and_expand_make_the_product_in_order():
 
 
 def test_plan_validates_every_run_and_names_them_as_single_runs():
-    planned = sweep.plan([(None, {"as_of": "2008-06-06", "min_streak": "8"}), ("mine", {"horizons": "[5, 20]"})], DECLARED, prefix="s")
+    planned = sweep.plan(
+        [(None, {"as_of": "2008-06-06", "min_streak": "8"}), ("mine", {"horizons": "[5, 20]"})], DECLARED, prefix="s"
+    )
     assert planned == [
         {"name": "s_as_of-2008-06-06_min_streak-8", "parameters": {"as_of": "2008-06-06", "min_streak": 8}},
         {"name": "mine", "parameters": {"horizons": [5, 20]}},
     ]
-    with pytest.raises(ParameterError, match=r"^run 3 of 3 \(min_streak--1\): parameter min_streak: must be from 1 to 1,000 sessions \(no streak comes near a thousand sessions\), got -1$"):
+    with pytest.raises(
+        ParameterError,
+        match=r"^run 3 of 3 \(min_streak--1\): parameter min_streak: must be from 1 to 1,000 sessions \(no streak comes near a thousand sessions\), got -1$",
+    ):
         sweep.plan([(None, {}), (None, {"min_streak": 3}), (None, {"min_streak": "-1"})], DECLARED)
 
 
@@ -61,9 +75,20 @@ def test_sweep_name_is_deterministic_and_depends_on_the_runs():
 
 def test_verdict_table_reads_each_runs_results(project):
     for name, verdict in [("r1", "confirmed"), ("r2", "refuted")]:
-        results.write_records(results.results_path(name), [{"claim_id": "streak_length", "verdict": verdict}, {"claim_id": "zz_extra", "verdict": "partly true"}])
-    runs = [{"name": "r1", "parameters": {"as_of": "2008-06-06"}}, {"name": "r2", "parameters": {"as_of": "2009-06-05", "min_streak": 8}}, {"name": "r3", "parameters": {}}]
-    statuses = [{"run": "r1", "ok": True}, {"run": "r2", "ok": True}, {"run": "r3", "ok": False, "notebooks": [], "error": "worker died"}]
+        results.write_records(
+            results.results_path(name),
+            [{"claim_id": "streak_length", "verdict": verdict}, {"claim_id": "zz_extra", "verdict": "partly true"}],
+        )
+    runs = [
+        {"name": "r1", "parameters": {"as_of": "2008-06-06"}},
+        {"name": "r2", "parameters": {"as_of": "2009-06-05", "min_streak": 8}},
+        {"name": "r3", "parameters": {}},
+    ]
+    statuses = [
+        {"run": "r1", "ok": True},
+        {"run": "r2", "ok": True},
+        {"run": "r3", "ok": False, "notebooks": [], "error": "worker died"},
+    ]
     table = sweep.verdict_table(runs, statuses)
     assert list(table.columns) == ["run", "status", "as_of", "min_streak", "streak_length", "zz_extra"]
     assert table["streak_length"].tolist() == ["confirmed", "refuted", ""]
@@ -101,7 +126,9 @@ def test_a_dozen_as_of_dates_with_one_failing_run(project01, capsys):
     assert code == 1
     names = [f"as_of-{d}" for d in dates]
     runs = project01 / "runs"
-    assert sorted(p.name for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")) == sorted([*names, "other_run"])  # .locks, .staging: the runner's
+    assert sorted(p.name for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")) == sorted(
+        [*names, "other_run"]
+    )  # .locks, .staging: the runner's
     assert (runs / "other_run" / "keep.txt").read_text() == "previous run\n"
     for name, date in zip(names, dates):
         status = json.loads((runs / name / "status.json").read_text())
@@ -125,7 +152,9 @@ def test_a_dozen_as_of_dates_with_one_failing_run(project01, capsys):
     assert [r["run"] for r in rows] == names
     for row in rows:
         records = {r["claim_id"]: r["verdict"] for r in results.read_records(runs / row["run"] / "results.jsonl")}
-        assert {c: row[c] for c in ("streak_length", "streak_start", "record_2008")} == {c: records.get(c, "") for c in ("streak_length", "streak_start", "record_2008")}
+        assert {c: row[c] for c in ("streak_length", "streak_start", "record_2008")} == {
+            c: records.get(c, "") for c in ("streak_length", "streak_start", "record_2008")
+        }
         assert row["status"] == ("FAILED" if row["run"] == "as_of-2030-01-02" else "ok")
     assert rows[-1]["streak_length"] == ""
     assert all(r["streak_length"] for r in rows[:-1])
@@ -147,7 +176,10 @@ def test_yaml_run_list_on_dask_with_a_summary_path(project01, tmp_path, capsys):
     for row in rows:
         status = json.loads((project01 / "runs" / row["run"] / "status.json").read_text())
         assert status["ok"] and status["parameters"]["as_of"] == row["as_of"]
-        assert row["streak_length"] == results.read_records(project01 / "runs" / row["run"] / "results.jsonl")[0]["verdict"]
+        assert (
+            row["streak_length"]
+            == results.read_records(project01 / "runs" / row["run"] / "results.jsonl")[0]["verdict"]
+        )
     assert not list((project01 / "runs").glob("sweep_*.csv"))  # --summary replaces the default path
 
 
@@ -165,7 +197,12 @@ def test_single_run_path_is_unchanged(project01, capsys):
 
 
 def test_worker_failure_outside_notebooks_is_reported_not_raised(project01):
-    job = {"name": "bad/name", "parameters": {}, "notebooks": [], "env": {"ROTATION_PROJECT_DIR": os.environ["ROTATION_PROJECT_DIR"]}}
+    job = {
+        "name": "bad/name",
+        "parameters": {},
+        "notebooks": [],
+        "env": {"ROTATION_PROJECT_DIR": os.environ["ROTATION_PROJECT_DIR"]},
+    }
     status = sweep.run_one(job)
     assert status["ok"] is False and status["run"] == "bad/name"
     assert status["error"] == "ParameterError: run name 'bad/name' is not a plain folder name: it holds a slash"
@@ -177,7 +214,10 @@ def test_the_default_path_does_not_import_dask():
     import sys
 
     code = "import sys, rotation.cli, rotation.run.sweep; rotation.cli.build_parser(); print('dask' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )
 
 
 @pytest.mark.sweep
@@ -198,7 +238,9 @@ def test_prestarted_kernels_start_clean(project01):
     cold = runner.execute_run({"as_of": "2009-06-05"}, "cold", notebooks=[path], log=lambda line: None, prestart=False)
     assert cold["ok"]
     strip = lambda rows: {r["claim_id"]: (r["measured"], r["verdict"]) for r in rows}  # noqa: E731
-    assert strip(results.read_records(project01 / "runs" / "warm" / "results.jsonl")) == strip(results.read_records(project01 / "runs" / "cold" / "results.jsonl"))
+    assert strip(results.read_records(project01 / "runs" / "warm" / "results.jsonl")) == strip(
+        results.read_records(project01 / "runs" / "cold" / "results.jsonl")
+    )
 
 
 def test_runs_of_a_sweep_execute_two_notebooks_at_a_time_while_that_keeps_two_kernels_per_core():

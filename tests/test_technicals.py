@@ -17,7 +17,9 @@ from rotation.core.errors import DataError, ParameterError
 
 
 def series(values, start="2021-01-04"):
-    return pd.Series(np.asarray(values, dtype=float), index=pd.bdate_range(start, periods=len(values), name="date"), name="x")
+    return pd.Series(
+        np.asarray(values, dtype=float), index=pd.bdate_range(start, periods=len(values), name="date"), name="x"
+    )
 
 
 def rsi_loop(prices: list[float], n: int) -> list[float]:

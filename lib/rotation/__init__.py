@@ -13,7 +13,6 @@ run        notebook parameters, preflight, staging, kernels, the runner, sweeps,
 cli        ``rotation run | params | scan | report | export``
 """
 
-
 from rotation.core.errors import RotationError
 
 __all__ = ["RotationError"]

@@ -46,8 +46,8 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
     ``axes`` every parameter given more than one distinct value, ``file_runs`` the runs of a
     YAML run file (a list), or None.
     """
-    from rotation.run import sweep
     from rotation.core.strict_yaml import read_yaml_file
+    from rotation.run import sweep
 
     base: dict[str, object] = {}
     run_name = None
@@ -83,7 +83,13 @@ def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict
         else:
             axes[name] = distinct
     chosen = args.run_name if args.run_name is not None else run_name
-    return {"base": base, "axes": axes, "run_name": None if chosen is None else str(chosen), "file_runs": file_runs, "config": config}
+    return {
+        "base": base,
+        "axes": axes,
+        "run_name": None if chosen is None else str(chosen),
+        "file_runs": file_runs,
+        "config": config,
+    }
 
 
 def notebook_names(text: str | None) -> list[str] | None:
@@ -92,7 +98,9 @@ def notebook_names(text: str | None) -> list[str] | None:
         return None
     names = [n.strip() for n in text.split(",")]
     if not any(names):
-        raise ParameterError("--notebooks is empty: name notebooks such as 01_streak,02_spread, or omit the flag to run all")
+        raise ParameterError(
+            "--notebooks is empty: name notebooks such as 01_streak,02_spread, or omit the flag to run all"
+        )
     if "" in names:
         raise ParameterError(f"--notebooks {text!r}: an empty name between commas")
     repeated = [n for i, n in enumerate(names) if n in names[:i]]
@@ -102,7 +110,7 @@ def notebook_names(text: str | None) -> list[str] | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from rotation.run import notebooks, runner, sweep
+    from rotation.run import notebooks, sweep
 
     paths = notebooks.notebook_paths(only=notebook_names(args.notebooks))
     declared = notebooks.collection_parameters(paths)
@@ -125,26 +133,40 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _single_run(args: argparse.Namespace, request: dict, declared: dict, paths: list[Path]) -> int:
     from rotation.outputs import changes
-    from rotation.run import runner
-    from rotation.run import staging
+    from rotation.run import runner, staging
 
     params = runner.validate_parameters(request["base"], declared)
-    name = staging.check_run_name(request["run_name"] if request["run_name"] is not None else runner.default_run_name(params))
+    name = staging.check_run_name(
+        request["run_name"] if request["run_name"] is not None else runner.default_run_name(params)
+    )
     _say_data(params.get("data_dir"))
     reference = changes.snapshot(name)  # to say afterwards which verdicts moved
-    status = runner.execute_run(params, name, notebooks=paths, partial=args.notebooks is not None, refresh=bool(getattr(args, "refresh", False)),
-                                export=bool(args.export), jobs=args.jobs)
+    status = runner.execute_run(
+        params,
+        name,
+        notebooks=paths,
+        partial=args.notebooks is not None,
+        refresh=bool(getattr(args, "refresh", False)),
+        export=bool(args.export),
+        jobs=args.jobs,
+    )
     for line in runner.failure_lines(status):
         print(f"error: {line}", file=sys.stderr)
     if args.summary:
         from rotation.run import sweep
 
-        target = sweep.write_verdict_table(sweep.verdict_table([{"name": name, "parameters": params}], [status]), Path(args.summary))
+        target = sweep.write_verdict_table(
+            sweep.verdict_table([{"name": name, "parameters": params}], [status]), Path(args.summary)
+        )
         print(f"verdicts -> {target}")
     if status.get("kept_at"):
-        print(f"run {name}: FAILED in {status.get('seconds', 0):.1f} s; previous runs/{name}/ and figures/{name}/ kept; this rendering -> {status['kept_at']}/")
+        print(
+            f"run {name}: FAILED in {status.get('seconds', 0):.1f} s; previous runs/{name}/ and figures/{name}/ kept; this rendering -> {status['kept_at']}/"
+        )
     else:
-        print(f"run {name}: {'ok' if status['ok'] else 'FAILED'} in {status.get('seconds', 0):.1f} s -> runs/{name}/, figures/{name}/")
+        print(
+            f"run {name}: {'ok' if status['ok'] else 'FAILED'} in {status.get('seconds', 0):.1f} s -> runs/{name}/, figures/{name}/"
+        )
         print("\n".join(changes.summary_lines(name, reference)))
         _say_pending(name)
     return 0 if status["ok"] else 1
@@ -158,7 +180,9 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
     config = request["config"]
     if request["file_runs"] is not None:
         if request["axes"]:
-            raise ParameterError(f"{config} holds a list of runs: put every run in the file instead of adding --grid or repeated flags")
+            raise ParameterError(
+                f"{config} holds a list of runs: put every run in the file instead of adding --grid or repeated flags"
+            )
         raw_runs = [(name, {**params, **request["base"]}) for name, params in request["file_runs"]]
         runs = sweep.plan(raw_runs, declared, prefix=_prefix(request["run_name"]), where=str(config))
         label = request["run_name"] or config.stem
@@ -166,21 +190,37 @@ def _many_runs(args: argparse.Namespace, request: dict, declared: dict, paths: l
         raw_runs = [(None, params) for params in sweep.expand(request["base"], request["axes"])]
         runs = sweep.plan(raw_runs, declared, prefix=_prefix(request["run_name"]))
         label = request["run_name"]
-    target = Path(args.summary) if args.summary else sweep.default_summary_path(sweep.sweep_name(runs, list(request["axes"]), label))
+    target = (
+        Path(args.summary)
+        if args.summary
+        else sweep.default_summary_path(sweep.sweep_name(runs, list(request["axes"]), label))
+    )
     jobs = args.jobs or os.cpu_count() or 1
     _say_data(request["base"].get("data_dir"))
-    print(f"{len(runs)} runs of {len(paths)} notebook(s), {min(jobs, len(runs))} at a time ({args.executor})", file=sys.stderr)
+    print(
+        f"{len(runs)} runs of {len(paths)} notebook(s), {min(jobs, len(runs))} at a time ({args.executor})",
+        file=sys.stderr,
+    )
     sweep.check_data(runs, paths, refresh=bool(getattr(args, "refresh", False)))
     started = time.perf_counter()
     statuses = sweep.execute(
-        runs, paths, jobs=jobs, executor=args.executor, scheduler=args.scheduler, on_done=sweep.progress(len(runs)), partial=args.notebooks is not None, check_data=False
+        runs,
+        paths,
+        jobs=jobs,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        on_done=sweep.progress(len(runs)),
+        partial=args.notebooks is not None,
+        check_data=False,
     )
     wall = time.perf_counter() - started
     print(sweep.format_table(sweep.summary_table(statuses)))
     sweep.write_verdict_table(sweep.verdict_table(runs, statuses), target)
     failed = sum(not s["ok"] for s in statuses)
-    print(f"{len(runs) - failed} of {len(runs)} runs ok in {wall:.1f} s; runs/<run>/ and figures/<run>/ per run (PNG; SVG and PDF: rotation export <run>); "
-          f"verdicts per run -> {target}")
+    print(
+        f"{len(runs) - failed} of {len(runs)} runs ok in {wall:.1f} s; runs/<run>/ and figures/<run>/ per run (PNG; SVG and PDF: rotation export <run>); "
+        f"verdicts per run -> {target}"
+    )
     return 0 if not failed else 1
 
 
@@ -193,8 +233,8 @@ def _say_data(data_dir: object) -> None:
 
 def _say_pending(name: str) -> None:
     """Tell how to get the SVG/PDF files when the run kept figures for them."""
-    from rotation.outputs import figexport
     from rotation.core.paths import published_figures_dir
+    from rotation.outputs import figexport
 
     if figexport.pending(published_figures_dir(name)):
         print(f"SVG and PDF of the figures: rotation export {name} (or rotation report {name})")
@@ -212,7 +252,6 @@ def _prefix(run_name: str | None) -> str | None:
 def cmd_params(args: argparse.Namespace) -> int:
     """Every parameter once: its type, default(s), help and the notebooks that use it."""
     from rotation.run import notebooks
-    from rotation.run import runner
 
     for line in params_lines(notebooks.notebook_paths()):
         print(line)
@@ -221,8 +260,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 def params_lines(paths: list[Path]) -> list[str]:
     """``rotation params`` output: one block per parameter, in the order the notebooks declare them."""
-    from rotation.run import notebooks
-    from rotation.run import runner
+    from rotation.run import notebooks, runner
 
     merged: dict[str, list[tuple[str, dict]]] = {}
     for path in paths:
@@ -253,7 +291,9 @@ def params_lines(paths: list[Path]) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     from rotation import __version__
 
-    parser = argparse.ArgumentParser(prog="rotation", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="rotation", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"rotation {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
@@ -269,24 +309,82 @@ def build_parser() -> argparse.ArgumentParser:
             "Exit code: 0 all runs ok, 1 a notebook failed, 2 bad parameters."
         ),
     )
-    run.add_argument("--as-of", dest="as_of", action="append", help="date the claims are checked at (YYYY-MM-DD); repeat for several runs")
-    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="any notebook parameter; repeat a NAME with other values for several runs")
-    run.add_argument("--grid", action="append", metavar="NAME=V1,V2", help="one run per value (combined with other axes as a grid); commas inside [...] stay, e.g. horizons=[5,20],[60]")
-    run.add_argument("--config", help="YAML file: a mapping of parameters (one run; may hold run_name), or a list of such mappings (one run each)")
-    run.add_argument("--run-name", dest="run_name", help="folder name under runs/ and figures/ (default: article, or built from the parameters); for many runs, a prefix and the sweep's name")
-    run.add_argument("--claims", help="claims file (YAML) of another article of this kind: its title, date, index pair and claims (default: data/claims.yaml); see docs/check_another_article.md")
-    run.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then ../shared/data beside the project, then download into data/cache/)")
+    run.add_argument(
+        "--as-of",
+        dest="as_of",
+        action="append",
+        help="date the claims are checked at (YYYY-MM-DD); repeat for several runs",
+    )
+    run.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="any notebook parameter; repeat a NAME with other values for several runs",
+    )
+    run.add_argument(
+        "--grid",
+        action="append",
+        metavar="NAME=V1,V2",
+        help="one run per value (combined with other axes as a grid); commas inside [...] stay, e.g. horizons=[5,20],[60]",
+    )
+    run.add_argument(
+        "--config",
+        help="YAML file: a mapping of parameters (one run; may hold run_name), or a list of such mappings (one run each)",
+    )
+    run.add_argument(
+        "--run-name",
+        dest="run_name",
+        help="folder name under runs/ and figures/ (default: article, or built from the parameters); for many runs, a prefix and the sweep's name",
+    )
+    run.add_argument(
+        "--claims",
+        help="claims file (YAML) of another article of this kind: its title, date, index pair and claims (default: data/claims.yaml); see docs/check_another_article.md",
+    )
+    run.add_argument(
+        "--data-dir",
+        dest="data_dir",
+        help="folder of CSV files (default: ROTATION_DATA_DIR, then ../shared/data beside the project, then download into data/cache/)",
+    )
     run.add_argument("--notebooks", help="comma-separated notebook names to run (default: all)")
-    run.add_argument("--export", action="store_true", help="also write every figure's SVG and PDF (one pass beside the notebooks; otherwise: rotation export RUN)")
-    run.add_argument("--refresh", action="store_true", help="download the series again into data/cache/ even when the cached copy is fresh (no effect on a local data folder)")
-    run.add_argument("--jobs", "-j", type=int, help="runs executed at the same time in a sweep, notebooks at the same time in one run (default: number of cores; one run: at most 2)")
-    run.add_argument("--executor", choices=("process", "dask"), default="process", help="many runs: local worker processes (default) or a dask.distributed cluster (pip install -e '.[dask]')")
-    run.add_argument("--scheduler", help="with --executor dask: scheduler address, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)")
-    run.add_argument("--summary", help="many runs: path of the cross-run verdict table (default: runs/sweep_<run-name, run file name, or axes + hash>.csv)")
+    run.add_argument(
+        "--export",
+        action="store_true",
+        help="also write every figure's SVG and PDF (one pass beside the notebooks; otherwise: rotation export RUN)",
+    )
+    run.add_argument(
+        "--refresh",
+        action="store_true",
+        help="download the series again into data/cache/ even when the cached copy is fresh (no effect on a local data folder)",
+    )
+    run.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        help="runs executed at the same time in a sweep, notebooks at the same time in one run (default: number of cores; one run: at most 2)",
+    )
+    run.add_argument(
+        "--executor",
+        choices=("process", "dask"),
+        default="process",
+        help="many runs: local worker processes (default) or a dask.distributed cluster (pip install -e '.[dask]')",
+    )
+    run.add_argument(
+        "--scheduler",
+        help="with --executor dask: scheduler address, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)",
+    )
+    run.add_argument(
+        "--summary",
+        help="many runs: path of the cross-run verdict table (default: runs/sweep_<run-name, run file name, or axes + hash>.csv)",
+    )
     run.set_defaults(func=cmd_run)
 
-    params = sub.add_parser("params", help="every parameter you can set: type, default, meaning and the notebooks using it",
-                            description="Every notebook parameter once, with its type, default, help and the notebooks that use it.")
+    params = sub.add_parser(
+        "params",
+        help="every parameter you can set: type, default, meaning and the notebooks using it",
+        description="Every notebook parameter once, with its type, default, help and the notebooks that use it.",
+    )
     params.set_defaults(func=cmd_params)
 
     for module_name in EXTENSIONS:
@@ -322,10 +420,15 @@ def _one_line(text: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     import signal
 
-    early = signal.signal(signal.SIGINT, _interrupted_early) if on_main_thread() else None  # Ctrl-C while importing: one line too
+    early = (
+        signal.signal(signal.SIGINT, _interrupted_early) if on_main_thread() else None
+    )  # Ctrl-C while importing: one line too
     from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV
 
-    for key in (STAGING_RUN_ENV, STAGING_DIR_ENV):  # the runner sets these for its kernels only; inherited ones mean nothing here
+    for key in (
+        STAGING_RUN_ENV,
+        STAGING_DIR_ENV,
+    ):  # the runner sets these for its kernels only; inherited ones mean nothing here
         os.environ.pop(key, None)
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -353,7 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bug: still one line; ROTATION_DEBUG=1 shows the traceback
         if debug:
             raise
-        print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (set ROTATION_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (set ROTATION_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

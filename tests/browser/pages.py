@@ -23,12 +23,21 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 CHROMIUM = Path(os.environ.get("ROTATION_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(os.environ.get("ROTATION_SCREENSHOTS", REPO / "reports" / "browser-screenshots"))
 # markup a person should never read as text: an opening or closing tag of an element notebooks and reports use
-MARKUP = re.compile(r"</?\s*(?:h[1-6]|p|div|span|table|thead|tbody|tr|th|td|style|script|img|a|ul|ol|li|em|strong|code|pre|br|iframe|svg)\b[^<>]{0,200}>",
-                    re.IGNORECASE)
+MARKUP = re.compile(
+    r"</?\s*(?:h[1-6]|p|div|span|table|thead|tbody|tr|th|td|style|script|img|a|ul|ol|li|em|strong|code|pre|br|iframe|svg)\b[^<>]{0,200}>",
+    re.IGNORECASE,
+)
 
 # What the page shows, collected in the browser (after load): title, headings, tables, images, links, visible text.
 INSPECT = """() => {
@@ -56,16 +65,22 @@ INSPECT = """() => {
 def launch_chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A headless Chromium context (fresh profile); failing, never skipping, when browser or driver is missing."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(f"browser tests need Chromium at {CHROMIUM}: apt-get install -y --no-install-recommends chromium (or set ROTATION_CHROMIUM)",
-                    pytrace=False)
+        pytest.fail(
+            f"browser tests need Chromium at {CHROMIUM}: apt-get install -y --no-install-recommends chromium (or set ROTATION_CHROMIUM)",
+            pytrace=False,
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail("browser tests need the playwright package (pip install -r requirements.lock)", pytrace=False)
     with sync_playwright() as driver:
         context = driver.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900})
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
         try:
             yield context
         finally:
@@ -82,7 +97,9 @@ class Opened:
         return self.seen[key]
 
 
-def open_page(context, url: str, *, wait_for: str | None = None, screenshot: str | None = None, timeout_ms: int = 60_000) -> Opened:
+def open_page(
+    context, url: str, *, wait_for: str | None = None, screenshot: str | None = None, timeout_ms: int = 60_000
+) -> Opened:
     """Open ``url``, wait until it and its images have loaded (and ``wait_for`` is visible), and inspect it."""
     page = context.new_page()
     dialogs: list[str] = []
@@ -138,7 +155,15 @@ def scratch_project(root: Path) -> Path:
 def run_cli(args: list[str], project: Path, data_dir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     """``rotation ARGS`` in a subprocess with ``project`` as ROTATION_PROJECT_DIR."""
     env = {**os.environ, "ROTATION_PROJECT_DIR": str(project), "ROTATION_DATA_DIR": str(data_dir), "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "rotation.cli", *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=project, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "rotation.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=project,
+        check=False,
+    )
 
 
 def copy_committed_run(project: Path, name: str = "article") -> None:

@@ -26,7 +26,6 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from conftest import real_data_dir
 from pages import (
     REPO,
     SCREENSHOTS,
@@ -38,6 +37,8 @@ from pages import (
     run_cli,
     scratch_project,
 )
+
+from conftest import real_data_dir
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +78,9 @@ def article_report(tmp_path_factory) -> tuple[Path, dict]:
     out = project / "report"
     done = run_cli(["report", "article", "--out", str(out)], project, data_dir())
     assert done.returncode == 0, done.stderr
-    copy = project / "runs" / "article" / "claims.yaml"  # the claims file the run used (a run older than that record: data/claims.yaml)
+    copy = (
+        project / "runs" / "article" / "claims.yaml"
+    )  # the claims file the run used (a run older than that record: data/claims.yaml)
     return out, load_claims(copy if copy.is_file() else REPO / "data" / "claims.yaml")
 
 
@@ -100,13 +103,22 @@ def claims_run(tmp_path_factory) -> dict:
         claim["quote"] = f"{claim['quote']} {HOSTILE_IMG} {HOSTILE_SCRIPT} [link](javascript:alert(2)) *not emphasis*"
     hostile_file = project / "hostile_claims.yaml"
     hostile_file.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    done = run_cli(["run", "--claims", str(hostile_file), "--notebooks", "99_scorecard", "--run-name", "hostile"], project, data_dir())
+    done = run_cli(
+        ["run", "--claims", str(hostile_file), "--notebooks", "99_scorecard", "--run-name", "hostile"],
+        project,
+        data_dir(),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     hostile_out = project / "report_hostile"
     done = run_cli(["report", "hostile", "--out", str(hostile_out)], project, data_dir())
     assert done.returncode == 0, done.stderr
-    return {"project": project, "report": out, "registry": load_claims(claims_file), "hostile_report": hostile_out,
-            "hostile_registry": load_claims(hostile_file)}
+    return {
+        "project": project,
+        "report": out,
+        "registry": load_claims(claims_file),
+        "hostile_report": hostile_out,
+        "hostile_registry": load_claims(hostile_file),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,8 +155,12 @@ def check_page(opened, *, planted: tuple[str, ...] = ()) -> list[str]:
     for i, table in enumerate(opened["tables"]):
         if not table["head"]:
             problems.append(f"table {i} has no header cells (thead th)")
-        if table["rows"] and table["rowsWithIndex"] != table["rows"] and not table["markdownCell"]:  # a Markdown table has no index column
-            problems.append(f"table {i} (columns {table['columns'][:4]}): {table['rows'] - table['rowsWithIndex']} of {table['rows']} rows lack an index cell")
+        if (
+            table["rows"] and table["rowsWithIndex"] != table["rows"] and not table["markdownCell"]
+        ):  # a Markdown table has no index column
+            problems.append(
+                f"table {i} (columns {table['columns'][:4]}): {table['rows'] - table['rowsWithIndex']} of {table['rows']} rows lack an index cell"
+            )
     broken = [img["src"] for img in opened["images"] if not img["width"]]
     if broken:
         problems.append(f"images not loaded: {broken[:5]}")
@@ -154,7 +170,9 @@ def check_page(opened, *, planted: tuple[str, ...] = ()) -> list[str]:
     return problems
 
 
-def check_report(context, out: Path, registry: dict, run_folder_notebooks: dict[str, Path], label: str, planted: tuple[str, ...] = ()) -> dict:
+def check_report(
+    context, out: Path, registry: dict, run_folder_notebooks: dict[str, Path], label: str, planted: tuple[str, ...] = ()
+) -> dict:
     """Open every page of report ``out``; returns the opened pages by name; asserts nothing is wrong on any."""
     pages = sorted(out.glob("*.html"))
     assert (out / "index.html") in pages and len(pages) > 1, f"{label}: report pages {[p.name for p in pages]}"
@@ -178,7 +196,9 @@ def check_report(context, out: Path, registry: dict, run_folder_notebooks: dict[
     assert h1 == [plain(f"Scorecard: {title}")], f"{label}: index heading {h1}, the run's claims file says {title!r}"
     claims_table = next(t for t in index["tables"] if t["columns"] and t["columns"][0] == "claim")
     shown_ids = [cell.split()[0] if cell else cell for cell in claims_table["index"]]
-    assert shown_ids == list(registry["claims"]), f"{label}: index lists {shown_ids}, the run's claims file has {list(registry['claims'])}"
+    assert shown_ids == list(registry["claims"]), (
+        f"{label}: index lists {shown_ids}, the run's claims file has {list(registry['claims'])}"
+    )
     return opened
 
 
@@ -189,7 +209,9 @@ def test_every_page_of_the_article_report_renders(chromium, article_report):
     opened = check_report(chromium, out, registry, notebooks, "article")
     assert opened["index"]["title"] == "Scorecard: article"
     scorecard = next(t for t in opened["99_scorecard"]["tables"] if "article says" in t["columns"])
-    assert scorecard["index"] == list(registry["claims"]), "the scorecard notebook's table lists other claims than the run's claims file (a run older than it?)"
+    assert scorecard["index"] == list(registry["claims"]), (
+        "the scorecard notebook's table lists other claims than the run's claims file (a run older than it?)"
+    )
 
 
 @pytest.mark.notebooks
@@ -225,7 +247,11 @@ class Elements(HTMLParser):
         if tag in ("script", "iframe", "object", "embed") or (tag == "img" and attrs.get("src") == "x"):
             self.live.append(f"<{tag}>")
         self.live += [f"<{tag} {k}>" for k in attrs if k.lower().startswith("on")]
-        self.live += [f"<{tag} {k}={v}>" for k, v in attrs.items() if k in ("href", "src") and (v or "").strip().lower().startswith("javascript:")]
+        self.live += [
+            f"<{tag} {k}={v}>"
+            for k, v in attrs.items()
+            if k in ("href", "src") and (v or "").strip().lower().startswith("javascript:")
+        ]
 
     def handle_data(self, data):
         self.text.append(data)
@@ -248,7 +274,8 @@ def test_markup_in_a_claims_file_is_text_in_the_notebook_outputs(claims_run):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             for markup in ([data["text/html"]] if "text/html" in data else []) + (
-                    [markdown2html_mistune(data["text/markdown"])] if "text/markdown" in data else []):
+                [markdown2html_mistune(data["text/markdown"])] if "text/markdown" in data else []
+            ):
                 live, text = live_markup(markup)
                 assert live == [], f"live markup in an output of 99_scorecard: {live[:5]}"
                 texts.append(text)
@@ -263,9 +290,13 @@ def test_markup_in_a_claims_file_is_text_in_browsers(chromium, claims_run, tmp_p
     registry = claims_run["hostile_registry"]
     planted = (HOSTILE_IMG, HOSTILE_SCRIPT)
     run = claims_run["project"] / "runs" / "hostile"
-    opened = check_report(chromium, claims_run["hostile_report"], registry, {p.stem: p for p in run.glob("*.ipynb")}, "hostile", planted)
+    opened = check_report(
+        chromium, claims_run["hostile_report"], registry, {p.stem: p for p in run.glob("*.ipynb")}, "hostile", planted
+    )
     for name in ("index", "99_scorecard"):
-        assert HOSTILE_IMG in opened[name]["text"] and HOSTILE_SCRIPT in opened[name]["text"], f"{name}: the planted text is not shown"
+        assert HOSTILE_IMG in opened[name]["text"] and HOSTILE_SCRIPT in opened[name]["text"], (
+            f"{name}: the planted text is not shown"
+        )
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter().from_filename(str(run / "99_scorecard.ipynb"))
@@ -294,13 +325,31 @@ def lab(claims_run, tmp_path_factory):
     home = tmp_path_factory.mktemp("lab")
     settings = home / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))  # every cell in the page
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "ROTATION_PROJECT_DIR": str(project), "ROTATION_DATA_DIR": str(data_dir())}
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.token={token}", f"--ServerApp.port={port}",
-           "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={project}",
-           f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
-           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    (settings / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"})
+    )  # every cell in the page
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "ROTATION_PROJECT_DIR": str(project),
+        "ROTATION_DATA_DIR": str(data_dir()),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={project}",
+        f"--LabApp.user_settings_dir={home / 'settings'}",
+        f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     log = (home / "lab.log").open("w")
@@ -352,9 +401,14 @@ def open_in_lab(context, base: str, token: str, path: str, screenshot: str) -> t
         page.goto(f"{base}/lab/tree/{path}?token={token}", wait_until="domcontentloaded", timeout=120_000)
         for rendered in (".jp-OutputArea-output table", ".jp-MarkdownCell .jp-RenderedMarkdown h1"):
             page.wait_for_selector(f".jp-NotebookPanel {rendered}", state="visible", timeout=90_000)
-        page.wait_for_function("() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output.jp-RenderedMarkdown')]"
-                               ".some((el) => el.innerText.includes('Claims file'))", timeout=60_000)  # the Markdown outputs too
-        page.wait_for_function("() => [...document.querySelectorAll('.jp-OutputArea-output img')].every((i) => i.complete)", timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output.jp-RenderedMarkdown')]"
+            ".some((el) => el.innerText.includes('Claims file'))",
+            timeout=60_000,
+        )  # the Markdown outputs too
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output img')].every((i) => i.complete)", timeout=60_000
+        )
         seen = page.evaluate(LAB_INSPECT)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"))
@@ -366,16 +420,28 @@ def open_in_lab(context, base: str, token: str, path: str, screenshot: str) -> t
 @pytest.mark.notebooks
 def test_rendered_notebooks_in_jupyterlab(chromium, claims_run, lab):
     base, token = lab
-    for run, registry, planted in (("example_claims", claims_run["registry"], ()),
-                                   ("hostile", claims_run["hostile_registry"], (HOSTILE_IMG, HOSTILE_SCRIPT))):
+    for run, registry, planted in (
+        ("example_claims", claims_run["registry"], ()),
+        ("hostile", claims_run["hostile_registry"], (HOSTILE_IMG, HOSTILE_SCRIPT)),
+    ):
         seen, dialogs = open_in_lab(chromium, base, token, f"runs/{run}/99_scorecard.ipynb", f"lab_{run}_99_scorecard")
         assert dialogs == [], f"{run}: dialogs raised in JupyterLab: {dialogs}"
         assert seen["planted"] == 0, f"{run}: planted markup became elements in JupyterLab"
-        assert markup_in_text(seen["text"], planted) == [], f"{run}: markup shown as text in JupyterLab: {markup_in_text(seen['text'], planted)[:5]}"
-        assert ("h1", plain(nbformat.read(claims_run["project"] / "runs" / run / "99_scorecard.ipynb", as_version=4).cells[0].source.splitlines()[0][2:])) in {
-            (h["tag"], plain(h["text"])) for h in seen["headings"]}
+        assert markup_in_text(seen["text"], planted) == [], (
+            f"{run}: markup shown as text in JupyterLab: {markup_in_text(seen['text'], planted)[:5]}"
+        )
+        assert (
+            "h1",
+            plain(
+                nbformat.read(claims_run["project"] / "runs" / run / "99_scorecard.ipynb", as_version=4)
+                .cells[0]
+                .source.splitlines()[0][2:]
+            ),
+        ) in {(h["tag"], plain(h["text"])) for h in seen["headings"]}
         table = next(t for t in seen["tables"] if "article says" in t["columns"])
-        assert table["head"] and table["index"] == list(registry["claims"]), f"{run}: JupyterLab shows index cells {table['index']}"
+        assert table["head"] and table["index"] == list(registry["claims"]), (
+            f"{run}: JupyterLab shows index cells {table['index']}"
+        )
         assert all(img["width"] for img in seen["images"]) and seen["images"], f"{run}: images not shown in JupyterLab"
         if planted:
             assert HOSTILE_IMG in seen["text"], "the planted markup is not shown as text in JupyterLab"

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rotation.core.errors import DataError
 from rotation.analytics.returns import percentile_rank
+from rotation.core.errors import DataError
 
 
 def common_closes(small: pd.Series, large: pd.Series) -> pd.DataFrame:
@@ -33,7 +33,9 @@ def common_closes(small: pd.Series, large: pd.Series) -> pd.DataFrame:
     return both
 
 
-def relative_return_path(small: pd.Series, large: pd.Series, base: pd.Timestamp, end: pd.Timestamp | None = None) -> pd.DataFrame:
+def relative_return_path(
+    small: pd.Series, large: pd.Series, base: pd.Timestamp, end: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Cumulative returns from the close of ``base`` to each common session up to ``end`` (fractions).
 
     Columns ``small``, ``large``, ``relative`` (small minus large) and ``strength`` (relative
@@ -93,12 +95,28 @@ def first_correction(prices: pd.Series, start: pd.Timestamp, threshold: float = 
     hit = drawdown <= -float(threshold) + 1e-12
     deepest = drawdown.idxmin()
     peak_of_deepest = part.loc[:deepest].idxmax()
-    out = {"found": bool(hit.any()), "date": pd.NaT, "close": np.nan, "peak_date": pd.NaT, "peak": np.nan, "drawdown": np.nan,
-           "max_drawdown": float(drawdown.min()), "max_drawdown_date": deepest, "max_peak_date": peak_of_deepest, "threshold": float(threshold)}
+    out = {
+        "found": bool(hit.any()),
+        "date": pd.NaT,
+        "close": np.nan,
+        "peak_date": pd.NaT,
+        "peak": np.nan,
+        "drawdown": np.nan,
+        "max_drawdown": float(drawdown.min()),
+        "max_drawdown_date": deepest,
+        "max_peak_date": peak_of_deepest,
+        "threshold": float(threshold),
+    }
     if out["found"]:
         when = hit.idxmax()
         peak_date = part.loc[:when].idxmax()
-        out.update(date=when, close=float(part[when]), peak_date=peak_date, peak=float(part[peak_date]), drawdown=float(drawdown[when]))
+        out.update(
+            date=when,
+            close=float(part[when]),
+            peak_date=peak_date,
+            peak=float(part[peak_date]),
+            drawdown=float(drawdown[when]),
+        )
     return out
 
 
@@ -129,11 +147,24 @@ def streak_break(returns: pd.DataFrame, start: pd.Timestamp) -> dict:
     j = i
     while j + 1 < len(index) and spread[j + 1] > 0:
         j += 1
-    out = {"start": start, "last_win": index[j], "sessions": int(j - i + 1), "ongoing": j + 1 >= len(index),
-           "ended_on": pd.NaT, "small": np.nan, "large": np.nan, "spread": np.nan}
+    out = {
+        "start": start,
+        "last_win": index[j],
+        "sessions": int(j - i + 1),
+        "ongoing": j + 1 >= len(index),
+        "ended_on": pd.NaT,
+        "small": np.nan,
+        "large": np.nan,
+        "spread": np.nan,
+    }
     if not out["ongoing"]:
         k = j + 1
-        out.update(ended_on=index[k], small=float(returns["small"].iloc[k]), large=float(returns["large"].iloc[k]), spread=float(spread[k]))
+        out.update(
+            ended_on=index[k],
+            small=float(returns["small"].iloc[k]),
+            large=float(returns["large"].iloc[k]),
+            spread=float(spread[k]),
+        )
     return out
 
 
@@ -148,12 +179,25 @@ def outcome_rank(value: float, history: pd.Series | np.ndarray) -> dict:
     values = np.asarray(history, dtype=float)
     values = values[~np.isnan(values)]
     if value is None or np.isnan(value):
-        return {"rank": None, "of": int(values.size) + 1, "n_earlier": int(values.size), "percentile": float("nan"), "better_than": None}
-    return {"rank": int(1 + np.count_nonzero(values > value)), "of": int(values.size) + 1, "n_earlier": int(values.size),
-            "percentile": percentile_rank(value, values), "better_than": int(np.count_nonzero(values < value))}
+        return {
+            "rank": None,
+            "of": int(values.size) + 1,
+            "n_earlier": int(values.size),
+            "percentile": float("nan"),
+            "better_than": None,
+        }
+    return {
+        "rank": int(1 + np.count_nonzero(values > value)),
+        "of": int(values.size) + 1,
+        "n_earlier": int(values.size),
+        "percentile": percentile_rank(value, values),
+        "better_than": int(np.count_nonzero(values < value)),
+    }
 
 
-def earlier_outcomes(returns: pd.DataFrame, min_streak: int, horizons: list[int], before: pd.Timestamp, anchor: str = "streak_end") -> pd.DataFrame:
+def earlier_outcomes(
+    returns: pd.DataFrame, min_streak: int, horizons: list[int], before: pd.Timestamp, anchor: str = "streak_end"
+) -> pd.DataFrame:
     """Outcomes of the streaks of at least ``min_streak`` sessions that began before ``before``.
 
     One row per (episode, horizon) with a complete window (``forward.episode_forward``), kept

@@ -38,13 +38,13 @@ ties, `rotation.analytics.returns.percentile_rank`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from rotation.core.errors import DataError, ParameterError
 from rotation.analytics.returns import percentile_rank, returns_after, value_on, window_return
+from rotation.core.errors import DataError, ParameterError
 
 TRADING_DAYS = 252
 FEATURE_COLUMNS = [
@@ -79,9 +79,9 @@ def realized_vol(returns: pd.Series, window: int = 21, periods_per_year: int = T
     """
     if int(window) < 2:
         raise ParameterError(f"vol_window: need at least 2 sessions, got {window}")
-    return (returns.rolling(int(window), min_periods=int(window)).std(ddof=1) * np.sqrt(periods_per_year)).rename("realized_vol")
-
-
+    return (returns.rolling(int(window), min_periods=int(window)).std(ddof=1) * np.sqrt(periods_per_year)).rename(
+        "realized_vol"
+    )
 
 
 def month_bounds(month: str, name: str = "crash_month") -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -271,7 +271,13 @@ def outcomes_after(
     return pd.DataFrame(rows, index=episodes.index)
 
 
-def relative_path(returns: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, after: int = TRADING_DAYS, last: pd.Timestamp | None = None) -> pd.Series:
+def relative_path(
+    returns: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    after: int = TRADING_DAYS,
+    last: pd.Timestamp | None = None,
+) -> pd.Series:
     """Relative strength small/large indexed to 100 at the streak's base, from the base to ``after`` sessions past ``end``.
 
     Index: sessions from the streak start (0 = base close, 1 = first streak session). The path
@@ -281,8 +287,12 @@ def relative_path(returns: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
     first = data.index.get_loc(start)
     stop = min(len(data) - 1, data.index.get_loc(end) + int(after))
     window = data.iloc[first : stop + 1]
-    ratio = np.concatenate(([1.0], np.cumprod(1 + window["small"].to_numpy()) / np.cumprod(1 + window["large"].to_numpy())))
-    return pd.Series(100.0 * ratio, index=pd.RangeIndex(0, len(ratio), name="sessions from streak start"), name="relative")
+    ratio = np.concatenate(
+        ([1.0], np.cumprod(1 + window["small"].to_numpy()) / np.cumprod(1 + window["large"].to_numpy()))
+    )
+    return pd.Series(
+        100.0 * ratio, index=pd.RangeIndex(0, len(ratio), name="sessions from streak start"), name="relative"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,7 +356,9 @@ def standardise(features: pd.DataFrame, how: str = "zscore") -> pd.DataFrame:
     return STANDARDISATIONS[how](features)
 
 
-def standardized_distance(features: pd.DataFrame, target: object, columns: Sequence[str] | None = None, how: str = "zscore") -> pd.DataFrame:
+def standardized_distance(
+    features: pd.DataFrame, target: object, columns: Sequence[str] | None = None, how: str = "zscore"
+) -> pd.DataFrame:
     """Distance from row ``target`` to every other row over standardized ``columns`` (see the module docstring).
 
     ``how``: the standardisation (``zscore``, ``rank``, ``robust``), computed across all rows of
@@ -435,7 +447,12 @@ def resemblance_grid(
             for how in standardisations:
                 dist = standardized_distance(feats, target, list(columns), how)
                 valid = dist[dist["distance"].notna()]
-                row = {"min_streak": int(min_streak), "feature_set": set_name, "standardisation": how, "episodes": int(len(valid))}
+                row = {
+                    "min_streak": int(min_streak),
+                    "feature_set": set_name,
+                    "standardisation": how,
+                    "episodes": int(len(valid)),
+                }
                 for name, key in named.items():
                     has = key in dist.index and pd.notna(dist.loc[key, "distance"])
                     row[f"distance {name}"] = float(dist.loc[key, "distance"]) if has else float("nan")
@@ -484,7 +501,13 @@ def grid_summary(grid: pd.DataFrame, name: str) -> dict:
 # Relative returns after an event
 
 
-def lead_after(small: pd.Series, large: pd.Series, base: pd.Timestamp, horizons_years: Sequence[float], last: pd.Timestamp | None = None) -> pd.DataFrame:
+def lead_after(
+    small: pd.Series,
+    large: pd.Series,
+    base: pd.Timestamp,
+    horizons_years: Sequence[float],
+    last: pd.Timestamp | None = None,
+) -> pd.DataFrame:
     """Small minus large price return from the close of ``base`` to the last common session on or before ``base + h years``.
 
     ``small``/``large``: closes; only their common sessions are used, up to ``last`` when given.
@@ -501,7 +524,9 @@ def lead_after(small: pd.Series, large: pd.Series, base: pd.Timestamp, horizons_
         to = common.index[common.index <= target][-1] if covered else pd.NaT
         rs = window_return(common["small"], base, to) if covered else float("nan")
         rl = window_return(common["large"], base, to) if covered else float("nan")
-        rows.append({"years": years, "base": pd.Timestamp(base), "to": to, "small": rs, "large": rl, "difference": rs - rl})
+        rows.append(
+            {"years": years, "base": pd.Timestamp(base), "to": to, "small": rs, "large": rl, "difference": rs - rl}
+        )
     return pd.DataFrame(rows)
 
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rotation.core.errors import DataError, ParameterError
 from rotation.analytics.streaks import run_lengths, streak_in_force
+from rotation.core.errors import DataError, ParameterError
 
 ANCHORS = ("streak_end", "as_of", "first_loss")
 ANCHOR_TEXT = {
@@ -49,7 +49,10 @@ def _log_levels(returns: pd.DataFrame) -> dict[str, np.ndarray]:
     """Cumulative log growth with a leading 0: ``c[k] = sum(log1p(r[0:k]))`` per column."""
     if returns[["small", "large"]].isna().any().any():
         raise DataError("returns contain NaN; align the series first (rotation.analytics.streaks.aligned_returns)")
-    return {col: np.concatenate(([0.0], np.cumsum(np.log1p(returns[col].to_numpy(dtype=float))))) for col in ("small", "large")}
+    return {
+        col: np.concatenate(([0.0], np.cumsum(np.log1p(returns[col].to_numpy(dtype=float)))))
+        for col in ("small", "large")
+    }
 
 
 def forward_returns(returns: pd.DataFrame, horizon: int) -> pd.DataFrame:
@@ -89,7 +92,9 @@ def forward_paths(returns: pd.DataFrame, anchors: np.ndarray, max_horizon: int) 
     valid = pos <= n
     pos = np.minimum(pos, n)
     base = anchors + 1
-    rel = np.expm1(levels["small"][pos] - levels["small"][base]) - np.expm1(levels["large"][pos] - levels["large"][base])
+    rel = np.expm1(levels["small"][pos] - levels["small"][base]) - np.expm1(
+        levels["large"][pos] - levels["large"][base]
+    )
     return pd.DataFrame(np.where(valid, rel, np.nan), index=pd.Index(k, name="sessions after anchor"), columns=anchors)
 
 
@@ -105,7 +110,9 @@ def streak_episodes(spread: pd.Series, min_streak: int, anchor: str = "streak_en
     if anchor not in ANCHORS:
         raise ParameterError(f"anchor: expected one of {', '.join(ANCHORS)}, got {anchor!r}")
     if isinstance(min_streak, bool) or int(min_streak) != min_streak or int(min_streak) < 1:
-        raise ParameterError(f"min_streaks: each length must be a positive whole number of sessions, got {min_streak!r}")
+        raise ParameterError(
+            f"min_streaks: each length must be a positive whole number of sessions, got {min_streak!r}"
+        )
     if spread.isna().any():
         raise DataError("spread contains NaN; align the series first")
     runs = run_lengths(spread > 0)
@@ -159,8 +166,15 @@ def base_rates(returns: pd.DataFrame, horizons: list[int]) -> pd.DataFrame:
     rows = []
     for h in horizons:
         rel = forward_returns(returns, h)["relative"].dropna()
-        rows.append({"horizon": int(h), "days": int(rel.size), "share_positive": float((rel > 0).mean()) if rel.size else np.nan,
-                     "mean": float(rel.mean()) if rel.size else np.nan, "median": float(rel.median()) if rel.size else np.nan})
+        rows.append(
+            {
+                "horizon": int(h),
+                "days": int(rel.size),
+                "share_positive": float((rel > 0).mean()) if rel.size else np.nan,
+                "mean": float(rel.mean()) if rel.size else np.nan,
+                "median": float(rel.median()) if rel.size else np.nan,
+            }
+        )
     return pd.DataFrame(rows).set_index("horizon")
 
 
@@ -177,16 +191,34 @@ def episode_forward(returns: pd.DataFrame, episodes: pd.DataFrame, horizons: lis
         pos = episodes["anchor_pos"].to_numpy(dtype=int)
         vals = fwd.iloc[pos] if len(pos) else fwd.iloc[0:0]
         part = episodes[["start", "end", "sessions", "anchor", "anchor_pos"]].assign(
-            horizon=int(h), small=vals["small"].to_numpy(), large=vals["large"].to_numpy(), relative=vals["relative"].to_numpy()
+            horizon=int(h),
+            small=vals["small"].to_numpy(),
+            large=vals["large"].to_numpy(),
+            relative=vals["relative"].to_numpy(),
         )
         part = part[part["relative"].notna()].reset_index(drop=True)
-        part["independent"] = independent_mask(part["anchor_pos"].to_numpy(), h) if len(part) else np.zeros(0, dtype=bool)
+        part["independent"] = (
+            independent_mask(part["anchor_pos"].to_numpy(), h) if len(part) else np.zeros(0, dtype=bool)
+        )
         frames.append(part)
-    columns = ["start", "end", "sessions", "anchor", "anchor_pos", "horizon", "small", "large", "relative", "independent"]
+    columns = [
+        "start",
+        "end",
+        "sessions",
+        "anchor",
+        "anchor_pos",
+        "horizon",
+        "small",
+        "large",
+        "relative",
+        "independent",
+    ]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def horizon_summary(returns: pd.DataFrame, episodes: pd.DataFrame, horizons: list[int], level: float = 0.95) -> pd.DataFrame:
+def horizon_summary(
+    returns: pd.DataFrame, episodes: pd.DataFrame, horizons: list[int], level: float = 0.95
+) -> pd.DataFrame:
     """Per horizon: what followed the episodes, against the unconditional base rate.
 
     Statistics use the *independent* episodes only (non-overlapping forward windows), so the
@@ -209,14 +241,30 @@ def horizon_summary(returns: pd.DataFrame, episodes: pd.DataFrame, horizons: lis
         k, n = int((ind["relative"] > 0).sum()), int(len(ind))
         lo, hi = binomial_interval(k, n, level)
         b = base.loc[int(h)]
-        p_base = float(stats.binomtest(k, n, float(b["share_positive"])).pvalue) if n and 0 < b["share_positive"] < 1 else np.nan
-        rows.append({
-            "horizon": int(h), "episodes": int(len(part)), "independent": n,
-            "mean": float(ind["relative"].mean()) if n else np.nan, "median": float(ind["relative"].median()) if n else np.nan,
-            "small_ahead": k, "share": k / n if n else np.nan, "ci_low": lo, "ci_high": hi,
-            "mean_small": float(ind["small"].mean()) if n else np.nan, "mean_large": float(ind["large"].mean()) if n else np.nan,
-            "base_share": float(b["share_positive"]), "base_mean": float(b["mean"]), "base_days": int(b["days"]), "p_vs_base": p_base,
-        })
+        p_base = (
+            float(stats.binomtest(k, n, float(b["share_positive"])).pvalue)
+            if n and 0 < b["share_positive"] < 1
+            else np.nan
+        )
+        rows.append(
+            {
+                "horizon": int(h),
+                "episodes": int(len(part)),
+                "independent": n,
+                "mean": float(ind["relative"].mean()) if n else np.nan,
+                "median": float(ind["relative"].median()) if n else np.nan,
+                "small_ahead": k,
+                "share": k / n if n else np.nan,
+                "ci_low": lo,
+                "ci_high": hi,
+                "mean_small": float(ind["small"].mean()) if n else np.nan,
+                "mean_large": float(ind["large"].mean()) if n else np.nan,
+                "base_share": float(b["share_positive"]),
+                "base_mean": float(b["mean"]),
+                "base_days": int(b["days"]),
+                "p_vs_base": p_base,
+            }
+        )
     table = pd.DataFrame(rows).set_index("horizon")
     adjusted = adjusted_pvalues(table["p_vs_base"])
     table["p_holm"], table["p_bh"] = adjusted["p_holm"], adjusted["p_bh"]
@@ -233,7 +281,9 @@ def adjusted_pvalues(pvalues: pd.Series | np.ndarray, alpha: float = 0.05) -> pd
     ``reject_holm``, ``reject_bh`` (at ``alpha``; None where p is NaN).
     """
     p = pd.Series(pvalues, dtype=float) if not isinstance(pvalues, pd.Series) else pvalues.astype(float)
-    out = pd.DataFrame({"p": p, "p_holm": np.nan, "p_bh": np.nan, "reject_holm": None, "reject_bh": None}, index=p.index)
+    out = pd.DataFrame(
+        {"p": p, "p_holm": np.nan, "p_bh": np.nan, "reject_holm": None, "reject_bh": None}, index=p.index
+    )
     ok = p.notna().to_numpy()
     if ok.any():
         for adjust, name in ((holm_adjusted, "holm"), (bh_adjusted, "bh")):
@@ -306,7 +356,14 @@ def streak_regression(returns: pd.DataFrame, horizon: int, maxlags: int | None =
     hac = model.fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
     ols = model.fit()
     return {
-        "horizon": h, "n": int(keep.sum()), "maxlags": lags, "intercept": float(hac.params[0]), "slope": float(hac.params[1]),
-        "se_hac": float(hac.bse[1]), "t_hac": float(hac.tvalues[1]), "p_hac": float(hac.pvalues[1]),
-        "se_ols": float(ols.bse[1]), "t_ols": float(ols.tvalues[1]),
+        "horizon": h,
+        "n": int(keep.sum()),
+        "maxlags": lags,
+        "intercept": float(hac.params[0]),
+        "slope": float(hac.params[1]),
+        "se_hac": float(hac.bse[1]),
+        "t_hac": float(hac.tvalues[1]),
+        "p_hac": float(hac.pvalues[1]),
+        "se_ols": float(ols.bse[1]),
+        "t_ols": float(ols.tvalues[1]),
     }

@@ -26,8 +26,10 @@ import pandas as pd
 
 from rotation.core.errors import DataError, ParameterError
 
-VINTAGE_NOTE = ("values are the revised (current-vintage) figures of the data folder's files, not the first releases; "
-                "'published by a date' keeps only the months released by then under a declared lag rule per series")
+VINTAGE_NOTE = (
+    "values are the revised (current-vintage) figures of the data folder's files, not the first releases; "
+    "'published by a date' keeps only the months released by then under a declared lag rule per series"
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,27 @@ class LagRule:
 PUBLICATION: dict[str, LagRule] = {
     "cpi": LagRule("day_of_next_month", 15, "BLS CPI release, about mid-month M+1 (taken as the 15th)"),
     "core_cpi": LagRule("day_of_next_month", 15, "BLS CPI release, about mid-month M+1 (taken as the 15th)"),
-    "unrate": LagRule("first_friday", 3, "BLS Employment Situation, first Friday of M+1 (the second when the first falls on the 1st or 2nd)"),
-    "payems": LagRule("first_friday", 3, "BLS Employment Situation, first Friday of M+1 (the second when the first falls on the 1st or 2nd)"),
+    "unrate": LagRule(
+        "first_friday",
+        3,
+        "BLS Employment Situation, first Friday of M+1 (the second when the first falls on the 1st or 2nd)",
+    ),
+    "payems": LagRule(
+        "first_friday",
+        3,
+        "BLS Employment Situation, first Friday of M+1 (the second when the first falls on the 1st or 2nd)",
+    ),
     "indpro": LagRule("day_of_next_month", 17, "Fed G.17 release, about mid-month M+1 (taken as the 17th)"),
-    "busloans": LagRule("day_of_next_month", 14, "Fed H.8 weekly release: the week holding the month's last Wednesday is out the Friday after (taken as the 14th of M+1)"),
-    "usrec": LagRule("months_after", 12, "NBER dates turning points 4 to 21 months after the fact (taken as 12 months after the month's end)"),
+    "busloans": LagRule(
+        "day_of_next_month",
+        14,
+        "Fed H.8 weekly release: the week holding the month's last Wednesday is out the Friday after (taken as the 14th of M+1)",
+    ),
+    "usrec": LagRule(
+        "months_after",
+        12,
+        "NBER dates turning points 4 to 21 months after the fact (taken as 12 months after the month's end)",
+    ),
     "wti": LagRule("days_after", 0, "a market price: known at its day's close"),
     "dgs2": LagRule("days_after", 0, "a market yield: known at its day's close"),
     "dgs10": LagRule("days_after", 0, "a market yield: known at its day's close"),
@@ -68,7 +86,9 @@ def lag_rule(name: str) -> LagRule:
     try:
         return PUBLICATION[str(name)]
     except KeyError:
-        raise ParameterError(f"series {name!r}: no publication lag declared in rotation.analytics.macro.PUBLICATION (declared: {', '.join(PUBLICATION)})") from None
+        raise ParameterError(
+            f"series {name!r}: no publication lag declared in rotation.analytics.macro.PUBLICATION (declared: {', '.join(PUBLICATION)})"
+        ) from None
 
 
 def release_dates(index: pd.DatetimeIndex, name: str) -> pd.DatetimeIndex:
@@ -107,7 +127,9 @@ def monthly(series: pd.Series) -> pd.Series:
     if clean.empty:
         raise DataError(f"series {series.name!r}: no values")
     if (clean.index.day != 1).any():
-        raise DataError(f"series {series.name!r}: monthly values must be dated the first of the month ({clean.index[clean.index.day != 1][0].date()} is not)")
+        raise DataError(
+            f"series {series.name!r}: monthly values must be dated the first of the month ({clean.index[clean.index.day != 1][0].date()} is not)"
+        )
     full = pd.date_range(clean.index[0], clean.index[-1], freq="MS", name=clean.index.name)
     return clean.reindex(full)
 
@@ -150,7 +172,7 @@ def sahm_indicator(unrate: pd.Series) -> pd.Series:
 
 def recession_months(usrec: pd.Series, start: object, end: object) -> int:
     """Months with the NBER recession indicator at 1 from ``start`` to ``end`` (inclusive)."""
-    part = usrec.loc[pd.Timestamp(start):pd.Timestamp(end)].dropna()
+    part = usrec.loc[pd.Timestamp(start) : pd.Timestamp(end)].dropna()
     return int((part > 0.5).sum())
 
 
@@ -212,8 +234,11 @@ def conditional_recession_rates(signal: pd.Series, ahead: pd.Series) -> pd.DataF
     rows = {}
     for label, mask in (("small caps lead", both["signal"] > 0), ("small caps lag", both["signal"] <= 0)):
         part = both.loc[mask, "ahead"]
-        rows[label] = {"months": int(len(part)), "followed by a recession": int(part.sum()),
-                       "share (%)": float(100.0 * part.mean()) if len(part) else float("nan")}
+        rows[label] = {
+            "months": int(len(part)),
+            "followed by a recession": int(part.sum()),
+            "share (%)": float(100.0 * part.mean()) if len(part) else float("nan"),
+        }
     return pd.DataFrame(rows).T
 
 

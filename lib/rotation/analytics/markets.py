@@ -15,13 +15,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rotation.core.errors import DataError
 from rotation.analytics.returns import value_at, window_return
+from rotation.core.errors import DataError
 
 CHANGE_COLUMNS = ["date", "before", "after", "change", "change_bp"]
 
 
-def rate_changes(rates: pd.Series | pd.DataFrame, start: object = None, end: object = None, *, atol: float = 1e-9) -> pd.DataFrame:
+def rate_changes(
+    rates: pd.Series | pd.DataFrame, start: object = None, end: object = None, *, atol: float = 1e-9
+) -> pd.DataFrame:
     """Every date on which a step series (e.g. a policy-rate target) changes value.
 
     ``rates``: one series, or a frame of several (e.g. upper and lower bound); a date counts as a
@@ -66,14 +68,22 @@ def target_range_at(lower: pd.Series, upper: pd.Series, when: object, *, max_age
     """
     date, low = value_at(lower, when, max_age_days=max_age_days)
     _, high = value_at(upper, when, max_age_days=max_age_days)
-    return {"date": date, "lower": low, "upper": high, "midpoint": (low + high) / 2.0, "single": bool(abs(high - low) < 1e-9)}
+    return {
+        "date": date,
+        "lower": low,
+        "upper": high,
+        "midpoint": (low + high) / 2.0,
+        "single": bool(abs(high - low) < 1e-9),
+    }
 
 
 def curve_spread(long: pd.Series, short: pd.Series, name: str = "spread") -> pd.Series:
     """``long - short`` (percentage points) on the dates both yields have a value; dates with a blank in either are left out."""
     both = pd.concat([long.rename("long"), short.rename("short")], axis=1, sort=True).dropna()
     out = (both["long"] - both["short"]).rename(name)
-    out.attrs = {"source": "; ".join(dict.fromkeys(s.attrs.get("source", "") for s in (long, short) if s.attrs.get("source")))}
+    out.attrs = {
+        "source": "; ".join(dict.fromkeys(s.attrs.get("source", "") for s in (long, short) if s.attrs.get("source")))
+    }
     return out
 
 
@@ -95,8 +105,15 @@ def level_change(series: pd.Series, start: object, end: object, *, max_age_days:
     from_date, from_value = value_at(series, start, max_age_days=max_age_days)
     to_date, to_value = value_at(series, end, max_age_days=max_age_days)
     change = to_value - from_value
-    return {"from_date": from_date, "from_value": from_value, "to_date": to_date, "to_value": to_value,
-            "change": change, "change_bp": round(change * 100, 6), "direction": direction(change)}
+    return {
+        "from_date": from_date,
+        "from_value": from_value,
+        "to_date": to_date,
+        "to_value": to_value,
+        "change": change,
+        "change_bp": round(change * 100, 6),
+        "direction": direction(change),
+    }
 
 
 def months_before(when: object, months: int) -> pd.Timestamp:
@@ -137,7 +154,9 @@ def year_bounds(prices: pd.Series, year: int) -> tuple[pd.Timestamp, pd.Timestam
     return period_bounds(prices, pd.Timestamp(f"{year}-01-01"), pd.Timestamp(f"{year}-12-31"))
 
 
-def period_bounds(prices: pd.Series, first: object, last: object, *, max_gap_days: int = 7) -> tuple[pd.Timestamp, pd.Timestamp]:
+def period_bounds(
+    prices: pd.Series, first: object, last: object, *, max_gap_days: int = 7
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Base and end sessions of the period ``first..last``: the last close before ``first`` and the last close on or before ``last``.
 
     Raises ``DataError`` when the series has no close before ``first``, none inside the period,
@@ -149,7 +168,9 @@ def period_bounds(prices: pd.Series, first: object, last: object, *, max_gap_day
     inside = held.loc[first:last]
     span = f"{held.index[0].date()} to {held.index[-1].date()}" if len(held) else "no rows"
     if before.empty or inside.empty or (last - inside.index[-1]).days > max_gap_days:
-        raise DataError(f"series {prices.name!r} does not cover {first.date()} to {last.date()} with a close before it (has {span})")
+        raise DataError(
+            f"series {prices.name!r} does not cover {first.date()} to {last.date()} with a close before it (has {span})"
+        )
     return before.index[-1], inside.index[-1]
 
 
@@ -193,7 +214,10 @@ def band_range_limit(band: float) -> float:
 def split_years(first: object, last: object) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     """``first..last`` cut into calendar years (clipped to the period), then the whole period: ``(label, first, last)``."""
     first, last = pd.Timestamp(first), pd.Timestamp(last)
-    parts = [(str(y), max(first, pd.Timestamp(f"{y}-01-01")), min(last, pd.Timestamp(f"{y}-12-31"))) for y in range(first.year, last.year + 1)]
+    parts = [
+        (str(y), max(first, pd.Timestamp(f"{y}-01-01")), min(last, pd.Timestamp(f"{y}-12-31")))
+        for y in range(first.year, last.year + 1)
+    ]
     return (parts if len(parts) > 1 else []) + [("whole period", first, last)]
 
 

@@ -28,12 +28,15 @@ import pandas as pd
 
 from rotation.core.errors import DataError, ParameterError
 
-DEFAULT_CHUNK = 100  # replications per chunk of the day-matrix simulations (fits in cache; the streams do not depend on it)
+DEFAULT_CHUNK = (
+    100  # replications per chunk of the day-matrix simulations (fits in cache; the streams do not depend on it)
+)
 MARKOV_CHUNK = 1000  # replications per chunk of the sojourn simulations (their random stream depends on the chunk)
 CELL_BUDGET = 10_000_000  # at most this many replication-days per chunk: memory stays bounded as the history grows
 
 
 # ------------------------------------------------------------------ sequences and runs
+
 
 def win_flags(spread: pd.Series | np.ndarray) -> np.ndarray:
     """Boolean win sequence: spread > 0 (ties are losses). NaN is refused."""
@@ -79,6 +82,7 @@ def _check_prob(p: float, name: str) -> float:
 
 
 # ------------------------------------------------------------------ exact probabilities
+
 
 def iid_prob_run_at_least(n: int, length: int, p: float) -> float:
     """P(at least one run of >= ``length`` wins in ``n`` independent days with win probability ``p``), exactly.
@@ -157,7 +161,7 @@ def longest_run_sf(n: int, lengths, p01: float, p11: float, p_first: float | Non
     if n < 1:
         return out
     for i, L in enumerate(L_all):
-        if L < 1 or L > n:
+        if L < 1 or n < L:
             continue
         k = np.arange(1, L)  # run lengths of wins that do not reach L
         win_run = p11 ** (k - 1)  # P(k - 1 more wins after the first)
@@ -237,14 +241,23 @@ def fit_markov(flags: np.ndarray) -> dict:
 
     lr = 2.0 * (ll(n11, n11 + n10, p11) + ll(n01, n01 + n00, p01) - ll(n11 + n01, x.size - 1, p_pool))
     return {
-        "n00": n00, "n01": n01, "n10": n10, "n11": n11, "p01": p01, "p11": p11,
-        "se01": float(np.sqrt(p01 * (1 - p01) / (n01 + n00))), "se11": float(np.sqrt(p11 * (1 - p11) / (n11 + n10))),
-        "stationary": markov_stationary(p01, p11), "p_iid": float(x.mean()),
-        "lr_stat": float(max(lr, 0.0)), "lr_p": float(stats.chi2.sf(max(lr, 0.0), 1)),
+        "n00": n00,
+        "n01": n01,
+        "n10": n10,
+        "n11": n11,
+        "p01": p01,
+        "p11": p11,
+        "se01": float(np.sqrt(p01 * (1 - p01) / (n01 + n00))),
+        "se11": float(np.sqrt(p11 * (1 - p11) / (n11 + n10))),
+        "stationary": markov_stationary(p01, p11),
+        "p_iid": float(x.mean()),
+        "lr_stat": float(max(lr, 0.0)),
+        "lr_p": float(stats.chi2.sf(max(lr, 0.0), 1)),
     }
 
 
 # ------------------------------------------------------------------ simulated samples (chunks of rows)
+
 
 def _chunks(n_sims: int, chunk: int, n: int = 1) -> Iterator[int]:
     """Replications per chunk: ``chunk``, fewer when ``chunk`` x ``n`` days would exceed ``CELL_BUDGET``."""
@@ -254,7 +267,9 @@ def _chunks(n_sims: int, chunk: int, n: int = 1) -> Iterator[int]:
         yield min(chunk, n_sims - start)
 
 
-def iid_samples(p: float, n: int, n_sims: int, rng: np.random.Generator, chunk: int = DEFAULT_CHUNK) -> Iterator[np.ndarray]:
+def iid_samples(
+    p: float, n: int, n_sims: int, rng: np.random.Generator, chunk: int = DEFAULT_CHUNK
+) -> Iterator[np.ndarray]:
     """Boolean matrices (rows = replications, columns = ``n`` days) of independent wins with probability ``p``."""
     p = _check_prob(p, "p")
     n = _check_length(n, "n")
@@ -278,7 +293,9 @@ def _geometric(rng: np.random.Generator, q: float, size: tuple[int, int], cap: i
     return np.minimum(u.astype(np.int64) + 1, cap)
 
 
-def _markov_sojourns(p01: float, p11: float, n: int, rows: int, rng: np.random.Generator, p_first: float) -> tuple[np.ndarray, np.ndarray]:
+def _markov_sojourns(
+    p01: float, p11: float, n: int, rows: int, rng: np.random.Generator, p_first: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Alternating sojourn lengths (rows x m) covering at least ``n`` days, and the first day's state per row.
 
     Win sojourns end with probability ``1 - p11`` per day, loss sojourns with ``p01``;
@@ -303,7 +320,13 @@ def _markov_sojourns(p01: float, p11: float, n: int, rows: int, rng: np.random.G
 
 
 def markov_samples(
-    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = MARKOV_CHUNK
+    p01: float,
+    p11: float,
+    n: int,
+    n_sims: int,
+    rng: np.random.Generator,
+    p_first: float | None = None,
+    chunk: int = MARKOV_CHUNK,
 ) -> Iterator[np.ndarray]:
     """Boolean matrices (rows = replications, ``n`` days) of a two-state Markov chain, vectorised.
 
@@ -350,7 +373,9 @@ def block_bootstrap_samples(
 
 BERNOULLI_DIGITS = 32  # binary digits of the uniform each simulated day is compared with: P(win) is p rounded to 2**-32
 WORD = 64
-SUMMARY_CHUNK = 1000  # replications per chunk of ``block_bootstrap_runs`` (its arrays hold one cell per block, not per day)
+SUMMARY_CHUNK = (
+    1000  # replications per chunk of ``block_bootstrap_runs`` (its arrays hold one cell per block, not per day)
+)
 HAZARD_CHUNK = 2000  # replications per chunk of ``iid_hazard_counts`` (about 2.5 MB of words at today's history)
 
 
@@ -412,7 +437,9 @@ def _shift_one_day(words: np.ndarray) -> np.ndarray:
     return out
 
 
-def iid_hazard_counts(p: float, n: int, n_sims: int, rng: np.random.Generator, max_j: int, chunk: int = HAZARD_CHUNK) -> dict:
+def iid_hazard_counts(
+    p: float, n: int, n_sims: int, rng: np.random.Generator, max_j: int, chunk: int = HAZARD_CHUNK
+) -> dict:
     """Continuation counts (as ``continuation_counts``, both versions) of independent days, 64 days per word.
 
     A bit matrix ``A_j`` marks the days ending j wins in a row (``A_1`` = the wins,
@@ -438,12 +465,19 @@ def iid_hazard_counts(p: float, n: int, n_sims: int, rng: np.random.Generator, m
             ge[:, j] = np.bitwise_count(a).sum(axis=1, dtype=np.int64)
             last[:, j] = (a[:, last_word] >> last_bit) & np.uint64(1)
         at_ge = ge - last
-        parts.append({"at_ge": at_ge[:, :J], "continued_ge": ge[:, 1 : J + 1],
-                      "at": at_ge[:, :J] - at_ge[:, 1 : J + 1], "continued": ge[:, 1 : J + 1] - ge[:, 2 : J + 2]})
+        parts.append(
+            {
+                "at_ge": at_ge[:, :J],
+                "continued_ge": ge[:, 1 : J + 1],
+                "at": at_ge[:, :J] - at_ge[:, 1 : J + 1],
+                "continued": ge[:, 1 : J + 1] - ge[:, 2 : J + 2],
+            }
+        )
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 # ------------------------------------------------------------------ block bootstrap from block summaries
+
 
 def _edge_runs(table: dict, win: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row of a run table: leading and trailing run of ``win`` days, whether the row is one such run, inner runs' mask."""
@@ -490,7 +524,9 @@ def block_summaries(wins: np.ndarray, block_length: int, top: int) -> dict:
     return out
 
 
-def _joined_runs(lead: np.ndarray, trail: np.ndarray, whole: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _joined_runs(
+    lead: np.ndarray, trail: np.ndarray, whole: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Runs that cross or touch block joins, for blocks laid end to end (rows = replications, columns = blocks).
 
     ``ends[k]``: days up to the end of block k. A run open at the end of block k is the trailing run
@@ -504,14 +540,22 @@ def _joined_runs(lead: np.ndarray, trail: np.ndarray, whole: np.ndarray, ends: n
         k = np.arange(lead.shape[1])
         g = np.maximum.accumulate(np.where(whole[rows], -1, k), axis=1)  # last block that is not one run
         gi = np.maximum(g, 0)
-        open_after[rows] = np.where(g >= 0, np.take_along_axis(trail[rows], gi, axis=1) + ends[None, :] - ends[gi], ends[None, :])
+        open_after[rows] = np.where(
+            g >= 0, np.take_along_axis(trail[rows], gi, axis=1) + ends[None, :] - ends[gi], ends[None, :]
+        )
     carried = np.zeros_like(open_after)
     carried[:, 1:] = open_after[:, :-1]
     return np.where(whole, 0, carried + lead), open_after[:, -1]
 
 
-def block_bootstrap_runs(spread: pd.Series | np.ndarray, n_sims: int, block_length: int, rng: np.random.Generator,
-                         max_length: int, chunk: int = SUMMARY_CHUNK) -> dict:
+def block_bootstrap_runs(
+    spread: pd.Series | np.ndarray,
+    n_sims: int,
+    block_length: int,
+    rng: np.random.Generator,
+    max_length: int,
+    chunk: int = SUMMARY_CHUNK,
+) -> dict:
     """Streak statistics of the moving-block bootstrap (``block_bootstrap_samples``: same draws, same results).
 
     Works on block summaries (``block_summaries``) instead of resampled days: a replication of m
@@ -530,7 +574,11 @@ def block_bootstrap_runs(spread: pd.Series | np.ndarray, n_sims: int, block_leng
     ends = np.minimum(np.arange(1, m + 1) * b, n)
     fields = ("lead", "trail", "whole", "inner_max")
     # one row per (block kind, start): full blocks first, then cut last blocks; one gather per replication-block
-    table = [np.concatenate([summary["full"][win][f], summary["cut"][win][f]]).astype(np.int32) for win in (True, False) for f in fields]
+    table = [
+        np.concatenate([summary["full"][win][f], summary["cut"][win][f]]).astype(np.int32)
+        for win in (True, False)
+        for f in fields
+    ]
     longest, either, counts = [], [], np.zeros(top + 1, dtype=np.int64)
     for rows in _chunks(n_sims, chunk, m):  # the random stream does not depend on the chunk
         starts = rng.integers(0, starts_n, size=(rows, m))
@@ -547,11 +595,16 @@ def block_bootstrap_runs(spread: pd.Series | np.ndarray, n_sims: int, block_leng
         counts += used[:starts_n] @ summary["full"]["inner_hist"] + used[starts_n:] @ summary["cut"]["inner_hist"]
         longest.append(best[0])
         either.append(np.maximum(best[0], best[1]))
-    return {"longest": np.concatenate(longest).astype(np.int64), "longest_either": np.concatenate(either).astype(np.int64),
-            "counts": counts, "n_sims": int(n_sims)}
+    return {
+        "longest": np.concatenate(longest).astype(np.int64),
+        "longest_either": np.concatenate(either).astype(np.int64),
+        "counts": counts,
+        "n_sims": int(n_sims),
+    }
 
 
 # ------------------------------------------------------------------ run tables: the fast path
+
 
 def runs_of(x: np.ndarray) -> dict:
     """Every maximal run (wins and losses) of a boolean matrix (rows = replications), flattened in row order.
@@ -570,7 +623,13 @@ def runs_of(x: np.ndarray) -> dict:
 
 
 def markov_runs(
-    p01: float, p11: float, n: int, n_sims: int, rng: np.random.Generator, p_first: float | None = None, chunk: int = MARKOV_CHUNK
+    p01: float,
+    p11: float,
+    n: int,
+    n_sims: int,
+    rng: np.random.Generator,
+    p_first: float | None = None,
+    chunk: int = MARKOV_CHUNK,
 ) -> Iterator[dict]:
     """Run tables (as ``runs_of``) of a two-state Markov chain, straight from the sojourn lengths (no day matrix)."""
     p01, p11 = _check_prob(p01, "p01"), _check_prob(p11, "p11")
@@ -626,9 +685,13 @@ def summarise_runs(chunks: Iterator[dict], max_j: int | None = None) -> dict:
             at[np.flatnonzero(cens), length[last][cens] - 1] -= 1
             cont = ge[:, 2 : J + 2]
             # at least j: sum over i >= j of the exact counts; days with a streak above J come from the run lengths
-            tail_at = np.bincount(row, weights=np.where(win, np.maximum(length - J, 0), 0), minlength=rows).astype(np.int64)
+            tail_at = np.bincount(row, weights=np.where(win, np.maximum(length - J, 0), 0), minlength=rows).astype(
+                np.int64
+            )
             tail_at -= win[last] & (length[last] > J)  # the last day of the data has no next day
-            tail_cont = np.bincount(row, weights=np.where(win, np.maximum(length - J - 1, 0), 0), minlength=rows).astype(np.int64)
+            tail_cont = np.bincount(
+                row, weights=np.where(win, np.maximum(length - J - 1, 0), 0), minlength=rows
+            ).astype(np.int64)
             ats.append(at)
             conts.append(cont)
             ats_ge.append(np.cumsum(at[:, ::-1], axis=1)[:, ::-1] + tail_at[:, None])
@@ -689,9 +752,21 @@ def continuation_hazard(flags: np.ndarray, max_j: int, level: float = 0.95, at_l
     rows = []
     for j in range(max_j):
         share = cont[j] / at[j] if at[j] else np.nan
-        ci = stats.binomtest(int(cont[j]), int(at[j])).proportion_ci(confidence_level=level, method="exact") if at[j] else None
-        rows.append({"j": j + 1, "at": int(at[j]), "continued": int(cont[j]), "share": share,
-                     "ci_low": float(ci.low) if ci else np.nan, "ci_high": float(ci.high) if ci else np.nan})
+        ci = (
+            stats.binomtest(int(cont[j]), int(at[j])).proportion_ci(confidence_level=level, method="exact")
+            if at[j]
+            else None
+        )
+        rows.append(
+            {
+                "j": j + 1,
+                "at": int(at[j]),
+                "continued": int(cont[j]),
+                "share": share,
+                "ci_low": float(ci.low) if ci else np.nan,
+                "ci_high": float(ci.high) if ci else np.nan,
+            }
+        )
     return pd.DataFrame(rows).set_index("j")
 
 
@@ -725,11 +800,15 @@ def hazard_null(at: np.ndarray, continued: np.ndarray, band: tuple[float, float]
         lo[ok], hi[ok] = np.nanquantile(share[:, ok], band, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = cont.sum(axis=0) / at.sum(axis=0)
-    return pd.DataFrame({"mean": mean, "mean_se": mean_se, "lo": lo, "hi": hi, "defined": defined, "pooled": pooled},
-                        index=pd.Index(j, name="j"))
+    return pd.DataFrame(
+        {"mean": mean, "mean_se": mean_se, "lo": lo, "hi": hi, "defined": defined, "pooled": pooled},
+        index=pd.Index(j, name="j"),
+    )
 
 
-def band_exceedance_p(at: np.ndarray, continued: np.ndarray, band: pd.DataFrame, observed: pd.Series) -> tuple[int, float]:
+def band_exceedance_p(
+    at: np.ndarray, continued: np.ndarray, band: pd.DataFrame, observed: pd.Series
+) -> tuple[int, float]:
     """A global check of a continuation profile against its null band (the band's lengths are not independent).
 
     Counts the lengths j at which the ``observed`` share (indexed by j) lies outside

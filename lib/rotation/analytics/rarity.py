@@ -127,7 +127,9 @@ def longest_streak_table(wins: np.ndarray, boot: dict, length: int, record: int)
     for name, pmf in pmfs.items():
         if name == "bootstrap":
             (p_len, se_len), (p_rec, se_rec), (either, se_either) = (
-                nulls.prob_at_least(boot[key], L) for key, L in (("longest", length), ("longest", record), ("longest_either", length)))
+                nulls.prob_at_least(boot[key], L)
+                for key, L in (("longest", length), ("longest", record), ("longest_either", length))
+            )
             method = f"simulated, {n_sims:,} replications"
         else:
             p01, p11, first = chains[name]
@@ -135,14 +137,30 @@ def longest_streak_table(wins: np.ndarray, boot: dict, length: int, record: int)
             either = nulls.markov_prob_either_run_at_least(n, length, p01, p11, first)
             se_len = se_rec = se_either = 0.0
             method = "exact"
-        rows[name] = {"method": method, "p_length": p_len, "se_length": se_len, "p_record": p_rec, "se_record": se_rec,
-                      "p_either": either, "se_either": se_either,
-                      "q05": _quantile(pmf, 0.05), "median": _quantile(pmf, 0.5), "q95": _quantile(pmf, 0.95)}
+        rows[name] = {
+            "method": method,
+            "p_length": p_len,
+            "se_length": se_len,
+            "p_record": p_rec,
+            "se_record": se_rec,
+            "p_either": either,
+            "se_either": se_either,
+            "q05": _quantile(pmf, 0.05),
+            "median": _quantile(pmf, 0.5),
+            "q95": _quantile(pmf, 0.95),
+        }
     return pd.DataFrame(rows).T.rename_axis("null")
 
 
-def rarity_table(wins: np.ndarray, spread: pd.Series | np.ndarray, length: int, n_sims: int, block_length: int, rng: np.random.Generator,
-                 boot: dict | None = None) -> pd.DataFrame:
+def rarity_table(
+    wins: np.ndarray,
+    spread: pd.Series | np.ndarray,
+    length: int,
+    n_sims: int,
+    block_length: int,
+    rng: np.random.Generator,
+    boot: dict | None = None,
+) -> pd.DataFrame:
     """P(streak of at least ``length``) under each null (rows) and framing (columns ``given_start``, ``sample``).
 
     Column ``mc_se`` is the Monte Carlo standard error of a simulated ``sample`` probability
@@ -159,17 +177,38 @@ def rarity_table(wins: np.ndarray, spread: pd.Series | np.ndarray, length: int, 
     p_boot, se_boot = nulls.prob_at_least(boot["longest"], L)
     runs = boot["counts"][1:].sum()
     rows = {
-        "iid": {"given_start": reach_probability(L, p), "sample": nulls.iid_prob_run_at_least(n, L, p), "mc_se": 0.0, "method": "exact"},
-        "markov": {"given_start": reach_probability(L, chain["p11"]), "sample": nulls.markov_prob_run_at_least(n, L, chain["p01"], chain["p11"]),
-                   "mc_se": 0.0, "method": "exact"},
-        "bootstrap": {"given_start": float(boot["counts"][L:].sum() / runs) if runs else float("nan"), "sample": p_boot, "mc_se": se_boot,
-                      "method": f"simulated, {int(n_sims):,} replications, blocks of {int(block_length)} sessions"},
+        "iid": {
+            "given_start": reach_probability(L, p),
+            "sample": nulls.iid_prob_run_at_least(n, L, p),
+            "mc_se": 0.0,
+            "method": "exact",
+        },
+        "markov": {
+            "given_start": reach_probability(L, chain["p11"]),
+            "sample": nulls.markov_prob_run_at_least(n, L, chain["p01"], chain["p11"]),
+            "mc_se": 0.0,
+            "method": "exact",
+        },
+        "bootstrap": {
+            "given_start": float(boot["counts"][L:].sum() / runs) if runs else float("nan"),
+            "sample": p_boot,
+            "mc_se": se_boot,
+            "method": f"simulated, {int(n_sims):,} replications, blocks of {int(block_length)} sessions",
+        },
     }
     return pd.DataFrame(rows).T.rename_axis("null")
 
 
-def counts_by_length(observed_lengths: pd.Series | np.ndarray, n: int, lengths: list[int], p: float, p01: float, p11: float,
-                     bootstrap_counts: np.ndarray | None = None, n_sims: int = 0) -> pd.DataFrame:
+def counts_by_length(
+    observed_lengths: pd.Series | np.ndarray,
+    n: int,
+    lengths: list[int],
+    p: float,
+    p01: float,
+    p11: float,
+    bootstrap_counts: np.ndarray | None = None,
+    n_sims: int = 0,
+) -> pd.DataFrame:
     """Observed number of streaks of at least L sessions against the number each null expects, per L.
 
     ``observed_lengths``: the lengths of every streak in the sample; ``bootstrap_counts``: win
@@ -179,13 +218,29 @@ def counts_by_length(observed_lengths: pd.Series | np.ndarray, n: int, lengths: 
     observed = np.asarray(observed_lengths, dtype=int)
     rows = []
     for L in lengths:
-        row = {"L": int(L), "observed": int((observed >= L).sum()),
-               "iid expected": expected_runs_at_least(n, L, p, p, p), "Markov expected": expected_runs_at_least(n, L, p01, p11)}
+        row = {
+            "L": int(L),
+            "observed": int((observed >= L).sum()),
+            "iid expected": expected_runs_at_least(n, L, p, p, p),
+            "Markov expected": expected_runs_at_least(n, L, p01, p11),
+        }
         if bootstrap_counts is not None and n_sims:
             top = len(bootstrap_counts) - 1
-            row["bootstrap expected"] = float(bootstrap_counts[min(L, top):].sum() / n_sims) if L <= top else float("nan")
+            row["bootstrap expected"] = (
+                float(bootstrap_counts[min(L, top) :].sum() / n_sims) if top >= L else float("nan")
+            )
         rows.append(row)
     return pd.DataFrame(rows).set_index("L")
 
 
-__all__ = ["FRAMINGS", "NULLS", "exact_null_chains", "longest_streak_pmfs", "longest_streak_table", "counts_by_length", "expected_runs_at_least", "rarity_table", "reach_probability"]
+__all__ = [
+    "FRAMINGS",
+    "NULLS",
+    "exact_null_chains",
+    "longest_streak_pmfs",
+    "longest_streak_table",
+    "counts_by_length",
+    "expected_runs_at_least",
+    "rarity_table",
+    "reach_probability",
+]

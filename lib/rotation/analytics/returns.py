@@ -27,7 +27,9 @@ def window_return(prices: pd.Series, base: object, end: object) -> float:
     return float(last / first - 1.0)
 
 
-def returns_after(prices: pd.Series, end: pd.Timestamp, horizons: Iterable[int], last: pd.Timestamp | None = None) -> pd.Series:
+def returns_after(
+    prices: pd.Series, end: pd.Timestamp, horizons: Iterable[int], last: pd.Timestamp | None = None
+) -> pd.Series:
     """Simple returns (fractions) from the close of ``end`` to the close ``h`` sessions later, for each ``h``.
 
     Sessions are those of ``prices`` (``end`` must be one). A horizon that reaches past the
@@ -38,7 +40,10 @@ def returns_after(prices: pd.Series, end: pd.Timestamp, horizons: Iterable[int],
         raise DataError(f"returns_after: {pd.Timestamp(end).date()} is not a session of series {prices.name!r}")
     pos = index.get_loc(end)
     values = prices.to_numpy(dtype=float)
-    out = {int(h): (values[pos + int(h)] / values[pos] - 1.0 if pos + int(h) < len(index) else float("nan")) for h in horizons}
+    out = {
+        int(h): (values[pos + int(h)] / values[pos] - 1.0 if pos + int(h) < len(index) else float("nan"))
+        for h in horizons
+    }
     return pd.Series(out, name="return_after", dtype=float)
 
 

@@ -124,7 +124,9 @@ def _rank_in_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rank, previous
 
 
-def _dominance(length: np.ndarray, ends: np.ndarray, end_len: np.ndarray, completed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _dominance(
+    length: np.ndarray, ends: np.ndarray, end_len: np.ndarray, completed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per session: completed streaks longer than the streak in force, at least as long, and the latest at least as long.
 
     Linear in sessions. On a session where the streak in force (streak k) is l long, the
@@ -163,8 +165,8 @@ def qualifying_dates(table: pd.DataFrame, length: int, exact: bool = False) -> p
 
 def scan_series(small: str = "rut", large: str = "spx", data_dir: str | None = None) -> pd.DataFrame:
     """Load two price series and scan them (see ``scan_streaks``)."""
-    from rotation.data import loading
     from rotation.analytics import streaks
+    from rotation.data import loading
 
     returns = streaks.aligned_returns(loading.load(small, data_dir=data_dir), loading.load(large, data_dir=data_dir))
     return scan_streaks(returns)

@@ -76,7 +76,9 @@ def window_returns(returns: pd.DataFrame, end: pd.Timestamp, sessions: int) -> p
         raise ParameterError(f"{pd.Timestamp(end).date()} is not a session of the returns")
     stop = returns.index.get_loc(end) + 1
     if stop < sessions:
-        raise DataError(f"only {stop} sessions up to {pd.Timestamp(end).date()}; a {sessions}-session window needs more history")
+        raise DataError(
+            f"only {stop} sessions up to {pd.Timestamp(end).date()}; a {sessions}-session window needs more history"
+        )
     return returns.iloc[stop - sessions : stop]
 
 
@@ -96,7 +98,9 @@ def rolling_mean(x: pd.Series, window: int) -> pd.Series:
     return pd.Series(means, index=x.index[window - 1 :], name=x.name)
 
 
-def moving_block_bootstrap_means(x: np.ndarray | pd.Series, block_length: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+def moving_block_bootstrap_means(
+    x: np.ndarray | pd.Series, block_length: int, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
     """Means of ``n_boot`` moving-block bootstrap resamples of ``x`` (Kunsch 1989), vectorised.
 
     Each resample has the length ``n`` of ``x``: ``ceil(n / block_length)`` blocks of

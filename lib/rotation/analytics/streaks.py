@@ -91,8 +91,16 @@ def run_lengths(flags: pd.Series) -> pd.DataFrame:
     n = values.size
     if n == 0:
         empty = np.array([], dtype=int)
-        return pd.DataFrame({"value": np.array([], dtype=bool), "first": empty, "last": empty,
-                             "start": flags.index[:0], "end": flags.index[:0], "sessions": empty})
+        return pd.DataFrame(
+            {
+                "value": np.array([], dtype=bool),
+                "first": empty,
+                "last": empty,
+                "start": flags.index[:0],
+                "end": flags.index[:0],
+                "sessions": empty,
+            }
+        )
     change = np.flatnonzero(values[1:] != values[:-1]) + 1
     first = np.concatenate(([0], change))
     last = np.concatenate((change - 1, [n - 1]))
@@ -185,7 +193,17 @@ def streak_at(returns: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     table = outperformance_streaks(returns.loc[:as_of])
     if len(table) and table["end"].iloc[-1] == as_of:
         return table.iloc[-1]
-    return pd.Series({"start": pd.NaT, "end": pd.NaT, "sessions": 0, "small_return": 0.0, "large_return": 0.0, "mean_spread": np.nan, "ongoing": False})
+    return pd.Series(
+        {
+            "start": pd.NaT,
+            "end": pd.NaT,
+            "sessions": 0,
+            "small_return": 0.0,
+            "large_return": 0.0,
+            "mean_spread": np.nan,
+            "ongoing": False,
+        }
+    )
 
 
 def streak_sessions(returns: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
@@ -220,7 +238,9 @@ def rank_streak(table: pd.DataFrame, current: pd.Series) -> dict:
         "record_streaks": [(r.start, r.end) for r in holders.itertuples()],
         "is_record": length >= record and length > 0,
         "matches_record": length == record and length > 0,
-        "last_at_least": None if last is None else {"start": last["start"], "end": last["end"], "sessions": int(last["sessions"])},
+        "last_at_least": None
+        if last is None
+        else {"start": last["start"], "end": last["end"], "sessions": int(last["sessions"])},
     }
 
 

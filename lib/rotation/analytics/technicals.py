@@ -73,4 +73,3 @@ def moving_average(prices: pd.Series, window: int) -> pd.Series:
 def ma_distance(prices: pd.Series, window: int) -> pd.Series:
     """Distance of the close above its ``window``-session simple moving average: ``P / SMA - 1`` (fraction)."""
     return (prices / moving_average(prices, window) - 1.0).rename(f"ma{window}_distance")
-

@@ -38,14 +38,20 @@ def applicability(ctx, claim: Mapping):
     if "period" in about:
         first, last = parse_period(about["period"])
         if about.get("looks", "back") == "back" and last > ctx.claim_date:
-            return not_applicable(f"the claim is about {first.date()} to {last.date()}, which is not over at as_of {day}; it is never judged on another period")
+            return not_applicable(
+                f"the claim is about {first.date()} to {last.date()}, which is not over at as_of {day}; it is never judged on another period"
+            )
         if about.get("looks") == "ahead" and not first <= ctx.claim_date <= last:
-            return not_applicable(f"the claim looks ahead from a date within {first.date()} to {last.date()}; as_of {day} is outside it, and the claim is never judged on a shifted period")
+            return not_applicable(
+                f"the claim looks ahead from a date within {first.date()} to {last.date()}; as_of {day} is outside it, and the claim is never judged on a shifted period"
+            )
     if claim.get("premise") == "streak":
         need = int(ctx.article.get("streak_premise", 1))
         have = int(ctx.streak["sessions"])
         if have < need:
-            return not_applicable(f"the claim is about the streak, but the {ctx.small} > {ctx.large} streak in force at {ctx.session.date()} has {have} session(s); the claims file asks for at least {need} (article.streak_premise)")
+            return not_applicable(
+                f"the claim is about the streak, but the {ctx.small} > {ctx.large} streak in force at {ctx.session.date()} has {have} session(s); the claims file asks for at least {need} (article.streak_premise)"
+            )
     return None
 
 
@@ -136,19 +142,29 @@ def _judge_claim(ctx, claim: Mapping) -> Judgement:
             m = measure(ctx, variant) if alt.get("params") or alt.get("query") else main
             v = judge(m, variant)
             shown = m.value if m.status is None else m.status.value
-            rows.append({
-                "choice": alt["choice"],
-                "alternative": alt["label"],
-                "measured": value_text(shown, claim.get("unit", "")),
-                "decision rule": tolerance_text(variant) if tolerance_text(variant) != tolerance_text(claim) else "same",
-                "verdict": v.value,
-                "agrees": v == verdict if v.judged else None,
-            })
+            rows.append(
+                {
+                    "choice": alt["choice"],
+                    "alternative": alt["label"],
+                    "measured": value_text(shown, claim.get("unit", "")),
+                    "decision rule": tolerance_text(variant)
+                    if tolerance_text(variant) != tolerance_text(claim)
+                    else "same",
+                    "verdict": v.value,
+                    "agrees": v == verdict if v.judged else None,
+                }
+            )
     label = robustness(verdict, rows)
     table = None
     if rows:
-        head = {"choice": "as registered", "alternative": "the claims file's own choice", "measured": value_text(main.value, claim.get("unit", "")),
-                "decision rule": tolerance_text(claim), "verdict": verdict.value, "agrees": True}
+        head = {
+            "choice": "as registered",
+            "alternative": "the claims file's own choice",
+            "measured": value_text(main.value, claim.get("unit", "")),
+            "decision rule": tolerance_text(claim),
+            "verdict": verdict.value,
+            "agrees": True,
+        }
         table = pd.DataFrame([head, *rows])
     return Judgement(claim=claim, measurement=main, verdict=verdict, robustness=label, sensitivity=table)
 

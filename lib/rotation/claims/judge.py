@@ -26,6 +26,7 @@ from rotation.claims.registry import UNJUDGED
 from rotation.core.fmt import display_unit, value_text
 from rotation.core.verdicts import Verdict
 
+
 def _missing(value: object) -> bool:
     if value is None:
         return True

@@ -49,7 +49,9 @@ class Context:
         if self.end is not None and self.end < self.claim_date:
             raise ParameterError(f"parameter data_end: {self.end.date()} is before as_of {self.claim_date.date()}")
         if self.small == self.large:
-            raise ParameterError(f"parameters small and large: both are {self.small!r}; the streak compares two different series")
+            raise ParameterError(
+                f"parameters small and large: both are {self.small!r}; the streak compares two different series"
+            )
 
     def memo(self, key: object, compute: Callable[[], object]) -> object:
         """``compute()`` once per ``key`` (any JSON-able value) for this context, then the same result again.
@@ -131,15 +133,27 @@ class Context:
 
         current = streak_at(self.returns, self.session).copy()
         index = self.returns.index
-        current["base"] = index[index.get_loc(current["start"]) - 1] if current["sessions"] and index.get_loc(current["start"]) > 0 else pd.NaT
+        current["base"] = (
+            index[index.get_loc(current["start"]) - 1]
+            if current["sessions"] and index.get_loc(current["start"]) > 0
+            else pd.NaT
+        )
         return current
 
-    def for_pair(self, small: str, large: str) -> "Context":
+    def for_pair(self, small: str, large: str) -> Context:
         """The same claim date, data end and claims file on another index pair (shares the series cache)."""
         if (small, large) == (self.small, self.large):
             return self
-        return Context(as_of=self.as_of, data_end=self.data_end, small=small, large=large, claims=self.claims,
-                       data_dir=self.data_dir, _series=self._series, derived=True)
+        return Context(
+            as_of=self.as_of,
+            data_end=self.data_end,
+            small=small,
+            large=large,
+            claims=self.claims,
+            data_dir=self.data_dir,
+            _series=self._series,
+            derived=True,
+        )
 
     def describe(self) -> str:
         """One line: pair, claim date, data end."""

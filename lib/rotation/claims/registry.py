@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from rotation.core.dates import parse_period
@@ -53,7 +52,11 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
     from rotation.claims.measures.base import KINDS  # importing the measures registers every kind
 
     if not CLAIM_ID.fullmatch(claim_id):
-        raise fail(path, claim_id, "claim ids are plain identifiers: a lower-case letter, then lower-case letters, digits or _ (at most 64 characters)")
+        raise fail(
+            path,
+            claim_id,
+            "claim ids are plain identifiers: a lower-case letter, then lower-case letters, digits or _ (at most 64 characters)",
+        )
     if not isinstance(entry, Mapping):
         raise fail(path, claim_id, "expected a mapping of fields")
     for key in REQUIRED_KEYS:
@@ -61,7 +64,9 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
             raise fail(path, claim_id, f"missing field {key!r}")
     compare = entry["compare"]
     if compare not in COMPARISONS:
-        raise fail(path, claim_id, f"field 'compare': unknown value {compare!r} (use one of {', '.join(sorted(COMPARISONS))})")
+        raise fail(
+            path, claim_id, f"field 'compare': unknown value {compare!r} (use one of {', '.join(sorted(COMPARISONS))})"
+        )
     if compare in UNJUDGED:
         if not entry.get("reason"):
             raise fail(path, claim_id, f"field 'reason' is needed for compare {compare!r}")
@@ -69,14 +74,22 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
         if "kind" not in entry:
             raise fail(path, claim_id, "missing field 'kind'")
         if entry["kind"] not in KINDS:
-            raise fail(path, claim_id, f"field 'kind': unknown claim kind {entry['kind']!r} (known: {', '.join(sorted(KINDS))})")
+            raise fail(
+                path,
+                claim_id,
+                f"field 'kind': unknown claim kind {entry['kind']!r} (known: {', '.join(sorted(KINDS))})",
+            )
         if compare in {"equal", "at_least", "at_most"} and "claimed" not in entry:
             raise fail(path, claim_id, f"missing field 'claimed' (needed for compare {compare!r})")
     if "params" in entry and not isinstance(entry["params"], Mapping):
         raise fail(path, claim_id, "field 'params': expected a mapping")
     about = entry.get("about", {"at": "as_of"})
     if not isinstance(about, Mapping) or not ({"at"} <= set(about) or {"period"} <= set(about)):
-        raise fail(path, claim_id, "field 'about': expected {at: as_of} or {period: 'YYYY-MM-DD to YYYY-MM-DD', looks: back|ahead}")
+        raise fail(
+            path,
+            claim_id,
+            "field 'about': expected {at: as_of} or {period: 'YYYY-MM-DD to YYYY-MM-DD', looks: back|ahead}",
+        )
     if "period" in about:
         try:
             parse_period(str(about["period"]))
@@ -124,9 +137,13 @@ def _load(path: str, text: str) -> dict:
     from rotation.language.schema import MAX_CLAIMS, check_document
 
     if len(doc["claims"]) > MAX_CLAIMS:
-        raise ParameterError(f"{path}: field 'claims': {len(doc['claims'])} claims; a claims file holds at most {MAX_CLAIMS}")
+        raise ParameterError(
+            f"{path}: field 'claims': {len(doc['claims'])} claims; a claims file holds at most {MAX_CLAIMS}"
+        )
     validated = {str(cid): validate_claim(path, str(cid), entry) for cid, entry in doc["claims"].items()}
-    check_document(path, doc, kind_params(), KINDS)  # the strict schema: types, ranges, unknown keys, caps (one line per failure)
+    check_document(
+        path, doc, kind_params(), KINDS
+    )  # the strict schema: types, ranges, unknown keys, caps (one line per failure)
     doc["claims"] = validated
     return doc
 
@@ -175,13 +192,18 @@ def markdown_text(text: object) -> str:
 def claims_markdown(registry: Mapping, notebook: str) -> str:
     """The claims a notebook checks, as a Markdown list of ids and the article's exact words (escaped: ``markdown_text``)."""
     article = registry["article"]
-    lines = [f"**Claims checked** ({markdown_text(article['title'])}, {markdown_text(article.get('published', article['as_of']))}; "
-             "exact words from the claims file):", ""]
+    lines = [
+        f"**Claims checked** ({markdown_text(article['title'])}, {markdown_text(article.get('published', article['as_of']))}; "
+        "exact words from the claims file):",
+        "",
+    ]
     for cid, c in registry["claims"].items():
         if c["notebook"] == notebook:
-            lines.append(f"* `{cid}`: \"{markdown_text(c['quote'])}\"")
+            lines.append(f'* `{cid}`: "{markdown_text(c["quote"])}"')
     if len(lines) == 2:
-        lines.append("* none: this claims file assigns no claim to this notebook; its measurements are shown as context.")
+        lines.append(
+            "* none: this claims file assigns no claim to this notebook; its measurements are shown as context."
+        )
     return "\n".join(lines)
 
 

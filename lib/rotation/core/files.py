@@ -93,14 +93,24 @@ def open_lock_file(path: str | os.PathLike) -> int:
     the path), so a lock can never write into another file.
     """
     target = Path(path)
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = (
+        os.O_RDWR
+        | os.O_CREAT
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+    )
     try:
         fd = os.open(target, flags, 0o666)
     except IsADirectoryError:
-        raise LockPathError(f"lock file {target} is a folder, not a file; remove it (no rotation process is using it)") from None
+        raise LockPathError(
+            f"lock file {target} is a folder, not a file; remove it (no rotation process is using it)"
+        ) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP or target.is_symlink():
-            raise LockPathError(f"lock file {target} is a symbolic link; refusing to follow it (remove the link)") from None
+            raise LockPathError(
+                f"lock file {target} is a symbolic link; refusing to follow it (remove the link)"
+            ) from None
         raise
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
@@ -111,7 +121,9 @@ def open_lock_file(path: str | os.PathLike) -> int:
 
 
 @contextlib.contextmanager
-def file_lock(path: str | os.PathLike, *, exclusive: bool = True, blocking: bool = True, folder: bool = True) -> Iterator[int]:
+def file_lock(
+    path: str | os.PathLike, *, exclusive: bool = True, blocking: bool = True, folder: bool = True
+) -> Iterator[int]:
     """Hold an ``flock`` on ``path`` (a folder, or a lock file created if missing); yields its descriptor.
 
     ``exclusive`` False takes a shared lock. With ``blocking`` False a lock held elsewhere raises
@@ -155,11 +167,18 @@ def os_error_line(exc: OSError, path: str | os.PathLike | None = None, doing: st
         where = f"{where} -> {exc.filename2}"
     where = "" if where is None else str(where)
     causes = {
-        errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only file system",
-        errno.EACCES: "permission denied", errno.EPERM: "operation not permitted", errno.ELOOP: "symbolic link refused",
-        errno.EISDIR: "a folder stands where a file is needed", errno.ENOTDIR: "a file stands where a folder is needed",
-        errno.ENOENT: "no such file or folder", errno.EIO: "input/output error (damaged disk or file)",
-        errno.ENAMETOOLONG: "file name too long", errno.EMFILE: "too many open files",
+        errno.ENOSPC: "disk full",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EROFS: "read-only file system",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.ELOOP: "symbolic link refused",
+        errno.EISDIR: "a folder stands where a file is needed",
+        errno.ENOTDIR: "a file stands where a folder is needed",
+        errno.ENOENT: "no such file or folder",
+        errno.EIO: "input/output error (damaged disk or file)",
+        errno.ENAMETOOLONG: "file name too long",
+        errno.EMFILE: "too many open files",
     }
     cause = causes.get(exc.errno or -1) or exc.strerror or _first_cause(exc) or type(exc).__name__
     return " ".join(str(cause).split()) + (f" {doing} {where}" if where else "")

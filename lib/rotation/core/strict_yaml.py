@@ -17,7 +17,6 @@ from yaml.events import AliasEvent
 
 from rotation.core.errors import ParameterError
 
-
 MAX_CONFIG_BYTES = 1_000_000  # a --config file larger than this is refused before it is parsed
 MAX_YAML_DEPTH = 50  # nesting of a YAML document (a run file needs 3)
 MAX_NUMBER_DIGITS = 30  # digits of one number in YAML (a seed has 10)
@@ -36,13 +35,17 @@ class StrictLoader(yaml.SafeLoader):
         if tag not in (None, "!"):
             mark = event.start_mark
             shown = tag.replace("tag:yaml.org,2002:", "!!")
-            raise YamlRefused(f"YAML tag {shown!r} at line {mark.line + 1}, column {mark.column + 1} is not allowed (values are plain numbers, text and lists)")
+            raise YamlRefused(
+                f"YAML tag {shown!r} at line {mark.line + 1}, column {mark.column + 1} is not allowed (values are plain numbers, text and lists)"
+            )
 
     def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
         depth = getattr(self, "_depth", 0)
         if depth >= MAX_YAML_DEPTH:
             mark = self.peek_event().start_mark
-            raise YamlRefused(f"YAML nested more than {MAX_YAML_DEPTH} levels deep at line {mark.line + 1} (a parameter file needs three)")
+            raise YamlRefused(
+                f"YAML nested more than {MAX_YAML_DEPTH} levels deep at line {mark.line + 1} (a parameter file needs three)"
+            )
         self._depth = depth + 1
         try:
             return self._compose_checked(parent, index)
@@ -52,7 +55,9 @@ class StrictLoader(yaml.SafeLoader):
     def construct_yaml_int(self, node):  # noqa: D102 - PyYAML hook
         digits = sum(c.isdigit() for c in str(node.value))
         if digits > MAX_NUMBER_DIGITS:
-            raise YamlRefused(f"number at line {node.start_mark.line + 1} has {digits} digits (at most {MAX_NUMBER_DIGITS})")
+            raise YamlRefused(
+                f"number at line {node.start_mark.line + 1} has {digits} digits (at most {MAX_NUMBER_DIGITS})"
+            )
         return super().construct_yaml_int(node)
 
     def construct_yaml_float(self, node):  # noqa: D102 - PyYAML hook
@@ -63,7 +68,9 @@ class StrictLoader(yaml.SafeLoader):
     def _compose_checked(self, parent, index):
         if self.check_event(AliasEvent):
             event = self.peek_event()
-            raise YamlRefused(f"YAML alias '*{event.anchor}' at line {event.start_mark.line + 1} is not allowed (write the value out)")
+            raise YamlRefused(
+                f"YAML alias '*{event.anchor}' at line {event.start_mark.line + 1} is not allowed (write the value out)"
+            )
         self._refuse_tag()
         return super().compose_node(parent, index)
 
@@ -128,7 +135,9 @@ def read_yaml_file(path: str | Path) -> object:
     if not stat.S_ISREG(info.st_mode):
         raise ParameterError(f"config file {target} is not a regular file (a pipe or device); give a YAML file")
     if info.st_size > MAX_CONFIG_BYTES:
-        raise ParameterError(f"config file {target} is {info.st_size:,} bytes (at most {MAX_CONFIG_BYTES:,}); a parameter file is a few lines")
+        raise ParameterError(
+            f"config file {target} is {info.st_size:,} bytes (at most {MAX_CONFIG_BYTES:,}); a parameter file is a few lines"
+        )
     try:
         text = target.read_text(encoding="utf-8")
     except PermissionError:

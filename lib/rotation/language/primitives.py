@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from rotation.core.errors import DataError, ParameterError
 from rotation.analytics.returns import percentile_rank
 from rotation.analytics.streaks import run_lengths, streak_in_force
+from rotation.core.errors import DataError, ParameterError
 
 MEASURES = ("level", "session_return", "return", "log_return", "change_bp", "streak", "count", "forward")
 WINDOW_MEASURES = ("return", "log_return", "change_bp")
@@ -149,11 +149,15 @@ def window_values(levels: pd.DataFrame, measure: str, window: Mapping | None = N
     if "value" in levels:
         out = _change(levels["value"].to_numpy(), base, end, measure)
     else:
-        out = _change(levels["small"].to_numpy(), base, end, measure) - _change(levels["large"].to_numpy(), base, end, measure)
+        out = _change(levels["small"].to_numpy(), base, end, measure) - _change(
+            levels["large"].to_numpy(), base, end, measure
+        )
     return pd.Series(out, index=index, name=measure)
 
 
-def window_bounds(levels: pd.DataFrame, window: Mapping | None, at: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def window_bounds(
+    levels: pd.DataFrame, window: Mapping | None, at: pd.Timestamp
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The base and end dates of the window a claim at session ``at`` is about (None where undefined)."""
     base, end = window_positions(levels.index, window)
     i = levels.index.get_loc(at)
@@ -224,7 +228,9 @@ def streak_table(flags: pd.Series) -> pd.DataFrame:
 # Comparison with history
 
 
-def comparables(values: pd.Series, at: pd.Timestamp, among: str, window: Mapping | None = None, start: object = None) -> pd.Series:
+def comparables(
+    values: pd.Series, at: pd.Timestamp, among: str, window: Mapping | None = None, start: object = None
+) -> pd.Series:
     """The earlier values the value at ``at`` is compared with (not including ``at`` itself).
 
     ``rolling``: the value at every earlier date; ``same_period``: in every earlier year, the
@@ -233,9 +239,9 @@ def comparables(values: pd.Series, at: pd.Timestamp, among: str, window: Mapping
     date of every complete earlier month/quarter/year (``window.period``). ``start``: only dates
     from then on.
     """
-    earlier = values.loc[: at].iloc[:-1] if at in values.index else values.loc[:at]
+    earlier = values.loc[:at].iloc[:-1] if at in values.index else values.loc[:at]
     if start is not None:
-        earlier = earlier.loc[pd.Timestamp(start):]
+        earlier = earlier.loc[pd.Timestamp(start) :]
     earlier = earlier.dropna()
     if among == "rolling" or earlier.empty:
         return earlier
@@ -258,7 +264,11 @@ def comparables(values: pd.Series, at: pd.Timestamp, among: str, window: Mapping
             day = min(at.day, pd.Timestamp(year=year, month=at.month, day=1).days_in_month)
             when = pd.Timestamp(year=year, month=at.month, day=day)
             pos = _pos_on_or_before(idx, when)
-            if pos >= 0 and idx[pos].year == year and (window is None or "period" not in window or _same_period(idx[pos], when, window)):
+            if (
+                pos >= 0
+                and idx[pos].year == year
+                and (window is None or "period" not in window or _same_period(idx[pos], when, window))
+            ):
                 picks.append(pos)
         return earlier.iloc[picks]
     raise ParameterError(f"history.among: unknown {among!r}")
@@ -269,7 +279,9 @@ def _same_period(found: pd.Timestamp, wanted: pd.Timestamp, window: Mapping) -> 
     return found.to_period(code) == wanted.to_period(code)
 
 
-def history_stat(value: float, earlier: pd.Series, stat: str, direction: str = "high", within: tuple | None = None) -> dict:
+def history_stat(
+    value: float, earlier: pd.Series, stat: str, direction: str = "high", within: tuple | None = None
+) -> dict:
     """The value against the earlier comparable values.
 
     ``rank``: 1 + number of earlier values strictly more extreme; ``percentile``: 0 to 100 of the
@@ -318,7 +330,9 @@ def last_at_least_series(values: pd.Series, direction: str = "high") -> pd.Serie
         out[i] = stack[-1] if stack else -1
         stack.append(i)
     dates = values.index.to_numpy()
-    return pd.Series(np.where(out >= 0, dates[np.maximum(out, 0)], np.datetime64("NaT")), index=values.index, name="since")
+    return pd.Series(
+        np.where(out >= 0, dates[np.maximum(out, 0)], np.datetime64("NaT")), index=values.index, name="since"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,7 +394,9 @@ def outcome_stat(rows: pd.DataFrame, stat: str, of: str = "relative", independen
     raise ParameterError(f"stat: unknown {stat!r}")
 
 
-def outcome_table(levels: pd.DataFrame, min_length: int, horizons: list, anchor: str = "first_loss", level: float = 0.95) -> pd.DataFrame:
+def outcome_table(
+    levels: pd.DataFrame, min_length: int, horizons: list, anchor: str = "first_loss", level: float = 0.95
+) -> pd.DataFrame:
     """The table published studies show: per horizon, after-event vs any-time N, mean, median, % positive, % beating.
 
     Adds what they never show: independent N and exact (Clopper-Pearson) intervals of the shares.
@@ -395,17 +411,42 @@ def outcome_table(levels: pd.DataFrame, min_length: int, horizons: list, anchor:
         for label, part in (("after event", ev), ("any time", base.assign(independent=False))):
             k, n = int((part["relative"] > 0).sum()), len(part)
             lo, hi = binomial_interval(k, n, level) if label == "after event" else (np.nan, np.nan)
-            rows.append({"horizon": str(h), "sessions": hs, "rows": label, "N": n,
-                         "independent N": int(part["independent"].sum()) if label == "after event" else np.nan,
-                         "mean small": float(part["small"].mean()) if n else np.nan,
-                         "median small": float(part["small"].median()) if n else np.nan,
-                         "% small positive": 100 * float((part["small"] > 0).mean()) if n else np.nan,
-                         "% beating": 100 * k / n if n else np.nan, "% beating CI low": 100 * lo, "% beating CI high": 100 * hi})
+            rows.append(
+                {
+                    "horizon": str(h),
+                    "sessions": hs,
+                    "rows": label,
+                    "N": n,
+                    "independent N": int(part["independent"].sum()) if label == "after event" else np.nan,
+                    "mean small": float(part["small"].mean()) if n else np.nan,
+                    "median small": float(part["small"].median()) if n else np.nan,
+                    "% small positive": 100 * float((part["small"] > 0).mean()) if n else np.nan,
+                    "% beating": 100 * k / n if n else np.nan,
+                    "% beating CI low": 100 * lo,
+                    "% beating CI high": 100 * hi,
+                }
+            )
     return pd.DataFrame(rows).set_index(["horizon", "rows"])
 
 
 __all__ = [
-    "HORIZONS", "MEASURES", "PERIODS", "any_time_outcomes", "comparables", "condition_flags", "event_outcomes", "history_stat",
-    "horizon_sessions", "last_at_least_series", "outcome_stat", "outcome_table", "streak_count_values", "streak_table",
-    "streak_values", "subject_levels", "window_bounds", "window_positions", "window_values",
+    "HORIZONS",
+    "MEASURES",
+    "PERIODS",
+    "any_time_outcomes",
+    "comparables",
+    "condition_flags",
+    "event_outcomes",
+    "history_stat",
+    "horizon_sessions",
+    "last_at_least_series",
+    "outcome_stat",
+    "outcome_table",
+    "streak_count_values",
+    "streak_table",
+    "streak_values",
+    "subject_levels",
+    "window_bounds",
+    "window_positions",
+    "window_values",
 ]

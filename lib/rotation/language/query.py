@@ -89,7 +89,9 @@ def _streak_history(levels: pd.DataFrame, query: Mapping, session: pd.Timestamp,
     """Lengths of the streaks of the condition that ended before the current one started (indexed by end date)."""
     flags = P.condition_flags(levels.loc[:session], query.get("condition", "beats"))
     table = P.streak_table(flags)
-    current_start = table["start"].iloc[-1] if len(table) and table["end"].iloc[-1] == session else session + pd.Timedelta(days=1)
+    current_start = (
+        table["start"].iloc[-1] if len(table) and table["end"].iloc[-1] == session else session + pd.Timedelta(days=1)
+    )
     done = table[table["end"] < current_start]
     if start is not None:
         done = done[done["end"] >= pd.Timestamp(start)]
@@ -107,20 +109,34 @@ def _evaluate_forward(query: Mapping, levels: pd.DataFrame, session: pd.Timestam
     if stat.startswith("base_"):
         rows = P.any_time_outcomes(known, horizon)
         value = P.outcome_stat(rows, stat.removeprefix("base_"), of)
-        return Result(value=value, session=session, raw=value, n=len(rows),
-                      detail=f"any-time rate over {len(rows)} sessions with a complete {horizon}-session window")
+        return Result(
+            value=value,
+            session=session,
+            raw=value,
+            n=len(rows),
+            detail=f"any-time rate over {len(rows)} sessions with a complete {horizon}-session window",
+        )
     rows = P.event_outcomes(known, int(event.get("min_length", 1)), horizon, str(event.get("anchor", "first_loss")))
     value = P.outcome_stat(rows, stat, of, independent)
     base = P.any_time_outcomes(known, horizon)
     base_share = float((base["relative"] > 0).mean()) if len(base) else float("nan")
-    detail = (f"{len(rows)} earlier events with a complete {horizon}-session window ({int(rows['independent'].sum())} independent); "
-              f"{stat} = {value:.4g}; any-time share beating {base_share:.3f} over {len(base)} sessions")
+    detail = (
+        f"{len(rows)} earlier events with a complete {horizon}-session window ({int(rows['independent'].sum())} independent); "
+        f"{stat} = {value:.4g}; any-time share beating {base_share:.3f} over {len(base)} sessions"
+    )
     evidence = rows.drop(columns=["anchor_pos"]).rename(columns={"relative": "small minus large"})
     return Result(value=value, session=session, raw=value, n=len(rows), detail=detail, evidence=evidence)
 
 
-def evaluate(query: Mapping, load: Loader, at: object, *, levels: pd.DataFrame | None = None,
-             values: pd.Series | None = None, max_age_days: int = 7) -> Result:
+def evaluate(
+    query: Mapping,
+    load: Loader,
+    at: object,
+    *,
+    levels: pd.DataFrame | None = None,
+    values: pd.Series | None = None,
+    max_age_days: int = 7,
+) -> Result:
     """The query read at date ``at`` (the last date of the subject on or before it), with its comparison with history.
 
     ``levels``/``values`` may be passed in when already computed (a timeline reads them once).
@@ -134,14 +150,22 @@ def evaluate(query: Mapping, load: Loader, at: object, *, levels: pd.DataFrame |
     raw = None if pd.isna(raw) else float(raw)
     window = None
     if query["measure"] in ("session_return", *P.WINDOW_MEASURES):
-        window = P.window_bounds(levels, {"sessions": 1} if query["measure"] == "session_return" else query.get("window"), session)
+        window = P.window_bounds(
+            levels, {"sessions": 1} if query["measure"] == "session_return" else query.get("window"), session
+        )
     words = describe(query)
     if raw is None:
-        return Result(value=None, session=session, window=window,
-                      detail=f"{words}: not defined at {session.date()} (the window is not complete or not in the data)")
+        return Result(
+            value=None,
+            session=session,
+            window=window,
+            detail=f"{words}: not defined at {session.date()} (the window is not complete or not in the data)",
+        )
     history = query.get("history")
     if not history:
-        return Result(value=raw, session=session, raw=raw, window=window, detail=f"{words}: {raw:.6g} at {session.date()}")
+        return Result(
+            value=raw, session=session, raw=raw, window=window, detail=f"{words}: {raw:.6g} at {session.date()}"
+        )
     h = dict(history)
     stat, direction = str(h.get("stat", "rank")), str(h.get("direction", "high"))
     among = str(h.get("among", "streaks" if query["measure"] == "streak" else "rolling"))
@@ -156,13 +180,25 @@ def evaluate(query: Mapping, load: Loader, at: object, *, levels: pd.DataFrame |
         within = parse_period(str(h["in"]))
     got = P.history_stat(raw, earlier, stat, direction, within)
     since = got["since"]
-    since_text = f"last at least as {'high' if direction == 'high' else 'low'}: {since.date()}" if since is not pd.NaT else "never before"
+    since_text = (
+        f"last at least as {'high' if direction == 'high' else 'low'}: {since.date()}"
+        if since is not pd.NaT
+        else "never before"
+    )
     detail = f"{words}: {raw:.6g} at {session.date()}; {stat} among {got['n']} earlier comparable values = {got['value']}; {since_text}"
     sign = 1.0 if direction == "high" else -1.0
     top = earlier.iloc[np.argsort(-sign * earlier.to_numpy(), kind="stable")[:10]] if len(earlier) else earlier
     evidence = pd.DataFrame({"date": top.index, "value": top.to_numpy()}) if len(top) else None
-    return Result(value=got["value"], session=session, raw=raw, window=window, since=None if since is pd.NaT else since,
-                  n=got["n"], detail=detail, evidence=evidence)
+    return Result(
+        value=got["value"],
+        session=session,
+        raw=raw,
+        window=window,
+        since=None if since is pd.NaT else since,
+        n=got["n"],
+        detail=detail,
+        evidence=evidence,
+    )
 
 
 def evaluate_many(query: Mapping, load: Loader, dates: Iterable[object], max_age_days: int = 7) -> pd.DataFrame:

@@ -25,7 +25,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rotation.core.errors import ParameterError
 
@@ -150,7 +150,9 @@ class Date(Spec):
             parse_date(value, where)
         except Bad as exc:
             if self.allow:
-                raise Bad(where, f"expected {' or '.join(self.allow)} or a date YYYY-MM-DD, got {_show(value)}") from None
+                raise Bad(
+                    where, f"expected {' or '.join(self.allow)} or a date YYYY-MM-DD, got {_show(value)}"
+                ) from None
             raise exc
 
 
@@ -186,7 +188,10 @@ class SeriesId(Spec):
         except ParameterError:
             near = difflib.get_close_matches(value, list(CATALOGUE) + list(self.roles), n=1, cutoff=0.6)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
-            raise Bad(where, f"unknown series {value!r}{hint}: use a catalogue id (data/README.md) or an upper-case Yahoo ticker") from None
+            raise Bad(
+                where,
+                f"unknown series {value!r}{hint}: use a catalogue id (data/README.md) or an upper-case Yahoo ticker",
+            ) from None
 
 
 @dataclass
@@ -199,7 +204,11 @@ class ListOf(Spec):
         if not isinstance(value, list):
             raise Bad(where, f"expected a list, got {_show(value)}")
         if not self.min_items <= len(value) <= self.max_items:
-            size = f"exactly {self.min_items}" if self.min_items == self.max_items else f"{self.min_items} to {self.max_items}"
+            size = (
+                f"exactly {self.min_items}"
+                if self.min_items == self.max_items
+                else f"{self.min_items} to {self.max_items}"
+            )
             raise Bad(where, f"expected {size} items, got {len(value)}")
         for i, v in enumerate(value):
             self.item.check(v, f"{where}[{i}]")
@@ -215,8 +224,13 @@ class AnyOf(Spec):
             try:
                 option.check(value, where)
                 return
-            except Bad as exc:
-                if isinstance(value, list) and isinstance(option, ListOf) or isinstance(value, Mapping) and isinstance(option, Fields):
+            except Bad:
+                if (
+                    isinstance(value, list)
+                    and isinstance(option, ListOf)
+                    or isinstance(value, Mapping)
+                    and isinstance(option, Fields)
+                ):
                     raise  # the one option of the value's shape says what is wrong inside it
                 continue
         raise Bad(where, f"expected {self.hint}, got {_show(value)}")
@@ -248,7 +262,7 @@ class Fields(Spec):
         if self.rule and not self.partial:
             self.rule(value, where)
 
-    def loose(self) -> "Fields":
+    def loose(self) -> Fields:
         return Fields(self.fields, self.required, self.rule, partial=True)
 
 
@@ -292,7 +306,10 @@ def _query_rule(q: Mapping, where: str) -> None:
         if cond is None:
             raise Bad(_join(where, "condition"), f"missing field (measure {measure} counts sessions of a condition)")
         if (cond == "beats") != spread_pair:
-            raise Bad(_join(where, "condition"), "beats needs a pair (read as a spread); rises/falls/rises_by... need one series or a ratio pair")
+            raise Bad(
+                _join(where, "condition"),
+                "beats needs a pair (read as a spread); rises/falls/rises_by... need one series or a ratio pair",
+            )
     elif "condition" in q:
         raise Bad(_join(where, "condition"), f"measure {measure} takes no condition (streak, count)")
     if measure == "count" and "min_length" not in q:
@@ -318,7 +335,10 @@ def _query_rule(q: Mapping, where: str) -> None:
     if h:
         stat, among = h["stat"], h.get("among")
         if stat == "since" and "in" not in h:
-            raise Bad(_join(where, "history.in"), "missing field (stat since: the period the last value at least as extreme fell in)")
+            raise Bad(
+                _join(where, "history.in"),
+                "missing field (stat since: the period the last value at least as extreme fell in)",
+            )
         if stat != "since" and "in" in h:
             raise Bad(_join(where, "history.in"), "only with stat since")
         if among == "streaks" and measure != "streak":
@@ -341,35 +361,76 @@ def _window_rule(w: Mapping, where: str) -> None:
 
 
 def _condition() -> Spec:
-    size = Fields({"rises_by": Number(0, 10, lo_open=True), "falls_by": Number(0, 1, lo_open=True),
-                   "rises_by_bp": Number(0, 10_000, lo_open=True), "falls_by_bp": Number(0, 10_000, lo_open=True)},
-                  rule=lambda v, w: None if len(v) == 1 else (_ for _ in ()).throw(Bad(w, "give exactly one threshold")))
-    return AnyOf((Choice(("beats", "rises", "falls")), size),
-                 "beats, rises, falls, or one of {rises_by: fraction}, {falls_by: fraction}, {rises_by_bp: bp}, {falls_by_bp: bp}")
+    size = Fields(
+        {
+            "rises_by": Number(0, 10, lo_open=True),
+            "falls_by": Number(0, 1, lo_open=True),
+            "rises_by_bp": Number(0, 10_000, lo_open=True),
+            "falls_by_bp": Number(0, 10_000, lo_open=True),
+        },
+        rule=lambda v, w: None if len(v) == 1 else (_ for _ in ()).throw(Bad(w, "give exactly one threshold")),
+    )
+    return AnyOf(
+        (Choice(("beats", "rises", "falls")), size),
+        "beats, rises, falls, or one of {rises_by: fraction}, {falls_by: fraction}, {rises_by_bp: bp}, {falls_by_bp: bp}",
+    )
 
 
 def query_spec() -> Fields:
     from rotation.analytics.forward import ANCHORS
     from rotation.language.primitives import HORIZONS, MEASURES
 
-    stats = ("n", "n_independent", "n_beating", "share_beating", "n_positive", "share_positive", "mean", "median",
-             "base_share_beating", "base_share_positive", "base_mean", "base_median")
+    stats = (
+        "n",
+        "n_independent",
+        "n_beating",
+        "share_beating",
+        "n_positive",
+        "share_positive",
+        "mean",
+        "median",
+        "base_share_beating",
+        "base_share_positive",
+        "base_mean",
+        "base_median",
+    )
     return Fields(
         {
             "series": SeriesId(),
             "pair": ListOf(SeriesId(), 2, 2),
             "pair_as": Choice(("spread", "ratio")),
             "measure": Choice(MEASURES),
-            "window": Fields({"sessions": Int(1, 100_000), "period": Choice(("month", "quarter", "ytd", "year")),
-                              "first_sessions": Int(1, 260), "from": Date(), "to": Date()}, rule=_window_rule),
+            "window": Fields(
+                {
+                    "sessions": Int(1, 100_000),
+                    "period": Choice(("month", "quarter", "ytd", "year")),
+                    "first_sessions": Int(1, 260),
+                    "from": Date(),
+                    "to": Date(),
+                },
+                rule=_window_rule,
+            ),
             "condition": _condition(),
             "min_length": Int(1, 10_000),
             "since": Date(),
-            "history": Fields({"stat": Choice(("rank", "percentile", "record", "since")),
-                               "among": Choice(("rolling", "same_period", "every_period", "streaks")),
-                               "direction": Choice(("high", "low")), "start": Date(), "in": Period()}, required=("stat",)),
-            "event": Fields({"condition": Choice(("beats",)), "min_length": Int(1, 10_000), "anchor": Choice(ANCHORS)}, required=("min_length",)),
-            "horizon": AnyOf((Int(1, 2520), Choice(tuple(HORIZONS))), f"a number of sessions (1 to 2520) or one of {', '.join(HORIZONS)}"),
+            "history": Fields(
+                {
+                    "stat": Choice(("rank", "percentile", "record", "since")),
+                    "among": Choice(("rolling", "same_period", "every_period", "streaks")),
+                    "direction": Choice(("high", "low")),
+                    "start": Date(),
+                    "in": Period(),
+                },
+                required=("stat",),
+            ),
+            "event": Fields(
+                {"condition": Choice(("beats",)), "min_length": Int(1, 10_000), "anchor": Choice(ANCHORS)},
+                required=("min_length",),
+            ),
+            "horizon": AnyOf(
+                (Int(1, 2520), Choice(tuple(HORIZONS))),
+                f"a number of sessions (1 to 2520) or one of {', '.join(HORIZONS)}",
+            ),
             "stat": Choice(stats),
             "of": Choice(("small", "large", "relative")),
             "independent": Boolean(),
@@ -387,22 +448,54 @@ COMPARES = ("equal", "at_least", "at_most", "boolean", "criteria", "untestable",
 
 
 def article_spec() -> Fields:
-    return Fields({"title": Text(500), "published": Date(), "as_of": Date(), "small": SeriesId(), "large": SeriesId(),
-                   "streak_premise": Int(1, 10_000)}, required=("title", "as_of", "small", "large"))
+    return Fields(
+        {
+            "title": Text(500),
+            "published": Date(),
+            "as_of": Date(),
+            "small": SeriesId(),
+            "large": SeriesId(),
+            "streak_premise": Int(1, 10_000),
+        },
+        required=("title", "as_of", "small", "large"),
+    )
 
 
 def claim_fields() -> dict:
     tol = Number(0)
     claimed = AnyOf((Number(), Boolean(), Text(500)), "a finite number, true/false, or text (criteria)")
     return {
-        "quote": Text(), "notebook": Text(100, r"[0-9A-Za-z_\-]+", "a notebook stem"), "kind": Text(100), "measure": Text(),
+        "quote": Text(),
+        "notebook": Text(100, r"[0-9A-Za-z_\-]+", "a notebook stem"),
+        "kind": Text(100),
+        "measure": Text(),
         "about": Fields({"at": Date(("as_of",)), "period": Period(), "looks": Choice(("back", "ahead"))}),
-        "premise": Choice(("streak", None)), "params": _Any(), "query": _Any(),
-        "claimed": claimed, "unit": Text(100), "compare": Choice(COMPARES), "tolerance": tol, "partly_tolerance": tol,
-        "reason": Text(), "rule": Text(),
-        "alternatives": ListOf(Fields({"choice": Text(200), "label": Text(500), "params": _Any(), "query": _Any(),
-                                       "claimed": claimed, "tolerance": tol, "partly_tolerance": tol}, required=("choice", "label")),
-                               0, MAX_ALTERNATIVES),
+        "premise": Choice(("streak", None)),
+        "params": _Any(),
+        "query": _Any(),
+        "claimed": claimed,
+        "unit": Text(100),
+        "compare": Choice(COMPARES),
+        "tolerance": tol,
+        "partly_tolerance": tol,
+        "reason": Text(),
+        "rule": Text(),
+        "alternatives": ListOf(
+            Fields(
+                {
+                    "choice": Text(200),
+                    "label": Text(500),
+                    "params": _Any(),
+                    "query": _Any(),
+                    "claimed": claimed,
+                    "tolerance": tol,
+                    "partly_tolerance": tol,
+                },
+                required=("choice", "label"),
+            ),
+            0,
+            MAX_ALTERNATIVES,
+        ),
     }
 
 
@@ -410,7 +503,10 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
     """One claim against the schema; raises ``Bad`` naming the field."""
     fields = claim_fields()
     # params/query depend on the kind: check the claim's own keys first, then them
-    shell = Fields({k: (_Any() if k == "alternatives" else v) for k, v in fields.items()}, required=("quote", "notebook", "compare"))
+    shell = Fields(
+        {k: (_Any() if k == "alternatives" else v) for k, v in fields.items()},
+        required=("quote", "notebook", "compare"),
+    )
     shell.check(entry, "")
     compare, kind = entry["compare"], entry.get("kind")
     if compare in ("untestable", "no_data"):
@@ -420,7 +516,11 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
         raise Bad("kind", "missing field")
     if kind is not None and kind not in known_kinds:
         near = difflib.get_close_matches(str(kind), sorted(known_kinds), n=1, cutoff=0.6)
-        raise Bad("kind", f"unknown claim kind {kind!r}" + (f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(sorted(known_kinds))})"))
+        raise Bad(
+            "kind",
+            f"unknown claim kind {kind!r}"
+            + (f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(sorted(known_kinds))})"),
+        )
     if compare in ("equal", "at_least", "at_most"):
         if "claimed" not in entry:
             raise Bad("claimed", f"missing field (needed for compare {compare})")
@@ -433,7 +533,9 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
     if "looks" in about and "period" not in about:
         raise Bad("about.looks", "only with period")
     if about.get("at", "as_of") != "as_of" and kind != "query":
-        raise Bad("about.at", "only query claims carry their own date; other kinds are measured at as_of (use kind: query)")
+        raise Bad(
+            "about.at", "only query claims carry their own date; other kinds are measured at as_of (use kind: query)"
+        )
     if kind == "query":
         if "params" in entry:
             raise Bad("params", "a query claim states its query under query:, not params:")
@@ -476,7 +578,7 @@ class _Undeclared(Spec):
             raise Bad(where, f"expected a mapping, got {_show(value)}")
         _finite_everywhere(value, where)
 
-    def loose(self) -> "_Undeclared":
+    def loose(self) -> _Undeclared:
         return self
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from rotation.core.paths import project_dir, run_dir
 
@@ -20,7 +19,9 @@ from rotation.core.paths import project_dir, run_dir
 def _git(*args: str) -> str | None:
     """Output of a git command in the project folder, or None (no git, not a checkout, unknown path)."""
     try:
-        done = subprocess.run(["git", *args], cwd=project_dir(), capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(
+            ["git", *args], cwd=project_dir(), capture_output=True, text=True, timeout=30, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
@@ -52,8 +53,11 @@ def verdict_changes(before: Iterable[Mapping], after: Iterable[Mapping]) -> list
     """``(claim, verdict before, verdict after)`` for every claim whose verdict differs; a missing side is ``"absent"``."""
     old = {str(r.get("claim_id")): str(r.get("verdict")) for r in before}
     new = {str(r.get("claim_id")): str(r.get("verdict")) for r in after}
-    return [(claim, old.get(claim, "absent"), new.get(claim, "absent"))
-            for claim in sorted(old.keys() | new.keys()) if old.get(claim, "absent") != new.get(claim, "absent")]
+    return [
+        (claim, old.get(claim, "absent"), new.get(claim, "absent"))
+        for claim in sorted(old.keys() | new.keys())
+        if old.get(claim, "absent") != new.get(claim, "absent")
+    ]
 
 
 def changed_files(run_name: str) -> int | None:
@@ -82,9 +86,13 @@ def summary_lines(run_name: str, reference: tuple[str, list[dict]] | None) -> li
     if reference is not None and reference[0].startswith("the committed"):
         count = changed_files(run_name)
         if count:
-            lines.append(f"run {run_name}: {count} file(s) under runs/{run_name}/ and figures/{run_name}/ differ from the commit (git status shows them)")
+            lines.append(
+                f"run {run_name}: {count} file(s) under runs/{run_name}/ and figures/{run_name}/ differ from the commit (git status shows them)"
+            )
         elif count == 0:
-            lines.append(f"run {run_name}: the files under runs/{run_name}/ and figures/{run_name}/ are identical to the commit")
+            lines.append(
+                f"run {run_name}: the files under runs/{run_name}/ and figures/{run_name}/ are identical to the commit"
+            )
     return lines
 
 

@@ -82,7 +82,11 @@ def _same_plain_file(a: Path, b: Path) -> bool:
 
 def pending(folder: Path) -> list[Path]:
     """The PNG figures of a figures folder lacking an SVG or PDF file, sorted by name."""
-    return [png for png in sorted(Path(folder).glob("*.png")) if any(not png.with_suffix(f".{ext}").is_file() for ext in VECTOR_FORMATS)]
+    return [
+        png
+        for png in sorted(Path(folder).glob("*.png"))
+        if any(not png.with_suffix(f".{ext}").is_file() for ext in VECTOR_FORMATS)
+    ]
 
 
 __all__ = ["DEFER_ENV", "VECTOR_FORMATS", "carry_vectors", "deferred_formats", "defer", "kernel_env", "pending"]

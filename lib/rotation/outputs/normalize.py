@@ -71,7 +71,9 @@ def normalise(nb: dict, name: str, root: Path, template_ids: set[str] | None = N
     return nb
 
 
-def normalise_notebook(path: str | os.PathLike, template: str | os.PathLike | None = None, root: str | os.PathLike | None = None) -> Path:
+def normalise_notebook(
+    path: str | os.PathLike, template: str | os.PathLike | None = None, root: str | os.PathLike | None = None
+) -> Path:
     """Rewrite the rendered notebook ``path`` deterministically (atomically, only if it changes).
 
     ``template``: the notebook it was rendered from (its cell ids are kept); ``root``: the folder
@@ -88,7 +90,9 @@ def normalise_notebook(path: str | os.PathLike, template: str | os.PathLike | No
     nb = json.loads(text)
     template_ids = None
     if template is not None and Path(template).is_file():
-        template_ids = {c.get("id") for c in json.loads(Path(template).read_text(encoding="utf-8")).get("cells", []) if c.get("id")}
+        template_ids = {
+            c.get("id") for c in json.loads(Path(template).read_text(encoding="utf-8")).get("cells", []) if c.get("id")
+        }
     normalise(nb, path.stem, Path(root) if root is not None else project_dir(), template_ids)
     out = nbformat.writes(nbformat.from_dict(nb), version=nbformat.NO_CONVERT)
     if not out.endswith("\n"):

@@ -20,26 +20,41 @@ import matplotlib.colors
 import matplotlib.container
 import matplotlib.legend
 import matplotlib.lines
-import matplotlib.text
 import matplotlib.pyplot as plt
+import matplotlib.text
 import pandas as pd
 
-from rotation.outputs import figexport
 from rotation.core.files import atomic_path, write_text_atomic
-from rotation.core.paths import FIGURE_FORMATS as FORMATS, figures_dir
+from rotation.core.paths import FIGURE_FORMATS as FORMATS
+from rotation.core.paths import figures_dir
+from rotation.outputs import figexport
 
 # Colour-blind-safe palette: Okabe and Ito (2008), "Color Universal Design". Every pair stays at
 # least MIN_DELTA_E apart (CIEDE2000) under simulated deuteranopia and protanopia (see rotation.outputs.colors
 # and tests/test_palette.py); lines also differ by label, and verdict swatches always carry their text.
 OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
 }
 SMALL_COLOR = OKABE_ITO["vermillion"]  # small caps
 LARGE_COLOR = OKABE_ITO["blue"]  # large caps
 SPREAD_COLOR = "#6b6b6b"  # the spread, null bands, individual episodes (neutral grey)
 HIGHLIGHT = "#f9dcb4"  # shaded periods (a light orange, behind the data)
-PALETTE = [SMALL_COLOR, LARGE_COLOR, OKABE_ITO["bluish green"], OKABE_ITO["reddish purple"], OKABE_ITO["orange"], OKABE_ITO["sky blue"], SPREAD_COLOR]
+PALETTE = [
+    SMALL_COLOR,
+    LARGE_COLOR,
+    OKABE_ITO["bluish green"],
+    OKABE_ITO["reddish purple"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["sky blue"],
+    SPREAD_COLOR,
+]
 MIN_DELTA_E = 10.0  # CIEDE2000 between any two PALETTE colours under deuteranopia and protanopia
 
 # Verdict swatches (scorecard figure and report), keyed by the verdict text.
@@ -69,16 +84,39 @@ SOURCE_COLOR = "#444444"
 # figure does not need seaborn imported (and through it scipy.stats: half a second for ``rotation scan``);
 # tests/test_plots_style.py checks it against seaborn itself, so it cannot drift from the installed version.
 SEABORN_PAPER_WHITEGRID = {
-    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.grid": True, "axes.labelcolor": ".15", "axes.labelsize": 9.600000000000001,
-    "axes.linewidth": 1.0, "axes.titlesize": 9.600000000000001,
-    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"], "font.size": 9.600000000000001,
-    "grid.color": ".8", "legend.fontsize": 8.8, "legend.title_fontsize": 9.600000000000001,
-    "lines.linewidth": 1.2000000000000002, "lines.markersize": 4.800000000000001, "lines.solid_capstyle": "round",
-    "patch.edgecolor": "w", "patch.force_edgecolor": True, "patch.linewidth": 0.8, "text.color": ".15",
-    "xtick.bottom": False, "xtick.color": ".15", "xtick.labelsize": 8.8, "xtick.major.size": 4.800000000000001, "xtick.major.width": 1.0,
-    "xtick.minor.size": 3.2, "xtick.minor.width": 0.8,
-    "ytick.color": ".15", "ytick.labelsize": 8.8, "ytick.left": False, "ytick.major.size": 4.800000000000001, "ytick.major.width": 1.0,
-    "ytick.minor.size": 3.2, "ytick.minor.width": 0.8,
+    "axes.axisbelow": True,
+    "axes.edgecolor": ".8",
+    "axes.grid": True,
+    "axes.labelcolor": ".15",
+    "axes.labelsize": 9.600000000000001,
+    "axes.linewidth": 1.0,
+    "axes.titlesize": 9.600000000000001,
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "font.size": 9.600000000000001,
+    "grid.color": ".8",
+    "legend.fontsize": 8.8,
+    "legend.title_fontsize": 9.600000000000001,
+    "lines.linewidth": 1.2000000000000002,
+    "lines.markersize": 4.800000000000001,
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "patch.linewidth": 0.8,
+    "text.color": ".15",
+    "xtick.bottom": False,
+    "xtick.color": ".15",
+    "xtick.labelsize": 8.8,
+    "xtick.major.size": 4.800000000000001,
+    "xtick.major.width": 1.0,
+    "xtick.minor.size": 3.2,
+    "xtick.minor.width": 0.8,
+    "ytick.color": ".15",
+    "ytick.labelsize": 8.8,
+    "ytick.left": False,
+    "ytick.major.size": 4.800000000000001,
+    "ytick.major.width": 1.0,
+    "ytick.minor.size": 3.2,
+    "ytick.minor.width": 0.8,
 }
 
 
@@ -154,7 +192,9 @@ def source_note(*objects: pd.Series | pd.DataFrame, definition: str = "", extra:
     return ". ".join(parts) + "."
 
 
-def finish_figure(fig: plt.Figure, ax: plt.Axes | None, *, title: str, xlabel: str | None, ylabel: str | None, source: str) -> plt.Figure:
+def finish_figure(
+    fig: plt.Figure, ax: plt.Axes | None, *, title: str, xlabel: str | None, ylabel: str | None, source: str
+) -> plt.Figure:
     """Title the figure, label the axes (with units) and add the source line under it."""
     if ax is not None:
         ax.set_title(title)
@@ -165,7 +205,9 @@ def finish_figure(fig: plt.Figure, ax: plt.Axes | None, *, title: str, xlabel: s
     else:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     size = source_fontsize(fig)
-    fig.text(0.01, -0.02, _wrap(source, source_wrap_width(fig, size)), ha="left", va="top", fontsize=size, color=SOURCE_COLOR)
+    fig.text(
+        0.01, -0.02, _wrap(source, source_wrap_width(fig, size)), ha="left", va="top", fontsize=size, color=SOURCE_COLOR
+    )
     fig._rotation_caption = f"{' '.join(title.split())}\n{' '.join(source.split())}"  # one title line, one source line, written beside the image by save_figure
     return fig
 
@@ -201,7 +243,12 @@ def figure_slug(name: str) -> str:
 
 
 def save_figure(
-    fig: plt.Figure, name: str, run_name: str, formats: Iterable[str] = FORMATS, show: bool = True, folder: Path | None = None
+    fig: plt.Figure,
+    name: str,
+    run_name: str,
+    formats: Iterable[str] = FORMATS,
+    show: bool = True,
+    folder: Path | None = None,
 ) -> list[Path]:
     """Write ``fig`` to ``figures/<run_name>/<name>.{png,svg,pdf}`` atomically; returns the image paths.
 
@@ -239,7 +286,9 @@ def save_figure(
                     write_png(tmp, image, dpi)
                 else:
                     extra = {"pil_kwargs": dict(PNG_OPTIONS)} if ext == "png" else {}
-                    fig.savefig(tmp, format=ext, dpi=dpi, metadata=figexport.METADATA.get(ext), bbox_inches=bbox, **extra)
+                    fig.savefig(
+                        tmp, format=ext, dpi=dpi, metadata=figexport.METADATA.get(ext), bbox_inches=bbox, **extra
+                    )
         paths.append(target)
     if later:
         figexport.defer(fig, folder, slug, later, bbox)
@@ -309,8 +358,17 @@ def ink_crop(fig: plt.Figure, dpi: float, pad_inches: float):
     if sink.data is None:
         return None
     pixels = np.frombuffer(sink.data, dtype=np.uint8)
-    shape = next(((int(h), int(w)) for w, h in {(canvas.width * dpi, canvas.height * dpi), (round(canvas.width * dpi), round(canvas.height * dpi))}
-                  if int(w) * int(h) * 4 == pixels.size), None)
+    shape = next(
+        (
+            (int(h), int(w))
+            for w, h in {
+                (canvas.width * dpi, canvas.height * dpi),
+                (round(canvas.width * dpi), round(canvas.height * dpi)),
+            }
+            if int(w) * int(h) * 4 == pixels.size
+        ),
+        None,
+    )
     if shape is None:  # not the canvas size expected (another backend's rounding)
         return None
     rgba = pixels.reshape(*shape, 4)
@@ -337,7 +395,9 @@ class _BufferSink(io.RawIOBase):
 
     def write(self, data) -> int:
         view = memoryview(data).cast("B")
-        self.data = view if self.data is None else memoryview(bytes(self.data) + bytes(view))  # pieces (not Agg's way): joined
+        self.data = (
+            view if self.data is None else memoryview(bytes(self.data) + bytes(view))
+        )  # pieces (not Agg's way): joined
         return view.nbytes
 
 
@@ -368,8 +428,13 @@ def _anchored_within(fig: plt.Figure, canvas) -> bool:
     if not points:
         return True
     inches = np.asarray(points, dtype=float) / fig.dpi
-    return bool(np.isfinite(inches).all() and (inches[:, 0] > canvas.x0).all() and (inches[:, 0] < canvas.x1).all()
-                and (inches[:, 1] > canvas.y0).all() and (inches[:, 1] < canvas.y1).all())
+    return bool(
+        np.isfinite(inches).all()
+        and (inches[:, 0] > canvas.x0).all()
+        and (inches[:, 0] < canvas.x1).all()
+        and (inches[:, 1] > canvas.y0).all()
+        and (inches[:, 1] < canvas.y1).all()
+    )
 
 
 def _in_kernel() -> bool:
@@ -419,7 +484,9 @@ def _draws_something(artist) -> bool:
     return True
 
 
-def count_labels(ax: plt.Axes, x, counts, *, prefix: str = "n=", y: float = 0.02, fontsize: float = 6.5, color: str = SOURCE_COLOR) -> list:
+def count_labels(
+    ax: plt.Axes, x, counts, *, prefix: str = "n=", y: float = 0.02, fontsize: float = 6.5, color: str = SOURCE_COLOR
+) -> list:
     """Write ``n=<count>`` under each ``x`` along the bottom of ``ax``, in as many rows as it takes not to overlap.
 
     ``y`` is the first row's height in axes fraction; a label that would touch its left neighbour
@@ -432,8 +499,16 @@ def count_labels(ax: plt.Axes, x, counts, *, prefix: str = "n=", y: float = 0.02
     row_right: list[float] = []  # right edge (display units) of the last label in each row
     texts = []
     for xi, n in sorted(zip(np.asarray(x, dtype=float), counts), key=lambda item: item[0]):
-        text = ax.text(xi, y, f"{prefix}{int(n):,}", transform=ax.get_xaxis_transform(), ha="center", va="bottom",
-                       fontsize=fontsize, color=color)
+        text = ax.text(
+            xi,
+            y,
+            f"{prefix}{int(n):,}",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+            color=color,
+        )
         box = text.get_window_extent(renderer)
         row = next((i for i, right in enumerate(row_right) if box.x0 > right + 2), len(row_right))
         if row == len(row_right):

@@ -29,7 +29,13 @@ def declared_defaults(nb: Mapping) -> dict[str, object]:
             source = "".join(source) if isinstance(source, list) else source
             found: dict[str, object] = {}
             for node in ast.parse(source).body:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) and node.value else []
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else [node.target]
+                    if isinstance(node, ast.AnnAssign) and node.value
+                    else []
+                )
                 for target in targets:
                     if isinstance(target, ast.Name):
                         try:
@@ -67,7 +73,9 @@ def parameter_mismatches(folder: str | Path, records: Iterable[Mapping] | None =
         path = folder / f"{stem}.ipynb"
         values = parameters_given(path) if path.is_file() else None
         if values is None:
-            lines.append(f"{stem}: no rendered notebook executed by papermill in {folder}, so the parameters of its records are unknown")
+            lines.append(
+                f"{stem}: no rendered notebook executed by papermill in {folder}, so the parameters of its records are unknown"
+            )
         else:
             used[stem] = values
     names = sorted({name for values in used.values() for name in values})
@@ -76,7 +84,9 @@ def parameter_mismatches(folder: str | Path, records: Iterable[Mapping] | None =
         for stem, values in used.items():
             if name in values:
                 value = values[name]
-                by_value.setdefault(value if value == DEFAULT else json.dumps(value, sort_keys=True, default=str), []).append(stem)
+                by_value.setdefault(
+                    value if value == DEFAULT else json.dumps(value, sort_keys=True, default=str), []
+                ).append(stem)
         if len(by_value) > 1:
             lines.append(f"{name}: " + "; ".join(f"{value} in {', '.join(stems)}" for value, stems in by_value.items()))
     return lines

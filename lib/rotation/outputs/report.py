@@ -29,10 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rotation.outputs import figexport
-from rotation.outputs import runs
 from rotation.core.errors import ParameterError
 from rotation.core.paths import FIGURE_FORMATS, figures_dir, project_dir, run_dir
+from rotation.outputs import runs
 
 MARKER = ".rotation-report"
 TEMPLATES = Path(__file__).resolve().parent / "templates"  # rotation_report/ (nbconvert) and index.html.j2 (Jinja2)
@@ -43,7 +42,11 @@ def resolve_run(run: str | Path) -> tuple[Path, Path, str]:
     """``(run folder, figures folder, run name)`` for a run name or a run-folder path; one-line error if missing."""
     text = str(run).strip()
     as_path = Path(text).expanduser()
-    if "/" in text or "\\" in text or (as_path.is_dir() and (as_path / "status.json").is_file() and text not in (".", "..")):
+    if (
+        "/" in text
+        or "\\" in text
+        or (as_path.is_dir() and (as_path / "status.json").is_file() and text not in (".", ".."))
+    ):
         folder = as_path.resolve()
         figures = folder.parent.parent / "figures" / folder.name
         name = folder.name
@@ -58,8 +61,8 @@ def run_claims(folder: Path) -> Path | None:
     """The claims file run ``folder`` was checked against: the copy the runner keeps in the run folder
     (``claims.yaml``, written for a ``--claims`` run), else the ``claims`` parameter of its ``params.yaml``,
     else None (the project's ``data/claims.yaml``). A named file that no longer exists is refused in one line."""
-    from rotation.outputs.runs import RUN_CLAIMS_FILE
     from rotation.core.strict_yaml import yaml_load
+    from rotation.outputs.runs import RUN_CLAIMS_FILE
 
     copy = folder / RUN_CLAIMS_FILE
     if copy.is_file():
@@ -74,7 +77,9 @@ def run_claims(folder: Path) -> Path | None:
         return None
     path = Path(str(named)).expanduser()
     if not path.is_file():
-        raise ParameterError(f"{params_path}: claims file {path} of this run not found (and no copy {RUN_CLAIMS_FILE} in the run folder)")
+        raise ParameterError(
+            f"{params_path}: claims file {path} of this run not found (and no copy {RUN_CLAIMS_FILE} in the run folder)"
+        )
     return path
 
 
@@ -85,12 +90,65 @@ def run_claims(folder: Path) -> Path | None:
 # What a notebook page may show: the markup Markdown cells and pandas/IPython outputs produce (headings,
 # paragraphs, lists, tables with their header and index cells and scoped styles, code, images, links).
 # Everything else is escaped (shown as text); no scripts, frames, forms, event handlers or javascript: links.
-NOTEBOOK_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details", "div", "dl",
-    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
-    "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "style", "sub", "summary", "sup", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
-})
+NOTEBOOK_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+        "var",
+    }
+)
 NOTEBOOK_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir", "style"},
     "a": {"href", "name", "rel"},
@@ -107,14 +165,55 @@ NOTEBOOK_ATTRIBUTES = {
 }
 NOTEBOOK_PROTOCOLS = frozenset({"http", "https", "mailto", "data"})  # data: only for images (see _allowed_attribute)
 IMAGE_DATA = ("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/svg+xml", "data:image/webp")
-CSS_PROPERTIES = frozenset({
-    "background", "background-color", "border", "border-bottom", "border-collapse", "border-color", "border-left",
-    "border-right", "border-spacing", "border-style", "border-top", "border-width", "border-radius", "color", "display",
-    "font", "font-family", "font-size", "font-style", "font-weight", "height", "line-height", "margin", "margin-bottom",
-    "margin-left", "margin-right", "margin-top", "max-height", "max-width", "min-width", "overflow", "overflow-x", "padding",
-    "padding-bottom", "padding-left", "padding-right", "padding-top", "text-align", "text-decoration", "text-indent",
-    "text-overflow", "vertical-align", "white-space", "width", "word-break",
-})
+CSS_PROPERTIES = frozenset(
+    {
+        "background",
+        "background-color",
+        "border",
+        "border-bottom",
+        "border-collapse",
+        "border-color",
+        "border-left",
+        "border-right",
+        "border-spacing",
+        "border-style",
+        "border-top",
+        "border-width",
+        "border-radius",
+        "color",
+        "display",
+        "font",
+        "font-family",
+        "font-size",
+        "font-style",
+        "font-weight",
+        "height",
+        "line-height",
+        "margin",
+        "margin-bottom",
+        "margin-left",
+        "margin-right",
+        "margin-top",
+        "max-height",
+        "max-width",
+        "min-width",
+        "overflow",
+        "overflow-x",
+        "padding",
+        "padding-bottom",
+        "padding-left",
+        "padding-right",
+        "padding-top",
+        "text-align",
+        "text-decoration",
+        "text-indent",
+        "text-overflow",
+        "vertical-align",
+        "white-space",
+        "width",
+        "word-break",
+    }
+)
 CSS_FUNCTIONS = frozenset({"rgb", "rgba", "hsl", "hsla", "calc"})
 _SELECTOR = re.compile(r"[A-Za-z0-9_\-\s.#:,>*+~()\[\]=\"']*")
 _URI_NOISE = re.compile(r"[`\x00-\x20\x7f-\xa0\s]+")
@@ -141,7 +240,9 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     return True
 
 
-_CSS_TOKENS = frozenset({"whitespace", "literal", "ident", "hash", "number", "percentage", "dimension", "string", "function"})
+_CSS_TOKENS = frozenset(
+    {"whitespace", "literal", "ident", "hash", "number", "percentage", "dimension", "string", "function"}
+)
 
 
 def _safe_value(tokens) -> bool:
@@ -163,7 +264,10 @@ def clean_css(text: str) -> str:
     kept = []
     for decl in tinycss2.parse_declaration_list(text, skip_comments=True, skip_whitespace=True):
         if decl.type == "declaration" and decl.lower_name in CSS_PROPERTIES and _safe_value(decl.value):
-            kept.append(f"{decl.lower_name}: {tinycss2.serialize(decl.value).strip()}" + (" !important" if decl.important else ""))
+            kept.append(
+                f"{decl.lower_name}: {tinycss2.serialize(decl.value).strip()}"
+                + (" !important" if decl.important else "")
+            )
     return "; ".join(kept)
 
 
@@ -212,6 +316,7 @@ def _style_filter():
                     yield token
                 elif not inside:
                     yield token
+
     return StyleFilter
 
 
@@ -229,8 +334,15 @@ def clean_notebook_html(markup: object) -> str:
     from markupsafe import Markup
 
     text = markup.decode() if isinstance(markup, bytes) else str(markup)
-    cleaner = bleach.Cleaner(tags=NOTEBOOK_TAGS, attributes=_allowed_attribute, protocols=NOTEBOOK_PROTOCOLS,
-                             strip=False, strip_comments=True, css_sanitizer=_CssSanitizer(), filters=[_style_filter()])
+    cleaner = bleach.Cleaner(
+        tags=NOTEBOOK_TAGS,
+        attributes=_allowed_attribute,
+        protocols=NOTEBOOK_PROTOCOLS,
+        strip=False,
+        strip_comments=True,
+        css_sanitizer=_CssSanitizer(),
+        filters=[_style_filter()],
+    )
     cleaned = cleaner.clean(text)
     # the serializer escapes ">" in style text (a child combinator); only "</style" could end the element
     cleaned = _STYLE_TEXT.sub(lambda m: m.group(1) + m.group(2).replace("&gt;", ">") + m.group(3), cleaned)
@@ -248,11 +360,17 @@ def notebook_html(path: Path) -> str:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
-        template_name=NOTEBOOK_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], sanitize_html=True,
+        template_name=NOTEBOOK_TEMPLATE,
+        extra_template_basedirs=[str(TEMPLATES)],
+        sanitize_html=True,
         filters={"clean_html": clean_notebook_html},
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4), resources={"metadata": {"name": path.stem}})
+    body, _ = exporter.from_notebook_node(
+        nbformat.read(path, as_version=4), resources={"metadata": {"name": path.stem}}
+    )
     return body
 
 
@@ -313,20 +431,33 @@ def link(href: str, text: str, existing: set[str]) -> dict:
 def _environment():
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
 
 
-def index_html(run_name: str, card: pd.DataFrame, status: Mapping | None, params: str, notebooks: list[str],
-               figures: Mapping[str, tuple[str, str, str | None]], existing: set[str], title: str,
-               provenance: list[str] | None = None) -> str:
+def index_html(
+    run_name: str,
+    card: pd.DataFrame,
+    status: Mapping | None,
+    params: str,
+    notebooks: list[str],
+    figures: Mapping[str, tuple[str, str, str | None]],
+    existing: set[str],
+    title: str,
+    provenance: list[str] | None = None,
+) -> str:
     """The scorecard page (``templates/index.html.j2``, every value escaped by Jinja2's autoescape).
 
     ``figures``: name -> (title, source line, notebook or None); ``provenance``: lines saying the
     results come from different parameter sets (``rotation.outputs.provenance``), shown as a warning.
     """
-    from rotation.outputs import plots
-    from rotation.outputs import scorecard
+    from rotation.outputs import plots, scorecard
 
     def swatch(verdict: str) -> tuple[str, str]:
         color = scorecard.VERDICT_COLORS.get(verdict, "#cccccc")
@@ -337,17 +468,42 @@ def index_html(run_name: str, card: pd.DataFrame, status: Mapping | None, params
     for row in card.to_dict("records"):
         evidence = []
         if row["section"]:
-            evidence.append({"main": link(row["section"], f"{row['notebook']} section" if "#" in row["section"] else row["notebook"], existing), "extra": []})
+            evidence.append(
+                {
+                    "main": link(
+                        row["section"],
+                        f"{row['notebook']} section" if "#" in row["section"] else row["notebook"],
+                        existing,
+                    ),
+                    "extra": [],
+                }
+            )
         for fig in row["figures"]:
             name = fig.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            evidence.append({"main": link(fig, name, existing), "extra": [link(f"figures/{name}.{ext}", ext, existing) for ext in ("svg", "pdf")]})
+            evidence.append(
+                {
+                    "main": link(fig, name, existing),
+                    "extra": [link(f"figures/{name}.{ext}", ext, existing) for ext in ("svg", "pdf")],
+                }
+            )
         color, ink = swatch(row["verdict"])
-        rows.append({
-            "claim": row["claim"], "notebook": row["notebook"], "article_says": row["article says"], "measured": row["measured"],
-            "claimed": row["claimed"], "verdict": row["verdict"], "robustness": row.get("robustness", ""), "color": color, "ink": ink,
-            "window": row["window"], "note": " ".join(str(x) for x in (row["note"], row["detail"]) if x), "rule": row["decision rule"],
-            "evidence": evidence,
-        })
+        rows.append(
+            {
+                "claim": row["claim"],
+                "notebook": row["notebook"],
+                "article_says": row["article says"],
+                "measured": row["measured"],
+                "claimed": row["claimed"],
+                "verdict": row["verdict"],
+                "robustness": row.get("robustness", ""),
+                "color": color,
+                "ink": ink,
+                "window": row["window"],
+                "note": " ".join(str(x) for x in (row["note"], row["detail"]) if x),
+                "rule": row["decision rule"],
+                "evidence": evidence,
+            }
+        )
     by_nb = {n["notebook"]: n for n in (status or {}).get("notebooks", [])}
     notebook_rows = []
     for stem in notebooks:
@@ -357,17 +513,32 @@ def index_html(run_name: str, card: pd.DataFrame, status: Mapping | None, params
         notebook_rows.append({"link": link(f"{stem}.html", stem, existing), "state": state + extra})
     gallery = []
     for name, (fig_title, source, notebook) in figures.items():
-        gallery.append({
-            "name": name, "title": fig_title, "source": source,
-            "png": f"figures/{name}.png" if f"figures/{name}.png" in existing else None,
-            "notebook": link(f"{notebook}.html", notebook, existing) if notebook else None,
-            "files": [link(f"figures/{name}.{ext}", ext, existing) for ext in (*FIGURE_FORMATS, "txt")],
-        })
-    return _environment().get_template("index.html.j2").render(
-        run_name=run_name, title=title, status=status, params=params.strip(), provenance=provenance or [],
-        warning_color=plots.VERDICT_COLORS["partly true"],
-        verdict_figure="figures/99_verdicts.png" if "figures/99_verdicts.png" in existing else None,
-        counts=[(v, int(n), *swatch(v)) for v, n in counts.items()], rows=rows, notebooks=notebook_rows, figures=gallery,
+        gallery.append(
+            {
+                "name": name,
+                "title": fig_title,
+                "source": source,
+                "png": f"figures/{name}.png" if f"figures/{name}.png" in existing else None,
+                "notebook": link(f"{notebook}.html", notebook, existing) if notebook else None,
+                "files": [link(f"figures/{name}.{ext}", ext, existing) for ext in (*FIGURE_FORMATS, "txt")],
+            }
+        )
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            run_name=run_name,
+            title=title,
+            status=status,
+            params=params.strip(),
+            provenance=provenance or [],
+            warning_color=plots.VERDICT_COLORS["partly true"],
+            verdict_figure="figures/99_verdicts.png" if "figures/99_verdicts.png" in existing else None,
+            counts=[(v, int(n), *swatch(v)) for v, n in counts.items()],
+            rows=rows,
+            notebooks=notebook_rows,
+            figures=gallery,
+        )
     )
 
 
@@ -385,8 +556,7 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
     the previous report in place. An existing destination that is not a report is refused.
     """
     from rotation.claims import registry as claims
-    from rotation.outputs import provenance
-    from rotation.outputs import scorecard
+    from rotation.outputs import provenance, scorecard
     from rotation.outputs.results import RESULTS_FILE, read_records
 
     folder, figs, name = resolve_run(run)
@@ -421,7 +591,9 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
         existing = {p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()}
         title = str(registry.get("article", {}).get("title", "")) if isinstance(registry, Mapping) else ""
         mixed = provenance.parameter_mismatches(folder, records)
-        page = index_html(name, card, status, params, [p.stem for p in rendered], captions, existing, title or name, mixed)
+        page = index_html(
+            name, card, status, params, [p.stem for p in rendered], captions, existing, title or name, mixed
+        )
         (work / "index.html").write_text(page, encoding="utf-8")
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -446,10 +618,22 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``rotation report RUN [--out DIR]``."""
-    parser = subparsers.add_parser("report", help="turn a run into a browsable HTML folder (scorecard, notebooks, figures)")
+    parser = subparsers.add_parser(
+        "report", help="turn a run into a browsable HTML folder (scorecard, notebooks, figures)"
+    )
     parser.add_argument("run", help="run name (folder under runs/) or the path of a run folder")
     parser.add_argument("--out", help="report folder (default: reports/<run>/)")
     parser.set_defaults(func=cmd_report)
 
 
-__all__ = ["add_parser", "build_report", "caption_parts", "figure_caption", "index_html", "notebook_html", "resolve_run", "run_claims", "clean_notebook_html"]
+__all__ = [
+    "add_parser",
+    "build_report",
+    "caption_parts",
+    "figure_caption",
+    "index_html",
+    "notebook_html",
+    "resolve_run",
+    "run_claims",
+    "clean_notebook_html",
+]

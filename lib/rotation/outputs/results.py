@@ -20,8 +20,8 @@ import pandas as pd
 
 from rotation.claims.evaluate import Judgement
 from rotation.claims.judge import tolerance_text
-from rotation.core.fmt import value_text
 from rotation.core.files import file_lock, write_text_atomic
+from rotation.core.fmt import value_text
 from rotation.core.paths import run_dir
 
 RESULTS_FILE = "results.jsonl"
@@ -62,7 +62,9 @@ def record(run_name: str, judgement: Judgement, *, section: str = "", figures: I
     the sensitivity table (one row per listed alternative) and the measurement's window and detail.
     """
     if not isinstance(judgement, Judgement):
-        raise TypeError("results.record takes a claims.evaluate(...) judgement; verdicts come from rotation.claims only")
+        raise TypeError(
+            "results.record takes a claims.evaluate(...) judgement; verdicts come from rotation.claims only"
+        )
     claim, m = judgement.claim, judgement.measurement
     notebook = claim["notebook"]
     detail = m.detail if m.status is None else (m.reason + (f"; {m.detail}" if m.detail else ""))
@@ -79,14 +81,21 @@ def record(run_name: str, judgement: Judgement, *, section: str = "", figures: I
         "robustness": judgement.robustness,
         "verdict_label": judgement.label,
         "tolerance": tolerance_text(claim),
-        "sensitivity": _plain(judgement.sensitivity.to_dict(orient="records")) if judgement.sensitivity is not None else [],
-        "evidence": {"section": f"{notebook}.ipynb#{section}" if section else f"{notebook}.ipynb", "figures": list(figures)},
+        "sensitivity": _plain(judgement.sensitivity.to_dict(orient="records"))
+        if judgement.sensitivity is not None
+        else [],
+        "evidence": {
+            "section": f"{notebook}.ipynb#{section}" if section else f"{notebook}.ipynb",
+            "figures": list(figures),
+        },
         "data_window": _plain(list(m.window)) if m.window else None,
         "detail": detail,
     }
     path = results_path(run_name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(path.parent):  # notebooks of one run may execute at once (a lock on the folder: no lock file left in the run)
+    with file_lock(
+        path.parent
+    ):  # notebooks of one run may execute at once (a lock on the folder: no lock file left in the run)
         kept = [r for r in read_records(path) if r["claim_id"] != entry["claim_id"]]
         # grouped by notebook in collection order (whatever order the notebooks finish in), each in recording order
         write_records(path, sorted([*kept, entry], key=lambda r: r["notebook"]))

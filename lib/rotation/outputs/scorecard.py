@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rotation.core.verdicts import Verdict
-from rotation.core.fmt import value_text as format_value
 from rotation.core.files import atomic_path
+from rotation.core.fmt import value_text as format_value
+from rotation.core.verdicts import Verdict
 from rotation.outputs import plots as _plots
 
 NOT_RUN = "not run"
@@ -29,8 +29,22 @@ NOT_RECORDED = "not recorded"
 VERDICT_ORDER = [v.value for v in Verdict] + [FAILED, NOT_RUN, NOT_RECORDED]
 VERDICT_COLORS = _plots.VERDICT_COLORS  # colour-blind-safe swatches, one house style (rotation.outputs.plots)
 COLUMNS = [
-    "claim", "notebook", "article says", "measured", "claimed", "unit", "verdict", "robustness", "verdict as shown", "decision rule",
-    "window", "detail", "note", "section", "figures", "measured_value",
+    "claim",
+    "notebook",
+    "article says",
+    "measured",
+    "claimed",
+    "unit",
+    "verdict",
+    "robustness",
+    "verdict as shown",
+    "decision rule",
+    "window",
+    "detail",
+    "note",
+    "section",
+    "figures",
+    "measured_value",
 ]
 
 
@@ -120,14 +134,36 @@ def build_scorecard(registry: Mapping, records: Iterable[Mapping], status: Mappi
             elif run_entry is None:
                 verdict, note, link = NOT_RUN, f"{NOT_RUN}: notebook {notebook} is not part of this run", ""
             else:
-                verdict, note, link = NOT_RECORDED, f"{NOT_RECORDED}: notebook {notebook} ran but recorded no verdict for this claim", f"{notebook}.html"
-            row.update({"measured": "n/a", "verdict": verdict, "robustness": "n/a", "verdict as shown": verdict, "decision rule": "", "window": "", "detail": "",
-                        "note": note, "section": link, "figures": [], "measured_value": None})
+                verdict, note, link = (
+                    NOT_RECORDED,
+                    f"{NOT_RECORDED}: notebook {notebook} ran but recorded no verdict for this claim",
+                    f"{notebook}.html",
+                )
+            row.update(
+                {
+                    "measured": "n/a",
+                    "verdict": verdict,
+                    "robustness": "n/a",
+                    "verdict as shown": verdict,
+                    "decision rule": "",
+                    "window": "",
+                    "detail": "",
+                    "note": note,
+                    "section": link,
+                    "figures": [],
+                    "measured_value": None,
+                }
+            )
         rows.append(row)
     for claim_id, rec in by_id.items():
         if claim_id not in entries:
-            row = {"claim": claim_id, "notebook": rec.get("notebook", ""), "article says": rec.get("quote", ""),
-                   "unit": rec.get("unit", ""), "claimed": format_value(rec.get("claimed"), rec.get("unit", ""))}
+            row = {
+                "claim": claim_id,
+                "notebook": rec.get("notebook", ""),
+                "article says": rec.get("quote", ""),
+                "unit": rec.get("unit", ""),
+                "claimed": format_value(rec.get("claimed"), rec.get("unit", "")),
+            }
             row.update(_from_record(rec))
             row["note"] = "recorded claim not in the registry"
             rows.append(row)
@@ -185,7 +221,9 @@ def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
     counts = verdict_counts(card) if len(card) else pd.Series(dtype=int)
     tiles_in, bars_in = 0.24 * n, 0.26 * max(len(counts), 1)
     width, _ = _plots.report_figsize()
-    fig, (ax, bx) = plt.subplots(2, 1, figsize=(width, 1.6 + tiles_in + bars_in), gridspec_kw={"height_ratios": [tiles_in, bars_in]})
+    fig, (ax, bx) = plt.subplots(
+        2, 1, figsize=(width, 1.6 + tiles_in + bars_in), gridspec_kw={"height_ratios": [tiles_in, bars_in]}
+    )
     for i, row in enumerate(card.itertuples(index=False)):
         y = n - 1 - i
         color = VERDICT_COLORS.get(row.verdict, "#cccccc")
@@ -193,8 +231,16 @@ def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
         depends = str(getattr(row, "robustness", "")).startswith("depends on")
         ink = _plots.text_color_on(color)
         ax.text(0.06, y + 0.5, f"{row.claim} ({row.notebook})", ha="left", va="center", fontsize=7, color=ink)
-        ax.text(0.99, y + 0.5, row.verdict + (" (depends on a choice)" if depends else ""), ha="right", va="center", fontsize=7,
-                color=ink, fontstyle="italic" if depends else "normal")
+        ax.text(
+            0.99,
+            y + 0.5,
+            row.verdict + (" (depends on a choice)" if depends else ""),
+            ha="right",
+            va="center",
+            fontsize=7,
+            color=ink,
+            fontstyle="italic" if depends else "normal",
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, n)
     ax.axis("off")

@@ -41,26 +41,70 @@ from pathlib import Path
 # one would after the same imports. The server also reads the data folder (``rotation.data.loading.preload``) and the
 # claims file once: both are kept per content, so a kernel gets a copy of what it would read itself.
 WARM_MODULES = (
-    "numpy", "pandas", "scipy.stats", "scipy.signal", "statsmodels.regression.linear_model", "matplotlib", "matplotlib.pyplot", "seaborn",
-    "IPython", "ipykernel.kernelapp", "matplotlib_inline.backend_inline",
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "scipy.signal",
+    "statsmodels.regression.linear_model",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "IPython",
+    "ipykernel.kernelapp",
+    "matplotlib_inline.backend_inline",
     # what ipykernel and IPython import while a kernel starts (its debugger, history, magics), found by
     # comparing a started kernel's sys.modules with the server's (tests/test_kernels.py checks the list)
-    "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib", "IPython.core.oinspect",
-    "IPython.core.logger", "IPython.extensions.storemagic", "sqlite3", "tornado.gen", "tornado.queues", "tornado.platform.asyncio",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",
+    "IPython.core.debugger",
+    "IPython.core.completerlib",
+    "IPython.core.oinspect",
+    "IPython.core.logger",
+    "IPython.extensions.storemagic",
+    "sqlite3",
+    "tornado.gen",
+    "tornado.queues",
+    "tornado.platform.asyncio",
     # what the notebooks' first figure, table or HAC fit imports on first use (PIL's image plugins, pandas' formatters...)
-    "PIL.Image", "PIL.PngImagePlugin", "PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin",
-    "pyarrow.pandas_compat", "pandas.io.formats.html", "pandas.io.formats.string", "pandas.io.formats.csvs", "pandas.core.reshape.reshape",
-    "statsmodels.stats.sandwich_covariance", "statsmodels.base.covtype", "rotation.outputs.colors",
-    "rotation.outputs.plots", "rotation.data.loading", "rotation.claims.measures.base", "rotation.claims.registry", "rotation.outputs.results", "rotation.analytics.forward",
-    "rotation.analytics.nulls", "rotation.analytics.rarity", "rotation.analytics.streaks", "rotation.analytics.episodes", "rotation.analytics.aftermath", "rotation.analytics.markets",
-    "rotation.analytics.spread", "rotation.analytics.technicals", "rotation.outputs.scorecard", "rotation.run.runner", "rotation.analytics.returns", "rotation.core.fmt",
+    "PIL.Image",
+    "PIL.PngImagePlugin",
+    "PIL.BmpImagePlugin",
+    "PIL.GifImagePlugin",
+    "PIL.JpegImagePlugin",
+    "PIL.PpmImagePlugin",
+    "pyarrow.pandas_compat",
+    "pandas.io.formats.html",
+    "pandas.io.formats.string",
+    "pandas.io.formats.csvs",
+    "pandas.core.reshape.reshape",
+    "statsmodels.stats.sandwich_covariance",
+    "statsmodels.base.covtype",
+    "rotation.outputs.colors",
+    "rotation.outputs.plots",
+    "rotation.data.loading",
+    "rotation.claims.measures.base",
+    "rotation.claims.registry",
+    "rotation.outputs.results",
+    "rotation.analytics.forward",
+    "rotation.analytics.nulls",
+    "rotation.analytics.rarity",
+    "rotation.analytics.streaks",
+    "rotation.analytics.episodes",
+    "rotation.analytics.aftermath",
+    "rotation.analytics.markets",
+    "rotation.analytics.spread",
+    "rotation.analytics.technicals",
+    "rotation.outputs.scorecard",
+    "rotation.run.runner",
+    "rotation.analytics.returns",
+    "rotation.core.fmt",
 )
 SERVER_ENV = "ROTATION_KERNEL_SERVER"  # socket of a running server, shared by a sweep's worker processes
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is empty
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
 # The attach process: stdlib only, started with ``python -I -S`` (no site-packages) for speed.
-ATTACH_SOURCE = r'''
+ATTACH_SOURCE = r"""
 import json, os, signal, socket, sys
 path, argv = sys.argv[1], sys.argv[2:]
 conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -88,7 +132,7 @@ while True:
             break
     except InterruptedError:
         continue
-'''
+"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,7 +176,11 @@ def _become_kernel(conn: socket.socket, request: dict, fds: list[int]) -> None:
     # ipykernel reads JPY_PARENT_PID when it is imported (in the server, where it is unset): pass it explicitly,
     # as a kernel launched by a manager has it (no "Ctrl-C will not work" banner on the run's terminal)
     parent = request["env"].get("JPY_PARENT_PID", "").strip()
-    sys.argv = ["ipykernel_launcher", *request["argv"], *([f"--IPKernelApp.parent_handle={parent}"] if parent.isdigit() else [])]
+    sys.argv = [
+        "ipykernel_launcher",
+        *request["argv"],
+        *([f"--IPKernelApp.parent_handle={parent}"] if parent.isdigit() else []),
+    ]
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
@@ -162,7 +210,9 @@ def serve(path: str) -> None:
     """Import ``WARM_MODULES``, listen on the Unix socket ``path``, fork one kernel per connection."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for kernels (forwarded by their attach process), not the server
+    signal.signal(
+        signal.SIGINT, signal.SIG_IGN
+    )  # interrupts are for kernels (forwarded by their attach process), not the server
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # as ipykernel does before any notebook imports pyplot
     import importlib
 
@@ -203,7 +253,9 @@ def serve(path: str) -> None:
     finally:
         import time
 
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already: a second SIGTERM must not cut the reaping short
+        signal.signal(
+            signal.SIGTERM, signal.SIG_IGN
+        )  # stopping already: a second SIGTERM must not cut the reaping short
         deadline = time.monotonic() + 3.0  # kernels just stopped exit within moments: count them too
         while time.monotonic() < deadline:
             _reap()
@@ -240,7 +292,9 @@ def _accept_forever(listener: socket.socket) -> None:
                 listener.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh process (the server ignores it)
+                signal.signal(
+                    signal.SIGINT, signal.default_int_handler
+                )  # as in a fresh process (the server ignores it)
                 _become_kernel(conn, request, fds)
             finally:
                 os._exit(0)
@@ -256,14 +310,19 @@ def _accept_forever(listener: socket.socket) -> None:
 class KernelServer:
     """A running server process (see the module docstring); ``close`` stops it (its kernels are unaffected)."""
 
-    def __init__(self, env: dict[str, str] | None = None, timeout: float = 120.0, options: list[str] | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, timeout: float = 120.0, options: list[str] | None = None
+    ) -> None:
         """``options``: interpreter options of the server, so of its kernels (``interpreter_options``)."""
         self.folder = Path(tempfile.mkdtemp(prefix="rotation-kernels-"))  # mode 0700
         self.path = str(self.folder / "server.sock")
         environ = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, *(options or []), "-m", "rotation.run.kernels", self.path],
-            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=environ, cwd=str(self.folder),
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=environ,
+            cwd=str(self.folder),
             # a session of its own, as jupyter_client gives every kernel: a terminal's Ctrl-C (SIGINT to the run's
             # process group) reaches the runner only, which stops the kernels itself; the server and its kernels
             # end with the runner however it ends (PR_SET_PDEATHSIG, see _die_with_parent)
@@ -276,7 +335,7 @@ class KernelServer:
             raise RuntimeError("the kernel server did not start")
 
     @classmethod
-    def attach(cls, path: str) -> "KernelServer":
+    def attach(cls, path: str) -> KernelServer:
         """A handle on a server started by another process (a sweep's parent)."""
         server = cls.__new__(cls)
         server.folder, server.path, server.process, server.owned = Path(path).parent, path, None, False
@@ -306,7 +365,7 @@ def interpreter_options(kernel: str) -> list[str]:
         argv = KernelSpecManager().get_kernel_spec(kernel).argv
     except Exception:  # noqa: BLE001 - no such spec: the pool falls back to what papermill does
         return []
-    return list(argv[1:argv.index("-m")]) if "-m" in argv else []
+    return list(argv[1 : argv.index("-m")]) if "-m" in argv else []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,7 +385,7 @@ def _manager_class():
             cmd = super().format_kernel_cmd(extra_arguments)
             if "-f" not in cmd:
                 return cmd
-            return [sys.executable, "-I", "-S", "-c", ATTACH_SOURCE, self.server_path, *cmd[cmd.index("-f"):]]
+            return [sys.executable, "-I", "-S", "-c", ATTACH_SOURCE, self.server_path, *cmd[cmd.index("-f") :]]
 
     return KernelManager, ForkedKernelManager
 
@@ -361,7 +420,9 @@ def _wait_ready(km, warm: bool) -> None:
         kc.stop_channels()
 
 
-def start_kernel(kernel: str, cwd: Path, runtime: Path, server: KernelServer | None = None, env: dict[str, str] | None = None):
+def start_kernel(
+    kernel: str, cwd: Path, runtime: Path, server: KernelServer | None = None, env: dict[str, str] | None = None
+):
     """Start one kernel for one notebook; returns its started manager (the caller shuts it down with ``stop_kernel``).
 
     With a live ``server``, the kernel is forked from it; otherwise an ordinary kernel is
@@ -433,7 +494,9 @@ class KernelPool:
 
     def _server_env(self) -> dict[str, str]:
         """The kernels' environment, plus the data files this process has validated (``rotation.data.loading.save_validated``)."""
-        loading = sys.modules.get("rotation.data.loading")  # imported by the run's data check; not otherwise (no pandas import here)
+        loading = sys.modules.get(
+            "rotation.data.loading"
+        )  # imported by the run's data check; not otherwise (no pandas import here)
         saved = loading.save_validated(self.runtime / "validated.pickle") if loading is not None else None
         return {**self.env, loading.VALIDATED_ENV: str(saved)} if saved is not None else self.env
 
@@ -489,7 +552,7 @@ class KernelPool:
             self.server.close()
         shutil.rmtree(self.runtime, ignore_errors=True)
 
-    def __enter__(self) -> "KernelPool":
+    def __enter__(self) -> KernelPool:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -509,7 +572,16 @@ def shared_server(kernel: str, env: dict[str, str] | None = None) -> KernelServe
     return server
 
 
-__all__ = ["KernelPool", "KernelServer", "SERVER_ENV", "WARM_MODULES", "kill_kernel", "shared_server", "start_kernel", "stop_kernel"]
+__all__ = [
+    "KernelPool",
+    "KernelServer",
+    "SERVER_ENV",
+    "WARM_MODULES",
+    "kill_kernel",
+    "shared_server",
+    "start_kernel",
+    "stop_kernel",
+]
 
 
 def _die_with_parent() -> None:

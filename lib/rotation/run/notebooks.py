@@ -43,11 +43,15 @@ def notebooks_for_claims(paths: list[Path], claims_file: str) -> list[Path]:
     for claim_id, claim in load_registry(claims_file)["claims"].items():
         stem = claim.get("notebook") if isinstance(claim, Mapping) else None
         if not isinstance(stem, str):
-            raise ParameterError(f"{claims_file}: claim {claim_id}: notebook must be one notebook name such as 01_streak, got {_short(stem)}")
+            raise ParameterError(
+                f"{claims_file}: claim {claim_id}: notebook must be one notebook name such as 01_streak, got {_short(stem)}"
+            )
         wanted.add(stem)
     unknown = sorted(wanted - {p.stem for p in paths})
     if unknown:
-        raise ParameterError(f"{claims_file}: claims name notebook {unknown[0]!r}, which the collection does not have (have: {', '.join(p.stem for p in paths)})")
+        raise ParameterError(
+            f"{claims_file}: claims name notebook {unknown[0]!r}, which the collection does not have (have: {', '.join(p.stem for p in paths)})"
+        )
     return [p for p in paths if p.stem in wanted or p.stem.startswith("99_")]
 
 
@@ -66,7 +70,11 @@ def _inspect_parameters(path: str, mtime_ns: int, size: int) -> dict[str, dict]:
 
     found = papermill.inspect_notebook(path)
     return {
-        name: {"default": info["default"], "type": _declared_type(info["inferred_type_name"], info["default"]), "help": info["help"]}
+        name: {
+            "default": info["default"],
+            "type": _declared_type(info["inferred_type_name"], info["default"]),
+            "help": info["help"],
+        }
         for name, info in found.items()
     }
 

@@ -23,9 +23,6 @@ import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
 
 from rotation.core.errors import ParameterError
 
@@ -132,7 +129,11 @@ def check_declared(name: str, value: object) -> None:
         if isinstance(value, list) and not value:
             raise ParameterError(f"parameter {name}: the list is empty (give at least one value)")
         for item in items:
-            if isinstance(item, bool) or not isinstance(item, (int, float)) or (isinstance(item, float) and not item.is_integer()):
+            if (
+                isinstance(item, bool)
+                or not isinstance(item, (int, float))
+                or (isinstance(item, float) and not item.is_integer())
+            ):
                 raise ParameterError(f"parameter {name}: expected a whole number {_bound(spec)}, got {item!r}")
             if not spec.low <= item <= spec.high:
                 raise ParameterError(f"parameter {name}: must be {_bound(spec)}, got {_short(item)}")
@@ -151,9 +152,13 @@ def check_declared(name: str, value: object) -> None:
             if isinstance(item, list) and len(item) == 2 and all(isinstance(m, str) for m in item):
                 a, b = (m.strip() for m in item)
                 if a == b:
-                    raise ParameterError(f"parameter {name}[{i}]: small and large are both {a!r}; a pair needs two different series")
+                    raise ParameterError(
+                        f"parameter {name}[{i}]: small and large are both {a!r}; a pair needs two different series"
+                    )
                 if (a, b) in seen:
-                    raise ParameterError(f"parameter {name}[{i}]: the pair [{a}, {b}] is given twice (also [{seen[(a, b)]}])")
+                    raise ParameterError(
+                        f"parameter {name}[{i}]: the pair [{a}, {b}] is given twice (also [{seen[(a, b)]}])"
+                    )
                 seen[(a, b)] = i
 
 
@@ -276,7 +281,9 @@ def check_meaning(name: str, value: object) -> None:
         pairs = spec.kind == "pairs"
         for i, item in enumerate(items):
             if pairs and (not isinstance(item, list) or len(item) != 2):
-                raise ParameterError(f"parameter {name}[{i}]: expected a [small, large] pair of series ids, got {item!r}")
+                raise ParameterError(
+                    f"parameter {name}[{i}]: expected a [small, large] pair of series ids, got {item!r}"
+                )
             members = item if pairs else [item]
             for j, member in enumerate(members):
                 at = f"[{i}][{j}]" if pairs else ("" if not isinstance(value, list) else f"[{i}]")
@@ -298,7 +305,9 @@ def check_meaning(name: str, value: object) -> None:
                     raise ValueError
                 dt.date.fromisoformat(item.strip())
             except ValueError:
-                raise ParameterError(f"parameter {name}{at}: {_short(item)} is not a date (expected YYYY-MM-DD)") from None
+                raise ParameterError(
+                    f"parameter {name}{at}: {_short(item)} is not a date (expected YYYY-MM-DD)"
+                ) from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -83,7 +83,9 @@ def _claims_default(name: str, claims_file: object) -> object:
         return None
 
 
-def series_needed(parameters: Mapping[str, object], declared: Mapping[str, dict], notebooks: Sequence[Path]) -> tuple[list[str], list[str]]:
+def series_needed(
+    parameters: Mapping[str, object], declared: Mapping[str, dict], notebooks: Sequence[Path]
+) -> tuple[list[str], list[str]]:
     """(required, optional) series ids of a run."""
     required = [sid for pair in pair_needed(parameters, notebooks) for sid in pair]
     optional: list[str] = []
@@ -96,9 +98,7 @@ def series_needed(parameters: Mapping[str, object], declared: Mapping[str, dict]
 
 
 def _available(spec, data_dir) -> bool:
-    from rotation.data.loading import manifest_path, resolve_data_dir
-
-    from rotation.data.loading import local_file
+    from rotation.data.loading import local_file, manifest_path, resolve_data_dir
 
     folder = resolve_data_dir(data_dir)
     if folder is not None and local_file(folder / spec.file):
@@ -106,7 +106,9 @@ def _available(spec, data_dir) -> bool:
     return manifest_path(spec).is_file()
 
 
-def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], notebooks: Sequence[Path], *, refresh: bool = False) -> list[str]:
+def check_data(
+    parameters: Mapping[str, object], declared: Mapping[str, dict], notebooks: Sequence[Path], *, refresh: bool = False
+) -> list[str]:
     """Load every series the run needs once; raises one ``DataError``/``ParameterError`` line; returns the ids loaded.
 
     With ``refresh`` the series are downloaded again into the cache (the kernels then read
@@ -117,7 +119,9 @@ def check_data(parameters: Mapping[str, object], declared: Mapping[str, dict], n
     data_dir = parameters.get("data_dir") or None
     loading.resolve_data_dir(data_dir)  # a missing folder: one line, before anything else
     required, optional = series_needed(parameters, declared, notebooks)
-    pairs = pair_needed(parameters, notebooks)  # the pair first: dates outside the data are refused before the other series load
+    pairs = pair_needed(
+        parameters, notebooks
+    )  # the pair first: dates outside the data are refused before the other series load
     loaded: dict[str, object] = {}
     for sid in required:
         loaded[sid] = loading.load(sid, data_dir=data_dir, refresh=refresh)
@@ -159,18 +163,22 @@ def check_dates_in_data(parameters: Mapping[str, object], small, large) -> None:
         if when < first:
             raise ParameterError(f"parameter {name}: {text} is before the data ({span})")
         if when > last:
-            raise ParameterError(f"parameter {name}: {text} is after the data ({span}); give a date up to {last.date()}")
+            raise ParameterError(
+                f"parameter {name}: {text} is after the data ({span}); give a date up to {last.date()}"
+            )
         if name == "as_of" and end and when > pd.Timestamp(str(end)):
-            raise ParameterError(f"parameter as_of: {text} is after data_end ({end}); the claims cannot be checked on data that stop earlier")
+            raise ParameterError(
+                f"parameter as_of: {text} is after data_end ({end}); the claims cannot be checked on data that stop earlier"
+            )
 
 
 def check_scan_inputs(small: str, large: str, out: str | None) -> tuple[str, str]:
     """``rotation scan``'s series and output folder, refused in one line: a series that is not one
     price series (a factor file), the same series twice, or ``--out`` inside a run folder the runner
     publishes (``runs/<run>/``, ``figures/<run>/``). Returns the catalogue ids."""
-    from rotation.data.catalogue import series_spec
     from rotation.core.errors import ParameterError
     from rotation.core.paths import project_dir
+    from rotation.data.catalogue import series_spec
 
     ids = []
     for flag, name in (("--small", small), ("--large", large)):
@@ -179,7 +187,9 @@ def check_scan_inputs(small: str, large: str, out: str | None) -> tuple[str, str
         except ParameterError as exc:
             raise ParameterError(f"{flag}: {exc}") from None
         if spec.kind != "price" or len(spec.columns) != 1:
-            raise ParameterError(f"{flag}: series {spec.name!r} is a {spec.kind} series ({', '.join(spec.columns)}); a scan compares two price series")
+            raise ParameterError(
+                f"{flag}: series {spec.name!r} is a {spec.kind} series ({', '.join(spec.columns)}); a scan compares two price series"
+            )
         ids.append(spec.name)
     if ids[0] == ids[1]:
         raise ParameterError(f"--small and --large are both {ids[0]!r}; a scan compares two different series")
@@ -188,7 +198,9 @@ def check_scan_inputs(small: str, large: str, out: str | None) -> tuple[str, str
         for root in (project_dir() / "runs", project_dir() / "figures"):
             root = root.resolve()
             if target == root or root in target.parents:
-                raise ParameterError(f"--out {out}: inside {root}, where the runner publishes runs; choose a folder outside runs/ and figures/ (or omit --out)")
+                raise ParameterError(
+                    f"--out {out}: inside {root}, where the runner publishes runs; choose a folder outside runs/ and figures/ (or omit --out)"
+                )
     return ids[0], ids[1]
 
 

@@ -14,8 +14,6 @@ reports it), but the run's status, and the command's exit code, say it failed.
 
 from __future__ import annotations
 
-import ast
-import functools
 import logging
 import os
 import sys
@@ -25,21 +23,23 @@ from pathlib import Path
 
 import yaml
 
-from rotation.outputs import figexport
-from rotation.run import kernels
 from rotation.core import lazy
-from rotation.outputs import runs
-from rotation.outputs import runs as runs_module
-from rotation.run import staging
-from rotation.run import parameters as validation
 from rotation.core.errors import ParameterError, RotationError
-from rotation.outputs import normalize
 from rotation.core.files import write_text_atomic
-from rotation.core.threads import on_main_thread
-from rotation.outputs.runs import RUN_CLAIMS_FILE
+from rotation.core.paths import (
+    STAGING_DIR_ENV,
+    STAGING_RUN_ENV,
+    project_dir,
+    published_run_dir,
+)
 from rotation.core.strict_yaml import YamlRefused, yaml_load
+from rotation.core.threads import on_main_thread
+from rotation.outputs import figexport, normalize
+from rotation.outputs import runs as runs_module
+from rotation.outputs.runs import RUN_CLAIMS_FILE
+from rotation.run import kernels, staging
+from rotation.run import parameters as validation
 from rotation.run.notebooks import collection_parameters, notebook_parameters, notebook_paths
-from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV, figures_dir, notebooks_dir, project_dir, published_run_dir
 
 lazy.defer_uri_syntax()  # before papermill imports jsonschema (see rotation.core.lazy)
 
@@ -51,9 +51,14 @@ DATE_PARAMETERS = validation.names_of_kind("date")
 CLAIMS_PARAMETERS = validation.names_of_kind("claims")  # a claims file: must load and validate; made absolute
 RUNNER_PARAMETERS = validation.names_of_kind("runner")  # set by the runner, not by the user
 SERIES_PARAMETERS = validation.names_of_kind("series")  # series ids or Yahoo tickers, checked against the catalogue
-FOLDER_PARAMETERS = validation.names_of_kind("folder")  # must exist; made absolute (notebooks run with the project as cwd)
+FOLDER_PARAMETERS = validation.names_of_kind(
+    "folder"
+)  # must exist; made absolute (notebooks run with the project as cwd)
 
-def coerce_value(name: str, value: object, declared_type: str, *, default: str | None = None, optional: bool = False) -> object:
+
+def coerce_value(
+    name: str, value: object, declared_type: str, *, default: str | None = None, optional: bool = False
+) -> object:
     """Convert a parameter value (often a command-line string) to the declared type, or refuse it.
 
     Lists are checked element by element against the shape of the notebook's ``default``
@@ -135,14 +140,18 @@ def validate_parameters(raw: Mapping[str, object], declared: Mapping[str, dict])
             known = ", ".join(sorted(n for n in declared if n not in RUNNER_PARAMETERS))
             raise ParameterError(f"unknown parameter {name!r}: no notebook declares it (known: {known})")
         info = declared[name]
-        out[name] = coerce_value(name, value, info["type"], default=info.get("default"), optional=bool(info.get("optional")))
+        out[name] = coerce_value(
+            name, value, info["type"], default=info.get("default"), optional=bool(info.get("optional"))
+        )
         _check_non_negative(name, out[name], info.get("default"))
         _check_null(name, out[name], info)
     ordered = [n for pair in validation.ORDERED_PAIRS for n in pair]
     validation.check_ordered({**{n: _default_of(declared, n) for n in ordered}, **out})
     small, large = out.get("small", _default_of(declared, "small")), out.get("large", _default_of(declared, "large"))
     if small and large and str(small).strip() == str(large).strip():
-        raise ParameterError(f"parameters small and large are both {str(small).strip()!r}; the comparison needs two different series")
+        raise ParameterError(
+            f"parameters small and large are both {str(small).strip()!r}; the comparison needs two different series"
+        )
     validation.check_all_literal(out)
     return out
 
@@ -151,10 +160,14 @@ def _check_null(name: str, value: object, info: Mapping) -> None:
     """None reaches only notebooks whose own default is None (``min_streak = None`` in 02, ``8`` in 06)."""
     if value is not None:
         return
-    refusing = [stem for stem, default in (info.get("defaults") or {}).items() if validation.default_value(default) is not None]
+    refusing = [
+        stem for stem, default in (info.get("defaults") or {}).items() if validation.default_value(default) is not None
+    ]
     if refusing:
         shown = info["defaults"][refusing[0]]
-        raise ParameterError(f"parameter {name}: null is not accepted by {', '.join(refusing)} (default {shown}); give a value")
+        raise ParameterError(
+            f"parameter {name}: null is not accepted by {', '.join(refusing)} (default {shown}); give a value"
+        )
 
 
 def _default_of(declared: Mapping[str, dict], name: str) -> object:
@@ -164,7 +177,14 @@ def _default_of(declared: Mapping[str, dict], name: str) -> object:
 def _check_non_negative(name: str, value: object, default: str | None) -> None:
     """A whole-number parameter whose default is zero or more (a count, a year, a seed) cannot be negative."""
     example = validation.default_value(default)
-    if isinstance(example, int) and not isinstance(example, bool) and example >= 0 and isinstance(value, int) and not isinstance(value, bool) and value < 0:
+    if (
+        isinstance(example, int)
+        and not isinstance(example, bool)
+        and example >= 0
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+        and value < 0
+    ):
         raise ParameterError(f"parameter {name}: must be zero or more, got {value}")
 
 
@@ -247,7 +267,12 @@ def execute_run(
     if partial is None:
         partial = {p.stem for p in paths} != {p.stem for p in paths[0].parent.glob("[0-9][0-9]_*.ipynb")}
     if partial:  # the other notebooks' files stay: they must have been made with these very parameters
-        check_same_parameters(run_name, (runs_module.previous_status(run_name) or {}).get("parameters") or {}, parameters, bool(runs_module.previous_status(run_name)))
+        check_same_parameters(
+            run_name,
+            (runs_module.previous_status(run_name) or {}).get("parameters") or {},
+            parameters,
+            bool(runs_module.previous_status(run_name)),
+        )
     if check_data:
         from rotation.run import preflight
 
@@ -262,7 +287,9 @@ def execute_run(
         raise RotationError(os_error_line(exc, published_run_dir(run_name))) from None
 
 
-def _locked_run(parameters, run_name: str, paths: list[Path], partial: bool, say, prestart: bool, export: bool, jobs: int | None) -> dict:
+def _locked_run(
+    parameters, run_name: str, paths: list[Path], partial: bool, say, prestart: bool, export: bool, jobs: int | None
+) -> dict:
     """``execute_run`` once the run's lock is held."""
     staging.recover(run_name)  # a publish a killed process left half done: settled before the published run is read
     good_before = staging.has_good_run(run_name)
@@ -270,10 +297,26 @@ def _locked_run(parameters, run_name: str, paths: list[Path], partial: bool, say
     stage = staging.new_stage(run_name, copy_previous=partial)
     if partial:
         staging.drop_results_of(stage, [p.stem for p in paths])
-    status: dict = {"run": run_name, "ok": False, "state": "interrupted", "partial": [p.stem for p in paths] if partial else False, "parameters": dict(parameters), "notebooks": []}
+    status: dict = {
+        "run": run_name,
+        "ok": False,
+        "state": "interrupted",
+        "partial": [p.stem for p in paths] if partial else False,
+        "parameters": dict(parameters),
+        "notebooks": [],
+    }
     try:
-        status = _execute_staged(parameters, run_name, paths, stage, status, say, prestart, export,
-                                 default_notebook_jobs() if jobs is None else jobs)
+        status = _execute_staged(
+            parameters,
+            run_name,
+            paths,
+            stage,
+            status,
+            say,
+            prestart,
+            export,
+            default_notebook_jobs() if jobs is None else jobs,
+        )
     except BaseException as exc:
         import signal
 
@@ -293,7 +336,9 @@ def _locked_run(parameters, run_name: str, paths: list[Path], partial: bool, say
     return status
 
 
-def check_same_parameters(run_name: str, before: Mapping[str, object], now: Mapping[str, object], exists: bool = True) -> None:
+def check_same_parameters(
+    run_name: str, before: Mapping[str, object], now: Mapping[str, object], exists: bool = True
+) -> None:
     """A partial rerun keeps the other notebooks' files: refuse it when its parameters differ from
     those the published run was made with (``params.yaml`` would describe a mixed run)."""
     import json
@@ -307,12 +352,19 @@ def check_same_parameters(run_name: str, before: Mapping[str, object], now: Mapp
     a, b = norm(before), norm(now)
     changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
     if changed:
-        shown = "; ".join(f"{k}: {validation._short(a.get(k, 'default'))} there, {validation._short(b.get(k, 'default'))} here" for k in changed[:3])
-        raise ParameterError(f"run {run_name} was made with other parameters ({shown}); a partial rerun must use the same ones: "
-                             f"rerun every notebook, or give another --run-name")
+        shown = "; ".join(
+            f"{k}: {validation._short(a.get(k, 'default'))} there, {validation._short(b.get(k, 'default'))} here"
+            for k in changed[:3]
+        )
+        raise ParameterError(
+            f"run {run_name} was made with other parameters ({shown}); a partial rerun must use the same ones: "
+            f"rerun every notebook, or give another --run-name"
+        )
 
 
-def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, good_before: bool, say: Callable[[str], None]) -> None:
+def _finish(
+    stage: Path, run_name: str, status: dict, previous: dict | None, good_before: bool, say: Callable[[str], None]
+) -> None:
     """Write the final status into the staged run, then publish it or keep it aside (see ``staging``)."""
     if status.get("partial"):
         status.update(runs_module.merge_partial_status(status, previous))
@@ -324,7 +376,9 @@ def _finish(stage: Path, run_name: str, status: dict, previous: dict | None, goo
     status["kept_at"] = str(kept)
     staging.write_status(kept, status)
     if status["state"] != "interrupted":  # an interrupt ends with one line, the command's
-        say(f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}")
+        say(
+            f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}"
+        )
 
 
 SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_scorecard reads the others' results)
@@ -333,6 +387,7 @@ SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_score
 def notebook_waves(paths: list[Path]) -> list[list[Path]]:
     """The order of a run: every notebook numbered below ``SUMMARY_FROM`` (independent of each other,
     so several may execute at once), then each summarising notebook on its own, in order."""
+
     def number(path: Path) -> int:
         head = path.stem.split("_", 1)[0]
         return int(head) if head.isdigit() else 0
@@ -346,8 +401,17 @@ def default_notebook_jobs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list[Path], stage: Path, status: dict, say, prestart: bool,
-                    export_vectors: bool = False, jobs: int = 1) -> dict:
+def _execute_staged(
+    parameters: Mapping[str, object],
+    run_name: str,
+    paths: list[Path],
+    stage: Path,
+    status: dict,
+    say,
+    prestart: bool,
+    export_vectors: bool = False,
+    jobs: int = 1,
+) -> dict:
     """Execute ``paths`` into ``stage`` with the kernels pointed at it; returns the status (``state`` ok or failed).
 
     ``jobs`` notebooks execute at once (threads, each driving one kernel), wave by wave
@@ -360,7 +424,9 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
     from papermill.exceptions import PapermillExecutionError
 
     folder = stage / "run"
-    write_text_atomic(folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True))
+    write_text_atomic(
+        folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True)
+    )
     if parameters.get("claims"):  # the claims file this run used, beside its results (rotation report reads it)
         write_text_atomic(folder / RUN_CLAIMS_FILE, Path(str(parameters["claims"])).read_text(encoding="utf-8"))
     else:
@@ -410,7 +476,9 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
                 **({"km": km} if km is not None else {}),
             )
         except PapermillExecutionError as exc:
-            entry.update(status="failed", cell=exc.exec_count, error=f"{exc.ename}: {' '.join(str(exc.evalue).split())}")
+            entry.update(
+                status="failed", cell=exc.exec_count, error=f"{exc.ename}: {' '.join(str(exc.evalue).split())}"
+            )
         except Exception as exc:  # kernel died, timeout...
             entry.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
         finally:
@@ -469,7 +537,9 @@ def _execute_staged(parameters: Mapping[str, object], run_name: str, paths: list
 def failure_lines(status: Mapping) -> list[str]:
     """One line per failed notebook: run, notebook, cell and error."""
     return [
-        f"run {status['run']}: notebook {n['notebook']} failed" + (f" at cell {n['cell']}" if n["cell"] is not None else "") + f": {n['error']}"
+        f"run {status['run']}: notebook {n['notebook']} failed"
+        + (f" at cell {n['cell']}" if n["cell"] is not None else "")
+        + f": {n['error']}"
         for n in status["notebooks"]
         if n["status"] != "ok"
     ]

@@ -62,13 +62,22 @@ def scan_figure(table: pd.DataFrame, min_length: int | None = None):
     is_end = (ends > 0) & np.concatenate((ends[1:] == 0, [True]))
     done = table.loc[is_end, "streak"]
     fig, ax = plt.subplots()
-    ax.vlines(done.index, 0, done.to_numpy(), color=plots.SPREAD_COLOR, lw=0.6, label="streak (length at its last session)")
+    ax.vlines(
+        done.index, 0, done.to_numpy(), color=plots.SPREAD_COLOR, lw=0.6, label="streak (length at its last session)"
+    )
     record = np.maximum.accumulate(ends)
     ax.plot(table.index, record, color=plots.SMALL_COLOR, lw=1.6, drawstyle="steps-post", label="longest streak so far")
     if min_length:
         ax.axhline(min_length, color=plots.LARGE_COLOR, lw=1, ls="--", label=f"claim: {min_length} sessions")
         hit = done[done >= min_length]
-        ax.plot(hit.index, hit.to_numpy(), "o", color=plots.LARGE_COLOR, ms=4, label=f"streaks of {min_length}+ sessions ({len(hit)})")
+        ax.plot(
+            hit.index,
+            hit.to_numpy(),
+            "o",
+            color=plots.LARGE_COLOR,
+            ms=4,
+            label=f"streaks of {min_length}+ sessions ({len(hit)})",
+        )
     ax.set_ylim(0, max(int(record[-1]) if record.size else 1, min_length or 0) * 1.45 + 1)  # room for the legend
     ax.legend(loc="upper left", ncol=2)
     plots.finish_figure(
@@ -113,7 +122,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.min_length:
         hits = qualifying_dates(table, args.min_length, exact=args.exact)
         rule = "exactly" if args.exact else "at least"
-        print(f"dates on which a claim of {args.min_length} straight sessions held ({rule} {args.min_length}): {len(hits)}")
+        print(
+            f"dates on which a claim of {args.min_length} straight sessions held ({rule} {args.min_length}): {len(hits)}"
+        )
         for date, row in hits.iterrows():
             rank = "" if pd.isna(row["rank"]) else f", rank {int(row['rank'])} of {int(row['completed_streaks']) + 1}"
             print(f"  {date.date()}  {int(row['streak'])} sessions since {row['streak_start'].date()}{rank}")
@@ -124,15 +135,33 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``rotation scan``."""
-    parser = subparsers.add_parser("scan", help="the streak in force on every session (no notebook): CSV, Parquet and a PNG figure")
+    parser = subparsers.add_parser(
+        "scan", help="the streak in force on every session (no notebook): CSV, Parquet and a PNG figure"
+    )
     parser.add_argument("--small", default="rut", help="small-cap series id or upper-case Yahoo ticker (default: rut)")
     parser.add_argument("--large", default="spx", help="large-cap series id or upper-case Yahoo ticker (default: spx)")
-    parser.add_argument("--min-length", dest="min_length", type=int, help="print the dates on which a claim of N straight sessions held (streak >= N)")
-    parser.add_argument("--exact", action="store_true", help="with --min-length: streak exactly N instead of at least N")
-    parser.add_argument("--data-dir", dest="data_dir", help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)")
+    parser.add_argument(
+        "--min-length",
+        dest="min_length",
+        type=int,
+        help="print the dates on which a claim of N straight sessions held (streak >= N)",
+    )
+    parser.add_argument(
+        "--exact", action="store_true", help="with --min-length: streak exactly N instead of at least N"
+    )
+    parser.add_argument(
+        "--data-dir",
+        dest="data_dir",
+        help="folder of CSV files (default: ROTATION_DATA_DIR, then cache, then download)",
+    )
     parser.add_argument("--out", help="folder for the tables and figure (default: runs/scan/ and figures/scan/)")
     parser.add_argument("--no-figure", dest="no_figure", action="store_true", help="write the tables only")
-    parser.add_argument("--all-formats", dest="all_formats", action="store_true", help="write the figure as SVG and PDF too (default: PNG only)")
+    parser.add_argument(
+        "--all-formats",
+        dest="all_formats",
+        action="store_true",
+        help="write the figure as SVG and PDF too (default: PNG only)",
+    )
     parser.set_defaults(func=cmd_scan)
     return parser
 

@@ -36,9 +36,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rotation.core.errors import ParameterError, RotationError
-from rotation.core.files import LockPathError, file_lock, folder_mode, os_error_line, remove_temporary_files, write_text_atomic
+from rotation.core.files import (
+    LockPathError,
+    file_lock,
+    folder_mode,
+    os_error_line,
+    remove_temporary_files,
+    write_text_atomic,
+)
 from rotation.core.paths import _checked_name, published_figures_dir, published_run_dir, runs_dir
-from rotation.outputs.runs import TIMINGS_FILE, merge_partial_status, previous_status, read_status_file
+from rotation.outputs.runs import TIMINGS_FILE, previous_status
 
 LOCKS = ".locks"
 
@@ -80,7 +87,9 @@ def run_lock(run_name: str) -> Iterator[Path]:
             fd = stack.enter_context(file_lock(path, blocking=False, folder=False))
         except BlockingIOError:
             holder = _read_holder(path)
-            raise RunBusy(f"run {run_name} is being written by another rotation process (pid {holder}); wait for it to finish or choose another --run-name") from None
+            raise RunBusy(
+                f"run {run_name} is being written by another rotation process (pid {holder}); wait for it to finish or choose another --run-name"
+            ) from None
         except LockPathError as exc:
             raise RotationError(str(exc)) from None
         except PermissionError:
@@ -127,7 +136,9 @@ def check_targets(run_name: str) -> None:
     a run replaces only real folders, never the target of a link."""
     for folder in (published_run_dir(run_name), published_figures_dir(run_name), stage_root(run_name)):
         if folder.is_symlink():
-            raise RotationError(f"{folder} is a symbolic link; a run replaces only real folders (remove the link, or choose another --run-name)")
+            raise RotationError(
+                f"{folder} is a symbolic link; a run replaces only real folders (remove the link, or choose another --run-name)"
+            )
         if folder.exists() and not folder.is_dir():
             raise RotationError(f"{folder} is not a folder; remove it or choose another --run-name")
 
@@ -275,8 +286,13 @@ def publish(stage: Path, run_name: str) -> None:
     else:
         figures.rmdir()
     journal_path = stage.parent / JOURNAL
-    journal = {"stage": stage.name, "pairs": [{"part": part, "target": str(target), "new": _inode(stage / part), "old": _inode(target)}
-                                              for part, target in pairs]}
+    journal = {
+        "stage": stage.name,
+        "pairs": [
+            {"part": part, "target": str(target), "new": _inode(stage / part), "old": _inode(target)}
+            for part, target in pairs
+        ],
+    }
     with signals_held():
         for _, target in pairs:
             _mkdir(target.parent)
@@ -305,10 +321,14 @@ def recover(run_name: str) -> str | None:
         stage = root / _checked_part(journal["stage"])
         pairs = [(_checked_part(p["part"]), Path(p["target"]), p["new"], p["old"]) for p in journal["pairs"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RotationError(f"publish journal {journal_path} is unreadable ({exc}); inspect runs/{run_name} and figures/{run_name}, then delete it") from None
+        raise RotationError(
+            f"publish journal {journal_path} is unreadable ({exc}); inspect runs/{run_name} and figures/{run_name}, then delete it"
+        ) from None
     allowed = {published_run_dir(run_name), published_figures_dir(run_name)}
     if any(target not in allowed for _, target, _, _ in pairs):
-        raise RotationError(f"publish journal {journal_path} names folders other than runs/{run_name} and figures/{run_name}; delete it")
+        raise RotationError(
+            f"publish journal {journal_path} names folders other than runs/{run_name} and figures/{run_name}; delete it"
+        )
 
     def where(inode: int | None, part: str, target: Path) -> Path | None:
         if inode is None:

@@ -31,15 +31,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from rotation.outputs import figexport
-from rotation.run import kernels
-from rotation.run import notebooks as notebooks_module
-from rotation.run import runner
-from rotation.run import staging
 from rotation.core.errors import ParameterError, RotationError
 from rotation.core.files import write_text_atomic
 from rotation.core.paths import project_dir, published_run_dir, runs_dir
 from rotation.core.threads import on_main_thread
+from rotation.outputs import figexport
+from rotation.run import kernels, runner, staging
+from rotation.run import notebooks as notebooks_module
 
 EXECUTORS = ("process", "dask")
 MAX_RUNS = 500  # runs of one sweep: a grid or run file asking more is refused before any run starts
@@ -88,7 +86,9 @@ def expand(base: Mapping[str, object], axes: Mapping[str, Sequence[object]]) -> 
 def check_sweep_size(count: int, where: str = "") -> None:
     """Refuse a sweep of more than ``MAX_RUNS`` runs (one line, before anything is planned)."""
     if count > MAX_RUNS:
-        raise ParameterError(f"{where + ': ' if where else ''}{count:,} runs asked (at most {MAX_RUNS} in one sweep); use fewer values or split the sweep")
+        raise ParameterError(
+            f"{where + ': ' if where else ''}{count:,} runs asked (at most {MAX_RUNS} in one sweep); use fewer values or split the sweep"
+        )
 
 
 def grid_size(axes: Mapping[str, Sequence[object]]) -> int:
@@ -98,7 +98,9 @@ def grid_size(axes: Mapping[str, Sequence[object]]) -> int:
     return math.prod(len(dict.fromkeys(map(repr, v))) for v in axes.values()) if axes else 1
 
 
-def read_run_file(path: Path, declared: Mapping[str, dict], doc: object = None) -> list[tuple[str | None, dict[str, object]]] | None:
+def read_run_file(
+    path: Path, declared: Mapping[str, dict], doc: object = None
+) -> list[tuple[str | None, dict[str, object]]] | None:
     """The runs of a YAML run file (a list of mappings), or None when the file holds one mapping.
 
     ``doc`` is the file already parsed (``validation.read_yaml_file``), else it is read here.
@@ -120,12 +122,16 @@ def read_run_file(path: Path, declared: Mapping[str, dict], doc: object = None) 
         if entry is None:
             entry = {}
         if not isinstance(entry, dict):
-            raise ParameterError(f"{path}: run {i} of {total}: expected a mapping of parameter names to values, got {entry!r}")
+            raise ParameterError(
+                f"{path}: run {i} of {total}: expected a mapping of parameter names to values, got {entry!r}"
+            )
         entry = dict(entry)
         name = entry.pop("run_name", None)
         for key in entry:
             if key not in declared or key in runner.RUNNER_PARAMETERS:
-                raise ParameterError(f"{path}: run {i} of {total}: unknown key {key!r} (known: run_name, {', '.join(known)})")
+                raise ParameterError(
+                    f"{path}: run {i} of {total}: unknown key {key!r} (known: run_name, {', '.join(known)})"
+                )
         runs.append((None if name is None else str(name), entry))
     return runs
 
@@ -156,7 +162,9 @@ def plan(
             shown = name or runner.default_run_name({k: v for k, v in raw.items()})
             raise ParameterError(f"{label} ({shown}): {exc}") from None
         if name in seen:
-            raise ParameterError(f"{label}: run name {name!r} is used by run {seen[name]} too; give the runs distinct run_name values")
+            raise ParameterError(
+                f"{label}: run name {name!r} is used by run {seen[name]} too; give the runs distinct run_name values"
+            )
         seen[name] = i
         out.append({"name": name, "parameters": params})
     return out
@@ -181,9 +189,8 @@ def run_one(job: Mapping) -> dict:
     What the kernels print on stderr (their start-up warnings, tracebacks) goes to
     ``runs/<run>/worker.log`` instead of the terminal shared by every run.
     """
-    import tempfile
-
     import signal
+    import tempfile
 
     for key, value in job.get("env", {}).items():
         os.environ[key] = value
@@ -206,7 +213,11 @@ def run_one(job: Mapping) -> dict:
                 jobs=int(job.get("notebook_jobs", 1)),  # see notebook_jobs_per_run
             )
         except BaseException as exc:  # noqa: BLE001 - a run's failure is reported, never raised
-            error = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            error = (
+                "interrupted"
+                if isinstance(exc, KeyboardInterrupt)
+                else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            )
             status = failed_status(job, error, time.perf_counter() - started)
         finally:
             if in_main:
@@ -233,7 +244,14 @@ def _ignore_interrupts() -> None:
 
 def failed_status(job: Mapping, error: str, seconds: float = 0.0) -> dict:
     """Status of a run that failed outside any notebook (worker crash, cancelled...)."""
-    return {"run": job["name"], "ok": False, "seconds": round(seconds, 2), "parameters": dict(job["parameters"]), "notebooks": [], "error": error}
+    return {
+        "run": job["name"],
+        "ok": False,
+        "seconds": round(seconds, 2),
+        "parameters": dict(job["parameters"]),
+        "notebooks": [],
+        "error": error,
+    }
 
 
 def notebook_jobs_per_run(workers: int, cores: int | None = None) -> int:
@@ -247,14 +265,26 @@ def notebook_jobs_per_run(workers: int, cores: int | None = None) -> int:
     return 2 if max(1, int(workers)) <= cores else 1
 
 
-def _jobs(runs: Sequence[Mapping], notebooks: Sequence[Path], partial: bool | None = None, check_data: bool = True,
-          notebook_jobs: int = 1) -> list[dict]:
+def _jobs(
+    runs: Sequence[Mapping],
+    notebooks: Sequence[Path],
+    partial: bool | None = None,
+    check_data: bool = True,
+    notebook_jobs: int = 1,
+) -> list[dict]:
     env = {"ROTATION_PROJECT_DIR": str(project_dir())}
     if os.environ.get("ROTATION_DATA_DIR"):
         env["ROTATION_DATA_DIR"] = str(Path(os.environ["ROTATION_DATA_DIR"]).expanduser().resolve())
     return [
-        {"name": r["name"], "parameters": dict(r["parameters"]), "notebooks": [str(p) for p in notebooks], "env": env, "partial": partial,
-         "check_data": check_data, "notebook_jobs": notebook_jobs}
+        {
+            "name": r["name"],
+            "parameters": dict(r["parameters"]),
+            "notebooks": [str(p) for p in notebooks],
+            "env": env,
+            "partial": partial,
+            "check_data": check_data,
+            "notebook_jobs": notebook_jobs,
+        }
         for r in runs
     ]
 
@@ -269,7 +299,14 @@ def check_data(runs: Sequence[Mapping], notebooks: Sequence[Path], *, refresh: b
     done: set[str] = set()
     total = len(runs)
     for i, r in enumerate(runs, 1):
-        key = _json.dumps({k: v for k, v in r["parameters"].items() if k in ("data_dir", *preflight.REQUIRED_SERIES, *preflight.OPTIONAL_SERIES_PARAMETERS)}, sort_keys=True)
+        key = _json.dumps(
+            {
+                k: v
+                for k, v in r["parameters"].items()
+                if k in ("data_dir", *preflight.REQUIRED_SERIES, *preflight.OPTIONAL_SERIES_PARAMETERS)
+            },
+            sort_keys=True,
+        )
         if key in done:
             continue
         try:
@@ -304,8 +341,13 @@ def execute(
     if workers < 1:
         raise ParameterError(f"--jobs must be a positive integer, got {jobs}")
     runner.ensure_kernel()  # register once, before workers race to do it
-    todo = _jobs(runs, notebooks, partial=partial, check_data=check_data,
-                 notebook_jobs=notebook_jobs_per_run(min(workers, len(runs))) if executor == "process" else 1)  # a cluster's cores are unknown here
+    todo = _jobs(
+        runs,
+        notebooks,
+        partial=partial,
+        check_data=check_data,
+        notebook_jobs=notebook_jobs_per_run(min(workers, len(runs))) if executor == "process" else 1,
+    )  # a cluster's cores are unknown here
     done: dict[str, dict] = {}
 
     def finish(status: dict) -> None:
@@ -316,12 +358,16 @@ def execute(
     if executor == "dask":
         _execute_dask(todo, workers, scheduler, finish)
     else:
-        server = kernels.shared_server(runner.ensure_kernel(), figexport.kernel_env())  # one pre-imported kernel server for every worker and run
+        server = kernels.shared_server(
+            runner.ensure_kernel(), figexport.kernel_env()
+        )  # one pre-imported kernel server for every worker and run
         if server is not None:
             for job in todo:
                 job["env"][kernels.SERVER_ENV] = server.path
         context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
-        with cf.ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context, initializer=_ignore_interrupts) as pool:
+        with cf.ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)), mp_context=context, initializer=_ignore_interrupts
+        ) as pool:
             futures = {pool.submit(run_one, job): job for job in todo}
             try:
                 for future in cf.as_completed(futures):
@@ -387,7 +433,9 @@ def _execute_dask(todo: list[dict], workers: int, scheduler: str | None, finish:
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = Client(cluster)
     try:
         futures = {client.submit(run_one, job, pure=False, key=f"rotation-run-{job['name']}"): job for job in todo}
@@ -425,14 +473,30 @@ def summary_table(statuses: Sequence[Mapping]) -> pd.DataFrame:
     rows = []
     for s in statuses:
         notebook, cell, error = first_failure(s)
-        rows.append({"run": s["run"], "status": "ok" if s["ok"] else "FAILED", "seconds": float(s.get("seconds") or 0.0), "notebook": notebook, "cell": cell, "error": error})
+        rows.append(
+            {
+                "run": s["run"],
+                "status": "ok" if s["ok"] else "FAILED",
+                "seconds": float(s.get("seconds") or 0.0),
+                "notebook": notebook,
+                "cell": cell,
+                "error": error,
+            }
+        )
     return pd.DataFrame(rows, columns=["run", "status", "seconds", "notebook", "cell", "error"])
 
 
 def format_table(table: pd.DataFrame, max_error: int = 100) -> str:
     """A plain-text, left-aligned rendering of ``summary_table`` (errors shortened)."""
     rows = [list(table.columns)] + [
-        [r.run, r.status, f"{r.seconds:.1f}", r.notebook, r.cell, r.error if len(r.error) <= max_error else r.error[: max_error - 3] + "..."]
+        [
+            r.run,
+            r.status,
+            f"{r.seconds:.1f}",
+            r.notebook,
+            r.cell,
+            r.error if len(r.error) <= max_error else r.error[: max_error - 3] + "...",
+        ]
         for r in table.itertuples()
     ]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]

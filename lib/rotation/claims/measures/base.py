@@ -54,7 +54,9 @@ class Measurement:
 
     def __post_init__(self) -> None:
         if self.status is not None and Verdict(self.status) not in UNJUDGED_STATUSES:
-            raise ValueError("a Measurement's status may only say the claim cannot be judged; verdicts come from claims.judge")
+            raise ValueError(
+                "a Measurement's status may only say the claim cannot be judged; verdicts come from claims.judge"
+            )
 
 
 def not_verifiable(reason: str, **fields) -> Measurement:
@@ -67,7 +69,7 @@ def not_applicable(reason: str, **fields) -> Measurement:
     return Measurement(status=Verdict.NOT_APPLICABLE, reason=reason, **fields)
 
 
-KINDS: dict[str, Callable[["Context", Mapping], Measurement]] = {}
+KINDS: dict[str, Callable[[Context, Mapping], Measurement]] = {}
 
 
 def kind(name: str) -> Callable:
@@ -88,7 +90,7 @@ def params(claim: Mapping) -> dict:
     return dict(claim.get("params") or {})
 
 
-def pair_context(ctx: "Context", claim: Mapping) -> "Context":
+def pair_context(ctx: Context, claim: Mapping) -> Context:
     """The context on the claim's ``params.pair`` (``[small, large]``) when it names one, else ``ctx``."""
     pair = params(claim).get("pair")
     return ctx.for_pair(str(pair[0]), str(pair[1])) if pair else ctx

@@ -17,19 +17,18 @@ run's index pair.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from rotation.analytics import markets as analytics
+from rotation.analytics.returns import compounded, session_on_or_before, value_at, window_return
+from rotation.claims.measures.base import Measurement, kind, not_verifiable, params
 from rotation.core.dates import parse_period
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.fmt import day, pct
-from rotation.claims.measures.base import Measurement, kind, not_verifiable, params
-from rotation.analytics.returns import compounded, session_on_or_before, value_at, window_return
 
 if TYPE_CHECKING:
     from rotation.claims.measuring import Context
@@ -59,7 +58,11 @@ def sources_of(ctx: Context, names: list[str]) -> list[str]:
 
 
 def _pricing(px: pd.Series) -> str:
-    return "total-return prices (Yahoo auto-adjusted)" if "adjusted" in px.attrs.get("definition", "") else "price index (no dividends)"
+    return (
+        "total-return prices (Yahoo auto-adjusted)"
+        if "adjusted" in px.attrs.get("definition", "")
+        else "price index (no dividends)"
+    )
 
 
 def window_bounds(ctx: Context, p: Mapping) -> tuple[pd.Timestamp | None, pd.Timestamp, str]:
@@ -76,8 +79,14 @@ def window_bounds(ctx: Context, p: Mapping) -> tuple[pd.Timestamp | None, pd.Tim
     streak = ctx.streak
     if rule == "streak":
         base = streak["base"] if streak["sessions"] and pd.notna(streak["base"]) else None
-        words = (f"the streak window: close of {day(base)} (the session before the streak's first session, {day(streak['start'])}) "
-                 f"to the close of {day(end)}") if base is not None else f"the streak window (no streak in force at {day(end)})"
+        words = (
+            (
+                f"the streak window: close of {day(base)} (the session before the streak's first session, {day(streak['start'])}) "
+                f"to the close of {day(end)}"
+            )
+            if base is not None
+            else f"the streak window (no streak in force at {day(end)})"
+        )
     elif rule == "first_session":
         base = streak["start"] if streak["sessions"] else None
         words = f"close of the streak's first session ({day(base)}) to the close of {day(end)}"
@@ -101,10 +110,24 @@ def gains_table(ctx: Context, names: list[str], base: pd.Timestamp, end: pd.Time
     for name in dict.fromkeys(names):
         px, why = ctx.try_prices(name)
         if px is None:
-            out[name] = {"return": np.nan, "peak_gain": np.nan, "why": why, "span": "not loadable", "label": name, "pricing": ""}
+            out[name] = {
+                "return": np.nan,
+                "peak_gain": np.nan,
+                "why": why,
+                "span": "not loadable",
+                "label": name,
+                "pricing": "",
+            }
             continue
         row = analytics.window_gain(px.loc[:end], base, end)
-        row.update({"label": px.attrs.get("description", name), "pricing": _pricing(px), "span": analytics.span_of(px), "why": ""})
+        row.update(
+            {
+                "label": px.attrs.get("description", name),
+                "pricing": _pricing(px),
+                "span": analytics.span_of(px),
+                "why": "",
+            }
+        )
         out[name] = row
     return out
 
@@ -124,14 +147,25 @@ def missing_reason(rows: Mapping[str, dict], needed: list[str], base: pd.Timesta
 
 def gains_evidence(rows: Mapping[str, dict]) -> pd.DataFrame:
     """The rows a notebook shows: closes rounded to cents, returns in percent."""
-    table = pd.DataFrame([
-        {"series": name, "what": r["label"], "prices": r["pricing"], "data held": r["span"],
-         "base date": day(r.get("base")), "base close": round(r.get("base_close", np.nan), 2),
-         "end date": day(r.get("end")), "end close": round(r.get("end_close", np.nan), 2),
-         "return (%)": round(100 * r["return"], 2), "highest close in window": round(r.get("peak_close", np.nan), 2),
-         "on": day(r.get("peak_date")), "gain to highest close (%)": round(100 * r["peak_gain"], 2)}
-        for name, r in rows.items()
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "series": name,
+                "what": r["label"],
+                "prices": r["pricing"],
+                "data held": r["span"],
+                "base date": day(r.get("base")),
+                "base close": round(r.get("base_close", np.nan), 2),
+                "end date": day(r.get("end")),
+                "end close": round(r.get("end_close", np.nan), 2),
+                "return (%)": round(100 * r["return"], 2),
+                "highest close in window": round(r.get("peak_close", np.nan), 2),
+                "on": day(r.get("peak_date")),
+                "gain to highest close (%)": round(100 * r["peak_gain"], 2),
+            }
+            for name, r in rows.items()
+        ]
+    )
     return table.set_index("series")
 
 
@@ -165,7 +199,9 @@ def policy_rate(ctx: Context, claim: Mapping) -> Measurement:
     except DataError:
         eff_date, eff = None, np.nan
     if rate == "effective" and eff_date is None:
-        return not_verifiable(f"needs the effective fed funds rate (FRED DFF) at {day(when)}; the data hold {analytics.span_of(effective)}")
+        return not_verifiable(
+            f"needs the effective fed funds rate (FRED DFF) at {day(when)}; the data hold {analytics.span_of(effective)}"
+        )
     value = {"lower": target["lower"], "upper": target["upper"], "midpoint": target["midpoint"], "effective": eff}[rate]
     years = int(p.get("years_shown", 2))
     first = pd.Timestamp(f"{when.year - years}-01-01")
@@ -173,7 +209,11 @@ def policy_rate(ctx: Context, claim: Mapping) -> Measurement:
     changes = analytics.rate_changes(frame, start=first, end=when)
     prior = changes[changes["date"].dt.year == when.year - 1]
     this_year = changes[changes["date"].dt.year == when.year]
-    range_text = f"{target['lower']:.2f}% (single target)" if target["single"] else f"{target['lower']:.2f}-{target['upper']:.2f}%"
+    range_text = (
+        f"{target['lower']:.2f}% (single target)"
+        if target["single"]
+        else f"{target['lower']:.2f}-{target['upper']:.2f}%"
+    )
 
     def moves(part: pd.DataFrame) -> str:
         if part.empty:
@@ -181,23 +221,50 @@ def policy_rate(ctx: Context, claim: Mapping) -> Measurement:
         listed = ", ".join(f"{day(d)} {b:+.0f} bp" for d, b in zip(part["date"], part["change_bp"]))
         return f"{len(part)} ({listed}; {part['change_bp'].sum():+.0f} bp in total)"
 
-    detail = (f"target range at {day(when)}: {range_text} (value of {day(target['date'])}); effective rate (DFF) "
-              + (f"{eff:.2f}% ({day(eff_date)})" if eff_date is not None else "not available")
-              + f"; target changes in {when.year - 1}: {moves(prior)}; in {when.year} to {day(when)}: {moves(this_year)}")
-    evidence = pd.DataFrame({
-        "effective date": [day(d) for d in changes["date"]],
-        "target before (%)": [f"{a:.2f}-{b:.2f}" if abs(a - b) > 1e-9 else f"{a:.2f}" for a, b in zip(changes["lower_before"], changes["upper_before"])],
-        "target after (%)": [f"{a:.2f}-{b:.2f}" if abs(a - b) > 1e-9 else f"{a:.2f}" for a, b in zip(changes["lower_after"], changes["upper_after"])],
-        "change (bp)": changes["change_bp"].round(0).to_numpy(),
-        "effective rate that day (%)": [round(float(effective.get(d, np.nan)), 2) for d in changes["date"]],
-    }, index=pd.RangeIndex(1, len(changes) + 1, name="change"))
-    names = {"lower": "lower bound of the target range", "upper": "upper bound of the target range",
-             "midpoint": "midpoint of the target range", "effective": "effective federal funds rate (FRED DFF)"}
-    return Measurement(value=float(value), unit="percent", window=(first, when),
-                       definition=f"{names[rate]} at {day(when)}, percent per year (FRED DFEDTARL/DFEDTARU: single target DFEDTAR before 2008-12-16; DFF daily)",
-                       detail=detail, evidence=evidence,
-                       extra={"changes": changes, "target": target, "effective": (eff_date, eff), "first": first,
-                              "sources": sources_of(ctx, [p.get("lower", "fed_lower"), p.get("upper", "fed_upper"), p.get("effective", "dff")])})
+    detail = (
+        f"target range at {day(when)}: {range_text} (value of {day(target['date'])}); effective rate (DFF) "
+        + (f"{eff:.2f}% ({day(eff_date)})" if eff_date is not None else "not available")
+        + f"; target changes in {when.year - 1}: {moves(prior)}; in {when.year} to {day(when)}: {moves(this_year)}"
+    )
+    evidence = pd.DataFrame(
+        {
+            "effective date": [day(d) for d in changes["date"]],
+            "target before (%)": [
+                f"{a:.2f}-{b:.2f}" if abs(a - b) > 1e-9 else f"{a:.2f}"
+                for a, b in zip(changes["lower_before"], changes["upper_before"])
+            ],
+            "target after (%)": [
+                f"{a:.2f}-{b:.2f}" if abs(a - b) > 1e-9 else f"{a:.2f}"
+                for a, b in zip(changes["lower_after"], changes["upper_after"])
+            ],
+            "change (bp)": changes["change_bp"].round(0).to_numpy(),
+            "effective rate that day (%)": [round(float(effective.get(d, np.nan)), 2) for d in changes["date"]],
+        },
+        index=pd.RangeIndex(1, len(changes) + 1, name="change"),
+    )
+    names = {
+        "lower": "lower bound of the target range",
+        "upper": "upper bound of the target range",
+        "midpoint": "midpoint of the target range",
+        "effective": "effective federal funds rate (FRED DFF)",
+    }
+    return Measurement(
+        value=float(value),
+        unit="percent",
+        window=(first, when),
+        definition=f"{names[rate]} at {day(when)}, percent per year (FRED DFEDTARL/DFEDTARU: single target DFEDTAR before 2008-12-16; DFF daily)",
+        detail=detail,
+        evidence=evidence,
+        extra={
+            "changes": changes,
+            "target": target,
+            "effective": (eff_date, eff),
+            "first": first,
+            "sources": sources_of(
+                ctx, [p.get("lower", "fed_lower"), p.get("upper", "fed_upper"), p.get("effective", "dff")]
+            ),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,28 +284,58 @@ def window_gain(ctx: Context, claim: Mapping) -> Measurement:
     shown = [series_id(ctx, s) for s in p.get("also_shown", []) if series_id(ctx, s) not in counted]
     combine, at = str(p.get("combine", "min")), str(p.get("at", "end"))
     if combine not in ("min", "max") or at not in ("end", "peak"):
-        raise ParameterError(f"claim {claim.get('id', '')!r}: params.combine must be min or max and params.at end or peak (got {combine!r}, {at!r})")
+        raise ParameterError(
+            f"claim {claim.get('id', '')!r}: params.combine must be min or max and params.at end or peak (got {combine!r}, {at!r})"
+        )
     base, end, words = window_bounds(ctx, p)
     if base is None:
         return not_verifiable(f"no base close for {words} in the {ctx.small}/{ctx.large} calendar before {day(end)}")
     rows = gains_table(ctx, counted + shown, base, end)
     key = "return" if at == "end" else "peak_gain"
     if any(np.isnan(rows[s][key]) for s in counted):
-        return not_verifiable(missing_reason(rows, counted, base, end), evidence=gains_evidence(rows), extra={"rows": rows, "base": base, "end": end})
+        return not_verifiable(
+            missing_reason(rows, counted, base, end),
+            evidence=gains_evidence(rows),
+            extra={"rows": rows, "base": base, "end": end},
+        )
     values = {s: rows[s][key] for s in counted}
     chosen = (min if combine == "min" else max)(values, key=values.get)
     rule = {"min": "the smallest of", "max": "the largest of"}[combine] if len(counted) > 1 else ""
     measure_words = "return to the close at as_of" if at == "end" else "gain to the highest close in the window"
-    detail = (f"{words}: " + "; ".join(f"{s} {pct(rows[s]['return'])} (highest close {rows[s]['peak_close']:.2f} on {day(rows[s]['peak_date'])}, "
-                                       f"{pct(rows[s]['peak_gain'])})" for s in counted)
-              + (f"; counted: {chosen} ({rule} {', '.join(counted)})" if rule else "")
-              + ("; also shown, not judged: " + "; ".join(f"{s} {pct(rows[s]['return'])}" for s in shown if not np.isnan(rows[s]['return'])) if shown else "")
-              + f"; returns need only the base and end closes ({day(base)}, {day(end)})" + _not_tested(p))
+    detail = (
+        f"{words}: "
+        + "; ".join(
+            f"{s} {pct(rows[s]['return'])} (highest close {rows[s]['peak_close']:.2f} on {day(rows[s]['peak_date'])}, "
+            f"{pct(rows[s]['peak_gain'])})"
+            for s in counted
+        )
+        + (f"; counted: {chosen} ({rule} {', '.join(counted)})" if rule else "")
+        + (
+            "; also shown, not judged: "
+            + "; ".join(f"{s} {pct(rows[s]['return'])}" for s in shown if not np.isnan(rows[s]["return"]))
+            if shown
+            else ""
+        )
+        + f"; returns need only the base and end closes ({day(base)}, {day(end)})"
+        + _not_tested(p)
+    )
     pricing = "; ".join(dict.fromkeys(f"{s}: {rows[s]['pricing']}" for s in counted))
-    return Measurement(value=float(values[chosen]), unit="fraction", window=(base, end),
-                       definition=f"{(rule + ' ') if rule else ''}{', '.join(counted)} {measure_words}, close of {day(base)} to {day(end)} ({pricing})",
-                       detail=detail, evidence=gains_evidence(rows),
-                       extra={"rows": rows, "base": base, "end": end, "counted": counted, "shown": shown, "sources": sources_of(ctx, counted + shown)})
+    return Measurement(
+        value=float(values[chosen]),
+        unit="fraction",
+        window=(base, end),
+        definition=f"{(rule + ' ') if rule else ''}{', '.join(counted)} {measure_words}, close of {day(base)} to {day(end)} ({pricing})",
+        detail=detail,
+        evidence=gains_evidence(rows),
+        extra={
+            "rows": rows,
+            "base": base,
+            "end": end,
+            "counted": counted,
+            "shown": shown,
+            "sources": sources_of(ctx, counted + shown),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,7 +351,9 @@ def relative_return(ctx: Context, claim: Mapping) -> Measurement:
     counted = [series_id(ctx, s) for s in p.get("series", [])]
     benchmarks = [series_id(ctx, s) for s in p.get("benchmarks", ["large"])]
     if not counted or not benchmarks:
-        raise ParameterError(f"claim {claim.get('id', '')!r}: params.series and params.benchmarks must each name at least one series")
+        raise ParameterError(
+            f"claim {claim.get('id', '')!r}: params.series and params.benchmarks must each name at least one series"
+        )
     shown = [series_id(ctx, s) for s in p.get("also_shown", []) if series_id(ctx, s) not in counted + benchmarks]
     way = str(p.get("direction", "above"))
     if way not in ("above", "below"):
@@ -265,22 +364,46 @@ def relative_return(ctx: Context, claim: Mapping) -> Measurement:
     rows = gains_table(ctx, counted + benchmarks + shown, base, end)
     needed = counted + benchmarks
     if any(np.isnan(rows[s]["return"]) for s in needed):
-        return not_verifiable(missing_reason(rows, needed, base, end), evidence=gains_evidence(rows), extra={"rows": rows, "base": base, "end": end})
+        return not_verifiable(
+            missing_reason(rows, needed, base, end),
+            evidence=gains_evidence(rows),
+            extra={"rows": rows, "base": base, "end": end},
+        )
     criteria = {}
     for s in counted:
         for b in benchmarks:
             ahead = rows[s]["return"] > rows[b]["return"]
-            criteria[f"{s} return {way} {b}'s"] = bool(ahead if way == "above" else rows[s]["return"] < rows[b]["return"])
+            criteria[f"{s} return {way} {b}'s"] = bool(
+                ahead if way == "above" else rows[s]["return"] < rows[b]["return"]
+            )
     others = [s for s in shown if not np.isnan(rows[s]["return"])]
-    detail = (f"{words}: " + "; ".join(f"{s} {pct(rows[s]['return'])}" for s in counted)
-              + "; against " + "; ".join(f"{b} {pct(rows[b]['return'])}" for b in benchmarks)
-              + (f"; also shown: " + "; ".join(f"{s} {pct(rows[s]['return'])}" for s in others) if others else "")
-              + "; " + "; ".join(dict.fromkeys(f"{s}: {rows[s]['pricing']}" for s in needed)) + _not_tested(p))
-    return Measurement(value=criteria, unit="criteria", window=(base, end),
-                       definition=f"each of {', '.join(counted)} returned {way} {', '.join(benchmarks)} over {words} (simple close-to-close returns)",
-                       detail=detail, evidence=gains_evidence(rows),
-                       extra={"rows": rows, "base": base, "end": end, "counted": counted, "benchmarks": benchmarks, "shown": shown,
-                              "sources": sources_of(ctx, counted + benchmarks + shown)})
+    detail = (
+        f"{words}: "
+        + "; ".join(f"{s} {pct(rows[s]['return'])}" for s in counted)
+        + "; against "
+        + "; ".join(f"{b} {pct(rows[b]['return'])}" for b in benchmarks)
+        + ("; also shown: " + "; ".join(f"{s} {pct(rows[s]['return'])}" for s in others) if others else "")
+        + "; "
+        + "; ".join(dict.fromkeys(f"{s}: {rows[s]['pricing']}" for s in needed))
+        + _not_tested(p)
+    )
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(base, end),
+        definition=f"each of {', '.join(counted)} returned {way} {', '.join(benchmarks)} over {words} (simple close-to-close returns)",
+        detail=detail,
+        evidence=gains_evidence(rows),
+        extra={
+            "rows": rows,
+            "base": base,
+            "end": end,
+            "counted": counted,
+            "benchmarks": benchmarks,
+            "shown": shown,
+            "sources": sources_of(ctx, counted + benchmarks + shown),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,7 +414,9 @@ def claim_period(claim: Mapping) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The period a fixed-period claim is measured on: ``params.period``, else ``about.period``."""
     text = params(claim).get("period") or (claim.get("about") or {}).get("period")
     if not text:
-        raise ParameterError(f"claim {claim.get('id', '')!r}: needs about.period or params.period ('YYYY-MM-DD to YYYY-MM-DD')")
+        raise ParameterError(
+            f"claim {claim.get('id', '')!r}: needs about.period or params.period ('YYYY-MM-DD to YYYY-MM-DD')"
+        )
     return parse_period(str(text))
 
 
@@ -315,13 +440,17 @@ def period_range(ctx: Context, claim: Mapping) -> Measurement:
     band = float(p.get("band", 0.10))
     test = str(p.get("test", "return"))
     if test not in ("return", "high_low") or not 0 < band < 1:
-        raise ParameterError(f"claim {claim.get('id', '')!r}: params.test must be return or high_low and params.band a fraction between 0 and 1 (got {test!r}, {band!r})")
+        raise ParameterError(
+            f"claim {claim.get('id', '')!r}: params.test must be return or high_low and params.band a fraction between 0 and 1 (got {test!r}, {band!r})"
+        )
     first, last = claim_period(claim)
     small, large = series_id(ctx, p.get("series", "small")), series_id(ctx, p.get("against", "large"))
     try:
         stats = {s: _period_stats(ctx, s, first, last) for s in (small, large)}
     except DataError as exc:
-        return not_verifiable(f"needs closes of {small} and {large} from before {day(first)} through {day(last)}: {exc}")
+        return not_verifiable(
+            f"needs closes of {small} and {large} from before {day(first)} through {day(last)}: {exc}"
+        )
     context_rows = {}
     for s in p.get("context", []):
         sid = series_id(ctx, s)
@@ -338,24 +467,58 @@ def period_range(ctx: Context, claim: Mapping) -> Measurement:
         name = f"{small} high/low range within {limit:.1%} (fits a +/-{band:.1%} band)"
         ok = s["range"] <= limit + 1e-12
     criteria = {name: bool(ok), f"{small} return below {large}'s": bool(s["return"] < l["return"])}
-    table = pd.DataFrame({
-        sid: {"what": r["label"], "prices": r["pricing"], "base close date": day(r["base"]), "base close": round(r["base_close"], 2),
-              "last close date": day(r["end"]), "last close": round(r["end_close"], 2), "return (%)": round(100 * r["return"], 2),
-              "highest close": round(r["high"], 2), "highest on": day(r["high_date"]), "lowest close": round(r["low"], 2),
-              "lowest on": day(r["low_date"]), "high/low range (%)": round(100 * r["range"], 2),
-              "farthest from base close (%)": round(100 * r["max_away"], 2), "max drawdown (%)": round(100 * r["max_drawdown"], 2),
-              "role": "judged" if sid in stats else "context, not judged"}
-        for sid, r in {**stats, **context_rows}.items()
-    })
-    detail = (f"{day(first)} to {day(last)} (close of {day(s['base'])} to {day(s['end'])}): {small} {pct(s['return'])} "
-              f"(high/low range {pct(s['range'], signed=False)}, farthest from the base close {pct(s['max_away'], signed=False)}, "
-              f"max drawdown {pct(s['max_drawdown'])}); {large} {pct(l['return'])}"
-              + "".join(f"; {sid} {pct(r['return'])} (context)" for sid, r in context_rows.items()) + _not_tested(p))
-    return Measurement(value=criteria, unit="criteria", window=(s["base"], s["end"]),
-                       definition=(f"{small} ({s['pricing']}) and {large} ({l['pricing']}) returns over {day(first)} to {day(last)}, last close before the period to its last close; "
-                                   + ("rangebound = return within +/-band" if test == "return" else "rangebound = the period's closes fit a +/-band band (high/low range)")),
-                       detail=detail, evidence=table, extra={"stats": stats, "context": context_rows, "first": first, "last": last, "band": band,
-                              "sources": sources_of(ctx, [small, large, *context_rows])})
+    table = pd.DataFrame(
+        {
+            sid: {
+                "what": r["label"],
+                "prices": r["pricing"],
+                "base close date": day(r["base"]),
+                "base close": round(r["base_close"], 2),
+                "last close date": day(r["end"]),
+                "last close": round(r["end_close"], 2),
+                "return (%)": round(100 * r["return"], 2),
+                "highest close": round(r["high"], 2),
+                "highest on": day(r["high_date"]),
+                "lowest close": round(r["low"], 2),
+                "lowest on": day(r["low_date"]),
+                "high/low range (%)": round(100 * r["range"], 2),
+                "farthest from base close (%)": round(100 * r["max_away"], 2),
+                "max drawdown (%)": round(100 * r["max_drawdown"], 2),
+                "role": "judged" if sid in stats else "context, not judged",
+            }
+            for sid, r in {**stats, **context_rows}.items()
+        }
+    )
+    detail = (
+        f"{day(first)} to {day(last)} (close of {day(s['base'])} to {day(s['end'])}): {small} {pct(s['return'])} "
+        f"(high/low range {pct(s['range'], signed=False)}, farthest from the base close {pct(s['max_away'], signed=False)}, "
+        f"max drawdown {pct(s['max_drawdown'])}); {large} {pct(l['return'])}"
+        + "".join(f"; {sid} {pct(r['return'])} (context)" for sid, r in context_rows.items())
+        + _not_tested(p)
+    )
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(s["base"], s["end"]),
+        definition=(
+            f"{small} ({s['pricing']}) and {large} ({l['pricing']}) returns over {day(first)} to {day(last)}, last close before the period to its last close; "
+            + (
+                "rangebound = return within +/-band"
+                if test == "return"
+                else "rangebound = the period's closes fit a +/-band band (high/low range)"
+            )
+        ),
+        detail=detail,
+        evidence=table,
+        extra={
+            "stats": stats,
+            "context": context_rows,
+            "first": first,
+            "last": last,
+            "band": band,
+            "sources": sources_of(ctx, [small, large, *context_rows]),
+        },
+    )
 
 
 BREADTH_MEASURES = ("small_vs_large", "smb", "equal_weight")
@@ -374,7 +537,9 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
     chosen = list(p.get("measures", BREADTH_MEASURES))
     unknown = [m for m in chosen if m not in BREADTH_MEASURES]
     if unknown or not chosen:
-        raise ParameterError(f"claim {claim.get('id', '')!r} params.measures: unknown {unknown} (use {', '.join(BREADTH_MEASURES)})")
+        raise ParameterError(
+            f"claim {claim.get('id', '')!r} params.measures: unknown {unknown} (use {', '.join(BREADTH_MEASURES)})"
+        )
     first, last = claim_period(claim)
     small, large = series_id(ctx, p.get("small", "small")), series_id(ctx, p.get("large", "large"))
     equal, cap = series_id(ctx, p.get("equal_weight", "rsp")), series_id(ctx, p.get("cap_weight", "spy"))
@@ -397,37 +562,76 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
                     row[sid] = np.nan
             factors, why = ctx.try_prices(factors_id)
             smb = compounded(factors["smb"], a, b) if factors is not None else np.nan
-            covered = factors is not None and factors.index[-1] >= b - pd.Timedelta(days=7) and factors.index[0] <= a + pd.Timedelta(days=7)
+            covered = (
+                factors is not None
+                and factors.index[-1] >= b - pd.Timedelta(days=7)
+                and factors.index[0] <= a + pd.Timedelta(days=7)
+            )
             if "smb" in chosen and not covered:
-                raise DataError(f"{factors_id} (Fama-French factors) must cover {day(a)} to {day(b)}; the data hold {analytics.span_of(factors) if factors is not None else why}")
+                raise DataError(
+                    f"{factors_id} (Fama-French factors) must cover {day(a)} to {day(b)}; the data hold {analytics.span_of(factors) if factors is not None else why}"
+                )
             row["smb"] = smb if covered else np.nan
             row["mkt_rf"] = compounded(factors["mkt_rf"], a, b) if covered else np.nan
             rows[label] = row
     except DataError as exc:
         return not_verifiable(f"needs data over {day(first)} to {day(last)}: {exc}")
     whole = rows["whole period"]
-    names = {"small_vs_large": f"{small} return below {large}'s", "smb": "Fama-French SMB compounded return negative",
-             "equal_weight": f"{equal} (equal weight) return below {cap}'s (cap weight)"}
-    tests = {"small_vs_large": lambda r: r[small] < r[large], "smb": lambda r: r["smb"] < 0, "equal_weight": lambda r: r[equal] < r[cap]}
+    names = {
+        "small_vs_large": f"{small} return below {large}'s",
+        "smb": "Fama-French SMB compounded return negative",
+        "equal_weight": f"{equal} (equal weight) return below {cap}'s (cap weight)",
+    }
+    tests = {
+        "small_vs_large": lambda r: r[small] < r[large],
+        "smb": lambda r: r["smb"] < 0,
+        "equal_weight": lambda r: r[equal] < r[cap],
+    }
     criteria = {names[m]: bool(tests[m](whole)) for m in chosen}
-    table = pd.DataFrame({
-        label: {"from": r["from"], "to": r["to"], **{f"{sid} (%)": round(100 * r[sid], 2) for sid in dict.fromkeys([small, large, equal, cap])},
-                f"{small} minus {large} (pp)": round(100 * (r[small] - r[large]), 2), f"{equal} minus {cap} (pp)": round(100 * (r[equal] - r[cap]), 2),
-                "SMB compounded (%)": round(100 * r["smb"], 2), "Mkt-RF compounded (%)": round(100 * r["mkt_rf"], 2)}
-        for label, r in rows.items()
-    }).T
+    table = pd.DataFrame(
+        {
+            label: {
+                "from": r["from"],
+                "to": r["to"],
+                **{f"{sid} (%)": round(100 * r[sid], 2) for sid in dict.fromkeys([small, large, equal, cap])},
+                f"{small} minus {large} (pp)": round(100 * (r[small] - r[large]), 2),
+                f"{equal} minus {cap} (pp)": round(100 * (r[equal] - r[cap]), 2),
+                "SMB compounded (%)": round(100 * r["smb"], 2),
+                "Mkt-RF compounded (%)": round(100 * r["mkt_rf"], 2),
+            }
+            for label, r in rows.items()
+        }
+    ).T
     pricing = {sid: _pricing(px) for sid in (small, large) if (px := ctx.try_prices(sid)[0]) is not None}
-    detail = (f"{day(first)} to {day(last)}: {small} {pct(whole[small])} vs {large} {pct(whole[large])} ({'; '.join(f'{k}: {v}' for k, v in pricing.items())}); "
-              f"{equal} {pct(whole[equal])} vs {cap} {pct(whole[cap])} (equal vs cap weight, both Yahoo auto-adjusted); "
-              f"SMB {pct(whole['smb'])} (Fama-French, daily, compounded)"
-              + "".join(f"; {label}: {small} minus {large} {100 * (r[small] - r[large]):+.2f} pp, {equal} minus {cap} {100 * (r[equal] - r[cap]):+.2f} pp, SMB {pct(r['smb'])}"
-                        for label, r in rows.items() if label != "whole period") + _not_tested(p))
-    return Measurement(value=criteria, unit="criteria", window=(first, last),
-                       definition=f"narrow breadth over {day(first)} to {day(last)}: " + "; ".join(names[m] for m in chosen)
-                       + " (returns from the last close before the period to its last close; SMB = prod(1 + daily SMB) - 1)",
-                       detail=detail, evidence=table,
-                       extra={"rows": rows, "first": first, "last": last, "series": {"small": small, "large": large, "equal": equal, "cap": cap}, "factors": factors_id,
-                              "sources": sources_of(ctx, [small, large, equal, cap, factors_id])})
+    detail = (
+        f"{day(first)} to {day(last)}: {small} {pct(whole[small])} vs {large} {pct(whole[large])} ({'; '.join(f'{k}: {v}' for k, v in pricing.items())}); "
+        f"{equal} {pct(whole[equal])} vs {cap} {pct(whole[cap])} (equal vs cap weight, both Yahoo auto-adjusted); "
+        f"SMB {pct(whole['smb'])} (Fama-French, daily, compounded)"
+        + "".join(
+            f"; {label}: {small} minus {large} {100 * (r[small] - r[large]):+.2f} pp, {equal} minus {cap} {100 * (r[equal] - r[cap]):+.2f} pp, SMB {pct(r['smb'])}"
+            for label, r in rows.items()
+            if label != "whole period"
+        )
+        + _not_tested(p)
+    )
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(first, last),
+        definition=f"narrow breadth over {day(first)} to {day(last)}: "
+        + "; ".join(names[m] for m in chosen)
+        + " (returns from the last close before the period to its last close; SMB = prod(1 + daily SMB) - 1)",
+        detail=detail,
+        evidence=table,
+        extra={
+            "rows": rows,
+            "first": first,
+            "last": last,
+            "series": {"small": small, "large": large, "equal": equal, "cap": cap},
+            "factors": factors_id,
+            "sources": sources_of(ctx, [small, large, equal, cap, factors_id]),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,10 +648,24 @@ def curve_windows(ctx: Context, months: list[int]) -> list[tuple[str, str, pd.Ti
     base = ctx.streak["base"] if ctx.streak["sessions"] and pd.notna(ctx.streak["base"]) else None
     if base is not None:
         out.append(("streak", f"streak window ({day(base)} to {day(ctx.session)})", base, ctx.session))
-        out += [(f"before_streak:{m}", f"{m} months before the streak ({day(analytics.months_before(base, m))} to {day(base)})",
-                 analytics.months_before(base, m), base) for m in months]
-    out += [(f"to_as_of:{m}", f"{m} months to as_of ({day(analytics.months_before(ctx.session, m))} to {day(ctx.session)})",
-             analytics.months_before(ctx.session, m), ctx.session) for m in months]
+        out += [
+            (
+                f"before_streak:{m}",
+                f"{m} months before the streak ({day(analytics.months_before(base, m))} to {day(base)})",
+                analytics.months_before(base, m),
+                base,
+            )
+            for m in months
+        ]
+    out += [
+        (
+            f"to_as_of:{m}",
+            f"{m} months to as_of ({day(analytics.months_before(ctx.session, m))} to {day(ctx.session)})",
+            analytics.months_before(ctx.session, m),
+            ctx.session,
+        )
+        for m in months
+    ]
     return out
 
 
@@ -463,7 +681,9 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
     p = params(claim)
     window = str(p.get("window", "streak"))
     if window not in CURVE_WINDOWS:
-        raise ParameterError(f"claim {claim.get('id', '')!r} params.window: use one of {', '.join(CURVE_WINDOWS)}, got {window!r}")
+        raise ParameterError(
+            f"claim {claim.get('id', '')!r} params.window: use one of {', '.join(CURVE_WINDOWS)}, got {window!r}"
+        )
     long_id, short_id = str(p.get("long", "dgs10")), str(p.get("short", "dgs2"))
     max_age = int(p.get("max_age_days", 7))
     long_px, short_px = ctx.prices(long_id), ctx.prices(short_id)
@@ -476,30 +696,75 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
         try:
             ch = analytics.level_change(spread, start, end, max_age_days=max_age)
         except DataError as exc:
-            ch = {"from_date": pd.NaT, "from_value": np.nan, "to_date": pd.NaT, "to_value": np.nan, "change": np.nan, "change_bp": np.nan, "direction": "n/a", "why": str(exc)}
+            ch = {
+                "from_date": pd.NaT,
+                "from_value": np.nan,
+                "to_date": pd.NaT,
+                "to_value": np.nan,
+                "change": np.nan,
+                "change_bp": np.nan,
+                "direction": "n/a",
+                "why": str(exc),
+            }
         ch.update({"key": k, "window": words, "start": start, "end": end})
         rows.append(ch)
         if k == key:
             chosen = ch
     span = f"{long_id} {analytics.span_of(long_px)}, {short_id} {analytics.span_of(short_px)}"
-    evidence = pd.DataFrame([{"window": r["window"], "spread at start (pp)": r["from_value"], "on": day(r["from_date"]),
-                              "spread at end (pp)": r["to_value"], "on ": day(r["to_date"]), "change (bp)": r["change_bp"],
-                              "direction": r["direction"], "verdict window": r["key"] == key} for r in rows]).set_index("window")
+    evidence = pd.DataFrame(
+        [
+            {
+                "window": r["window"],
+                "spread at start (pp)": r["from_value"],
+                "on": day(r["from_date"]),
+                "spread at end (pp)": r["to_value"],
+                "on ": day(r["to_date"]),
+                "change (bp)": r["change_bp"],
+                "direction": r["direction"],
+                "verdict window": r["key"] == key,
+            }
+            for r in rows
+        ]
+    ).set_index("window")
     extra = {"spread": spread, "rows": rows, "key": key, "sources": sources_of(ctx, [long_id, short_id])}
     if chosen is None or np.isnan(chosen["change"]):
-        why = chosen.get("why", "") if chosen else f"the window {key} has no start (no streak in force at {day(ctx.session)})"
-        return not_verifiable(f"needs {long_id} and {short_id} on or up to {max_age} days before both ends of the window; {why} (the data hold {span})",
-                              evidence=evidence, extra=extra)
+        why = (
+            chosen.get("why", "")
+            if chosen
+            else f"the window {key} has no start (no streak in force at {day(ctx.session)})"
+        )
+        return not_verifiable(
+            f"needs {long_id} and {short_id} on or up to {max_age} days before both ends of the window; {why} (the data hold {span})",
+            evidence=evidence,
+            extra=extra,
+        )
     threshold = float(p.get("rise_above_bp", 0))
-    name = f"{long_id} minus {short_id} spread rose over the {chosen['window']}" + (f" by more than {threshold:g} bp" if threshold else "")
-    others = "; ".join(f"{r['window']}: {r['change_bp']:+.0f} bp ({r['direction']})" for r in rows if r["key"] != key and not np.isnan(r["change"]))
-    detail = (f"{long_id} - {short_id}: {chosen['from_value']:.2f} pp on {day(chosen['from_date'])} to {chosen['to_value']:.2f} pp on "
-              f"{day(chosen['to_date'])}, {chosen['change_bp']:+.0f} bp ({chosen['direction']})" + (f"; other windows: {others}" if others else "")
-              + _not_tested(p))
-    return Measurement(value={name: bool(chosen["change_bp"] > threshold + 1e-6)}, unit="criteria", window=(chosen["from_date"], chosen["to_date"]),
-                       definition=(f"{long_id} minus {short_id} (percentage points; FRED constant-maturity yields, blank days missing) at the end of the "
-                                   f"{chosen['window']} minus at its start; steepening = change > {threshold:g} bp"),
-                       detail=detail, evidence=evidence, extra=extra)
+    name = f"{long_id} minus {short_id} spread rose over the {chosen['window']}" + (
+        f" by more than {threshold:g} bp" if threshold else ""
+    )
+    others = "; ".join(
+        f"{r['window']}: {r['change_bp']:+.0f} bp ({r['direction']})"
+        for r in rows
+        if r["key"] != key and not np.isnan(r["change"])
+    )
+    detail = (
+        f"{long_id} - {short_id}: {chosen['from_value']:.2f} pp on {day(chosen['from_date'])} to {chosen['to_value']:.2f} pp on "
+        f"{day(chosen['to_date'])}, {chosen['change_bp']:+.0f} bp ({chosen['direction']})"
+        + (f"; other windows: {others}" if others else "")
+        + _not_tested(p)
+    )
+    return Measurement(
+        value={name: bool(chosen["change_bp"] > threshold + 1e-6)},
+        unit="criteria",
+        window=(chosen["from_date"], chosen["to_date"]),
+        definition=(
+            f"{long_id} minus {short_id} (percentage points; FRED constant-maturity yields, blank days missing) at the end of the "
+            f"{chosen['window']} minus at its start; steepening = change > {threshold:g} bp"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra=extra,
+    )
 
 
 __all__ = [

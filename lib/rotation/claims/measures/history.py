@@ -20,20 +20,18 @@ the data do not cover makes it *not verifiable*, with the series and dates that 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from rotation.analytics import episodes
-from rotation.analytics import streaks
+from rotation.analytics import episodes, streaks
+from rotation.analytics.returns import percentile_rank, session_on_or_before, span_text, window_return
+from rotation.claims.measures.base import Measurement, kind, not_applicable, not_verifiable, params
 from rotation.core.dates import parse_period
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.fmt import day, pct
-from rotation.claims.measures.base import Measurement, kind, not_applicable, not_verifiable, params
-from rotation.analytics.returns import percentile_rank, session_on_or_before, span_text, window_return
 from rotation.core.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -66,8 +64,10 @@ def crash_session(ctx: Context, month: str) -> tuple[pd.Timestamp | None, str]:
     try:
         return episodes.find_crash(large, month), ""
     except DataError:
-        return None, (f"needs daily closes of {ctx.large} in {month} to find the crash (its largest one-day fall); "
-                      f"{ctx.large} holds {span_text(ctx.prices(ctx.large))}")
+        return None, (
+            f"needs daily closes of {ctx.large} in {month} to find the crash (its largest one-day fall); "
+            f"{ctx.large} holds {span_text(ctx.prices(ctx.large))}"
+        )
 
 
 def find_named(ctx: Context, spec: Mapping, table: pd.DataFrame) -> dict:
@@ -88,21 +88,35 @@ def find_named(ctx: Context, spec: Mapping, table: pd.DataFrame) -> dict:
         if crash is None:
             first, last = episodes.month_bounds(spec["after_crash"])
             last = last + pd.DateOffset(months=int(spec.get("months", 12)))
-            out.update(status=Verdict.NOT_VERIFIABLE, reason=f"{why}; and daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)}")
+            out.update(
+                status=Verdict.NOT_VERIFIABLE,
+                reason=f"{why}; and daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)}",
+            )
             return out
         out["crash"] = crash
         first, last = crash + pd.Timedelta(days=1), crash + pd.DateOffset(months=int(spec.get("months", 12)))
     out["window"] = (first, last)
     if last > ctx.session:
         dates = f" ({day(first)} to {day(last)})" if "after_crash" in spec else ""
-        out.update(status=Verdict.NOT_APPLICABLE, reason=f"{out['text']}{dates} is not over at as_of {day(ctx.session)}")
+        out.update(
+            status=Verdict.NOT_APPLICABLE, reason=f"{out['text']}{dates} is not over at as_of {day(ctx.session)}"
+        )
         return out
     if returns.index[0] > first:
-        out.update(status=Verdict.NOT_VERIFIABLE, reason=f"needs daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)} ({out['text']}); {have}")
+        out.update(
+            status=Verdict.NOT_VERIFIABLE,
+            reason=f"needs daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)} ({out['text']}); {have}",
+        )
         return out
-    row = episodes.longest_streak_overlapping(table, first, last) if "window" in spec else episodes.longest_streak_in(table, first, last)
+    row = (
+        episodes.longest_streak_overlapping(table, first, last)
+        if "window" in spec
+        else episodes.longest_streak_in(table, first, last)
+    )
     if row is None:
-        out.update(status=Verdict.NOT_VERIFIABLE, reason=f"no {ctx.small} > {ctx.large} streak in {day(first)} to {day(last)}")
+        out.update(
+            status=Verdict.NOT_VERIFIABLE, reason=f"no {ctx.small} > {ctx.large} streak in {day(first)} to {day(last)}"
+        )
     out["row"] = row
     return out
 
@@ -141,7 +155,10 @@ def fear_episode(ctx: Context, claim: Mapping) -> Measurement:
     p = params(claim)
     spec = p.get("episode") or {}
     if "window" not in spec and "after_crash" not in spec:
-        raise _claim_error(claim, "params.episode: expected {window: 'YYYY-MM-DD to YYYY-MM-DD'} or {after_crash: 'YYYY-MM', months: N}")
+        raise _claim_error(
+            claim,
+            "params.episode: expected {window: 'YYYY-MM-DD to YYYY-MM-DD'} or {after_crash: 'YYYY-MM', months: N}",
+        )
     threshold = float(p.get("drawdown_threshold", 0.10))
     at = str(p.get("drawdown_at", "start"))
     cut = float(p.get("vix_cut", 50))
@@ -160,40 +177,82 @@ def fear_episode(ctx: Context, claim: Mapping) -> Measurement:
         held = why or f"VIX holds {span_text(vix_all)}"
         return not_verifiable(f"needs VIX closes over the episode ({episode_text(ep)}); {held}")
     if base not in large.index:
-        return not_verifiable(f"needs a {ctx.large} close on the episode's base {day(base)}; {ctx.large} holds {span_text(large)}")
+        return not_verifiable(
+            f"needs a {ctx.large} close on the episode's base {day(base)}; {ctx.large} holds {span_text(large)}"
+        )
     during = vix.loc[ep["start"] : ep["end"]]
     vix_mean = float(during.mean())
     vix_level = float(np.percentile(vix.dropna().to_numpy(), cut))
     drawdown = _drawdown_value(large, base, ep["end"], at)
-    at_text = "at the streak start (its base close)" if at == "start" else "at its deepest from the base close to the streak's end"
+    at_text = (
+        "at the streak start (its base close)"
+        if at == "start"
+        else "at its deepest from the base close to the streak's end"
+    )
     cut_text = "median" if cut == 50 else f"{cut:g}th percentile"
     names = {
         "fell": f"{ctx.large} fell over the streak",
         "vix": f"VIX average during the streak above the {cut_text} of VIX closes to as_of",
         "drawdown": f"{ctx.large} at least {threshold:.0%} below its prior peak {at_text}",
     }
-    criteria = {names["fell"]: bool(ep["large_return"] < 0), names["vix"]: bool(vix_mean > vix_level),
-                names["drawdown"]: bool(drawdown <= -threshold)}
+    criteria = {
+        names["fell"]: bool(ep["large_return"] < 0),
+        names["vix"]: bool(vix_mean > vix_level),
+        names["drawdown"]: bool(drawdown <= -threshold),
+    }
     other_dd = _drawdown_value(large, base, ep["end"], "deepest" if at == "start" else "start")
     vix_pct = percentile_rank(vix_mean, vix)
     vix_pct_then = percentile_rank(vix_mean, vix.loc[: ep["end"]])
-    evidence = pd.DataFrame([
-        {"criterion": names["fell"], "measured": pct(ep["large_return"]), "threshold": "below 0", "met": criteria[names["fell"]]},
-        {"criterion": names["vix"], "measured": f"{vix_mean:.2f} (percentile {vix_pct:.1f} of VIX closes {span_text(vix)})",
-         "threshold": f"{vix_level:.2f}", "met": criteria[names["vix"]]},
-        {"criterion": names["drawdown"], "measured": pct(drawdown), "threshold": f"{-threshold:.0%} or lower", "met": criteria[names["drawdown"]]},
-    ]).set_index("criterion")
-    detail = (f"{found['text']}: {episode_text(ep)} (base close {day(base)}); {ctx.small} {pct(ep['small_return'])}, {ctx.large} {pct(ep['large_return'])}; "
-              f"VIX average {vix_mean:.2f} against a {cut_text} of {vix_level:.2f} (percentile {vix_pct:.1f} of {len(vix.dropna()):,} closes, {span_text(vix)}; "
-              f"percentile {vix_pct_then:.1f} of the closes to the streak's end); "
-              f"{ctx.large} drawdown {at_text} {pct(drawdown)} (threshold {-threshold:.0%}; "
-              f"{'deepest during the streak' if at == 'start' else 'at the start'} {pct(other_dd)}); kind {episodes.classify(ep['small_return'], ep['large_return'])}")
-    return Measurement(value=criteria, unit="criteria", window=(ctx.returns_at.index[0], ctx.session),
-                       definition=(f"{found['text']} ({ctx.small} > {ctx.large}; {STREAK_DEF}); drawdown = close / running maximum of {ctx.large} closes since "
-                                   f"{day(large.index[0])} - 1; VIX cut = {cut_text} of all VIX closes from {day(vix.index[0])} to {day(ctx.session)}"),
-                       detail=detail, evidence=evidence,
-                       extra={"episode": ep, "base": base, "vix_mean": vix_mean, "vix_pct": vix_pct, "vix_pct_at_end": vix_pct_then,
-                              "vix_level": vix_level, "drawdown": drawdown, "other_drawdown": other_dd})
+    evidence = pd.DataFrame(
+        [
+            {
+                "criterion": names["fell"],
+                "measured": pct(ep["large_return"]),
+                "threshold": "below 0",
+                "met": criteria[names["fell"]],
+            },
+            {
+                "criterion": names["vix"],
+                "measured": f"{vix_mean:.2f} (percentile {vix_pct:.1f} of VIX closes {span_text(vix)})",
+                "threshold": f"{vix_level:.2f}",
+                "met": criteria[names["vix"]],
+            },
+            {
+                "criterion": names["drawdown"],
+                "measured": pct(drawdown),
+                "threshold": f"{-threshold:.0%} or lower",
+                "met": criteria[names["drawdown"]],
+            },
+        ]
+    ).set_index("criterion")
+    detail = (
+        f"{found['text']}: {episode_text(ep)} (base close {day(base)}); {ctx.small} {pct(ep['small_return'])}, {ctx.large} {pct(ep['large_return'])}; "
+        f"VIX average {vix_mean:.2f} against a {cut_text} of {vix_level:.2f} (percentile {vix_pct:.1f} of {len(vix.dropna()):,} closes, {span_text(vix)}; "
+        f"percentile {vix_pct_then:.1f} of the closes to the streak's end); "
+        f"{ctx.large} drawdown {at_text} {pct(drawdown)} (threshold {-threshold:.0%}; "
+        f"{'deepest during the streak' if at == 'start' else 'at the start'} {pct(other_dd)}); kind {episodes.classify(ep['small_return'], ep['large_return'])}"
+    )
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(ctx.returns_at.index[0], ctx.session),
+        definition=(
+            f"{found['text']} ({ctx.small} > {ctx.large}; {STREAK_DEF}); drawdown = close / running maximum of {ctx.large} closes since "
+            f"{day(large.index[0])} - 1; VIX cut = {cut_text} of all VIX closes from {day(vix.index[0])} to {day(ctx.session)}"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra={
+            "episode": ep,
+            "base": base,
+            "vix_mean": vix_mean,
+            "vix_pct": vix_pct,
+            "vix_pct_at_end": vix_pct_then,
+            "vix_level": vix_level,
+            "drawdown": drawdown,
+            "other_drawdown": other_dd,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +266,10 @@ def feature_sets(claim: Mapping) -> dict[str, list[str]]:
     for name, cols in sets.items():
         unknown = [c for c in cols if c not in episodes.FEATURE_COLUMNS]
         if unknown:
-            raise _claim_error(claim, f"params.variants.feature_sets.{name}: unknown feature {unknown[0]!r} (known: {', '.join(episodes.FEATURE_COLUMNS)})")
+            raise _claim_error(
+                claim,
+                f"params.variants.feature_sets.{name}: unknown feature {unknown[0]!r} (known: {', '.join(episodes.FEATURE_COLUMNS)})",
+            )
     return sets
 
 
@@ -217,14 +279,19 @@ def chosen_features(claim: Mapping) -> tuple[str, list[str]]:
     sets = feature_sets(claim)
     if isinstance(chosen, str):
         if chosen not in sets:
-            raise _claim_error(claim, f"params.features: {chosen!r} is not a feature set of params.variants.feature_sets ({', '.join(sets)})")
+            raise _claim_error(
+                claim,
+                f"params.features: {chosen!r} is not a feature set of params.variants.feature_sets ({', '.join(sets)})",
+            )
         return chosen, list(sets[chosen])
     if not chosen:
         raise _claim_error(claim, "params.features: a feature set name or a list of features is needed")
     cols = [str(c) for c in chosen]
     unknown = [c for c in cols if c not in episodes.FEATURE_COLUMNS]
     if unknown:
-        raise _claim_error(claim, f"params.features: unknown feature {unknown[0]!r} (known: {', '.join(episodes.FEATURE_COLUMNS)})")
+        raise _claim_error(
+            claim, f"params.features: unknown feature {unknown[0]!r} (known: {', '.join(episodes.FEATURE_COLUMNS)})"
+        )
     return ", ".join(cols), cols
 
 
@@ -232,16 +299,38 @@ def named_specs(claim: Mapping) -> dict[str, dict]:
     """``params.episodes``: name -> spec (exactly the episodes the claim compares)."""
     specs = dict(params(claim).get("episodes") or {})
     if len(specs) < 2:
-        raise _claim_error(claim, "params.episodes: at least two named episodes (name -> {window: ...} or {after_crash: ..., months: ...}) are needed")
+        raise _claim_error(
+            claim,
+            "params.episodes: at least two named episodes (name -> {window: ...} or {after_crash: ..., months: ...}) are needed",
+        )
     return {str(k): dict(v) for k, v in specs.items()}
 
 
-def feature_table(ctx: Context, min_streak: int, named: Mapping[str, pd.Series | None], *, vol_window: int = 21,
-                  rate_lookback_months: int = 6, vix_series: str = "vix", rate_series: str = "dff") -> pd.DataFrame:
+def feature_table(
+    ctx: Context,
+    min_streak: int,
+    named: Mapping[str, pd.Series | None],
+    *,
+    vol_window: int = 21,
+    rate_lookback_months: int = 6,
+    vix_series: str = "vix",
+    rate_series: str = "dff",
+) -> pd.DataFrame:
     """Episode features (``rotation.analytics.episodes.episode_features``) of every streak of at least ``min_streak`` sessions to ``as_of``,
     plus the ``named`` ones (label column), indexed by ``episodes.episode_key``. VIX or rates the data lack are NaN."""
-    key = ("features", ctx.small, ctx.large, str(ctx.session), str(ctx.end), int(min_streak),
-           {k: (None if v is None else str(v["start"])) for k, v in named.items()}, vol_window, rate_lookback_months, vix_series, rate_series)
+    key = (
+        "features",
+        ctx.small,
+        ctx.large,
+        str(ctx.session),
+        str(ctx.end),
+        int(min_streak),
+        {k: (None if v is None else str(v["start"])) for k, v in named.items()},
+        vol_window,
+        rate_lookback_months,
+        vix_series,
+        rate_series,
+    )
 
     def compute() -> pd.DataFrame:
         table = streaks.outperformance_streaks(ctx.returns_at)
@@ -249,8 +338,15 @@ def feature_table(ctx: Context, min_streak: int, named: Mapping[str, pd.Series |
         vix, _ = ctx.try_prices(vix_series)
         rate, _ = ctx.try_prices(rate_series)
         cut = {k: (s.loc[: ctx.session] if s is not None else None) for k, s in (("vix", vix), ("rate", rate))}
-        feats = episodes.episode_features(rows, ctx.returns_at, ctx.prices(ctx.large).loc[: ctx.session], cut["vix"], cut["rate"],
-                                          vol_window=int(vol_window), rate_lookback_months=int(rate_lookback_months))
+        feats = episodes.episode_features(
+            rows,
+            ctx.returns_at,
+            ctx.prices(ctx.large).loc[: ctx.session],
+            cut["vix"],
+            cut["rate"],
+            vol_window=int(vol_window),
+            rate_lookback_months=int(rate_lookback_months),
+        )
         feats.index = pd.Index([episodes.episode_key(s) for s in feats["start"]], name="episode")
         return feats
 
@@ -270,8 +366,14 @@ def _resemblance_setup(ctx: Context, claim: Mapping) -> dict | Measurement:
         return not_applicable(f"no {ctx.small} > {ctx.large} streak is in force at {day(ctx.session)}")
     for name, f in found.items():
         if f["row"]["start"] == current["start"]:
-            return not_applicable(f"the streak in force at {day(ctx.session)} ({episode_text(current)}) is the {name} episode itself; there is nothing to compare")
-    return {"found": found, "current": current, "named": {"current": current, **{f"{n} episode": f["row"] for n, f in found.items()}}}
+            return not_applicable(
+                f"the streak in force at {day(ctx.session)} ({episode_text(current)}) is the {name} episode itself; there is nothing to compare"
+            )
+    return {
+        "found": found,
+        "current": current,
+        "named": {"current": current, **{f"{n} episode": f["row"] for n, f in found.items()}},
+    }
 
 
 def variant_grid(ctx: Context, claim: Mapping, setup: dict) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
@@ -283,7 +385,9 @@ def variant_grid(ctx: Context, claim: Mapping, setup: dict) -> tuple[pd.DataFram
     lengths = [int(m) for m in grid_spec.get("min_streaks", [p.get("min_streak", 10)])]
     for how in hows:
         if how not in episodes.STANDARDISATIONS:
-            raise _claim_error(claim, f"params.variants.standardisations: unknown {how!r} (use {', '.join(episodes.STANDARDISATIONS)})")
+            raise _claim_error(
+                claim, f"params.variants.standardisations: unknown {how!r} (use {', '.join(episodes.STANDARDISATIONS)})"
+            )
     opts = feature_options(p)
     tables = {m: feature_table(ctx, m, setup["named"], **opts) for m in lengths}
     names = {n: episodes.episode_key(f["row"]["start"]) for n, f in setup["found"].items()}
@@ -295,18 +399,35 @@ def variant_grid(ctx: Context, claim: Mapping, setup: dict) -> tuple[pd.DataFram
 
 def feature_options(p: Mapping) -> dict:
     """The feature-table options of a claim's params (``vol_window``, ``rate_lookback_months``, ``vix_series``, ``rate_series``)."""
-    return {"vol_window": int(p.get("vol_window", 21)), "rate_lookback_months": int(p.get("rate_lookback_months", 6)),
-            "vix_series": str(p.get("vix_series", "vix")), "rate_series": str(p.get("rate_series", "dff"))}
+    return {
+        "vol_window": int(p.get("vol_window", 21)),
+        "rate_lookback_months": int(p.get("rate_lookback_months", 6)),
+        "vix_series": str(p.get("vix_series", "vix")),
+        "rate_series": str(p.get("rate_series", "dff")),
+    }
 
 
 def by_axis(grid: pd.DataFrame, name: str) -> pd.DataFrame:
     """Share (%) of variants in which ``name`` is the nearer named episode, for each value of each axis of the grid."""
     rows = []
-    for axis, label in (("feature_set", "feature set"), ("standardisation", "standardisation"), ("min_streak", "minimum streak length")):
+    for axis, label in (
+        ("feature_set", "feature set"),
+        ("standardisation", "standardisation"),
+        ("min_streak", "minimum streak length"),
+    ):
         for value, part in grid.groupby(axis, sort=False):
             comparable = part[part["nearer"].notna()]
-            rows.append({"choice": label, "value": str(value), "variants": len(part), "comparable": len(comparable),
-                         f"{name} nearer (%)": 100 * float((comparable["nearer"] == name).mean()) if len(comparable) else np.nan})
+            rows.append(
+                {
+                    "choice": label,
+                    "value": str(value),
+                    "variants": len(part),
+                    "comparable": len(comparable),
+                    f"{name} nearer (%)": 100 * float((comparable["nearer"] == name).mean())
+                    if len(comparable)
+                    else np.nan,
+                }
+            )
     return pd.DataFrame(rows).set_index(["choice", "value"])
 
 
@@ -348,32 +469,61 @@ def episode_resemblance(ctx: Context, claim: Mapping) -> Measurement:
     parts = []
     for n in names:
         miss = f" (no {', '.join(lacking[n])})" if lacking[n] else ""
-        parts.append(f"to the {n} episode ({episode_text(setup['found'][n]['row'])}) {row[f'distance {n}']:.2f} over {len(cols) - len(lacking[n])} of {len(cols)} features{miss}, "
-                     f"rank {row[f'rank {n}']} of {row['episodes']}")
+        parts.append(
+            f"to the {n} episode ({episode_text(setup['found'][n]['row'])}) {row[f'distance {n}']:.2f} over {len(cols) - len(lacking[n])} of {len(cols)} features{miss}, "
+            f"rank {row[f'rank {n}']} of {row['episodes']}"
+        )
     nearest = dist.index[0] if len(dist) else None
-    detail = (f"registered choice ({set_name}: {', '.join(cols)}; {how}; streaks of at least {min_streak} sessions, {row['episodes']} episodes compared): distance "
-              + "; ".join(parts)
-              + (f"; nearest {nearest} ({feats.loc[nearest, 'sessions']} sessions, {dist['distance'].iloc[0]:.2f})" if nearest else "")
-              + f". Across {summary['variants']} variants ({len(grid['feature_set'].unique())} feature sets x {len(grid['standardisation'].unique())} standardisations x "
-              f"{len(grid['min_streak'].unique())} minimum lengths): closer to {want} than to {other} on these features in {100 * summary['share_nearer']:.0f}% "
-              f"({int(round(summary['share_nearer'] * summary['comparable']))} of {summary['comparable']} comparable); nearest is {summary['nearest']} in "
-              f"{100 * summary['share_nearest']:.0f}% ({int(summary['nearest_counts'].get(summary['nearest'], 0))} of {int(summary['nearest_counts'].sum())})")
+    detail = (
+        f"registered choice ({set_name}: {', '.join(cols)}; {how}; streaks of at least {min_streak} sessions, {row['episodes']} episodes compared): distance "
+        + "; ".join(parts)
+        + (
+            f"; nearest {nearest} ({feats.loc[nearest, 'sessions']} sessions, {dist['distance'].iloc[0]:.2f})"
+            if nearest
+            else ""
+        )
+        + f". Across {summary['variants']} variants ({len(grid['feature_set'].unique())} feature sets x {len(grid['standardisation'].unique())} standardisations x "
+        f"{len(grid['min_streak'].unique())} minimum lengths): closer to {want} than to {other} on these features in {100 * summary['share_nearer']:.0f}% "
+        f"({int(round(summary['share_nearer'] * summary['comparable']))} of {summary['comparable']} comparable); nearest is {summary['nearest']} in "
+        f"{100 * summary['share_nearest']:.0f}% ({int(summary['nearest_counts'].get(summary['nearest'], 0))} of {int(summary['nearest_counts'].sum())})"
+    )
     evidence = grid.copy()
-    return Measurement(value=bool(verdict_value), unit="boolean", window=(ctx.returns_at.index[0], ctx.session),
-                       definition=(f"standardized feature distance ({episodes.STANDARDISATION_TEXT[how]}; Euclidean over the features both episodes have, "
-                                   f"rescaled to the full count) from the streak in force at {day(ctx.session)} to every episode (streaks of at least {min_streak} "
-                                   f"sessions to as_of, plus the named ones); {want} episode = {setup['found'][want]['text']}; {other} episode = "
-                                   f"{setup['found'][other]['text']}; {STREAK_DEF}"),
-                       detail=detail, evidence=evidence,
-                       extra={"grid": grid, "summary": summary, "tables": tables, "features": feats, "distances": dist, "registered": row,
-                              "target": target, "keys": keys, "found": setup["found"], "by_axis": by_axis(grid, want), "nearer": want, "other": other})
+    return Measurement(
+        value=bool(verdict_value),
+        unit="boolean",
+        window=(ctx.returns_at.index[0], ctx.session),
+        definition=(
+            f"standardized feature distance ({episodes.STANDARDISATION_TEXT[how]}; Euclidean over the features both episodes have, "
+            f"rescaled to the full count) from the streak in force at {day(ctx.session)} to every episode (streaks of at least {min_streak} "
+            f"sessions to as_of, plus the named ones); {want} episode = {setup['found'][want]['text']}; {other} episode = "
+            f"{setup['found'][other]['text']}; {STREAK_DEF}"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra={
+            "grid": grid,
+            "summary": summary,
+            "tables": tables,
+            "features": feats,
+            "distances": dist,
+            "registered": row,
+            "target": target,
+            "keys": keys,
+            "found": setup["found"],
+            "by_axis": by_axis(grid, want),
+            "nearer": want,
+            "other": other,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # lead_after_event
 
 
-def base_session(p: Mapping, crash: pd.Timestamp | None, common: pd.DatetimeIndex) -> tuple[pd.Timestamp | None, pd.Timestamp, str]:
+def base_session(
+    p: Mapping, crash: pd.Timestamp | None, common: pd.DatetimeIndex
+) -> tuple[pd.Timestamp | None, pd.Timestamp, str]:
     """The base close of ``params``: the anchor (the crash session for ``base: crash``, else the date ``base``) plus
     ``base_offset`` (a DateOffset mapping such as ``{weeks: 1}``), moved to the last common session on or before it.
 
@@ -388,9 +538,13 @@ def base_session(p: Mapping, crash: pd.Timestamp | None, common: pd.DatetimeInde
         try:
             when = anchor + pd.DateOffset(**{str(k): int(v) for k, v in offset.items()})
         except (TypeError, ValueError):
-            raise ParameterError(f"params.base_offset: expected e.g. {{weeks: 1}} or {{months: 1}}, got {offset!r}") from None
+            raise ParameterError(
+                f"params.base_offset: expected e.g. {{weeks: 1}} or {{months: 1}}, got {offset!r}"
+            ) from None
         span = ", ".join(f"{v} {k}" for k, v in offset.items())
-        text = f"the last close on or before {span} after {'the crash' if spec == 'crash' else day(anchor)} ({day(when)})"
+        text = (
+            f"the last close on or before {span} after {'the crash' if spec == 'crash' else day(anchor)} ({day(when)})"
+        )
     if not len(common) or common[0] > anchor:
         return None, anchor, text
     return session_on_or_before(common, when), anchor, text
@@ -416,35 +570,67 @@ def lead_after_event(ctx: Context, claim: Mapping) -> Measurement:
     large = ctx.prices(ctx.large).loc[: ctx.session]
     common = small.index.intersection(large.index)
     crash, why = crash_session(ctx, month)
-    holds = f"{ctx.small} holds {span_text(ctx.prices(ctx.small))}, {ctx.large} holds {span_text(ctx.prices(ctx.large))}"
+    holds = (
+        f"{ctx.small} holds {span_text(ctx.prices(ctx.small))}, {ctx.large} holds {span_text(ctx.prices(ctx.large))}"
+    )
     longest = pd.DateOffset(months=round(12 * max(horizons)))
     if p.get("base", "crash") == "crash" and crash is None:
         first, _ = episodes.month_bounds(month)
-        return not_verifiable(f"{why}; the claim needs daily closes of both {ctx.small} and {ctx.large} from {month} to {first + longest:%Y-%m} "
-                              f"({max(horizons):g} years after the crash); {ctx.small} holds {span_text(ctx.prices(ctx.small))}")
+        return not_verifiable(
+            f"{why}; the claim needs daily closes of both {ctx.small} and {ctx.large} from {month} to {first + longest:%Y-%m} "
+            f"({max(horizons):g} years after the crash); {ctx.small} holds {span_text(ctx.prices(ctx.small))}"
+        )
     base, anchor, base_text = base_session(p, crash, common)
     if base is None:
-        return not_verifiable(f"needs closes of both {ctx.small} and {ctx.large} from {base_text} to about {day(anchor + longest)}; {holds}")
+        return not_verifiable(
+            f"needs closes of both {ctx.small} and {ctx.large} from {base_text} to about {day(anchor + longest)}; {holds}"
+        )
     table = episodes.lead_after(small, large, base, horizons, last=ctx.session)
     if table["to"].isna().any():
-        return not_verifiable(f"needs closes of both {ctx.small} and {ctx.large} from {day(base)} to {day(base + longest)}; the common data to as_of end {day(common[-1])}")
-    criteria = {f"{ctx.small} beat {ctx.large} over {h:g} year(s) from the {day(base)} close": bool(d > 0)
-                for h, d in zip(table["years"], table["difference"])}
+        return not_verifiable(
+            f"needs closes of both {ctx.small} and {ctx.large} from {day(base)} to {day(base + longest)}; the common data to as_of end {day(common[-1])}"
+        )
+    criteria = {
+        f"{ctx.small} beat {ctx.large} over {h:g} year(s) from the {day(base)} close": bool(d > 0)
+        for h, d in zip(table["years"], table["difference"])
+    }
     after_crash = ""
     if crash is not None and crash in common:
         pos = common.get_loc(crash)
         five = common[min(pos + 5, len(common) - 1)]
-        after_crash = (f"; the crash {day(crash)}: {ctx.large} {pct(large.pct_change().loc[crash])} that day; over the five sessions after its close "
-                       f"{ctx.small} {pct(window_return(small, crash, five))}, {ctx.large} {pct(window_return(large, crash, five))} (to {day(five)})")
-    evidence = pd.DataFrame({"years": [f"{h:g}" for h in table["years"]], "base close": table["base"].dt.date, "to (close)": table["to"].dt.date,
-                             f"{ctx.small} (%)": 100 * table["small"], f"{ctx.large} (%)": 100 * table["large"],
-                             "small - large (pp)": 100 * table["difference"]}).set_index("years")
-    detail = (f"base {base_text}: small minus large " + "; ".join(f"{h:g}y {pct(d)} (to {day(t)})" for h, d, t in zip(table["years"], table["difference"], table["to"]))
-              + after_crash)
-    return Measurement(value=criteria, unit="criteria", window=(base, table["to"].max()),
-                       definition=(f"{ctx.small} minus {ctx.large} price return (difference of simple returns, close to close) from {base_text} to the last common "
-                                   f"session on or before {', '.join(f'{h:g}' for h in horizons)} year(s) later; crash = largest one-day fall of {ctx.large} in {month}"),
-                       detail=detail, evidence=evidence, extra={"base": base, "crash": crash, "table": table})
+        after_crash = (
+            f"; the crash {day(crash)}: {ctx.large} {pct(large.pct_change().loc[crash])} that day; over the five sessions after its close "
+            f"{ctx.small} {pct(window_return(small, crash, five))}, {ctx.large} {pct(window_return(large, crash, five))} (to {day(five)})"
+        )
+    evidence = pd.DataFrame(
+        {
+            "years": [f"{h:g}" for h in table["years"]],
+            "base close": table["base"].dt.date,
+            "to (close)": table["to"].dt.date,
+            f"{ctx.small} (%)": 100 * table["small"],
+            f"{ctx.large} (%)": 100 * table["large"],
+            "small - large (pp)": 100 * table["difference"],
+        }
+    ).set_index("years")
+    detail = (
+        f"base {base_text}: small minus large "
+        + "; ".join(
+            f"{h:g}y {pct(d)} (to {day(t)})" for h, d, t in zip(table["years"], table["difference"], table["to"])
+        )
+        + after_crash
+    )
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(base, table["to"].max()),
+        definition=(
+            f"{ctx.small} minus {ctx.large} price return (difference of simple returns, close to close) from {base_text} to the last common "
+            f"session on or before {', '.join(f'{h:g}' for h in horizons)} year(s) later; crash = largest one-day fall of {ctx.large} in {month}"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra={"base": base, "crash": crash, "table": table},
+    )
 
 
 __all__ = [

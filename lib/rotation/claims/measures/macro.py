@@ -16,19 +16,18 @@ percent per year (changes in bp); oil in USD per barrel (changes as fractions).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from rotation.analytics import markets as analytics
 from rotation.analytics import macro
-from rotation.core.errors import DataError, ParameterError
-from rotation.core.fmt import day, pct
+from rotation.analytics import markets as analytics
 from rotation.claims.measures.base import Measurement, kind, not_verifiable, params
 from rotation.claims.measures.context import series_id, sources_of
+from rotation.core.errors import DataError, ParameterError
+from rotation.core.fmt import day, pct
 
 if TYPE_CHECKING:
     from rotation.claims.measuring import Context
@@ -54,8 +53,14 @@ def as_seen(ctx: Context, name: str, view: str) -> pd.Series:
     full = ctx.prices(name)
     if view == "published":
         return macro.known_by(full, ctx.claim_date, name=name)
-    monthly_series = (full.index.day == 1).all() and len(full) > 1 and (full.index[1:] - full.index[:-1]).days.min() >= 28
-    part = full.loc[full.index < ctx.claim_date.to_period("M").to_timestamp()] if monthly_series else full.loc[: ctx.claim_date]
+    monthly_series = (
+        (full.index.day == 1).all() and len(full) > 1 and (full.index[1:] - full.index[:-1]).days.min() >= 28
+    )
+    part = (
+        full.loc[full.index < ctx.claim_date.to_period("M").to_timestamp()]
+        if monthly_series
+        else full.loc[: ctx.claim_date]
+    )
     part.attrs = dict(full.attrs)
     return part
 
@@ -82,8 +87,16 @@ def inflation_rows(ctx: Context, names: list[str], months: int, view: str) -> li
         yoy = macro.yoy_inflation(as_seen(ctx, name, view))
         latest = last_valid(yoy)
         earlier = latest - pd.DateOffset(months=months) if latest is not None else None
-        rows.append({"series": name, "view": view, "latest month": latest, "yoy latest (%)": yoy.get(latest, np.nan),
-                     "earlier month": earlier, "yoy earlier (%)": yoy.get(earlier, np.nan) if earlier is not None else np.nan})
+        rows.append(
+            {
+                "series": name,
+                "view": view,
+                "latest month": latest,
+                "yoy latest (%)": yoy.get(latest, np.nan),
+                "earlier month": earlier,
+                "yoy earlier (%)": yoy.get(earlier, np.nan) if earlier is not None else np.nan,
+            }
+        )
         rows[-1]["change (pp)"] = rows[-1]["yoy latest (%)"] - rows[-1]["yoy earlier (%)"]
     return rows
 
@@ -99,26 +112,62 @@ def inflation_trend(ctx: Context, claim: Mapping) -> Measurement:
     months, view = int(p.get("months", 3)), view_of(p, claim)
     rows = {v: inflation_rows(ctx, names, months, v) for v in VIEWS}
     chosen = rows[view]
-    evidence = pd.DataFrame([{**r, "latest month": month(r["latest month"]), "earlier month": month(r["earlier month"])} for v in VIEWS for r in rows[v]]).set_index(["series", "view"])
-    extra = {"rows": rows, "view": view, "months": months, "sources": sources_of(ctx, names),
-             "yoy": {v: {n: macro.yoy_inflation(as_seen(ctx, n, v)) for n in names} for v in VIEWS}}
+    evidence = pd.DataFrame(
+        [
+            {**r, "latest month": month(r["latest month"]), "earlier month": month(r["earlier month"])}
+            for v in VIEWS
+            for r in rows[v]
+        ]
+    ).set_index(["series", "view"])
+    extra = {
+        "rows": rows,
+        "view": view,
+        "months": months,
+        "sources": sources_of(ctx, names),
+        "yoy": {v: {n: macro.yoy_inflation(as_seen(ctx, n, v)) for n in names} for v in VIEWS},
+    }
     missing = [r for r in chosen if np.isnan(r["change (pp)"])]
     if missing:
         r = missing[0]
-        return not_verifiable(f"{r['series']}: needs year-over-year rates for {month(r['latest month'])} and {month(r['earlier month'])} ({view_words(view, ctx.claim_date)}); "
-                              "one of them is missing", evidence=evidence, extra=extra)
-    value = {f"{r['series']} inflation lower in {month(r['latest month'])} than in {month(r['earlier month'])}": bool(r["change (pp)"] < 0) for r in chosen}
+        return not_verifiable(
+            f"{r['series']}: needs year-over-year rates for {month(r['latest month'])} and {month(r['earlier month'])} ({view_words(view, ctx.claim_date)}); "
+            "one of them is missing",
+            evidence=evidence,
+            extra=extra,
+        )
+    value = {
+        f"{r['series']} inflation lower in {month(r['latest month'])} than in {month(r['earlier month'])}": bool(
+            r["change (pp)"] < 0
+        )
+        for r in chosen
+    }
     other = "published" if view == "revised" else "revised"
-    detail = ("; ".join(f"{r['series']}: {r['yoy earlier (%)']:.2f}% in {month(r['earlier month'])} to {r['yoy latest (%)']:.2f}% in {month(r['latest month'])} "
-                        f"({r['change (pp)']:+.2f} pp)" for r in chosen)
-              + f" [{view_words(view, ctx.claim_date)}]; {other} view: "
-              + "; ".join(f"{r['series']} {r['yoy latest (%)']:.2f}% in {month(r['latest month'])} ({r['change (pp)']:+.2f} pp over {months} months)" for r in rows[other]))
+    detail = (
+        "; ".join(
+            f"{r['series']}: {r['yoy earlier (%)']:.2f}% in {month(r['earlier month'])} to {r['yoy latest (%)']:.2f}% in {month(r['latest month'])} "
+            f"({r['change (pp)']:+.2f} pp)"
+            for r in chosen
+        )
+        + f" [{view_words(view, ctx.claim_date)}]; {other} view: "
+        + "; ".join(
+            f"{r['series']} {r['yoy latest (%)']:.2f}% in {month(r['latest month'])} ({r['change (pp)']:+.2f} pp over {months} months)"
+            for r in rows[other]
+        )
+    )
     first = min(r["earlier month"] for r in chosen)
     last = max(r["latest month"] for r in chosen)
-    return Measurement(value=value, unit="criteria", window=(first, last),
-                       definition=(f"year-over-year inflation (percent, 100 * (P[M] / P[M-12] - 1)) of {', '.join(names)} in the latest month known at "
-                                   f"{day(ctx.claim_date)} against {months} months earlier; cooling = lower; {macro.VINTAGE_NOTE}"),
-                       detail=detail, evidence=evidence, extra=extra)
+    return Measurement(
+        value=value,
+        unit="criteria",
+        window=(first, last),
+        definition=(
+            f"year-over-year inflation (percent, 100 * (P[M] / P[M-12] - 1)) of {', '.join(names)} in the latest month known at "
+            f"{day(ctx.claim_date)} against {months} months earlier; cooling = lower; {macro.VINTAGE_NOTE}"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra=extra,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,8 +179,15 @@ def labour_state(ctx: Context, view: str, payroll_months: int) -> dict:
     sahm = macro.sahm_indicator(as_seen(ctx, "unrate", view))
     pay = macro.payroll_change(as_seen(ctx, "payems", view), payroll_months)
     s_month, p_month = last_valid(sahm), last_valid(pay)
-    return {"view": view, "sahm month": s_month, "sahm (pp)": sahm.get(s_month, np.nan), "payroll month": p_month,
-            f"payroll change, {payroll_months}-month average (thousands/month)": pay.get(p_month, np.nan), "sahm": sahm, "payroll": pay}
+    return {
+        "view": view,
+        "sahm month": s_month,
+        "sahm (pp)": sahm.get(s_month, np.nan),
+        "payroll month": p_month,
+        f"payroll change, {payroll_months}-month average (thousands/month)": pay.get(p_month, np.nan),
+        "sahm": sahm,
+        "payroll": pay,
+    }
 
 
 @kind("recession_check")
@@ -150,29 +206,68 @@ def recession_check(ctx: Context, claim: Mapping) -> Measurement:
     pay_key = f"payroll change, {pm}-month average (thousands/month)"
     usrec_full = ctx.prices("usrec")
     start = (ctx.claim_date - pd.DateOffset(months=um)).to_period("M").to_timestamp()
-    rec_revised = usrec_full.loc[start: ctx.claim_date]
+    rec_revised = usrec_full.loc[start : ctx.claim_date]
     rec_known = macro.known_by(usrec_full, ctx.claim_date, name="usrec").loc[start:]
-    evidence = pd.DataFrame([{k: (month(v) if k in ("sahm month", "payroll month") else v) for k, v in s.items() if k not in ("sahm", "payroll")}
-                             for s in states.values()]).set_index("view")
-    extra = {"states": states, "view": view, "usrec": usrec_full, "usrec_start": start, "sources": sources_of(ctx, ["unrate", "payems", "usrec"])}
+    evidence = pd.DataFrame(
+        [
+            {
+                k: (month(v) if k in ("sahm month", "payroll month") else v)
+                for k, v in s.items()
+                if k not in ("sahm", "payroll")
+            }
+            for s in states.values()
+        ]
+    ).set_index("view")
+    extra = {
+        "states": states,
+        "view": view,
+        "usrec": usrec_full,
+        "usrec_start": start,
+        "sources": sources_of(ctx, ["unrate", "payems", "usrec"]),
+    }
     if np.isnan(state["sahm (pp)"]) or np.isnan(state[pay_key]):
-        return not_verifiable(f"needs UNRATE and PAYEMS for the months before {day(ctx.claim_date)} ({view_words(view, ctx.claim_date)})", evidence=evidence, extra=extra)
-    value = {f"Sahm indicator below {threshold:.2f} pp ({month(state['sahm month'])})": bool(state["sahm (pp)"] < threshold),
-             (f"payrolls not falling faster than {-floor:g} thousand a month over {pm} months" if floor < 0 else f"payrolls changing by more than {floor:+g} thousand a month over {pm} months")
-             + f" ({month(state['payroll month'])})": bool(state[pay_key] > floor)}
-    usrec_text = (f"NBER indicator (USREC, revised, published long after): {macro.recession_months(usrec_full, start, ctx.claim_date)} recession month(s) in "
-                  f"{month(start)} to {month(rec_revised.index[-1]) if len(rec_revised) else 'n/a'}; "
-                  + (f"published by {day(ctx.claim_date)} under the declared lag: {month(rec_known.index[0])} to {month(rec_known.index[-1])}" if len(rec_known)
-                     else f"none of these months published by {day(ctx.claim_date)} under the declared lag ({macro.lag_rule('usrec').text})"))
+        return not_verifiable(
+            f"needs UNRATE and PAYEMS for the months before {day(ctx.claim_date)} ({view_words(view, ctx.claim_date)})",
+            evidence=evidence,
+            extra=extra,
+        )
+    value = {
+        f"Sahm indicator below {threshold:.2f} pp ({month(state['sahm month'])})": bool(state["sahm (pp)"] < threshold),
+        (
+            f"payrolls not falling faster than {-floor:g} thousand a month over {pm} months"
+            if floor < 0
+            else f"payrolls changing by more than {floor:+g} thousand a month over {pm} months"
+        )
+        + f" ({month(state['payroll month'])})": bool(state[pay_key] > floor),
+    }
+    usrec_text = (
+        f"NBER indicator (USREC, revised, published long after): {macro.recession_months(usrec_full, start, ctx.claim_date)} recession month(s) in "
+        f"{month(start)} to {month(rec_revised.index[-1]) if len(rec_revised) else 'n/a'}; "
+        + (
+            f"published by {day(ctx.claim_date)} under the declared lag: {month(rec_known.index[0])} to {month(rec_known.index[-1])}"
+            if len(rec_known)
+            else f"none of these months published by {day(ctx.claim_date)} under the declared lag ({macro.lag_rule('usrec').text})"
+        )
+    )
     other = states["revised" if view == "published" else "published"]
-    detail = (f"Sahm indicator {state['sahm (pp)']:.2f} pp in {month(state['sahm month'])}; payrolls {state[pay_key]:+.1f} thousand a month over the {pm} months "
-              f"to {month(state['payroll month'])} [{view_words(view, ctx.claim_date)}]; {other['view']} view: Sahm {other['sahm (pp)']:.2f} pp "
-              f"({month(other['sahm month'])}), payrolls {other[pay_key]:+.1f} thousand a month ({month(other['payroll month'])}); {usrec_text}")
-    return Measurement(value=value, unit="criteria", window=(state["payroll month"] - pd.DateOffset(months=pm), state["sahm month"]),
-                       definition=(f"labour data known at {day(ctx.claim_date)}: Sahm-rule indicator (3-month average unemployment rate minus the lowest "
-                                   f"3-month average of the previous 12 months, pp) below {threshold:.2f}; average monthly change of nonfarm payrolls over "
-                                   f"{pm} months above {floor:g} thousand; {macro.VINTAGE_NOTE}"),
-                       detail=detail, evidence=evidence, extra=extra)
+    detail = (
+        f"Sahm indicator {state['sahm (pp)']:.2f} pp in {month(state['sahm month'])}; payrolls {state[pay_key]:+.1f} thousand a month over the {pm} months "
+        f"to {month(state['payroll month'])} [{view_words(view, ctx.claim_date)}]; {other['view']} view: Sahm {other['sahm (pp)']:.2f} pp "
+        f"({month(other['sahm month'])}), payrolls {other[pay_key]:+.1f} thousand a month ({month(other['payroll month'])}); {usrec_text}"
+    )
+    return Measurement(
+        value=value,
+        unit="criteria",
+        window=(state["payroll month"] - pd.DateOffset(months=pm), state["sahm month"]),
+        definition=(
+            f"labour data known at {day(ctx.claim_date)}: Sahm-rule indicator (3-month average unemployment rate minus the lowest "
+            f"3-month average of the previous 12 months, pp) below {threshold:.2f}; average monthly change of nonfarm payrolls over "
+            f"{pm} months above {floor:g} thousand; {macro.VINTAGE_NOTE}"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra=extra,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +287,9 @@ def leadership_recession(ctx: Context, claim: Mapping) -> Measurement:
     usrec = as_seen(ctx, "usrec", view)
     if measure == "pair":
         small, large = (series_id(ctx, s) for s in p.get("pair", ["small", "large"]))
-        signal = macro.month_end_relative(ctx.prices(small).loc[: ctx.claim_date], ctx.prices(large).loc[: ctx.claim_date], look)
+        signal = macro.month_end_relative(
+            ctx.prices(small).loc[: ctx.claim_date], ctx.prices(large).loc[: ctx.claim_date], look
+        )
         words, names = f"{small} minus {large} price return over the trailing {look} months", [small, large, "usrec"]
     elif measure == "smb":
         factors = str(p.get("factors", "ff_factors"))
@@ -205,17 +302,35 @@ def leadership_recession(ctx: Context, claim: Mapping) -> Measurement:
     both = pd.concat([signal, ahead], axis=1).dropna()
     extra = {"signal": signal, "ahead": ahead, "usrec": usrec, "table": table, "sources": sources_of(ctx, names)}
     if both.empty or table["months"].min() == 0:
-        return not_verifiable(f"needs months with both {words} and USREC {horizon} months ahead; the data hold too few", evidence=table, extra=extra)
-    spells = int(((usrec.loc[both.index[0]: both.index[-1] + pd.DateOffset(months=horizon)] > 0.5).astype(int).diff() == 1).sum())
+        return not_verifiable(
+            f"needs months with both {words} and USREC {horizon} months ahead; the data hold too few",
+            evidence=table,
+            extra=extra,
+        )
+    spells = int(
+        (
+            (usrec.loc[both.index[0] : both.index[-1] + pd.DateOffset(months=horizon)] > 0.5).astype(int).diff() == 1
+        ).sum()
+    )
     diff = float(table.loc["small caps lead", "share (%)"] - table.loc["small caps lag", "share (%)"])
-    detail = (f"{month(both.index[0])} to {month(both.index[-1])}: a recession followed within {horizon} months in "
-              f"{table.loc['small caps lead', 'share (%)']:.1f}% of {int(table.loc['small caps lead', 'months'])} months when small caps led and "
-              f"{table.loc['small caps lag', 'share (%)']:.1f}% of {int(table.loc['small caps lag', 'months'])} months when they lagged ({diff:+.1f} pp); "
-              f"the sample holds {spells} recession(s) (overlapping monthly windows: far fewer independent cases than months)")
-    return Measurement(value=diff, unit="percentage points", window=(both.index[0], both.index[-1]),
-                       definition=(f"share of months followed by an NBER recession month (USREC) within {horizon} months, when {words} was positive, "
-                                   f"minus the share when it was not; {view_words(view, ctx.claim_date)}"),
-                       detail=detail, evidence=table, extra=extra)
+    detail = (
+        f"{month(both.index[0])} to {month(both.index[-1])}: a recession followed within {horizon} months in "
+        f"{table.loc['small caps lead', 'share (%)']:.1f}% of {int(table.loc['small caps lead', 'months'])} months when small caps led and "
+        f"{table.loc['small caps lag', 'share (%)']:.1f}% of {int(table.loc['small caps lag', 'months'])} months when they lagged ({diff:+.1f} pp); "
+        f"the sample holds {spells} recession(s) (overlapping monthly windows: far fewer independent cases than months)"
+    )
+    return Measurement(
+        value=diff,
+        unit="percentage points",
+        window=(both.index[0], both.index[-1]),
+        definition=(
+            f"share of months followed by an NBER recession month (USREC) within {horizon} months, when {words} was positive, "
+            f"minus the share when it was not; {view_words(view, ctx.claim_date)}"
+        ),
+        detail=detail,
+        evidence=table,
+        extra=extra,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,8 +346,14 @@ def change_windows(ctx: Context, months: list[int]) -> list[tuple[str, str, pd.T
     streak = ctx.streak
     if streak["sessions"] and pd.notna(streak["base"]):
         out.append(("streak", f"streak window ({day(streak['base'])} to {day(ctx.session)})", streak["base"]))
-    out += [(f"months:{m}", f"{m} months to as_of ({day(analytics.months_before(ctx.session, m))} to {day(ctx.session)})",
-             analytics.months_before(ctx.session, m)) for m in months]
+    out += [
+        (
+            f"months:{m}",
+            f"{m} months to as_of ({day(analytics.months_before(ctx.session, m))} to {day(ctx.session)})",
+            analytics.months_before(ctx.session, m),
+        )
+        for m in months
+    ]
     return out
 
 
@@ -246,38 +367,82 @@ def series_change(ctx: Context, claim: Mapping) -> Measurement:
     name = str(p.get("series", "wti"))
     direction, window = str(p.get("direction", "fell")), str(p.get("window", "streak"))
     if direction not in ("fell", "rose") or window not in SERIES_WINDOWS:
-        raise ParameterError(f"claim {claim.get('id', '')!r} params: direction is fell or rose, window is {' or '.join(SERIES_WINDOWS)}")
+        raise ParameterError(
+            f"claim {claim.get('id', '')!r} params: direction is fell or rose, window is {' or '.join(SERIES_WINDOWS)}"
+        )
     max_age = int(p.get("max_age_days", 7))
     series = macro.known_by(ctx.prices(name), ctx.claim_date, name=name)
     key = "streak" if window == "streak" else f"months:{int(p.get('months', 12))}"
-    table_months = sorted(set(int(m) for m in p.get("table_months", [3, 6, 12])) | ({int(p.get("months", 12))} if window == "months" else set()))
+    table_months = sorted(
+        set(int(m) for m in p.get("table_months", [3, 6, 12]))
+        | ({int(p.get("months", 12))} if window == "months" else set())
+    )
     rows, chosen = [], None
     for k, words, start in change_windows(ctx, table_months):
         try:
             ch = macro.change_between(series, start, ctx.session, max_age_days=max_age)
         except DataError as exc:
-            ch = {"from_date": pd.NaT, "from_value": np.nan, "to_date": pd.NaT, "to_value": np.nan, "change": np.nan, "change_bp": np.nan,
-                  "pct_change": np.nan, "direction": "n/a", "why": str(exc)}
+            ch = {
+                "from_date": pd.NaT,
+                "from_value": np.nan,
+                "to_date": pd.NaT,
+                "to_value": np.nan,
+                "change": np.nan,
+                "change_bp": np.nan,
+                "pct_change": np.nan,
+                "direction": "n/a",
+                "why": str(exc),
+            }
         ch.update({"key": k, "window": words, "start": start})
         rows.append(ch)
         chosen = ch if k == key else chosen
     unit = ctx.prices(name).attrs.get("unit", "")
-    evidence = pd.DataFrame([{"window": r["window"], f"start ({unit})": r["from_value"], "on": day(r["from_date"]), f"end ({unit})": r["to_value"],
-                              "on ": day(r["to_date"]), "change": r["change"], "change (%)": 100 * r["pct_change"], "direction": r["direction"],
-                              "verdict window": r["key"] == key} for r in rows]).set_index("window")
+    evidence = pd.DataFrame(
+        [
+            {
+                "window": r["window"],
+                f"start ({unit})": r["from_value"],
+                "on": day(r["from_date"]),
+                f"end ({unit})": r["to_value"],
+                "on ": day(r["to_date"]),
+                "change": r["change"],
+                "change (%)": 100 * r["pct_change"],
+                "direction": r["direction"],
+                "verdict window": r["key"] == key,
+            }
+            for r in rows
+        ]
+    ).set_index("window")
     extra = {"series": series, "rows": rows, "key": key, "sources": sources_of(ctx, [name])}
     if chosen is None or np.isnan(chosen["change"]):
         why = chosen.get("why", "") if chosen else f"no streak in force at {day(ctx.session)}"
-        return not_verifiable(f"needs {name} on or up to {max_age} days before both ends of the window ({why}; the data hold {analytics.span_of(series)})",
-                              evidence=evidence, extra=extra)
+        return not_verifiable(
+            f"needs {name} on or up to {max_age} days before both ends of the window ({why}; the data hold {analytics.span_of(series)})",
+            evidence=evidence,
+            extra=extra,
+        )
     moved = chosen["change"] < 0 if direction == "fell" else chosen["change"] > 0
-    others = "; ".join(f"{r['window']}: {r['change']:+.2f} ({r['direction']})" for r in rows if r["key"] != key and not np.isnan(r["change"]))
-    detail = (f"{name}: {chosen['from_value']:.2f} on {day(chosen['from_date'])} to {chosen['to_value']:.2f} on {day(chosen['to_date'])} "
-              f"({chosen['change']:+.2f} {unit}, {pct(chosen['pct_change'])}); other windows: {others}")
-    return Measurement(value={f"{name} {direction} over the {chosen['window']}": bool(moved)}, unit="criteria", window=(chosen["from_date"], chosen["to_date"]),
-                       definition=(f"{name} ({ctx.prices(name).attrs.get('description', '')}, {unit}) at the end of the {chosen['window']} minus at its start "
-                                   f"(last value on or before each date; blank days missing); {direction} = change {'<' if direction == 'fell' else '>'} 0"),
-                       detail=detail, evidence=evidence, extra=extra)
+    others = "; ".join(
+        f"{r['window']}: {r['change']:+.2f} ({r['direction']})"
+        for r in rows
+        if r["key"] != key and not np.isnan(r["change"])
+    )
+    detail = (
+        f"{name}: {chosen['from_value']:.2f} on {day(chosen['from_date'])} to {chosen['to_value']:.2f} on {day(chosen['to_date'])} "
+        f"({chosen['change']:+.2f} {unit}, {pct(chosen['pct_change'])}); other windows: {others}"
+    )
+    return Measurement(
+        value={f"{name} {direction} over the {chosen['window']}": bool(moved)},
+        unit="criteria",
+        window=(chosen["from_date"], chosen["to_date"]),
+        definition=(
+            f"{name} ({ctx.prices(name).attrs.get('description', '')}, {unit}) at the end of the {chosen['window']} minus at its start "
+            f"(last value on or before each date; blank days missing); {direction} = change {'<' if direction == 'fell' else '>'} 0"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra=extra,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,7 +457,9 @@ def loan_rows(ctx: Context, name: str, view: str, windows: list[int]) -> dict:
     for m in windows:
         growth = macro.annualised_growth(level, m)
         out[f"{m}-month growth, annualised (%)"] = growth.get(latest, np.nan)
-        out[f"{m} months before that (%)"] = growth.get(latest - pd.DateOffset(months=m), np.nan) if latest is not None else np.nan
+        out[f"{m} months before that (%)"] = (
+            growth.get(latest - pd.DateOffset(months=m), np.nan) if latest is not None else np.nan
+        )
     return out
 
 
@@ -308,24 +475,50 @@ def loan_growth(ctx: Context, claim: Mapping) -> Measurement:
     states = {v: loan_rows(ctx, name, v, windows) for v in VIEWS}
     state = states[view]
     g_now, g_before = state[f"{months}-month growth, annualised (%)"], state[f"{months} months before that (%)"]
-    evidence = pd.DataFrame([{**s, "latest month": month(s["latest month"])} for s in states.values()]).set_index("view")
+    evidence = pd.DataFrame([{**s, "latest month": month(s["latest month"])} for s in states.values()]).set_index(
+        "view"
+    )
     full = ctx.prices(name)
-    extra = {"states": states, "level": full, "growth": {m: macro.annualised_growth(full, m) for m in windows}, "view": view,
-             "sources": sources_of(ctx, [name])}
+    extra = {
+        "states": states,
+        "level": full,
+        "growth": {m: macro.annualised_growth(full, m) for m in windows},
+        "view": view,
+        "sources": sources_of(ctx, [name]),
+    }
     if np.isnan(g_now) or np.isnan(g_before):
-        return not_verifiable(f"needs {name} for {2 * months} months before {day(ctx.claim_date)} ({view_words(view, ctx.claim_date)}); the data hold {analytics.span_of(full)}",
-                              evidence=evidence, extra=extra)
+        return not_verifiable(
+            f"needs {name} for {2 * months} months before {day(ctx.claim_date)} ({view_words(view, ctx.claim_date)}); the data hold {analytics.span_of(full)}",
+            evidence=evidence,
+            extra=extra,
+        )
     latest, prior = state["latest month"], state["latest month"] - pd.DateOffset(months=months)
-    value = {f"{name} growing over the {months} months to {month(latest)}": bool(g_now >= 0),
-             f"{months}-month growth to {month(latest)} at least that to {month(prior)}": bool(g_now >= g_before)}
-    detail = (f"{name} grew {g_now:+.2f}% a year (annualised) over the {months} months to {month(latest)}, against {g_before:+.2f}% over the {months} months to "
-              f"{month(prior)} [{view_words(view, ctx.claim_date)}]; latest month in the file: {month(full.index[-1])}"
-              + (f"; months after it are not in the data folder" if full.index[-1] < ctx.claim_date.to_period('M').to_timestamp() - pd.DateOffset(months=1) else ""))
-    return Measurement(value=value, unit="criteria", window=(prior - pd.DateOffset(months=months), latest),
-                       definition=(f"{name} ({full.attrs.get('description', '')}, {full.attrs.get('unit', '')}): growth over {months} months annualised, "
-                                   f"100 * ((L[M] / L[M-{months}]) ** (12/{months}) - 1), percent per year, in the latest month known at {day(ctx.claim_date)}; "
-                                   f"stabilizing = not negative and not below the previous {months} months; {macro.VINTAGE_NOTE}"),
-                       detail=detail, evidence=evidence, extra=extra)
+    value = {
+        f"{name} growing over the {months} months to {month(latest)}": bool(g_now >= 0),
+        f"{months}-month growth to {month(latest)} at least that to {month(prior)}": bool(g_now >= g_before),
+    }
+    detail = (
+        f"{name} grew {g_now:+.2f}% a year (annualised) over the {months} months to {month(latest)}, against {g_before:+.2f}% over the {months} months to "
+        f"{month(prior)} [{view_words(view, ctx.claim_date)}]; latest month in the file: {month(full.index[-1])}"
+        + (
+            "; months after it are not in the data folder"
+            if full.index[-1] < ctx.claim_date.to_period("M").to_timestamp() - pd.DateOffset(months=1)
+            else ""
+        )
+    )
+    return Measurement(
+        value=value,
+        unit="criteria",
+        window=(prior - pd.DateOffset(months=months), latest),
+        definition=(
+            f"{name} ({full.attrs.get('description', '')}, {full.attrs.get('unit', '')}): growth over {months} months annualised, "
+            f"100 * ((L[M] / L[M-{months}]) ** (12/{months}) - 1), percent per year, in the latest month known at {day(ctx.claim_date)}; "
+            f"stabilizing = not negative and not below the previous {months} months; {macro.VINTAGE_NOTE}"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra=extra,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,25 +537,44 @@ def policy_path(ctx: Context, claim: Mapping) -> Measurement:
     end = ctx.claim_date + pd.DateOffset(months=months)
     history = analytics.rate_changes(rates, end=ctx.claim_date)
     after = analytics.rate_changes(rates, start=ctx.claim_date + pd.Timedelta(days=1), end=end)
-    evidence = pd.concat([history.tail(4).assign(when="before as_of"), after.assign(when=f"{months} months after as_of")]).set_index("date")
+    evidence = pd.concat(
+        [history.tail(4).assign(when="before as_of"), after.assign(when=f"{months} months after as_of")]
+    ).set_index("date")
     extra = {"rates": rates, "history": history, "after": after, "end": end, "sources": sources_of(ctx, [name])}
     if rates.index[-1] < end:
-        return not_verifiable(f"needs {name} through {day(end)} ({months} months after {day(ctx.claim_date)}); the data used end {day(rates.index[-1])}",
-                              evidence=evidence, extra=extra)
+        return not_verifiable(
+            f"needs {name} through {day(end)} ({months} months after {day(ctx.claim_date)}); the data used end {day(rates.index[-1])}",
+            evidence=evidence,
+            extra=extra,
+        )
     if history.empty:
-        return not_verifiable(f"{name} shows no target change before {day(ctx.claim_date)}", evidence=evidence, extra=extra)
+        return not_verifiable(
+            f"{name} shows no target change before {day(ctx.claim_date)}", evidence=evidence, extra=extra
+        )
     last = history.iloc[-1]
     cuts, hikes = int((after["change"] < 0).sum()), int((after["change"] > 0).sum())
-    value = {f"last change before as_of a cut ({day(last['date'])}, {last['change_bp']:+.0f} bp)": bool(last["change"] < 0),
-             f"at least one cut from {day(ctx.claim_date)} to {day(end)}": cuts > 0,
-             f"no hike from {day(ctx.claim_date)} to {day(end)}": hikes == 0}
+    value = {
+        f"last change before as_of a cut ({day(last['date'])}, {last['change_bp']:+.0f} bp)": bool(last["change"] < 0),
+        f"at least one cut from {day(ctx.claim_date)} to {day(end)}": cuts > 0,
+        f"no hike from {day(ctx.claim_date)} to {day(end)}": hikes == 0,
+    }
     moves = "; ".join(f"{day(d)} {b:+.0f} bp" for d, b in zip(after["date"], after["change_bp"])) or "none"
-    detail = (f"last target change before {day(ctx.claim_date)}: {day(last['date'])} ({last['change_bp']:+.0f} bp, to {last['after']:.2f}%); "
-              f"changes from {day(ctx.claim_date)} to {day(end)}: {moves}; the data reach {day(rates.index[-1])}")
-    return Measurement(value=value, unit="criteria", window=(last["date"], end),
-                       definition=(f"fed funds target ({name}, percent per year; FRED, carried forward daily): the last change on or before as_of, and the "
-                                   f"changes in the {months} calendar months after it (cuts < 0, hikes > 0)"),
-                       detail=detail, evidence=evidence, extra=extra)
+    detail = (
+        f"last target change before {day(ctx.claim_date)}: {day(last['date'])} ({last['change_bp']:+.0f} bp, to {last['after']:.2f}%); "
+        f"changes from {day(ctx.claim_date)} to {day(end)}: {moves}; the data reach {day(rates.index[-1])}"
+    )
+    return Measurement(
+        value=value,
+        unit="criteria",
+        window=(last["date"], end),
+        definition=(
+            f"fed funds target ({name}, percent per year; FRED, carried forward daily): the last change on or before as_of, and the "
+            f"changes in the {months} calendar months after it (cuts < 0, hikes > 0)"
+        ),
+        detail=detail,
+        evidence=evidence,
+        extra=extra,
+    )
 
 
 def param_specs() -> dict:
@@ -372,15 +584,46 @@ def param_specs() -> dict:
     view = Choice(VIEWS)
     return {
         "inflation_trend": Fields({"series": ListOf(SeriesId(), 1, 10), "months": Int(1, 120), "view": view}),
-        "recession_check": Fields({"sahm_threshold": Number(0, 10), "payroll_months": Int(1, 24), "payroll_floor": Number(-10_000, 10_000),
-                                   "usrec_months": Int(1, 120), "view": view}),
-        "leadership_recession": Fields({"measure": Choice(("pair", "smb")), "pair": ListOf(SeriesId(("small", "large")), 2, 2), "factors": SeriesId(),
-                                        "lookback_months": Int(1, 120), "horizon_months": Int(1, 120), "view": view}),
-        "series_change": Fields({"series": SeriesId(), "direction": Choice(("fell", "rose")), "window": Choice(SERIES_WINDOWS), "months": Int(1, 120),
-                                 "table_months": ListOf(Int(1, 120), 0, 20), "max_age_days": Int(0, 366)}),
+        "recession_check": Fields(
+            {
+                "sahm_threshold": Number(0, 10),
+                "payroll_months": Int(1, 24),
+                "payroll_floor": Number(-10_000, 10_000),
+                "usrec_months": Int(1, 120),
+                "view": view,
+            }
+        ),
+        "leadership_recession": Fields(
+            {
+                "measure": Choice(("pair", "smb")),
+                "pair": ListOf(SeriesId(("small", "large")), 2, 2),
+                "factors": SeriesId(),
+                "lookback_months": Int(1, 120),
+                "horizon_months": Int(1, 120),
+                "view": view,
+            }
+        ),
+        "series_change": Fields(
+            {
+                "series": SeriesId(),
+                "direction": Choice(("fell", "rose")),
+                "window": Choice(SERIES_WINDOWS),
+                "months": Int(1, 120),
+                "table_months": ListOf(Int(1, 120), 0, 20),
+                "max_age_days": Int(0, 366),
+            }
+        ),
         "loan_growth": Fields({"series": SeriesId(), "months": Int(1, 24), "view": view}),
         "policy_path": Fields({"series": SeriesId(), "months_after": Int(1, 120)}),
     }
 
 
-__all__ = ["inflation_trend", "leadership_recession", "loan_growth", "param_specs", "policy_path", "recession_check", "series_change"]
+__all__ = [
+    "inflation_trend",
+    "leadership_recession",
+    "loan_growth",
+    "param_specs",
+    "policy_path",
+    "recession_check",
+    "series_change",
+]

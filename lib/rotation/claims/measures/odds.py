@@ -6,20 +6,17 @@ win is a session with small-cap return strictly above large-cap return (a tie is
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from rotation.analytics import aftermath
-from rotation.analytics import nulls
-from rotation.analytics import rarity
+from rotation.analytics import aftermath, nulls, rarity
+from rotation.claims.measures.base import Measurement, kind, not_verifiable, pair_context, params
 from rotation.core.dates import parse_period
 from rotation.core.errors import ParameterError
 from rotation.core.fmt import day, pct
-from rotation.claims.measures.base import Measurement, kind, not_verifiable, pair_context, params
 
 if TYPE_CHECKING:
     from rotation.claims.measuring import Context
@@ -29,7 +26,17 @@ _RARITY_CACHE: dict = {}
 
 def _rarity(ctx: Context, length: int, n_sims: int, block_length: int, seed: int) -> tuple[pd.DataFrame, dict]:
     """The rarity table for the sessions up to ``as_of`` (cached per context data and settings)."""
-    key = (ctx.data_dir, ctx.small, ctx.large, ctx.session, ctx.end, int(length), int(n_sims), int(block_length), int(seed))
+    key = (
+        ctx.data_dir,
+        ctx.small,
+        ctx.large,
+        ctx.session,
+        ctx.end,
+        int(length),
+        int(n_sims),
+        int(block_length),
+        int(seed),
+    )
     if key not in _RARITY_CACHE:
         spread = ctx.returns_at["small"] - ctx.returns_at["large"]
         wins = nulls.win_flags(spread)
@@ -53,21 +60,39 @@ def streak_rarity(ctx: Context, claim: Mapping) -> Measurement:
     length = int(p["length"])
     null, framing = str(p.get("model", "markov")), str(p.get("framing", "sample"))
     if null not in rarity.NULLS or framing not in rarity.FRAMINGS:
-        raise ParameterError(f"streak_rarity: params.model must be one of {sorted(rarity.NULLS)} and framing one of {sorted(rarity.FRAMINGS)}")
+        raise ParameterError(
+            f"streak_rarity: params.model must be one of {sorted(rarity.NULLS)} and framing one of {sorted(rarity.FRAMINGS)}"
+        )
     returns = ctx.returns_at
     if len(returns) < int(p.get("min_sessions", 250)):
-        return not_verifiable(f"needs at least {int(p.get('min_sessions', 250))} sessions of {ctx.small} and {ctx.large} before as_of; "
-                              f"the data hold {len(returns)} ({returns.index[0].date()} to {ctx.session.date()})")
-    table, fit = _rarity(ctx, length, int(p.get("n_sims", 2000)), int(p.get("block_length", 21)), int(p.get("seed", 20260121)))
+        return not_verifiable(
+            f"needs at least {int(p.get('min_sessions', 250))} sessions of {ctx.small} and {ctx.large} before as_of; "
+            f"the data hold {len(returns)} ({returns.index[0].date()} to {ctx.session.date()})"
+        )
+    table, fit = _rarity(
+        ctx, length, int(p.get("n_sims", 2000)), int(p.get("block_length", 21)), int(p.get("seed", 20260121))
+    )
     value = float(table.loc[null, framing])
-    others = "; ".join(f"{n}: given its start {float(r['given_start']):.2g}, in the sample {float(r['sample']):.3f}" for n, r in table.iterrows())
+    others = "; ".join(
+        f"{n}: given its start {float(r['given_start']):.2g}, in the sample {float(r['sample']):.3f}"
+        for n, r in table.iterrows()
+    )
     n_txt = f"{fit['n']:,} sessions {day(returns.index[0])} to {day(ctx.session)}"
-    definition = (f"P({rarity.FRAMINGS[framing].replace('L sessions', f'{length} sessions').replace('n sessions', n_txt)}) under "
-                  f"{rarity.NULLS[null]} fitted to the {ctx.small} > {ctx.large} win/loss days up to as_of "
-                  f"(win share {fit['p']:.4f}; Markov p01 {fit['p01']:.4f}, p11 {fit['p11']:.4f})")
+    definition = (
+        f"P({rarity.FRAMINGS[framing].replace('L sessions', f'{length} sessions').replace('n sessions', n_txt)}) under "
+        f"{rarity.NULLS[null]} fitted to the {ctx.small} > {ctx.large} win/loss days up to as_of "
+        f"(win share {fit['p']:.4f}; Markov p01 {fit['p01']:.4f}, p11 {fit['p11']:.4f})"
+    )
     evidence = table.assign(given_start=table["given_start"].astype(float), sample=table["sample"].astype(float))
-    return Measurement(value=value, unit="probability", window=(returns.index[0], ctx.session), definition=definition,
-                       detail=f"streak of at least {length} sessions; {others}", evidence=evidence, extra={"fit": fit})
+    return Measurement(
+        value=value,
+        unit="probability",
+        window=(returns.index[0], ctx.session),
+        definition=definition,
+        detail=f"streak of at least {length} sessions; {others}",
+        evidence=evidence,
+        extra={"fit": fit},
+    )
 
 
 def _base_session(ctx: Context, base: str) -> tuple[pd.Timestamp | None, str]:
@@ -79,7 +104,10 @@ def _base_session(ctx: Context, base: str) -> tuple[pd.Timestamp | None, str]:
             return None, f"no {ctx.small} > {ctx.large} streak in force at {day(ctx.session)}"
         ended = aftermath.streak_break(ctx.returns, ctx.streak["start"])
         if ended["ongoing"]:
-            return None, f"the streak that began {day(ctx.streak['start'])} was still running at the end of the data ({day(ctx.returns.index[-1])})"
+            return (
+                None,
+                f"the streak that began {day(ctx.streak['start'])} was still running at the end of the data ({day(ctx.returns.index[-1])})",
+            )
         return ended["last_win"], f"the close of the streak's last winning session ({day(ended['last_win'])})"
     raise ParameterError(f"relative_path_ahead: base must be 'as_of' or 'streak_last_win', got {base!r}")
 
@@ -104,7 +132,9 @@ def relative_path_ahead(ctx: Context, claim: Mapping) -> Measurement:
     both = aftermath.common_closes(small, large)
     data_end = both.index[-1]
     if data_end < last:
-        return not_verifiable(f"not yet knowable: needs {ctx.small} and {ctx.large} closes through {day(last)}; the data end {day(data_end)}")
+        return not_verifiable(
+            f"not yet knowable: needs {ctx.small} and {ctx.large} closes through {day(last)}; the data end {day(data_end)}"
+        )
     base, base_text = _base_session(ctx, str(p.get("base", "as_of")))
     if base is None:
         return not_verifiable(f"the base date cannot be set: {base_text}")
@@ -126,14 +156,25 @@ def relative_path_ahead(ctx: Context, claim: Mapping) -> Measurement:
     }
     months = ", ".join(f"{m} {pct(v)}" for m, v in zip(monthly["month"], monthly["relative"]))
     rule = claim.get("rule", "")
-    detail = (f"from {base_text} to {day(end)}: relative return {pct(final)} at the end ({ctx.small} {pct(path['small'].iloc[-1])}, "
-              f"{ctx.large} {pct(path['large'].iloc[-1])}); ahead on {ahead} of {n} sessions ({share:.0%}); "
-              f"value at the period's last session ({day(period_end_session)}): {pct(at_period_end)}; month ends: {months}"
-              + (f". Rule: {rule}" if rule else ""))
-    definition = (f"{ctx.small} minus {ctx.large} cumulative price return (difference of simple returns) from {base_text} to each "
-                  f"session through {day(end)}; share of sessions above 0; the claim's period is {claim['about']['period']}")
-    return Measurement(value=criteria, unit="criteria", window=(base, end), definition=definition, detail=detail,
-                       evidence=monthly, extra={"path": path, "share": share, "final": final, "at_period_end": at_period_end, "base": base})
+    detail = (
+        f"from {base_text} to {day(end)}: relative return {pct(final)} at the end ({ctx.small} {pct(path['small'].iloc[-1])}, "
+        f"{ctx.large} {pct(path['large'].iloc[-1])}); ahead on {ahead} of {n} sessions ({share:.0%}); "
+        f"value at the period's last session ({day(period_end_session)}): {pct(at_period_end)}; month ends: {months}"
+        + (f". Rule: {rule}" if rule else "")
+    )
+    definition = (
+        f"{ctx.small} minus {ctx.large} cumulative price return (difference of simple returns) from {base_text} to each "
+        f"session through {day(end)}; share of sessions above 0; the claim's period is {claim['about']['period']}"
+    )
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(base, end),
+        definition=definition,
+        detail=detail,
+        evidence=monthly,
+        extra={"path": path, "share": share, "final": final, "at_period_end": at_period_end, "base": base},
+    )
 
 
 __all__ = ["relative_path_ahead", "streak_rarity"]

@@ -9,15 +9,14 @@ after the date the claims are checked at). Series load through the context (cut 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from rotation.claims.measures.base import Measurement, kind, not_applicable, not_verifiable
 from rotation.core.errors import DataError
 from rotation.core.fmt import day
-from rotation.claims.measures.base import Measurement, kind, not_applicable, not_verifiable
 
 if TYPE_CHECKING:
     from rotation.claims.measuring import Context
@@ -46,14 +45,25 @@ def query_measure(ctx: Context, claim: Mapping) -> Measurement:
     query = dict(claim["query"])
     when = claim_date(ctx, claim)
     if when > ctx.claim_date:
-        return not_applicable(f"the claim is dated {day(when)}, after as_of {day(ctx.claim_date)}; it is judged only with data to its own date")
+        return not_applicable(
+            f"the claim is dated {day(when)}, after as_of {day(ctx.claim_date)}; it is judged only with data to its own date"
+        )
     try:
-        result = ctx.memo(("query", query, str(when)), lambda: evaluate(query, ctx.prices, when, max_age_days=_max_age(ctx, query)))
+        result = ctx.memo(
+            ("query", query, str(when)), lambda: evaluate(query, ctx.prices, when, max_age_days=_max_age(ctx, query))
+        )
     except DataError as exc:
         return not_verifiable(f"the data cannot settle it: {exc}", definition=describe(query))
     window = result.window or (result.session, result.session)
     extra = {"session": result.session, "raw": result.raw, "since": result.since, "n": result.n}
     if result.value is None:
         return not_verifiable(result.detail, definition=describe(query), window=window, extra=extra)
-    return Measurement(value=result.value, unit=claim.get("unit", ""), window=window, definition=describe(query),
-                       detail=result.detail, evidence=result.evidence, extra=extra)
+    return Measurement(
+        value=result.value,
+        unit=claim.get("unit", ""),
+        window=window,
+        definition=describe(query),
+        detail=result.detail,
+        evidence=result.evidence,
+        extra=extra,
+    )

@@ -9,20 +9,16 @@ auto-adjusted).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from collections.abc import Mapping
-
-import numpy as np
 import pandas as pd
 
-from rotation.analytics import spread
-from rotation.analytics import streaks
-from rotation.analytics import technicals
+from rotation.analytics import spread, streaks, technicals
+from rotation.analytics.returns import percentile_rank
+from rotation.claims.measures.base import Measurement, kind, not_verifiable, pair_context, params
 from rotation.core.errors import DataError
 from rotation.core.fmt import day, pct
-from rotation.claims.measures.base import Measurement, kind, not_verifiable, pair_context, params
-from rotation.analytics.returns import percentile_rank
 
 if TYPE_CHECKING:
     from rotation.claims.measuring import Context
@@ -61,27 +57,49 @@ def mean_spread(ctx: Context, claim: Mapping) -> Measurement:
     means = spread.rolling_mean(daily, n)
     means = means.loc[: means.index[-2]] if len(means) > 1 else means.iloc[0:0]
     value = float(defs[name]) * 1e4
-    detail = (f"{_window_text(rows, int(p.get('window_sessions', 0)))}; "
-              + "; ".join(f"{k} {v * 1e4:.1f} bp" for k, v in defs.items())
-              + f"; percentile of the arithmetic mean among all {len(means):,} earlier {n}-session windows: "
-              + f"{percentile_rank(float(defs['arithmetic']), means):.1f}")
-    evidence = pd.DataFrame({"average daily spread (bp per session)": defs * 1e4, "definition": pd.Series(spread.SPREAD_DEFINITIONS)})
-    return Measurement(value=value, unit="bp per session", window=(rows.index[0], rows.index[-1]),
-                       definition=f"{name} average of the daily spread ({SPREAD_DEF}) over {_window_text(rows, int(p.get('window_sessions', 0)))}",
-                       detail=detail, evidence=evidence)
+    detail = (
+        f"{_window_text(rows, int(p.get('window_sessions', 0)))}; "
+        + "; ".join(f"{k} {v * 1e4:.1f} bp" for k, v in defs.items())
+        + f"; percentile of the arithmetic mean among all {len(means):,} earlier {n}-session windows: "
+        + f"{percentile_rank(float(defs['arithmetic']), means):.1f}"
+    )
+    evidence = pd.DataFrame(
+        {"average daily spread (bp per session)": defs * 1e4, "definition": pd.Series(spread.SPREAD_DEFINITIONS)}
+    )
+    return Measurement(
+        value=value,
+        unit="bp per session",
+        window=(rows.index[0], rows.index[-1]),
+        definition=f"{name} average of the daily spread ({SPREAD_DEF}) over {_window_text(rows, int(p.get('window_sessions', 0)))}",
+        detail=detail,
+        evidence=evidence,
+    )
 
 
-def _gain_rows(prices: pd.Series, session: pd.Timestamp, p: Mapping, streak_base: pd.Timestamp | None) -> dict[str, tuple[str, dict]]:
+def _gain_rows(
+    prices: pd.Series, session: pd.Timestamp, p: Mapping, streak_base: pd.Timestamp | None
+) -> dict[str, tuple[str, dict]]:
     """The candidate gains ending at ``session``, keyed by base: ``max_window`` (largest over at most N
     sessions), ``year_end``, ``recent_low`` and ``streak``; each ``(label, gain)``. A base the history
     cannot supply is left out."""
     max_sessions, lookback = int(p.get("max_sessions", 15)), int(p.get("low_lookback", 63))
-    out = {"max_window": (f"largest over at most {max_sessions} sessions", spread.max_trailing_gain(prices, session, max_sessions))}
+    out = {
+        "max_window": (
+            f"largest over at most {max_sessions} sessions",
+            spread.max_trailing_gain(prices, session, max_sessions),
+        )
+    }
     try:
-        out["year_end"] = ("since the previous year-end close", spread.gain_between(prices, spread.year_start_base(prices, session), session))
+        out["year_end"] = (
+            "since the previous year-end close",
+            spread.gain_between(prices, spread.year_start_base(prices, session), session),
+        )
     except DataError:  # the history starts after the previous year end
         pass
-    out["recent_low"] = (f"since the lowest close of the prior {lookback} sessions", spread.gain_between(prices, spread.recent_low(prices, session, lookback), session))
+    out["recent_low"] = (
+        f"since the lowest close of the prior {lookback} sessions",
+        spread.gain_between(prices, spread.recent_low(prices, session, lookback), session),
+    )
     if streak_base is not None and streak_base in prices.index:
         out["streak"] = ("over the streak", spread.gain_between(prices, streak_base, session))
     return out
@@ -102,14 +120,32 @@ def max_gain(ctx: Context, claim: Mapping) -> Measurement:
     if chosen not in rows:
         return not_verifiable(f"no {chosen} base close before {day(ctx.session)} in {ctx.small}")
     label, gain = rows[chosen]
-    evidence = pd.DataFrame([{"window": k, "from (close)": day(g["base_date"]), "base close": round(g["base_close"], 2), "to": day(g["end"]),
-                              "end close": round(g["end_close"], 2), "sessions": g["sessions"], "gain (%)": round(100 * g["gain"], 2)}
-                             for k, g in rows.values()]).set_index("window")
-    detail = f"{label}: {pct(gain['gain'])} over {gain['sessions']} sessions from the {day(gain['base_date'])} close; " + "; ".join(
-        f"{k}: {pct(g['gain'])} over {g['sessions']} sessions" for k, g in rows.values() if k != label)
-    return Measurement(value=float(gain["gain"]), unit="fraction", window=(gain["base_date"], ctx.session),
-                       definition=f"{ctx.small} price gain, close to close, {label}, ending at {day(ctx.session)}",
-                       detail=detail, evidence=evidence)
+    evidence = pd.DataFrame(
+        [
+            {
+                "window": k,
+                "from (close)": day(g["base_date"]),
+                "base close": round(g["base_close"], 2),
+                "to": day(g["end"]),
+                "end close": round(g["end_close"], 2),
+                "sessions": g["sessions"],
+                "gain (%)": round(100 * g["gain"], 2),
+            }
+            for k, g in rows.values()
+        ]
+    ).set_index("window")
+    detail = (
+        f"{label}: {pct(gain['gain'])} over {gain['sessions']} sessions from the {day(gain['base_date'])} close; "
+        + "; ".join(f"{k}: {pct(g['gain'])} over {g['sessions']} sessions" for k, g in rows.values() if k != label)
+    )
+    return Measurement(
+        value=float(gain["gain"]),
+        unit="fraction",
+        window=(gain["base_date"], ctx.session),
+        definition=f"{ctx.small} price gain, close to close, {label}, ending at {day(ctx.session)}",
+        detail=detail,
+        evidence=evidence,
+    )
 
 
 @kind("rsi_level")
@@ -120,22 +156,35 @@ def rsi_level(ctx: Context, claim: Mapping) -> Measurement:
     prices = ctx.prices(ctx.small).loc[: ctx.session]
     rsi = technicals.rsi_wilder(prices, window)
     if pd.isna(rsi.loc[ctx.session]):
-        return not_verifiable(f"RSI({window}) needs at least {window + 1} closes of {ctx.small} before {day(ctx.session)}")
+        return not_verifiable(
+            f"RSI({window}) needs at least {window + 1} closes of {ctx.small} before {day(ctx.session)}"
+        )
     at = p.get("at", "as_of")
     if at == "streak_max" and ctx.streak["sessions"]:
         part = rsi.loc[ctx.streak["start"] : ctx.session]
         value, when = float(part.max()), part.idxmax()
     else:
         value, when = float(rsi.loc[ctx.session]), ctx.session
-    streak_part = rsi.loc[ctx.streak["start"] : ctx.session] if ctx.streak["sessions"] else rsi.loc[ctx.session : ctx.session]
+    streak_part = (
+        rsi.loc[ctx.streak["start"] : ctx.session] if ctx.streak["sessions"] else rsi.loc[ctx.session : ctx.session]
+    )
     ma = {w: technicals.ma_distance(prices, w) for w in (50, 200)}
-    detail = (f"RSI({window}) {value:.1f} on {day(when)}; percentile in its own history {percentile_rank(value, rsi):.1f}; "
-              f"highest in the streak {streak_part.max():.1f} on {day(streak_part.idxmax())}; "
-              + "; ".join(f"close {100 * d.loc[ctx.session]:+.1f}% above its {w}-session average (percentile {percentile_rank(d.loc[ctx.session], d):.1f})"
-                          for w, d in ma.items() if pd.notna(d.loc[ctx.session])))
-    return Measurement(value=value, unit="RSI points", window=(prices.index[0], ctx.session),
-                       definition=f"RSI({window}) of {ctx.small} with Wilder smoothing, daily closes, {'maximum over the streak' if at == 'streak_max' else 'at ' + day(ctx.session)}",
-                       detail=detail)
+    detail = (
+        f"RSI({window}) {value:.1f} on {day(when)}; percentile in its own history {percentile_rank(value, rsi):.1f}; "
+        f"highest in the streak {streak_part.max():.1f} on {day(streak_part.idxmax())}; "
+        + "; ".join(
+            f"close {100 * d.loc[ctx.session]:+.1f}% above its {w}-session average (percentile {percentile_rank(d.loc[ctx.session], d):.1f})"
+            for w, d in ma.items()
+            if pd.notna(d.loc[ctx.session])
+        )
+    )
+    return Measurement(
+        value=value,
+        unit="RSI points",
+        window=(prices.index[0], ctx.session),
+        definition=f"RSI({window}) of {ctx.small} with Wilder smoothing, daily closes, {'maximum over the streak' if at == 'streak_max' else 'at ' + day(ctx.session)}",
+        detail=detail,
+    )
 
 
 @kind("level_record")
@@ -154,7 +203,9 @@ def level_record(ctx: Context, claim: Mapping) -> Measurement:
         return not_verifiable(f"needs daily closes of {series_id} over the streak window: {why}")
     hist = px.loc[: ctx.session]
     if hist.empty or hist.index[-1] < start or hist.index[0] >= start:
-        return not_verifiable(f"needs closes of {series_id} from before {day(start)} to {day(ctx.session)}; the data hold {day(px.index[0])} to {day(px.index[-1])}")
+        return not_verifiable(
+            f"needs closes of {series_id} from before {day(start)} to {day(ctx.session)}; the data hold {day(px.index[0])} to {day(px.index[-1])}"
+        )
     window = hist.loc[start:]
     recs = spread.records_in_window(hist, start, ctx.session)
     prior = spread.previous_high(hist, start)
@@ -163,15 +214,27 @@ def level_record(ctx: Context, claim: Mapping) -> Measurement:
         f"{series_id} closed above {level:,.0f}": bool(window.max() > level),
     }
     others = {sid: ctx.try_prices(sid)[0] for sid in dict.fromkeys([ctx.small, series_id])}
-    fits = [sid for sid, s in others.items() if s is not None and not s.loc[start : ctx.session].empty
-            and 0.9 * s.loc[start : ctx.session].min() <= level <= 1.1 * s.loc[start : ctx.session].max()]
-    detail = (f"{series_id} closes in the window {window.min():,.2f} to {window.max():,.2f}; previous all-time high "
-              f"{prior['close']:,.2f} on {day(prior['date'])}; record closes on {', '.join(day(d) for d in recs.index) or 'no session'}; "
-              f"the level {level:,.0f} fits {', '.join(fits) or 'neither series'} (within 10% of its closes in the window)")
+    fits = [
+        sid
+        for sid, s in others.items()
+        if s is not None
+        and not s.loc[start : ctx.session].empty
+        and 0.9 * s.loc[start : ctx.session].min() <= level <= 1.1 * s.loc[start : ctx.session].max()
+    ]
+    detail = (
+        f"{series_id} closes in the window {window.min():,.2f} to {window.max():,.2f}; previous all-time high "
+        f"{prior['close']:,.2f} on {day(prior['date'])}; record closes on {', '.join(day(d) for d in recs.index) or 'no session'}; "
+        f"the level {level:,.0f} fits {', '.join(fits) or 'neither series'} (within 10% of its closes in the window)"
+    )
     evidence = pd.DataFrame({"close": window.round(2), "new all-time high": window.index.isin(recs.index)})
-    return Measurement(value=criteria, unit="criteria", window=(hist.index[0], ctx.session),
-                       definition=f"record = close strictly above every earlier close of {series_id} since {day(hist.index[0])} ({px.attrs.get('definition', '')}); window {day(start)} to {day(ctx.session)}",
-                       detail=detail, evidence=evidence)
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(hist.index[0], ctx.session),
+        definition=f"record = close strictly above every earlier close of {series_id} since {day(hist.index[0])} ({px.attrs.get('definition', '')}); window {day(start)} to {day(ctx.session)}",
+        detail=detail,
+        evidence=evidence,
+    )
 
 
 __all__ = ["analysis_window", "level_record", "max_gain", "mean_spread", "rsi_level"]

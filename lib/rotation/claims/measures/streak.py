@@ -7,15 +7,14 @@ streak). The streak in force at ``as_of`` uses data up to ``as_of`` only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from rotation.analytics import streaks
-from rotation.core.fmt import day
 from rotation.claims.measures.base import Measurement, kind, not_verifiable, pair_context, params
+from rotation.core.fmt import day
 
 if TYPE_CHECKING:
     from rotation.claims.measuring import Context
@@ -63,9 +62,14 @@ def streak_length(ctx: Context, claim: Mapping) -> Measurement:
         if last is not None:
             detail += f"; the most recent streak before it: {_streak_text(last)}"
     rows = streaks.streak_sessions(ctx.returns, current["start"], current["end"]) if current["sessions"] else None
-    return Measurement(value=int(current["sessions"]), unit="sessions", window=window,
-                       definition=f"{ctx.small} vs {ctx.large}: length of the streak in force at {day(ctx.session)}; {DEFINITION}",
-                       detail=detail, evidence=rows)
+    return Measurement(
+        value=int(current["sessions"]),
+        unit="sessions",
+        window=window,
+        definition=f"{ctx.small} vs {ctx.large}: length of the streak in force at {day(ctx.session)}; {DEFINITION}",
+        detail=detail,
+        evidence=rows,
+    )
 
 
 def month_day_window(year: int, text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -86,10 +90,18 @@ def streak_start(ctx: Context, claim: Mapping) -> Measurement:
         f"starts on or after {day(first)}": bool(start is not None and start >= first),
         f"starts on or before {day(last)}": bool(start is not None and start <= last),
     }
-    detail = f"streak starts {day(start)} ({_streak_text(current)})" if start is not None else f"no streak in force at {day(ctx.session)}"
-    return Measurement(value=criteria, unit="criteria", window=(ctx.returns.index[0], ctx.session),
-                       definition=f"first session of the {ctx.small} > {ctx.large} streak in force at {day(ctx.session)}; window {p.get('window')} of {ctx.session.year}",
-                       detail=detail)
+    detail = (
+        f"streak starts {day(start)} ({_streak_text(current)})"
+        if start is not None
+        else f"no streak in force at {day(ctx.session)}"
+    )
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(ctx.returns.index[0], ctx.session),
+        definition=f"first session of the {ctx.small} > {ctx.large} streak in force at {day(ctx.session)}; window {p.get('window')} of {ctx.session.year}",
+        detail=detail,
+    )
 
 
 def in_months(when: pd.Timestamp | None, year: int, months: tuple[int, int]) -> bool:
@@ -120,15 +132,32 @@ def streak_record(ctx: Context, claim: Mapping) -> Measurement:
     if seen:
         months = tuple(seen.get("months", [1, 12]))
         criteria[f"last streak at least as long ended in {seen['year']} (months {months[0]}-{months[1]})"] = in_months(
-            last["end"] if last else None, seen["year"], months)
+            last["end"] if last else None, seen["year"], months
+        )
     holders = ", ".join(f"{day(a)} to {day(b)}" for a, b in rank["record_streaks"]) or "none"
-    detail = (f"streak at {day(ctx.session)}: {rank['sessions']} sessions, rank {rank['rank']} of {rank['n_streaks'] + 1}; "
-              f"record before it {rank['record_sessions']} sessions ({holders}); most recent at least as long: "
-              + (f"{day(last['start'])} to {day(last['end'])} ({last['sessions']} sessions)" if last else "none"))
+    detail = (
+        f"streak at {day(ctx.session)}: {rank['sessions']} sessions, rank {rank['rank']} of {rank['n_streaks'] + 1}; "
+        f"record before it {rank['record_sessions']} sessions ({holders}); most recent at least as long: "
+        + (f"{day(last['start'])} to {day(last['end'])} ({last['sessions']} sessions)" if last else "none")
+    )
     longest = table.sort_values(["sessions", "end"], ascending=[False, False]).head(int(p.get("top_n", 15)))
-    return Measurement(value=criteria, unit="criteria", window=(returns.index[0], ctx.session),
-                       definition=f"all {ctx.small} > {ctx.large} streaks from {day(returns.index[0])} to {day(ctx.session)}; {DEFINITION}",
-                       detail=detail, evidence=longest, extra={"rank": rank})
+    return Measurement(
+        value=criteria,
+        unit="criteria",
+        window=(returns.index[0], ctx.session),
+        definition=f"all {ctx.small} > {ctx.large} streaks from {day(returns.index[0])} to {day(ctx.session)}; {DEFINITION}",
+        detail=detail,
+        evidence=longest,
+        extra={"rank": rank},
+    )
 
 
-__all__ = ["how_it_ended", "in_months", "month_day_window", "most_recent_streak", "streak_length", "streak_record", "streak_start"]
+__all__ = [
+    "how_it_ended",
+    "in_months",
+    "month_day_window",
+    "most_recent_streak",
+    "streak_length",
+    "streak_record",
+    "streak_start",
+]
