@@ -33,3 +33,9 @@ def test_ruff_is_installed():
 def test_ruff_passes(command):
     done = ruff(*command, *TARGETS)
     assert done.returncode == 0, f"ruff {' '.join(command)} {' '.join(TARGETS)} failed:\n{done.stdout}{done.stderr}"
+
+
+def test_notebooks_use_no_undefined_name():
+    """The notebooks' code cells as one program per notebook: every name they use is imported or assigned."""
+    done = ruff("check", "--isolated", "--no-cache", "--select", "F821", "notebooks")
+    assert done.returncode == 0, f"ruff check --select F821 notebooks failed:\n{done.stdout}{done.stderr}"
