@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import pytest
 
 from conftest import prices_from_returns
 from rotation.outputs import plots
@@ -61,33 +62,52 @@ def tight_box(fig):
     return fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
 
 
-def test_ink_crop_box_matches_the_tight_box_and_the_png_is_that_box(project):
+def test_ink_crop_box_is_the_figure_width_and_the_tight_height_and_the_png_is_that_box(project):
     fig, ax = draw()
-    ax.legend(
-        ["index"], loc="upper left", bbox_to_anchor=(1.01, 1.0)
-    )  # outside the axes, beyond the figure's right edge
+    ax.legend(["index"], loc="upper left")
+    plots.settle(fig)
     image, box = plots.ink_crop(fig, 200, plt.rcParams["savefig.pad_inches"])
     tight = tight_box(fig)
-    assert tight.x1 > fig.get_figwidth() and tight.y0 < 0  # the legend and the source line lie outside the figure
-    for ours, theirs in zip(box.extents, tight.extents):
+    assert tight.y0 < 0  # the source line lies below the figure
+    assert (box.x0, box.x1) == (0, plots.REPORT_WIDTH_IN)  # every figure the same width: the report column
+    for ours, theirs in zip((box.y0, box.y1), (tight.y0, tight.y1)):
         assert abs(ours - theirs) < 0.06, (box, tight)  # the ink sits inside the artists' boxes by a few pixels at most
     assert image.shape[:2] == (round(box.height * 200), round(box.width * 200))
     path = plots.save_figure(fig, "inked", "r1", formats=("png",), show=False)[0]
     plt.close(fig)
     from PIL import Image
 
-    assert Image.open(path).size == (image.shape[1], image.shape[0])
+    assert (
+        Image.open(path).size
+        == (image.shape[1], image.shape[0])
+        == (round(plots.REPORT_WIDTH_IN * 200), image.shape[0])
+    )
 
 
-def test_ink_beyond_the_margins_falls_back_to_the_tight_box(project):
+def test_ink_beyond_the_figure_width_is_refused(project):
     fig, ax = draw()
+    fig.set_layout_engine("none")  # no layout making room for it
+    ax.legend(
+        ["index"], loc="upper left", bbox_to_anchor=(1.01, 1.0)
+    )  # outside the axes, beyond the figure's right edge
+    assert plots.ink_crop(fig, 100, 0.1) is None  # ink beyond the right edge: not the report column
+    assert any("beyond the figure's width" in p for p in plots.figure_problems(fig))
     far = fig.get_figwidth() + plots.INK_MARGIN_IN[2] + 1.0  # inches right of the figure's left edge
     fig.text(far / fig.get_figwidth(), 0.5, "far away", transform=fig.transFigure)
     assert plots.ink_crop(fig, 100, 0.1) is None
-    path = plots.save_figure(fig, "far", "r1", formats=("png",), show=False)[0]
-    from PIL import Image
+    with pytest.raises(plots.FigureLayoutError, match="beyond the figure's width"):
+        plots.save_figure(fig, "far", "r1", formats=("png",), show=False)
+    assert not (project / "figures" / "r1" / "far.png").exists()
+    plt.close(fig)
 
-    assert Image.open(path).size[0] >= far * plt.rcParams["savefig.dpi"]  # the far text is in the image
+
+@pytest.mark.parametrize("width", [9.0, 15.3])
+def test_a_figure_wider_than_the_report_column_is_refused(project, width):
+    plots.house_style()
+    fig, ax = plt.subplots(figsize=(width, 4))
+    ax.plot([0, 1], [0, 1])
+    with pytest.raises(plots.FigureLayoutError, match=f"{width:.2f} in wide"):
+        plots.save_figure(fig, "wide", "r1", formats=("png",), show=False)
     plt.close(fig)
 
 
@@ -111,6 +131,7 @@ def test_png_is_rgb_of_the_drawn_pixels(project):
     from PIL import Image
 
     fig, _ = draw()
+    plots.settle(fig)  # as save_figure does first
     image, _ = plots.ink_crop(fig, 200, plt.rcParams["savefig.pad_inches"])
     path = plots.save_figure(fig, "rgb", "r1", formats=("png",), show=False)[0]
     plt.close(fig)

@@ -12,17 +12,34 @@ import pytest
 from rotation.outputs import plots
 
 
-@pytest.mark.parametrize("width", [plots.REPORT_WIDTH_IN, 9.0, 13.5])
-def test_source_line_prints_at_seven_points_or_more_in_a_report_column(width):
+def test_source_line_is_smaller_than_the_tick_labels_and_wraps_within_the_width():
     plots.house_style()
-    fig, ax = plt.subplots(figsize=(width, 4))
-    plots.finish_figure(fig, ax, title="t", xlabel="x", ylabel="y", source="Source: a file. " + "words " * 80)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    plots.finish_figure(fig, ax, title="t " * 60, xlabel="x", ylabel="y", source="Source: a file. " + "words " * 80)
     source = fig.texts[-1]
-    printed = source.get_fontsize() * plots.REPORT_WIDTH_IN / max(width, plots.REPORT_WIDTH_IN)
-    assert printed >= plots.SOURCE_PT - 1e-9
+    assert source.get_fontsize() == pytest.approx(plots.SOURCE_TO_TICK * plt.rcParams["xtick.labelsize"])
+    assert plots.SOURCE_PT - 1e-9 <= source.get_fontsize() <= plt.rcParams["xtick.labelsize"]
+    plots.settle(fig)
     fig.canvas.draw()
-    box = source.get_window_extent(fig.canvas.get_renderer())
-    assert box.width <= fig.get_figwidth() * fig.dpi * 1.001  # wrapped within the figure's width
+    renderer = fig.canvas.get_renderer()
+    for text in (source, ax._left_title):
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.get_figwidth() * fig.dpi * 1.001  # wrapped within the figure's width
+    assert source.get_text().count("\n") >= 2 and ax._left_title.get_text().count("\n") >= 1
+    below = min(ax.get_tightbbox(renderer).y0, ax.xaxis.label.get_window_extent(renderer).y0)
+    assert source.get_window_extent(renderer).y1 < below  # the source line under the axes and their labels
+    assert plots.figure_problems(fig) == []
+    plt.close(fig)
+
+
+def test_a_source_line_larger_than_the_tick_labels_is_a_problem():
+    plots.house_style()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    plots.finish_figure(fig, ax, title="t", xlabel="x", ylabel="y", source="Source: a file.")
+    fig._rotation_source.set_fontsize(plt.rcParams["xtick.labelsize"] + 2)
+    assert any("larger than the tick labels" in p for p in plots.figure_problems(fig))
     plt.close(fig)
 
 
@@ -50,7 +67,7 @@ def test_legend_lists_only_what_is_drawn():
 
 def test_count_labels_never_overlap():
     plots.house_style()
-    fig, ax = plt.subplots(figsize=(3.2, 3))
+    fig, ax = plt.subplots(figsize=(3.2, 3), layout="none")  # a narrow panel, measured as drawn
     x = np.arange(1, 13)
     texts = plots.count_labels(ax, x, [9000 - 700 * i for i in range(12)])
     fig.canvas.draw()

@@ -9,7 +9,6 @@ timestamps inside the SVG/PDF files.
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -71,12 +70,19 @@ VERDICT_COLORS = {
 }
 VERDICT_MIN_DELTA_E = 15.0  # CIEDE2000 between any two verdict swatches: normal vision, deuteranopia, protanopia
 
-# Sizes for a report column: figures are drawn at the width they are printed at, so the text
-# sizes below are the printed sizes. A wider figure gets a proportionally larger source line.
-REPORT_WIDTH_IN = 6.5  # width of a report/print column (inches)
+# Sizes for a report column: every figure is drawn at the width it is printed at (``save_figure``
+# refuses any other width), so the text sizes below are the printed sizes.
+REPORT_WIDTH_IN = 6.5  # width of a report/print column (inches): the width of every saved figure
 FIGURE_HEIGHT_IN = 3.6
-SOURCE_PT = 7.0  # smallest size of the source line once the figure is scaled to REPORT_WIDTH_IN
+TICK_PT = 8.0  # tick labels (pt)
+SOURCE_TO_TICK = 7 / 8  # source line size as a fraction of the tick-label size (never larger than the ticks)
+SOURCE_PT = SOURCE_TO_TICK * TICK_PT  # the printed size of the source line (pt)
 SOURCE_COLOR = "#444444"
+EDGE_IN = 0.02  # nothing is drawn closer than this to the figure's left and right edges (inches)
+
+
+class FigureLayoutError(ValueError):
+    """A figure that cannot be saved at report size: too wide, or a legend that cannot be kept off the data."""
 
 
 # seaborn's "paper" context and "whitegrid" style, as the rcParams ``sns.set_theme(context="paper",
@@ -148,8 +154,8 @@ def house_style() -> None:
             "font.size": 8.5,
             "axes.titlesize": 10,
             "axes.labelsize": 8.5,
-            "xtick.labelsize": 8,
-            "ytick.labelsize": 8,
+            "xtick.labelsize": TICK_PT,
+            "ytick.labelsize": TICK_PT,
             "legend.fontsize": 7.5,
             "legend.title_fontsize": 8,
             "figure.titlesize": 10,
@@ -165,6 +171,8 @@ def house_style() -> None:
             # costs about a fifth of drawing a figure (PNG only: SVG and PDF carry the text itself)
             "text.hinting": "no_hinting",
             "date.converter": "concise",
+            # the layout keeps titles, tick labels, colour bars and legends outside the axes inside the figure's width
+            "figure.constrained_layout.use": True,
         }
     )
 
@@ -192,10 +200,19 @@ def source_note(*objects: pd.Series | pd.DataFrame, definition: str = "", extra:
     return ". ".join(parts) + "."
 
 
+def names_text(names) -> str:
+    """Series names in words for a title: ``["rut", "spx", "xlk"]`` -> ``"RUT, SPX and XLK"``."""
+    names = [str(n).upper() for n in names]
+    return " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def finish_figure(
     fig: plt.Figure, ax: plt.Axes | None, *, title: str, xlabel: str | None, ylabel: str | None, source: str
 ) -> plt.Figure:
-    """Title the figure, label the axes (with units) and add the source line under it."""
+    """Title the figure, label the axes (with units) and add the source line under it.
+
+    Titles and the source line are wrapped to the figure's width when it is saved (``settle``).
+    """
     if ax is not None:
         ax.set_title(title)
         if xlabel is not None:
@@ -205,33 +222,41 @@ def finish_figure(
     else:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     size = source_fontsize(fig)
-    fig.text(
-        0.01, -0.02, _wrap(source, source_wrap_width(fig, size)), ha="left", va="top", fontsize=size, color=SOURCE_COLOR
-    )
+    text = fig.text(0.01, -0.02, " ".join(source.split()), ha="left", va="top", fontsize=size, color=SOURCE_COLOR)
+    fig._rotation_source = text
     fig._rotation_caption = f"{' '.join(title.split())}\n{' '.join(source.split())}"  # one title line, one source line, written beside the image by save_figure
     return fig
 
 
-def source_fontsize(fig: plt.Figure) -> float:
-    """Source-line size (pt) that prints at ``SOURCE_PT`` or more once ``fig`` is scaled to the report column."""
-    return math.ceil(10 * SOURCE_PT * max(1.0, fig.get_figwidth() / REPORT_WIDTH_IN)) / 10
+def source_fontsize(fig: plt.Figure | None = None) -> float:
+    """Source-line size (pt): ``SOURCE_TO_TICK`` times the tick-label size in force (never larger than the ticks)."""
+    from matplotlib.font_manager import FontProperties
+
+    tick = FontProperties(size=plt.rcParams["xtick.labelsize"]).get_size_in_points()
+    return round(SOURCE_TO_TICK * tick, 2)
 
 
-def source_wrap_width(fig: plt.Figure, fontsize: float) -> int:
-    """Characters per source line that fit the figure's width (average glyph about 0.56 em)."""
-    return max(40, int(fig.get_figwidth() * 72 * 0.96 / (0.56 * fontsize)))
+def wrap_to_width(text: str, width_px: float, prop, renderer) -> str:
+    """``text`` with line breaks so that no line is wider than ``width_px`` (display pixels) in font ``prop``.
 
+    Explicit line breaks are kept; a single word wider than the limit stays on its own line.
+    """
 
-def _wrap(text: str, width: int = 150) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "\n".join(lines)
+    def width(s: str) -> float:
+        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0]
+
+    out = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            if line and width(candidate) > width_px:
+                out.append(line)
+                line = word
+            else:
+                line = candidate
+        out.append(line)
+    return "\n".join(out)
 
 
 def figure_slug(name: str) -> str:
@@ -257,8 +282,10 @@ def save_figure(
 
     ``folder`` replaces ``figures/<run_name>/`` (for commands with an ``--out`` option).
     A figure titled through ``finish_figure`` also gets ``<name>.txt``: its title and source line.
-    Every format is cropped to one box: the drawn pixels plus ``savefig.pad_inches``
-    (``ink_crop``: one drawing serves as the PNG and as the measure of the box, where
+    Every figure is ``REPORT_WIDTH_IN`` wide (another width is refused: redesign the figure) and
+    is laid out first by ``settle`` (titles and source line wrapped to the width, legends off the
+    data, the source line under everything). Every format is cropped to one box: the figure's full
+    width, and vertically the drawn pixels plus ``savefig.pad_inches`` (``ink_crop``: one drawing serves as the PNG and as the measure of the box, where
     ``bbox_inches="tight"`` lays the figure out once more to measure it), so the box includes the
     source line below the axes and legends outside them. In a Jupyter kernel, ``show`` displays the
     saved PNG and closes the figure, so the notebook shows exactly the exported file and the figure
@@ -266,13 +293,17 @@ def save_figure(
     """
     folder = Path(folder) if folder is not None else figures_dir(run_name)
     slug = figure_slug(name)
+    settle(fig, name)
     dpi = plt.rcParams["savefig.dpi"]
     dpi = fig.dpi if dpi == "figure" else float(dpi)
     pad = plt.rcParams["savefig.pad_inches"]
     cropped = ink_crop(fig, dpi, pad)
     if cropped is None:  # drawn beyond the margins, or no opaque background: measure the box the long way
+        from matplotlib.transforms import Bbox
+
         fig.draw_without_rendering()
-        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(pad)
+        tight = fig.get_tightbbox(fig.canvas.get_renderer()).padded(pad)
+        bbox = Bbox.from_extents(0, tight.y0, fig.get_figwidth(), tight.y1)  # the figure's full width, as ink_crop
         image = None
     else:
         image, bbox = cropped
@@ -325,21 +356,23 @@ def write_png(path, rgba, dpi: float) -> None:
 
 
 # How far beyond the figure (inches: left, bottom, right, top) ``ink_crop`` draws: the source line
-# hangs below the axes (up to about 1.2 in today), legends placed outside them reach up to about
-# 5.5 in to the right. A blank square inch costs about 0.05 ms to draw at 200 dpi.
-INK_MARGIN_IN = (2.0, 2.0, 8.0, 1.0)
+# hangs below the axes (up to about 1.2 in), nothing may reach beyond the left and right edges
+# (a thin strip shows that nothing does). A blank square inch costs about 0.05 ms to draw at 200 dpi.
+INK_MARGIN_IN = (0.25, 2.0, 0.25, 1.0)
 
 
 def ink_crop(fig: plt.Figure, dpi: float, pad_inches: float):
     """Draw ``fig`` once at ``dpi`` on a canvas reaching ``INK_MARGIN_IN`` beyond it, cropped to its ink.
 
-    The crop box holds every pixel that differs from the (opaque) background, widened by
-    ``pad_inches`` on each side: what ``bbox_inches="tight"`` gives, measured on the drawing
-    itself instead of by a layout pass over every artist. Returns ``(rgba, bbox)``: the cropped
+    The crop box spans the figure's width (every figure the same width) and, vertically, every
+    pixel that differs from the (opaque) background, widened by ``pad_inches``: what
+    ``bbox_inches="tight"`` gives in height, measured on the drawing itself instead of by a layout
+    pass over every artist. Returns ``(rgba, bbox)``: the cropped
     image (uint8, rows from the top) and its box in figure inches (for the vector formats, so
     every format shows the same region). None when something may be drawn beyond the canvas
     (ink within ``pad_inches`` of its border, or a text or legend anchored outside it) or the
-    background is not opaque; the caller then measures the tight box the usual way.
+    background is not opaque, or ink beyond the figure's left or right edge; the caller then
+    measures the tight box the usual way.
     """
     import numpy as np
     from matplotlib.transforms import Bbox
@@ -378,8 +411,9 @@ def ink_crop(fig: plt.Figure, dpi: float, pad_inches: float):
     pad = int(round(pad_inches * dpi))
     if not rows.size:
         return None
-    r0, r1, c0, c1 = rows[0] - pad, rows[-1] + 1 + pad, cols[0] - pad, cols[-1] + 1 + pad
-    if r0 <= 0 or c0 <= 0 or r1 >= shape[0] or c1 >= shape[1]:
+    r0, r1 = rows[0] - pad, rows[-1] + 1 + pad
+    c0, c1 = int(round(left * dpi)), int(round((left + width) * dpi))  # the figure's own width, left edge to right edge
+    if r0 <= 0 or r1 >= shape[0] or cols[0] < c0 or cols[-1] >= c1:
         return None
     bbox = Bbox.from_extents(canvas.x0 + c0 / dpi, canvas.y1 - r1 / dpi, canvas.x0 + c1 / dpi, canvas.y1 - r0 / dpi)
     return rgba[r0:r1, c0:c1], bbox
@@ -465,6 +499,342 @@ def drawn_legend(ax: plt.Axes, **kwargs) -> mpl.legend.Legend | None:
     if not handles:
         return None
     return ax.legend(handles, labels, **kwargs)
+
+
+LEGEND_LOCATIONS = (
+    "upper left",
+    "upper right",
+    "lower left",
+    "lower right",
+    "upper center",
+    "lower center",
+    "center left",
+    "center right",
+    "center",
+)  # tried in this order (a ``loc`` given first)
+
+
+def place_legend(
+    ax: plt.Axes, handles=None, labels=None, *, loc: str | None = None, **kwargs
+) -> mpl.legend.Legend | None:
+    """A legend of ``ax`` where it covers no plotted point, line, bar or text; below the axes when no corner is free.
+
+    Lists only artists that draw something (as ``drawn_legend``) unless ``handles`` are given.
+    ``loc`` is tried first, then ``LEGEND_LOCATIONS``; coverage is measured in display coordinates
+    (``legend_covers``) with the figure laid out as it will be drawn. ``save_figure`` places it
+    again once the figure is complete (``settle``). None when there is nothing to list.
+    """
+    if handles is None:
+        pairs = [(h, l) for h, l in zip(*ax.get_legend_handles_labels()) if _draws_something(h)]
+        handles, labels = [h for h, _ in pairs], [l for _, l in pairs]
+    if not handles:
+        return None
+    ax._rotation_legend = {"handles": list(handles), "labels": list(labels), "loc": loc, "kwargs": dict(kwargs)}
+    return _place(ax, ax.figure.canvas.get_renderer())
+
+
+def _place(ax: plt.Axes, renderer) -> mpl.legend.Legend:
+    spec = ax._rotation_legend
+    kwargs = dict(spec["kwargs"])
+    kwargs.pop("bbox_to_anchor", None)
+    for loc in dict.fromkeys(([spec["loc"]] if spec["loc"] else []) + list(LEGEND_LOCATIONS)):
+        legend = ax.legend(spec["handles"], spec["labels"], loc=loc, **kwargs)
+        if not legend_covers(legend, renderer):
+            if getattr(ax, "_rotation_grown", 0.0):
+                ax.figure.set_figheight(ax.figure.get_figheight() - ax._rotation_grown)
+                ax._rotation_grown = 0.0
+            return legend
+    return _legend_below(ax, renderer, spec["handles"], spec["labels"], kwargs)
+
+
+def _legend_below(ax: plt.Axes, renderer, handles, labels, kwargs) -> mpl.legend.Legend:
+    """The legend under the axes (below its tick labels and x label), in as many columns as fit the figure's width."""
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+    kwargs = {
+        k: v
+        for k, v in kwargs.items()
+        if k not in ("ncols", "ncol", "loc", "bbox_to_anchor", "bbox_transform", "borderaxespad")
+    }
+    fig = ax.figure
+    tight = ax.get_tightbbox(renderer)
+    gap_px = max(0.0, ax.bbox.y0 - tight.y0) + 4 * fig.dpi / 72
+    fontsize = mpl.font_manager.FontProperties(
+        size=kwargs.get("fontsize", plt.rcParams["legend.fontsize"])
+    ).get_size_in_points()
+    pad = (
+        gap_px * 72 / fig.dpi / fontsize
+    )  # borderaxespad is in font sizes: the same distance whatever the axes' height
+    centre = (ax.bbox.x0 + ax.bbox.x1) / 2
+    room = 2 * min(centre, fig.bbox.width - centre) - 2 * EDGE_IN * fig.dpi
+    ncols = len(handles)
+    while True:
+        legend = ax.legend(
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            bbox_transform=ax.transAxes,
+            borderaxespad=pad,
+            ncols=ncols,
+            **kwargs,
+        )
+        box = legend.get_window_extent(renderer)
+        if ncols == 1 or box.width <= room:
+            break
+        ncols -= 1
+    # the figure grows by the legend's height, so that the axes keep the height they were drawn with
+    grown = (box.height + 4 * fig.dpi / 72) / fig.dpi
+    fig.set_figheight(fig.get_figheight() + grown - getattr(ax, "_rotation_grown", 0.0))
+    ax._rotation_grown = grown
+    return legend
+
+
+def legend_covers(legend: mpl.legend.Legend, renderer=None) -> int:
+    """How many plotted things of ``legend``'s figure its box covers (0: none).
+
+    Counted in display coordinates against every axes of the figure: line segments and markers
+    (``Line2D``, ``LineCollection`` such as error bars and ``vlines``), scatter points, bars
+    (rectangles of bar containers) and texts in the axes; each counts once. Shaded areas (bands,
+    highlighted periods) and images are background and do not count. A line is only counted where
+    it is drawn: inside its axes when it is clipped.
+    """
+    import numpy as np
+
+    fig = legend.figure
+    renderer = renderer or fig.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    covered = 0
+    for ax in fig.axes:
+        for line in ax.lines:
+            if not line.get_visible():
+                continue
+            xy = line.get_transform().transform(np.asarray(line.get_path().vertices, dtype=float))
+            seg_box = _clip_box(box, ax.bbox if line.get_clip_on() else None)
+            if seg_box is None:
+                continue
+            if line.get_linestyle() in ("None", "", " ", "none") or len(xy) == 1:
+                r = (
+                    line.get_markersize() * fig.dpi / 72 / 2
+                    if line.get_marker() not in (None, "None", "", " ")
+                    else 0.0
+                )
+                covered += _points_in(xy, seg_box, r)
+            else:
+                covered += _segments_hit(xy[:-1], xy[1:], seg_box)
+        for coll in ax.collections:
+            if not coll.get_visible():
+                continue
+            seg_box = _clip_box(box, ax.bbox if coll.get_clip_on() else None)
+            if seg_box is None:
+                continue
+            if isinstance(coll, mpl.collections.PathCollection):
+                offsets = coll.get_offset_transform().transform(np.asarray(coll.get_offsets(), dtype=float))
+                covered += _points_in(offsets, seg_box, 3 * fig.dpi / 72)
+            elif isinstance(coll, mpl.collections.LineCollection):
+                transform = coll.get_transform()
+                for path in coll.get_paths():
+                    xy = transform.transform(np.asarray(path.vertices, dtype=float))
+                    covered += _segments_hit(xy[:-1], xy[1:], seg_box) if len(xy) > 1 else _points_in(xy, seg_box, 0.0)
+        for container in ax.containers:
+            if isinstance(container, mpl.container.BarContainer):
+                for patch in container.patches:
+                    extent = patch.get_window_extent(renderer)
+                    clipped = _clip_box(extent, ax.bbox)
+                    if clipped is not None and _clip_box(clipped, box) is not None and patch.get_visible():
+                        covered += 1
+        for text in ax.texts:
+            if (
+                text.get_visible()
+                and text.get_text().strip()
+                and _clip_box(text.get_window_extent(renderer), box) is not None
+            ):
+                covered += 1
+    return covered
+
+
+def _clip_box(a, b):
+    """The intersection of two display boxes with some area, or None; ``b`` None: ``a`` itself."""
+    from matplotlib.transforms import Bbox
+
+    if b is None:
+        return a
+    x0, y0, x1, y1 = max(a.x0, b.x0), max(a.y0, b.y0), min(a.x1, b.x1), min(a.y1, b.y1)
+    return Bbox.from_extents(x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+
+def _points_in(xy, box, radius: float) -> int:
+    import numpy as np
+
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    inside = (
+        (xy[:, 0] >= box.x0 - radius)
+        & (xy[:, 0] <= box.x1 + radius)
+        & (xy[:, 1] >= box.y0 - radius)
+        & (xy[:, 1] <= box.y1 + radius)
+    )
+    return int(inside.sum())
+
+
+def _segments_hit(p0, p1, box) -> int:
+    """Number of segments ``p0[i]``-``p1[i]`` (display coordinates) that cross or touch ``box`` (Liang-Barsky clipping)."""
+    import numpy as np
+
+    ok = np.isfinite(p0).all(axis=1) & np.isfinite(p1).all(axis=1)
+    p0, p1 = p0[ok], p1[ok]
+    d = p1 - p0
+    t0, t1 = np.zeros(len(p0)), np.ones(len(p0))
+    hit = np.ones(len(p0), dtype=bool)
+    for p, q in (
+        (-d[:, 0], p0[:, 0] - box.x0),
+        (d[:, 0], box.x1 - p0[:, 0]),
+        (-d[:, 1], p0[:, 1] - box.y0),
+        (d[:, 1], box.y1 - p0[:, 1]),
+    ):
+        parallel = p == 0
+        hit &= ~(parallel & (q < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(parallel, 0.0, q / np.where(parallel, 1.0, p))
+        t0 = np.where(~parallel & (p < 0), np.maximum(t0, r), t0)
+        t1 = np.where(~parallel & (p > 0), np.minimum(t1, r), t1)
+    return int((hit & (t0 <= t1)).sum())
+
+
+def settle(fig: plt.Figure, name: str = "figure") -> None:
+    """Lay ``fig`` out at report size before it is saved; raises ``FigureLayoutError`` when it cannot be.
+
+    The figure must be ``REPORT_WIDTH_IN`` wide. Titles and the source line are wrapped to the
+    width; every legend inside an axes that covers plotted data is placed again by
+    ``place_legend``'s rule (a free corner, else below the axes); the source line goes under
+    everything else. Then ``figure_problems`` must find nothing.
+    """
+    width = fig.get_figwidth()
+    if abs(width - REPORT_WIDTH_IN) > 0.005:
+        raise FigureLayoutError(
+            f"figure {name}: {width:.2f} in wide; every figure is {REPORT_WIDTH_IN} in wide (a report column): "
+            "draw it at plots.report_figsize() and fit its content (fewer columns, wrapped labels, panels stacked)"
+        )
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    if _wrap_texts(fig, renderer):
+        fig.draw_without_rendering()
+    for attempt in range(3):  # a legend moved below its axes changes the layout: look again
+        moved = False
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is None or not legend.get_visible():
+                continue
+            if not (attempt == 0 and hasattr(ax, "_rotation_legend")) and not legend_covers(legend, renderer):
+                continue  # placed by place_legend: placed once more with the figure complete (labels, titles); others only if they cover data
+            if not hasattr(ax, "_rotation_legend"):
+                handles = dict(zip(*reversed(ax.get_legend_handles_labels())))
+                labels = [t.get_text() for t in legend.get_texts()]
+                ax._rotation_legend = {
+                    "handles": [handles.get(l, h) for l, h in zip(labels, legend.legend_handles)],
+                    "labels": labels,
+                    "loc": None,
+                    "kwargs": {"fontsize": legend.prop.get_size_in_points()},
+                }
+            _place(ax, renderer)
+            moved = True
+        if not moved:
+            break
+        fig.draw_without_rendering()
+    _place_source(fig, renderer)
+    problems = figure_problems(fig)
+    if problems:
+        raise FigureLayoutError(f"figure {name}: " + "; ".join(problems))
+
+
+def _wrap_texts(fig: plt.Figure, renderer) -> bool:
+    """Wrap titles, super-labels and the source line that reach beyond the figure's edges; True when one changed."""
+    limit = fig.bbox.width - EDGE_IN * fig.dpi
+    texts = [
+        t
+        for t in (fig._suptitle, fig._supxlabel, fig._supylabel, getattr(fig, "_rotation_source", None))
+        if t is not None
+    ]
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label]
+    changed = False
+    for text in texts:
+        if not (text.get_visible() and text.get_text().strip()):
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 >= EDGE_IN * fig.dpi and box.x1 <= limit:
+            continue
+        ha = text.get_horizontalalignment()
+        if ha == "left":
+            room = limit - max(box.x0, EDGE_IN * fig.dpi)
+        elif ha == "right":
+            room = min(box.x1, limit) - EDGE_IN * fig.dpi
+        else:
+            centre = (box.x0 + box.x1) / 2
+            room = 2 * min(centre - EDGE_IN * fig.dpi, limit - centre)
+        text.set_text(
+            wrap_to_width(
+                " ".join(text.get_text().split())
+                if text is getattr(fig, "_rotation_source", None)
+                else text.get_text(),
+                max(room, 72.0),
+                text.get_fontproperties(),
+                renderer,
+            )
+        )
+        changed = True
+    return changed
+
+
+def _place_source(fig: plt.Figure, renderer) -> None:
+    """Put the source line under every other thing drawn (axes, their labels and legends, figure texts)."""
+    source = getattr(fig, "_rotation_source", None)
+    if source is None or source not in fig.texts:
+        return
+    others = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+    others += [t.get_window_extent(renderer) for t in fig.texts if t is not source and t.get_visible() and t.get_text()]
+    others += [legend.get_window_extent(renderer) for legend in fig.legends]
+    others = [b for b in others if b is not None and b.width > 0]
+    bottom = min([b.y0 for b in others] + [fig.bbox.y1])
+    gap = 0.6 * source.get_fontsize() * fig.dpi / 72
+    source.set_y((bottom - gap) / fig.bbox.height)
+    source.set_x(EDGE_IN * 2 / fig.get_figwidth())
+
+
+def figure_problems(fig: plt.Figure) -> list[str]:
+    """What keeps ``fig`` from report size: a width other than ``REPORT_WIDTH_IN``, something drawn beyond its left
+    or right edge, a legend covering plotted data, a source line larger than the tick labels. Empty: none."""
+    problems = []
+    if abs(fig.get_figwidth() - REPORT_WIDTH_IN) > 0.005:
+        problems.append(f"{fig.get_figwidth():.2f} in wide, not {REPORT_WIDTH_IN}")
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    box = fig.get_tightbbox(renderer)
+    if box.x0 < -1e-6 or box.x1 > fig.get_figwidth() + 1e-6:
+        problems.append(
+            f"drawn from {box.x0:.2f} in to {box.x1:.2f} in, beyond the figure's width {fig.get_figwidth():.2f} in"
+        )
+    for i, ax in enumerate(fig.axes):
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            n = legend_covers(legend, renderer)
+            if n:
+                problems.append(
+                    f"the legend of axes {i} ({ax.get_title() or ax.get_title(loc='left') or 'untitled'!r}) covers {n} plotted items"
+                )
+    source = getattr(fig, "_rotation_source", None)
+    if source is not None:
+        ticks = [
+            label.get_fontsize()
+            for ax in fig.axes
+            for label in ax.get_xticklabels() + ax.get_yticklabels()
+            if label.get_text()
+        ]
+        if ticks and source.get_fontsize() > max(ticks) + 1e-9:
+            problems.append(
+                f"source line at {source.get_fontsize():g} pt, larger than the tick labels ({max(ticks):g} pt)"
+            )
+    return problems
 
 
 def _draws_something(artist) -> bool:

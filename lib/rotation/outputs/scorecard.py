@@ -212,49 +212,48 @@ def write_scorecard(card: pd.DataFrame, path: str | Path) -> Path:
 
 
 def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
-    """Verdicts at a glance, one report column wide (``plots.report_figsize``): one coloured tile per claim
-    (claim id, notebook and verdict written in it) above the number of claims per verdict."""
+    """Verdicts at a glance, a report column wide: one coloured tile per claim (grouped by notebook) above the count per verdict.
+
+    The count axis runs to the largest count, with whole-number ticks.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     n = max(len(card), 1)
-    counts = verdict_counts(card) if len(card) else pd.Series(dtype=int)
-    tiles_in, bars_in = 0.24 * n, 0.26 * max(len(counts), 1)
-    width, _ = _plots.report_figsize()
+    counts = verdict_counts(card)
+    k = max(len(counts), 1)
     fig, (ax, bx) = plt.subplots(
-        2, 1, figsize=(width, 1.6 + tiles_in + bars_in), gridspec_kw={"height_ratios": [tiles_in, bars_in]}
+        2,
+        1,
+        figsize=(_plots.REPORT_WIDTH_IN, 0.8 + 0.22 * n + 0.22 * k + 0.9),
+        height_ratios=[0.22 * n, 0.22 * k + 0.35],
     )
     for i, row in enumerate(card.itertuples(index=False)):
         y = n - 1 - i
         color = VERDICT_COLORS.get(row.verdict, "#cccccc")
-        ax.add_patch(plt.Rectangle((0, y + 0.06), 1, 0.88, facecolor=color, edgecolor="#7f8c8d", lw=0.6))
+        ax.add_patch(plt.Rectangle((0, y + 0.08), 1, 0.84, facecolor=color, edgecolor="#7f8c8d", lw=0.6))
+        ax.text(-0.03, y + 0.5, f"{row.claim}  ({row.notebook})", ha="right", va="center", fontsize=7.5)
         depends = str(getattr(row, "robustness", "")).startswith("depends on")
-        ink = _plots.text_color_on(color)
-        ax.text(0.06, y + 0.5, f"{row.claim} ({row.notebook})", ha="left", va="center", fontsize=7, color=ink)
         ax.text(
-            0.99,
+            0.5,
             y + 0.5,
             row.verdict + (" (depends on a choice)" if depends else ""),
-            ha="right",
+            ha="center",
             va="center",
-            fontsize=7,
-            color=ink,
+            fontsize=7.5,
+            color=_plots.text_color_on(color),
             fontstyle="italic" if depends else "normal",
         )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, n)
     ax.axis("off")
-    ax.set_title("verdict of each claim", fontsize=9, loc="left")
     ys = list(range(len(counts)))[::-1]
     bx.barh(ys, counts.to_numpy(), color=[VERDICT_COLORS.get(v, "#cccccc") for v in counts.index], edgecolor="#7f8c8d")
-    bx.set_yticks(ys, [str(v) for v in counts.index], fontsize=7.5)
-    for y, value in zip(ys, counts.to_numpy()):
-        bx.text(value, y, f" {int(value)}", va="center", ha="left", fontsize=7.5)
-    largest = int(counts.max()) if len(counts) else 1
-    bx.set_xlim(0, largest + max(1, 0.12 * largest))  # room for the count written after the longest bar
+    bx.set_yticks(ys, [f"{verdict} ({int(value)})" for verdict, value in counts.items()])
+    bx.set_xlim(0, max(int(counts.max()) if len(counts) else 1, 1))
     bx.xaxis.set_major_locator(MaxNLocator(integer=True))
     bx.set_xlabel("number of claims")
-    bx.set_title("claims per verdict", fontsize=9, loc="left")
+    bx.set_title("claims per verdict", fontsize=plt.rcParams["axes.labelsize"], loc="left", fontweight="normal")
     bx.grid(axis="y", visible=False)
     return fig
 
