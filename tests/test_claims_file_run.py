@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from conftest import REPO, make_project
@@ -42,6 +43,12 @@ def test_example_claims_file_runs_into_its_own_run_folder_and_scorecard(tmp_path
     assert set(card) == set(registry["claims"])
     verdicts = {row["verdict"] for row in card.values()}
     assert "refuted" in verdicts and "not verifiable with the data at hand" in verdicts
-    assert "Small caps beat the S&P 500 for 13 straight sessions" in (run / "99_scorecard.ipynb").read_text(
-        encoding="utf-8"
+    # the scorecard shows the file's own title, as literal Markdown (claims.registry.markdown_text)
+    scorecard_nb = nbformat.read(run / "99_scorecard.ipynb", as_version=4)
+    shown = "\n".join(
+        str(value)
+        for cell in scorecard_nb.cells
+        for output in cell.get("outputs", [])
+        for value in output.get("data", {}).values()
     )
+    assert claims.markdown_text(registry["article"]["title"]) in shown
