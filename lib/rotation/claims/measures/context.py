@@ -641,6 +641,14 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
 CURVE_WINDOWS = ("streak", "before_streak", "to_as_of")
 
 
+def unmeasured_change(why: str, *extra: str) -> dict:
+    """A row of a change table for a window the data cannot measure: values NaN/NaT, direction "n/a",
+    ``why`` the reason; ``extra`` names further value columns (NaN)."""
+    row = {"from_date": pd.NaT, "from_value": np.nan, "to_date": pd.NaT, "to_value": np.nan}
+    row.update(dict.fromkeys(("change", "change_bp", *extra), np.nan))
+    return {**row, "direction": "n/a", "why": why}
+
+
 def curve_windows(ctx: Context, months: list[int]) -> list[tuple[str, str, pd.Timestamp, pd.Timestamp]]:
     """``(key, words, start, end)`` of the windows the yield-curve table shows: the streak window, then the
     ``months`` before it (ending at its base close) and the ``months`` to ``as_of``."""
@@ -696,16 +704,7 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
         try:
             ch = analytics.level_change(spread, start, end, max_age_days=max_age)
         except DataError as exc:
-            ch = {
-                "from_date": pd.NaT,
-                "from_value": np.nan,
-                "to_date": pd.NaT,
-                "to_value": np.nan,
-                "change": np.nan,
-                "change_bp": np.nan,
-                "direction": "n/a",
-                "why": str(exc),
-            }
+            ch = unmeasured_change(str(exc))
         ch.update({"key": k, "window": words, "start": start, "end": end})
         rows.append(ch)
         if k == key:

@@ -25,7 +25,7 @@ import pandas as pd
 from rotation.analytics import macro
 from rotation.analytics import markets as analytics
 from rotation.claims.measures.base import Measurement, kind, not_verifiable, params
-from rotation.claims.measures.context import series_id, sources_of
+from rotation.claims.measures.context import series_id, sources_of, unmeasured_change
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.fmt import day, pct
 
@@ -382,17 +382,7 @@ def series_change(ctx: Context, claim: Mapping) -> Measurement:
         try:
             ch = macro.change_between(series, start, ctx.session, max_age_days=max_age)
         except DataError as exc:
-            ch = {
-                "from_date": pd.NaT,
-                "from_value": np.nan,
-                "to_date": pd.NaT,
-                "to_value": np.nan,
-                "change": np.nan,
-                "change_bp": np.nan,
-                "pct_change": np.nan,
-                "direction": "n/a",
-                "why": str(exc),
-            }
+            ch = unmeasured_change(str(exc), "pct_change")
         ch.update({"key": k, "window": words, "start": start})
         rows.append(ch)
         chosen = ch if k == key else chosen
