@@ -1,6 +1,6 @@
 """The package's import graph: no cycles, and imports only go down the layers.
 
-Layers, bottom to top (docs/architecture.md): core, data, analytics, language, claims, outputs, run,
+Layers, bottom to top (docs/architecture.md): core, data, analytics, language, claims, outputs, studies, run,
 cli. A module may import from its own layer and the layers below it, never from a layer above.
 The graph is built from the source with ``ast``: every ``import`` statement, including those inside
 functions, so a deferred import counts like any other. Only imports under ``if TYPE_CHECKING:`` are
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 LIB = Path(__file__).resolve().parents[1] / "lib"
-LAYERS = ("core", "data", "analytics", "language", "claims", "outputs", "run", "cli")
+LAYERS = ("core", "data", "analytics", "language", "claims", "outputs", "studies", "run", "cli")
 
 
 def module_files(lib: Path, package: str = "rotation") -> dict[str, Path]:

@@ -1,0 +1,86 @@
+"""``setup``: the one call that opens a notebook (house style, context, this notebook's claims).
+
+Every notebook starts with::
+
+    page = setup("02_spread", as_of=as_of, data_end=data_end, small=small, large=large,
+                 claims=claims, data_dir=data_dir, run_name=run_name)
+
+and ends with ``page.record(EVIDENCE)``. ``page.ctx`` is the run's ``Context``; ``page.claim(kind)``
+is this notebook's first claim of a kind (or the stated default when the claims file has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+from IPython.display import Markdown
+
+from rotation.claims import registry
+from rotation.claims.measuring import Context
+from rotation.outputs import plots, results
+
+
+@dataclass
+class Page:
+    """One notebook run: its name, the run it writes to, and the claims context it measures with."""
+
+    notebook: str
+    run_name: str
+    ctx: Context
+    by_kind: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def small(self) -> str:
+        """The small-cap series id of the run (the claims file's unless a parameter says otherwise)."""
+        return self.ctx.small
+
+    @property
+    def large(self) -> str:
+        """The large-cap series id of the run."""
+        return self.ctx.large
+
+    def claim(self, kind: str, default: Mapping | None = None) -> dict:
+        """This notebook's first claim of ``kind`` in the claims file, else ``default`` (a copy)."""
+        found = self.by_kind.get(kind)
+        if found is not None:
+            return dict(found)
+        return dict(default or {})
+
+    def claims_intro(self) -> Markdown:
+        """The claims this notebook checks, with the article's exact words (escaped)."""
+        return Markdown(registry.claims_markdown(self.ctx.registry, self.notebook))
+
+    def record(self, evidence: Mapping[str, tuple[str, list[str]]]) -> pd.DataFrame:
+        """Judge and record every claim of this notebook; the verdict table shown at the end.
+
+        ``evidence`` maps a claim kind to ``(section anchor, figure names)`` in the notebook.
+        The records (with each claim's sensitivity rows) are kept in ``self.records``.
+        """
+        self.records = results.record_notebook(self.run_name, self.ctx, self.notebook, evidence)
+        return results.verdict_table(self.records)
+
+    def sensitivity(self) -> pd.DataFrame:
+        """Every listed alternative of this notebook's recorded claims (after ``record``)."""
+        return results.sensitivity_table(getattr(self, "records", []))
+
+
+def setup(
+    notebook: str,
+    *,
+    as_of: str = "",
+    data_end: str = "",
+    small: str = "",
+    large: str = "",
+    claims: str = "",
+    data_dir: str = "",
+    run_name: str = "",
+) -> Page:
+    """Open a notebook: house style on, the run's ``Context`` built from the parameters, claims by kind."""
+    plots.house_style()
+    ctx = Context(as_of=as_of, data_end=data_end, small=small, large=large, claims=claims, data_dir=data_dir)
+    return Page(notebook=notebook, run_name=run_name, ctx=ctx, by_kind=registry.claims_by_kind(ctx.registry, notebook))
+
+
+__all__ = ["Page", "setup"]
