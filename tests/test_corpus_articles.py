@@ -353,21 +353,7 @@ def claims_of(stem: str) -> dict:
     return yaml.safe_load((EXAMPLES / f"{stem}.yaml").read_text(encoding="utf-8"))["claims"]
 
 
-# A known difference of the tool, asserted as such (strict: the test fails once the tool is fixed, so
-# the mark is removed then): its any-time sample leaves out the window based at the first close.
-KNOWN_TOOL_DIFFERENCES = {
-    (
-        "schaeffers_2026-01-28",
-        "spx_1m_any_time_mean",
-    ): "tool: any-time windows start at the second session (returns.iloc[1:]); here every session with a complete window",
-}
-CASES = [
-    pytest.param(stem, cid, marks=pytest.mark.xfail(strict=True, reason=KNOWN_TOOL_DIFFERENCES[(stem, cid)]))
-    if (stem, cid) in KNOWN_TOOL_DIFFERENCES
-    else (stem, cid)
-    for stem, refs in REFERENCES.items()
-    for cid in refs
-]
+CASES = [(stem, cid) for stem, refs in REFERENCES.items() for cid in refs]
 
 
 # =============================================================================================

@@ -266,8 +266,17 @@ def test_count_query_and_forward_outcomes_planted():
 
 def _share_any_time(a, b, h):
     ra, rb = a.shift(-h) / a - 1, b.shift(-h) / b - 1
-    rel = (ra - rb).iloc[1:].dropna()
+    rel = (ra - rb).dropna()  # every base session, the first close included
     return float((rel > 0).mean())
+
+
+def test_any_time_sample_starts_at_the_first_close():
+    idx = pd.bdate_range("2020-01-01", periods=6)
+    lv = pd.DataFrame({"small": [100.0, 110, 121, 100, 100, 100], "large": 100.0}, index=idx)
+    rows = P.any_time_outcomes(lv, 2)
+    assert list(rows.index) == list(idx[:4])  # bases 0..3: sessions 2..5 close their windows
+    assert rows["small"].iloc[0] == pytest.approx(0.21)  # from the first close (100) to the third (121)
+    assert rows["relative"].to_numpy() == pytest.approx([0.21, 100 / 110 - 1, 100 / 121 - 1, 0.0])
 
 
 def test_outcome_table_has_both_rows_per_horizon():

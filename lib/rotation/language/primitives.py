@@ -364,11 +364,18 @@ def event_outcomes(levels: pd.DataFrame, min_length: int, horizon: int, anchor: 
 
 
 def any_time_outcomes(levels: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Forward returns over ``horizon`` sessions from every session with a complete window (the any-time rate)."""
-    from rotation.analytics.forward import forward_returns
+    """Forward returns over ``horizon`` sessions from EVERY session with a complete window (the any-time rate).
 
-    returns = levels[["small", "large"]].pct_change().iloc[1:]
-    return forward_returns(returns, int(horizon)).dropna()
+    One row per base session ``t`` (the first close included) whose session ``t + horizon`` is in
+    ``levels``: ``small``, ``large`` (close of ``t + horizon`` / close of ``t`` - 1, fractions) and
+    ``relative`` (small minus large), indexed by ``t``.
+    """
+    h = horizon_sessions(horizon)
+    if h < 1:
+        raise ParameterError(f"horizon: at least one session, got {horizon!r}")
+    pair = levels[["small", "large"]]
+    out = (pair.shift(-h) / pair - 1.0).iloc[: max(len(pair) - h, 0)]
+    return out.assign(relative=out["small"] - out["large"])
 
 
 def outcome_stat(rows: pd.DataFrame, stat: str, of: str = "relative", independent: bool = False) -> float:
