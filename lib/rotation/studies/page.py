@@ -22,6 +22,24 @@ from rotation.claims.measuring import Context
 from rotation.outputs import plots, results
 
 
+@dataclass(frozen=True)
+class Section:
+    """What one notebook section shows: its words (Markdown) and, when it has one, its table.
+
+    A notebook cell ending with a ``Section`` (or a dataclass derived from it) shows the words (when
+    there are any), then the table.
+    """
+
+    text: str
+    table: pd.DataFrame | None = None
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        shown = [Markdown(self.text)] if self.text else []
+        display(*shown, *([] if self.table is None else [self.table]))
+
+
 @dataclass
 class Page:
     """One notebook run: its name, the run it writes to, and the claims context it measures with."""
@@ -83,4 +101,4 @@ def setup(
     return Page(notebook=notebook, run_name=run_name, ctx=ctx, by_kind=registry.claims_by_kind(ctx.registry, notebook))
 
 
-__all__ = ["Page", "setup"]
+__all__ = ["Page", "Section", "setup"]
