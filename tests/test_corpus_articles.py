@@ -201,6 +201,61 @@ def any_time_mean(pair: pd.DataFrame, column: str, horizon: int, at: str) -> flo
     return float((known.shift(-horizon) / known - 1.0).dropna().mean())
 
 
+def year_window(pair: pd.DataFrame, year: int, *, first: str | None = None, last: str | None = None, sessions=None):
+    """``(base, end)`` dates of a window of calendar year ``year``: from the last close before ``first``
+    (MM-DD) to the last close on or before ``last`` (MM-DD), or the first ``sessions`` sessions of the
+    year (base: the previous year's last close). None where the data do not hold it."""
+    idx = pair.index
+    if sessions is not None:
+        inside = idx[idx.year == year]
+        before = idx[idx.year < year]
+        if len(inside) < sessions or not len(before):
+            return None
+        return before[-1], inside[sessions - 1]
+    before = idx[idx < pd.Timestamp(f"{year}-{first}")]
+    upto = idx[idx <= pd.Timestamp(f"{year}-{last}")]
+    if not len(before) or upto[-1] <= before[-1]:
+        return None
+    return before[-1], upto[-1]
+
+
+def year_spreads(pair: pd.DataFrame, years, **window) -> pd.Series:
+    """Small minus large return over the calendar window of each year (years the data hold)."""
+    out = {}
+    for y in years:
+        w = year_window(pair, y, **window)
+        if w is not None:
+            out[y] = spread_of(change(pair, *w))
+    return pd.Series(out, dtype=float)
+
+
+def after_calendar_events(pair: pd.DataFrame, at: str, event: dict, then: str, test) -> pd.DataFrame:
+    """Years from 1979 whose event window's small-minus-large return passes ``test``, and the returns over
+    ``then`` after it ("next_year", "january", "feb_dec" of the next year, or "rest": the tenth session's
+    close to the year's last close), only where the outcome window is over by ``at``."""
+    at = pd.Timestamp(at)
+    rows = []
+    for y in range(1979, at.year):
+        w = year_window(pair, y, **event)
+        if w is None or not test(spread_of(change(pair, *w))):
+            continue
+        if then == "rest":
+            base, end, over = w[1], pair.index[pair.index.year == y][-1], pd.Timestamp(f"{y}-12-31")
+        else:
+            first, last = {
+                "next_year": ("01-01", "12-31"),
+                "january": ("01-01", "01-31"),
+                "feb_dec": ("02-01", "12-31"),
+            }[then]
+            base, end = year_window(pair, y + 1, first=first, last=last)
+            over = pd.Timestamp(f"{y + 1}-{last}")
+        if (over.day_of_week < 5 and end < over) or over > at:
+            continue  # the outcome window's last weekday has not closed by the claim date
+        r = change(pair, base, end)
+        rows.append({"year": y, "small": r["small"], "large": r["large"]})
+    return pd.DataFrame(rows)
+
+
 # =============================================================================================
 # The decision rule, written here from the claims files' fields (docs/check_another_article.md)
 
@@ -240,6 +295,22 @@ def _fwd(folder: Path, horizon: int, what: str) -> float:
 
 def _year_spread(year: int):
     return lambda f: spread_of(window_return(_pair(f), f"{year}-12-31", base=f"{year - 1}-12-31"))
+
+
+def _dw_after(folder: Path, at: str, event: str, then: str, test: str, what: str = "relative") -> float:
+    """Dorsey Wright's year-by-year outcomes: mean small, large or relative return, or the share beating."""
+    window = {"h2": {"first": "07-01", "last": "12-31"}, "start": {"sessions": 10}}[event]
+    passes = {"win": lambda v: v > 0, "loss": lambda v: v < 0, "strong": lambda v: v > 0.025}[test]
+    rows = after_calendar_events(_pair(folder), at, window, then, passes)
+    rel = rows["small"] - rows["large"]
+    return float(
+        {
+            "small": rows["small"].mean(),
+            "large": rows["large"].mean(),
+            "relative": rel.mean(),
+            "beating": (rel > 0).mean(),
+        }[what]
+    )
 
 
 SCHAEFFERS = {
@@ -339,6 +410,27 @@ DORSEYWRIGHT = {
     ),
     "longest_since_2008": (lambda f: streak_since(beats(_pair(f)), "2026-01-15", "2008-01-01", "2008-12-31"), {}),
     "second_half_2025": (lambda f: spread_of(window_return(_pair(f), "2025-12-31", base="2025-06-30")), {}),
+    "prior_second_half_wins": (
+        lambda f: int((year_spreads(_pair(f), range(1979, 2025), first="07-01", last="12-31") > 0).sum()),
+        {},
+    ),
+    "following_year_after_second_half_win": (lambda f: _dw_after(f, "2025-12-31", "h2", "next_year", "win"), {}),
+    "first_month_after_second_half_win": (lambda f: _dw_after(f, "2025-12-31", "h2", "january", "win"), {}),
+    "rest_of_following_year_after_second_half_win": (lambda f: _dw_after(f, "2025-12-31", "h2", "feb_dec", "win"), {}),
+    "following_year_after_second_half_loss": (lambda f: _dw_after(f, "2025-12-31", "h2", "next_year", "loss"), {}),
+    "eight_other_strong_starts": (
+        lambda f: int((year_spreads(_pair(f), range(1979, 2026), sessions=10) > 0.025).sum()),
+        {},
+    ),
+    "rut_rest_of_year_after_strong_start": (
+        lambda f: _dw_after(f, "2026-01-15", "start", "rest", "strong", "small"),
+        {},
+    ),
+    "spx_rest_of_year_after_strong_start": (
+        lambda f: _dw_after(f, "2026-01-15", "start", "rest", "strong", "large"),
+        {},
+    ),
+    "large_caps_regain_ground": (lambda f: _dw_after(f, "2026-01-15", "start", "rest", "strong", "beating"), {}),
 }
 
 REFERENCES = {

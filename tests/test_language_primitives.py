@@ -327,3 +327,93 @@ def test_stale_or_early_dates_are_data_errors():
         evaluate({"series": "x", "measure": "level"}, loader(x=s), "2019-01-01")
     with pytest.raises(DataError, match="more than 7 days"):
         evaluate({"series": "x", "measure": "level"}, loader(x=s), "2020-03-01")
+
+
+# ---------------------------------------------------------------------------------------------- calendar windows of every year
+
+
+def _yearly_pair():
+    """Business days 2010-2014; large flat at 100; small +1 % a session in the second half of even years only."""
+    idx = pd.bdate_range("2010-01-01", "2014-12-31")
+    r = np.where((idx.month >= 7) & (idx.year % 2 == 0), 0.01, 0.0)
+    small = pd.Series(100 * np.cumprod(1 + r), index=idx)
+    return small, pd.Series(100.0, index=idx)
+
+
+def test_dates_window_every_year_base_is_the_close_before_its_first_day():
+    small, large = _yearly_pair()
+    idx = small.index
+    v = P.window_values(one(small), "return", {"dates": "07-01 to 12-31"})
+    h2_2012 = idx[(idx.year == 2012) & (idx.month >= 7)]
+    assert v["2012-12-31"] == pytest.approx(1.01 ** len(h2_2012) - 1)
+    assert np.isnan(v["2012-12-28"])  # the window has not closed yet
+    assert v["2013-12-31"] == pytest.approx(0.0)
+    # 2011-12-31 is a Saturday: the window is complete at Friday's close
+    assert v["2011-12-30"] == pytest.approx(0.0) and not np.isnan(v["2011-12-30"])
+    t = P.yearly_windows(idx, {"dates": "07-01 to 12-31"})
+    row = t.set_index("year").loc[2011]
+    assert idx[row["base_pos"]] == pd.Timestamp("2011-06-30") and idx[row["ready_pos"]] == pd.Timestamp("2011-12-30")
+    # the last year of the data: complete only when the data reach its last weekday
+    cut = P.yearly_windows(idx[idx <= "2014-12-30"], {"dates": "07-01 to 12-31"}).set_index("year")
+    assert cut.loc[2014, "ready_pos"] == -1
+    with pytest.raises(ParameterError, match="inside one calendar year"):
+        P.month_days("12-01 to 01-31")
+
+
+def test_history_count_of_years_above_a_threshold_and_since_year():
+    small, large = _yearly_pair()
+    load = loader(a=small, b=large)
+    q = {
+        "pair": ["a", "b"],
+        "measure": "return",
+        "window": {"dates": "07-01 to 12-31"},
+        "history": {"stat": "count", "among": "same_period", "above": 0.5},
+    }
+    # second halves before 2014: 2010 and 2012 gained about 1.01**130 - 1 > 0.5; odd years 0
+    assert evaluate(q, load, "2014-12-31").value == 2
+    assert evaluate({**q, "history": {**q["history"], "start": "2011-01-01"}}, load, "2014-12-31").value == 1
+    below = {**q, "history": {"stat": "count", "among": "same_period", "below": 0.5}}
+    assert evaluate(below, load, "2014-12-31").value == 2  # 2011 and 2013
+    # counted even where the claim date's own window is not complete
+    assert evaluate(q, load, "2014-08-01").value == 2
+    since = {**q, "history": {"stat": "since_year", "among": "same_period"}}
+    assert evaluate(since, load, "2013-12-31").value == 2012  # 2013's 0 %: last year at least as high is 2012
+    assert evaluate(since, load, "2010-12-31").value is None  # no earlier year: a record
+    assert P.history_stat(None, pd.Series([1.0, 3.0]), "count", above=2.0)["value"] == 1
+
+
+def test_forward_outcomes_after_calendar_events():
+    small, large = _yearly_pair()
+    idx = small.index
+    lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=small, b=large))
+    rows = P.calendar_outcomes(lv, {"dates": "07-01 to 12-31"}, "next_year", above=0.0)
+    assert list(rows["year"]) == [2010, 2011, 2012, 2013]  # 2014's next year is not in the data
+    assert list(rows["is_event"]) == [True, False, True, False]
+    assert rows["small"].iloc[0] == pytest.approx(0.0)  # the year after an event: small flat
+    h2_2012 = len(idx[(idx.year == 2012) & (idx.month >= 7)])
+    assert rows.set_index("year").loc[2011, "small"] == pytest.approx(1.01**h2_2012 - 1)
+    first_month = P.calendar_outcomes(lv, {"dates": "07-01 to 12-31"}, {"dates": "01-01 to 01-31", "year": "next"})
+    assert first_month["relative"].to_numpy() == pytest.approx(0.0)
+    # rest of the year after the first 10 sessions: the even years' second half
+    rest = P.calendar_outcomes(lv, {"first_sessions": 10}, "rest_of_year").set_index("year")
+    assert rest.loc[2012, "small"] == pytest.approx(1.01**h2_2012 - 1) and rest.loc[2013, "small"] == pytest.approx(0)
+    base = {"pair": ["a", "b"], "measure": "forward", "event": {"window": {"dates": "07-01 to 12-31"}, "above": 0.0}}
+    load = loader(a=small, b=large)
+    q = {**base, "then": "next_year", "stat": "n"}
+    assert evaluate(q, load, "2014-12-31").value == 2  # events 2010 and 2012
+    assert evaluate({**q, "stat": "mean", "of": "small"}, load, "2014-12-31").value == pytest.approx(0.0)
+    assert evaluate({**q, "stat": "base_mean", "of": "small"}, load, "2014-12-31").value == pytest.approx(
+        (1.01**h2_2012 - 1 + 1.01 ** len(idx[(idx.year == 2014) & (idx.month >= 7)]) - 1) / 4
+    )
+    assert evaluate({**q, "start": "2011-01-01"}, load, "2014-12-31").value == 1
+    assert evaluate(q, load, "2013-06-30").value == 1  # 2012's next year is not over yet
+
+
+def test_forward_start_limits_streak_events_and_the_any_time_sample():
+    a, b = _pair_with_planted_streaks()
+    load = loader(a=a, b=b)
+    fwd = {"pair": ["a", "b"], "measure": "forward", "event": {"min_length": 5}, "horizon": 10, "stat": "n"}
+    start = str(a.index[100].date())
+    assert evaluate({**fwd, "start": start}, load, a.index[-1]).value == 2
+    base = evaluate({**fwd, "stat": "base_share_beating", "start": start}, load, a.index[-1]).value
+    assert base == pytest.approx(_share_any_time(a.loc[start:], b.loc[start:], 10))

@@ -76,7 +76,9 @@ def window_positions(index: pd.DatetimeIndex, window: Mapping | None) -> tuple[n
 
     Windows: ``{sessions: N}`` the N sessions ending at the date; ``{period: month|quarter|ytd|year}``
     the period to date (base: last session of the previous period); ``{first_sessions: N}`` the
-    first N sessions of the date's year (defined once the Nth has closed); ``{from: D}`` from
+    first N sessions of the date's year (defined once the Nth has closed); ``{dates: "MM-DD to
+    MM-DD"}`` the same calendar window of the date's year (``yearly_windows``; defined once it is
+    complete, up to the year's end); ``{from: D}`` from
     the close of D (or the last session before it) to the date; ``{from: D, to: E}`` fixed.
     ``None``: one session (base = previous session).
     """
@@ -99,6 +101,12 @@ def window_positions(index: pd.DatetimeIndex, window: Mapping | None) -> tuple[n
         ok = same_year & (pos >= end)
         base = np.where(ok, first - 1, -1)
         end = np.where(ok, end, -1)
+    elif "dates" in window:
+        table = yearly_windows(index, window)
+        row = index.year - index.year[0]
+        b, e, ready = (table[c].to_numpy()[row] for c in ("base_pos", "end_pos", "ready_pos"))
+        ok = (ready >= 0) & (pos >= ready) & (b >= 0)
+        base, end = np.where(ok, b, -1), np.where(ok, e, -1)
     elif "from" in window:
         b = _pos_on_or_before(index, window["from"])
         if "to" in window:
@@ -109,9 +117,99 @@ def window_positions(index: pd.DatetimeIndex, window: Mapping | None) -> tuple[n
             ok = pos > b
         base = np.where(ok & (b >= 0), b, -1)
     else:
-        raise ParameterError(f"window: expected sessions, period, first_sessions or from, got {sorted(window)}")
+        raise ParameterError(f"window: expected sessions, period, first_sessions, dates or from, got {sorted(window)}")
     bad = (base < 0) | (end < 0) | (end > pos)
     return np.where(bad, -1, base), np.where(bad, -1, end)
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar windows that recur in every year
+
+
+def month_days(spec: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``"MM-DD to MM-DD"`` -> ((month, day), (month, day)); the first must not be after the second."""
+    parts = str(spec).split(" to ")
+    try:
+        (m1, d1), (m2, d2) = ((int(x) for x in p.split("-")) for p in parts)
+        pd.Timestamp(year=2000, month=m1, day=d1), pd.Timestamp(year=2000, month=m2, day=d2)
+    except (ValueError, TypeError):
+        raise ParameterError(f"window.dates: expected 'MM-DD to MM-DD', got {spec!r}") from None
+    if len(parts) != 2 or (m1, d1) > (m2, d2):
+        raise ParameterError(f"window.dates: expected 'MM-DD to MM-DD' inside one calendar year, got {spec!r}")
+    return (m1, d1), (m2, d2)
+
+
+def _calendar_day(year: int, month_day: tuple[int, int]) -> pd.Timestamp:
+    """``month_day`` in ``year``; 29 February in a common year reads as 28 February."""
+    month, day = month_day
+    return pd.Timestamp(year=year, month=month, day=min(day, pd.Timestamp(year=year, month=month, day=1).days_in_month))
+
+
+def _ready(index: pd.DatetimeIndex, end_pos: int, end_day: pd.Timestamp) -> int:
+    """The first position at which a window ending on calendar day ``end_day`` is known complete (-1: not yet).
+
+    The window's last session ``end_pos`` (the last on or before ``end_day``) completes it when no
+    weekday lies after it up to ``end_day``; otherwise the next session in the data does.
+    """
+    gap = pd.bdate_range(index[end_pos] + pd.Timedelta(days=1), end_day)
+    if len(gap) == 0:
+        return end_pos
+    return end_pos + 1 if end_pos + 1 < len(index) else -1
+
+
+def yearly_windows(index: pd.DatetimeIndex, window: Mapping, then: object = None) -> pd.DataFrame:
+    """One calendar window per year of ``index``: columns ``year``, ``base_pos``, ``end_pos``, ``ready_pos`` (-1: undefined).
+
+    ``window``: ``{dates: "MM-DD to MM-DD"}`` (base: the last session BEFORE the first day; end:
+    the last session on or before the last day), ``{first_sessions: N}`` (base: the previous
+    year's last session; end: the Nth session of the year) or ``{period: year|ytd}`` (the whole
+    year). ``ready_pos``: the position from which the window is known complete (``_ready``).
+    Positions are integer positions in ``index``; one row per year from the first to the last.
+    ``then`` (an outcome window after this one, see ``outcome_windows``) is not taken here.
+    """
+    years = np.arange(index[0].year, index[-1].year + 1)
+    rows = []
+    n = len(index)
+    for y in years:
+        base = end = ready = -1
+        if "first_sessions" in window:
+            first = int(index.searchsorted(pd.Timestamp(year=int(y), month=1, day=1)))
+            e = first + int(window["first_sessions"]) - 1
+            if first > 0 and e < n and index[e].year == y:
+                base, end, ready = first - 1, e, e
+        else:
+            if "dates" in window:
+                start_md, end_md = month_days(str(window["dates"]))
+            elif window.get("period") in ("year", "ytd"):
+                start_md, end_md = (1, 1), (12, 31)
+            else:
+                raise ParameterError(
+                    f"a window in every year: use dates, first_sessions or period year, got {dict(window)}"
+                )
+            first_day, last_day = _calendar_day(int(y), start_md), _calendar_day(int(y), end_md)
+            b = int(index.searchsorted(first_day)) - 1
+            e = _pos_on_or_before(index, last_day)
+            if b >= 0 and e > b:
+                base, end, ready = b, e, _ready(index, e, last_day)
+        rows.append({"year": int(y), "base_pos": base, "end_pos": end, "ready_pos": ready if end >= 0 else -1})
+    return pd.DataFrame(rows)
+
+
+def yearly_values(levels: pd.DataFrame, measure: str, window: Mapping) -> pd.DataFrame:
+    """The value of a calendar window in every year: ``year``, ``base``, ``end`` (dates), ``ready_pos``, ``value``.
+
+    ``value`` as ``window_values`` (a return or change from the base close to the end close;
+    small minus large for a spread pair); only years whose window is defined in the data.
+    """
+    index = levels.index
+    t = yearly_windows(index, window)
+    t = t[t["end_pos"] >= 0].reset_index(drop=True)
+    b, e = t["base_pos"].to_numpy(), t["end_pos"].to_numpy()
+    if "value" in levels:
+        value = _change(levels["value"].to_numpy(), b, e, measure)
+    else:
+        value = _change(levels["small"].to_numpy(), b, e, measure) - _change(levels["large"].to_numpy(), b, e, measure)
+    return t.assign(base=index[b], end=index[e], value=value)[["year", "base", "end", "ready_pos", "value"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,7 +352,7 @@ def comparables(
         keep = last_of & (keys != current)
         return earlier[keep]
     if among == "same_period":
-        if window and "first_sessions" in window:  # each year's fixed window, read at its last available date
+        if window and ({"first_sessions", "dates"} & set(window)):  # each year's fixed window, read at its last date
             years = idx.year
             last_of = ~pd.Series(years).duplicated(keep="last").to_numpy()
             return earlier[last_of & (years != pd.Timestamp(at).year)]
@@ -280,25 +378,42 @@ def _same_period(found: pd.Timestamp, wanted: pd.Timestamp, window: Mapping) -> 
 
 
 def history_stat(
-    value: float, earlier: pd.Series, stat: str, direction: str = "high", within: tuple | None = None
+    value: float | None,
+    earlier: pd.Series,
+    stat: str,
+    direction: str = "high",
+    within: tuple | None = None,
+    above: float | None = None,
+    below: float | None = None,
 ) -> dict:
     """The value against the earlier comparable values.
 
     ``rank``: 1 + number of earlier values strictly more extreme; ``percentile``: 0 to 100 of the
-    value among earlier values and itself (``returns.percentile_rank``; for ``direction: low``
-    100 minus it); ``record``: at least as extreme as every earlier value; ``since``: the last
-    earlier date with a value at least as extreme falls inside ``within`` (first, last).
+    value among earlier values and itself (``returns.percentile_rank`` of the values times -1 for
+    ``direction: low``); ``record``: at least as extreme as every earlier value; ``since``: the last
+    earlier date with a value at least as extreme falls inside ``within`` (first, last);
+    ``since_year``: the calendar year of that date (None when no earlier value is as extreme: a
+    record); ``count``: how many earlier values are strictly above ``above`` (or strictly below
+    ``below``), in the values' unit, whatever the value itself (which may be None).
     Returns ``{"value": ..., "since": date or NaT, "n": comparables}``.
     """
     sign = 1.0 if direction == "high" else -1.0
     e = earlier.dropna()
-    v = sign * float(value)
+    if stat == "count":
+        if (above is None) == (below is None):
+            raise ParameterError("history.stat count needs exactly one of history.above or history.below")
+        x = e.to_numpy(dtype=float)
+        k = np.count_nonzero(x > above) if above is not None else np.count_nonzero(x < below)
+        return {"value": int(k), "since": pd.NaT, "n": int(e.size)}
+    v = sign * float(np.nan if value is None else value)
     x = sign * e.to_numpy(dtype=float)
     at_least = e.index[x >= v - 1e-12]
     last = at_least[-1] if len(at_least) else pd.NaT
     out = {"since": last, "n": int(e.size)}
     if np.isnan(v):
         out["value"] = None
+    elif stat == "since_year":
+        out["value"] = None if last is pd.NaT else int(last.year)
     elif stat == "rank":
         out["value"] = int(1 + np.count_nonzero(x > v + 1e-12))
     elif stat == "percentile":
@@ -378,6 +493,95 @@ def any_time_outcomes(levels: pd.DataFrame, horizon: int) -> pd.DataFrame:
     return out.assign(relative=out["small"] - out["large"])
 
 
+def outcome_windows(index: pd.DatetimeIndex, event_window: Mapping, then: object) -> pd.DataFrame:
+    """Per year: the event's calendar window and the outcome window after it (integer positions, -1: undefined).
+
+    ``then``: ``rest_of_year`` (from the event window's end close to the year's last close),
+    ``next_year`` (from the year's last close to the next year's last close), or
+    ``{dates: "MM-DD to MM-DD", year: same|next}`` (that calendar window of the same or the next
+    year, ``yearly_windows``). Columns ``year``, ``event_base``, ``event_end``, ``base_pos``,
+    ``end_pos``, ``ready_pos`` (from which both windows are known complete).
+    """
+    ev = yearly_windows(index, event_window)
+    if then == "rest_of_year":
+        out_base = ev["end_pos"].to_numpy()
+        out_end, out_ready = np.full(len(ev), -1), np.full(len(ev), -1)
+        for i, y in enumerate(ev["year"]):
+            last_day = pd.Timestamp(year=int(y), month=12, day=31)
+            e = _pos_on_or_before(index, last_day)
+            if out_base[i] >= 0 and e > out_base[i]:
+                out_end[i], out_ready[i] = e, _ready(index, e, last_day)
+    else:
+        if then == "next_year":
+            spec, offset = {"period": "year"}, 1
+        elif isinstance(then, Mapping) and "dates" in then:
+            spec, offset = {"dates": then["dates"]}, {"same": 0, "next": 1}[str(then.get("year", "next"))]
+        else:
+            raise ParameterError(
+                f"then: use rest_of_year, next_year or {{dates: 'MM-DD to MM-DD', year: same|next}}, got {then!r}"
+            )
+        nxt = yearly_windows(index, spec).set_index("year").reindex(ev["year"] + offset)
+        out_base, out_end, out_ready = (
+            nxt[c].fillna(-1).to_numpy(dtype=int) for c in ("base_pos", "end_pos", "ready_pos")
+        )
+    ok = (ev["end_pos"].to_numpy() >= 0) & (out_end >= 0) & (out_ready >= 0) & (out_base >= 0)
+    ready = np.maximum(ev["ready_pos"].to_numpy(), out_ready)
+    ok &= ev["ready_pos"].to_numpy() >= 0
+    return pd.DataFrame(
+        {
+            "year": ev["year"],
+            "event_base": ev["base_pos"],
+            "event_end": ev["end_pos"],
+            "base_pos": np.where(ok, out_base, -1),
+            "end_pos": np.where(ok, out_end, -1),
+            "ready_pos": np.where(ok, ready, -1),
+        }
+    )
+
+
+def calendar_outcomes(
+    levels: pd.DataFrame,
+    event_window: Mapping,
+    then: object,
+    above: float | None = None,
+    below: float | None = None,
+) -> pd.DataFrame:
+    """Every year with a complete event window and outcome window: what the pair did in the event window and after.
+
+    Columns: ``year``, ``event_end`` (date), ``event`` (small minus large return over the event
+    window, fraction), ``is_event`` (``event`` strictly above ``above`` or strictly below
+    ``below``; every year when neither is given), ``anchor``, ``end`` (outcome window's base and
+    end dates), ``ready_pos``, ``small``, ``large``, ``relative`` (outcome returns, fractions),
+    ``independent`` (True: one outcome window per year, none overlapping another year's).
+    The rows with ``is_event`` are the events; all rows are the any-time sample.
+    """
+    index = levels.index
+    w = outcome_windows(index, event_window, then)
+    w = w[w["ready_pos"] >= 0].reset_index(drop=True)
+    small, large = levels["small"].to_numpy(), levels["large"].to_numpy()
+    eb, ee, b, e = (w[c].to_numpy() for c in ("event_base", "event_end", "base_pos", "end_pos"))
+    event = _change(small, eb, ee, "return") - _change(large, eb, ee, "return")
+    out_small, out_large = _change(small, b, e, "return"), _change(large, b, e, "return")
+    if above is not None and below is not None:
+        raise ParameterError("event: give one of above or below, not both")
+    is_event = event > above if above is not None else (event < below if below is not None else np.ones(len(w), bool))
+    return pd.DataFrame(
+        {
+            "year": w["year"].to_numpy(),
+            "event_end": index[ee],
+            "event": event,
+            "is_event": is_event,
+            "anchor": index[b],
+            "end": index[e],
+            "ready_pos": w["ready_pos"].to_numpy(),
+            "small": out_small,
+            "large": out_large,
+            "relative": out_small - out_large,
+            "independent": np.ones(len(w), dtype=bool),
+        }
+    )
+
+
 def outcome_stat(rows: pd.DataFrame, stat: str, of: str = "relative", independent: bool = False) -> float:
     """One statistic of forward outcomes: ``n``, ``n_independent``, ``n_beating``/``share_beating``
     (relative > 0), ``n_positive``/``share_positive`` (``of`` > 0), ``mean``, ``median`` (of ``of``, fractions)."""
@@ -438,6 +642,11 @@ def outcome_table(
 
 __all__ = [
     "HORIZONS",
+    "calendar_outcomes",
+    "month_days",
+    "outcome_windows",
+    "yearly_values",
+    "yearly_windows",
     "MEASURES",
     "PERIODS",
     "any_time_outcomes",

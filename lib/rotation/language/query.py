@@ -98,33 +98,67 @@ def _streak_history(levels: pd.DataFrame, query: Mapping, session: pd.Timestamp,
     return pd.Series(done["sessions"].to_numpy(dtype=float), index=pd.DatetimeIndex(done["end"]), name="streak")
 
 
-def _evaluate_forward(query: Mapping, levels: pd.DataFrame, session: pd.Timestamp) -> Result:
-    if "small" not in levels:
+def forward_samples(query: Mapping, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """``(events, any_time, words)``: outcome rows after each event and over every base, from ``known`` (data to the claim date).
+
+    Events are streaks of ``beats`` (``event: {min_length, anchor}``, outcome over ``horizon``
+    sessions, ``P.event_outcomes``) or calendar windows of every year whose small-minus-large
+    return passes a threshold (``event: {window, above|below}``, outcome over ``then``,
+    ``P.calendar_outcomes``). ``start``: only events (and any-time bases) from that date on.
+    Rows carry ``small``, ``large``, ``relative`` (fractions) and ``independent``.
+    """
+    if "small" not in known:
         raise ParameterError("measure forward needs a pair read as a spread (pair: [small, large])")
     event = dict(query.get("event") or {})
+    start = pd.Timestamp(query["start"]) if query.get("start") else None
+    if "window" in event:
+        then = query.get("then", "next_year")
+        rows = P.calendar_outcomes(known, event["window"], then, event.get("above"), event.get("below"))
+        if start is not None:
+            rows = rows[rows["event_end"] >= start].reset_index(drop=True)
+        passes = (
+            f" above {event['above']:g}"
+            if "above" in event
+            else (f" below {event['below']:g}" if "below" in event else "")
+        )
+        words = f"years whose window {dict(event['window'])} had small minus large{passes}; outcome {then}"
+        return rows[rows["is_event"]].reset_index(drop=True), rows, words
+    from rotation.analytics.forward import independent_mask
+
     horizon = P.horizon_sessions(query.get("horizon", "1m"))
+    rows = P.event_outcomes(known, int(event.get("min_length", 1)), horizon, str(event.get("anchor", "first_loss")))
+    base = P.any_time_outcomes(known, horizon)
+    if start is not None:
+        rows = rows[rows["anchor"] >= start].reset_index(drop=True)
+        rows["independent"] = independent_mask(rows["anchor_pos"].to_numpy(), horizon) if len(rows) else []
+        base = base.loc[start:]
+    return rows, base, f"streaks of at least {event.get('min_length', 1)} sessions; outcome over {horizon} sessions"
+
+
+def _evaluate_forward(query: Mapping, levels: pd.DataFrame, session: pd.Timestamp) -> Result:
     known = levels.loc[:session]
     stat, of = str(query.get("stat", "share_beating")), str(query.get("of", "relative"))
     independent = bool(query.get("independent", False))
-    if stat.startswith("base_"):
-        rows = P.any_time_outcomes(known, horizon)
-        value = P.outcome_stat(rows, stat.removeprefix("base_"), of)
-        return Result(
-            value=value,
-            session=session,
-            raw=value,
-            n=len(rows),
-            detail=f"any-time rate over {len(rows)} sessions with a complete {horizon}-session window",
-        )
-    rows = P.event_outcomes(known, int(event.get("min_length", 1)), horizon, str(event.get("anchor", "first_loss")))
-    value = P.outcome_stat(rows, stat, of, independent)
-    base = P.any_time_outcomes(known, horizon)
-    base_share = float((base["relative"] > 0).mean()) if len(base) else float("nan")
-    detail = (
-        f"{len(rows)} earlier events with a complete {horizon}-session window ({int(rows['independent'].sum())} independent); "
-        f"{stat} = {value:.4g}; any-time share beating {base_share:.3f} over {len(base)} sessions"
+    rows, base, words = forward_samples(query, known)
+    checked = (
+        f"; checked from {known.index[0].date()} only"
+        if query.get("start") and pd.Timestamp(query["start"]) < known.index[0]
+        else ""
     )
-    evidence = rows.drop(columns=["anchor_pos"]).rename(columns={"relative": "small minus large"})
+    base_share = P.outcome_stat(base, "share_beating") if len(base) else float("nan")
+    base_mean = P.outcome_stat(base, "mean", of) if len(base) else float("nan")
+    any_time = f"any-time: share beating {base_share:.3f}, mean {of} {base_mean:.4g} over {len(base)} windows"
+    if stat.startswith("base_"):
+        value = P.outcome_stat(base, stat.removeprefix("base_"), of)
+        return Result(value=value, session=session, raw=value, n=len(base), detail=f"{words}; {any_time}{checked}")
+    value = P.outcome_stat(rows, stat, of, independent)
+    detail = (
+        f"{words}: {len(rows)} earlier events with a complete window ({int(rows['independent'].sum())} independent); "
+        f"{stat} = {value:.4g}; {any_time}{checked}"
+    )
+    evidence = rows.drop(columns=[c for c in ("anchor_pos", "ready_pos", "is_event") if c in rows]).rename(
+        columns={"relative": "small minus large"}
+    )
     return Result(value=value, session=session, raw=value, n=len(rows), detail=detail, evidence=evidence)
 
 
@@ -154,17 +188,25 @@ def evaluate(
             levels, {"sessions": 1} if query["measure"] == "session_return" else query.get("window"), session
         )
     words = describe(query)
-    if raw is None:
+    history = query.get("history")
+    counting = bool(history) and dict(history).get("stat") == "count"
+    if raw is None and not counting:
         return Result(
             value=None,
             session=session,
             window=window,
             detail=f"{words}: not defined at {session.date()} (the window is not complete or not in the data)",
         )
-    history = query.get("history")
+    first = levels.index[0]
+    asked_from = (dict(history or {}).get("start") or query.get("since")) if query["measure"] != "forward" else None
+    checked = f"; checked from {first.date()} only" if asked_from and pd.Timestamp(asked_from) < first else ""
     if not history:
         return Result(
-            value=raw, session=session, raw=raw, window=window, detail=f"{words}: {raw:.6g} at {session.date()}"
+            value=raw,
+            session=session,
+            raw=raw,
+            window=window,
+            detail=f"{words}: {raw:.6g} at {session.date()}{checked}",
         )
     h = dict(history)
     stat, direction = str(h.get("stat", "rank")), str(h.get("direction", "high"))
@@ -178,14 +220,24 @@ def evaluate(
         from rotation.core.dates import parse_period
 
         within = parse_period(str(h["in"]))
-    got = P.history_stat(raw, earlier, stat, direction, within)
+    got = P.history_stat(raw, earlier, stat, direction, within, h.get("above"), h.get("below"))
     since = got["since"]
     since_text = (
         f"last at least as {'high' if direction == 'high' else 'low'}: {since.date()}"
         if since is not pd.NaT
         else "never before"
     )
-    detail = f"{words}: {raw:.6g} at {session.date()}; {stat} among {got['n']} earlier comparable values = {got['value']}; {since_text}"
+    shown = "undefined" if raw is None else f"{raw:.6g}"
+    detail = (
+        f"{words}: {shown} at {session.date()}; {stat} among {got['n']} earlier comparable values = {got['value']}; "
+        f"{since_text}{checked}"
+    )
+    if counting:
+        passed = earlier[earlier > h["above"]] if h.get("above") is not None else earlier[earlier < h["below"]]
+        evidence = pd.DataFrame({"date": passed.index, "value": passed.to_numpy()})
+        return Result(
+            value=got["value"], session=session, raw=raw, window=window, n=got["n"], detail=detail, evidence=evidence
+        )
     sign = 1.0 if direction == "high" else -1.0
     top = earlier.iloc[np.argsort(-sign * earlier.to_numpy(), kind="stable")[:10]] if len(earlier) else earlier
     evidence = pd.DataFrame({"date": top.index, "value": top.to_numpy()}) if len(top) else None

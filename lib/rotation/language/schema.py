@@ -318,13 +318,17 @@ def _query_rule(q: Mapping, where: str) -> None:
         for key in ("min_length", "since"):
             if key in q:
                 raise Bad(_join(where, key), "only with measure count")
-    forward_keys = ("event", "horizon", "stat", "of", "independent")
+    forward_keys = ("event", "horizon", "stat", "of", "independent", "then", "start")
     if measure == "forward":
         if not spread_pair:
             raise Bad(_join(where, "pair"), "measure forward needs a pair read as a spread")
-        for key in ("event", "horizon", "stat"):
+        calendar = "window" in (q.get("event") or {})
+        for key in ("event", "then" if calendar else "horizon", "stat"):
             if key not in q:
                 raise Bad(_join(where, key), "missing field (measure forward)")
+        if ("horizon" if calendar else "then") in q:
+            key = "horizon" if calendar else "then"
+            raise Bad(_join(where, key), "horizon with streak events, then with calendar events (event.window)")
         if "history" in q:
             raise Bad(_join(where, "history"), "measure forward takes no history comparison")
     else:
@@ -341,23 +345,51 @@ def _query_rule(q: Mapping, where: str) -> None:
             )
         if stat != "since" and "in" in h:
             raise Bad(_join(where, "history.in"), "only with stat since")
+        if (stat == "count") != (("above" in h) != ("below" in h)) or ("above" in h and "below" in h):
+            raise Bad(_join(where, "history.above"), "stat count takes one of above or below (and only it takes them)")
         if among == "streaks" and measure != "streak":
             raise Bad(_join(where, "history.among"), "streaks only with measure streak")
         if among == "every_period" and "period" not in (q.get("window") or {}):
             raise Bad(_join(where, "history.among"), "every_period needs window: {period: month|quarter|year}")
-        if among == "same_period" and not ({"period", "first_sessions"} & set(q.get("window") or {})):
-            raise Bad(_join(where, "history.among"), "same_period needs a calendar window (period or first_sessions)")
+        if among == "same_period" and not ({"period", "first_sessions", "dates"} & set(q.get("window") or {})):
+            raise Bad(_join(where, "history.among"), "same_period needs a calendar window (period, first_sessions...)")
 
 
 def _window_rule(w: Mapping, where: str) -> None:
-    kinds = [k for k in ("sessions", "period", "first_sessions", "from") if k in w]
+    kinds = [k for k in ("sessions", "period", "first_sessions", "dates", "from") if k in w]
     if len(kinds) != 1:
-        raise Bad(where, "give exactly one of sessions, period, first_sessions, from")
+        raise Bad(where, "give exactly one of sessions, period, first_sessions, dates, from")
+    if "dates" in w:
+        from rotation.language.primitives import month_days
+
+        try:
+            month_days(w["dates"])
+        except ParameterError as exc:
+            raise Bad(_join(where, "dates"), str(exc)) from None
     if "to" in w:
         if "from" not in w:
             raise Bad(_join(where, "to"), "only with from")
         if parse_date(w["to"], where) <= parse_date(w["from"], where):
             raise Bad(_join(where, "to"), f"{w['to']} is not after from {w['from']}")
+
+
+def _event_rule(e: Mapping, where: str) -> None:
+    """Streak events (min_length, condition, anchor) or calendar events (window, above|below), not both."""
+    streak = {"min_length", "condition", "anchor"} & set(e)
+    if "window" in e:
+        if streak:
+            raise Bad(_join(where, sorted(streak)[0]), "a calendar event (window) takes no streak fields")
+        if "above" in e and "below" in e:
+            raise Bad(_join(where, "below"), "give one of above or below")
+        every_year = {"first_sessions", "dates"} & set(e["window"]) or e["window"].get("period") in ("year", "ytd")
+        if not every_year:
+            raise Bad(_join(where, "window"), "a calendar event's window recurs: dates, first_sessions, year")
+    else:
+        if "min_length" not in e:
+            raise Bad(_join(where, "min_length"), "missing field (streak events; or give window: for calendar events)")
+        for key in ("above", "below"):
+            if key in e:
+                raise Bad(_join(where, key), "only with window (calendar events)")
 
 
 def _condition() -> Spec:
@@ -393,6 +425,18 @@ def query_spec() -> Fields:
         "base_share_positive",
         "base_mean",
         "base_median",
+        "base_n",
+    )
+    window = Fields(
+        {
+            "sessions": Int(1, 100_000),
+            "period": Choice(("month", "quarter", "ytd", "year")),
+            "first_sessions": Int(1, 260),
+            "dates": Text(14, r"\d{2}-\d{2} to \d{2}-\d{2}", "'MM-DD to MM-DD'"),
+            "from": Date(),
+            "to": Date(),
+        },
+        rule=_window_rule,
     )
     return Fields(
         {
@@ -400,33 +444,47 @@ def query_spec() -> Fields:
             "pair": ListOf(SeriesId(), 2, 2),
             "pair_as": Choice(("spread", "ratio")),
             "measure": Choice(MEASURES),
-            "window": Fields(
-                {
-                    "sessions": Int(1, 100_000),
-                    "period": Choice(("month", "quarter", "ytd", "year")),
-                    "first_sessions": Int(1, 260),
-                    "from": Date(),
-                    "to": Date(),
-                },
-                rule=_window_rule,
-            ),
+            "window": window,
             "condition": _condition(),
             "min_length": Int(1, 10_000),
             "since": Date(),
             "history": Fields(
                 {
-                    "stat": Choice(("rank", "percentile", "record", "since")),
+                    "stat": Choice(("rank", "percentile", "record", "since", "since_year", "count")),
                     "among": Choice(("rolling", "same_period", "every_period", "streaks")),
                     "direction": Choice(("high", "low")),
                     "start": Date(),
                     "in": Period(),
+                    "above": Number(),
+                    "below": Number(),
                 },
                 required=("stat",),
             ),
             "event": Fields(
-                {"condition": Choice(("beats",)), "min_length": Int(1, 10_000), "anchor": Choice(ANCHORS)},
-                required=("min_length",),
+                {
+                    "condition": Choice(("beats",)),
+                    "min_length": Int(1, 10_000),
+                    "anchor": Choice(ANCHORS),
+                    "window": window,
+                    "above": Number(),
+                    "below": Number(),
+                },
+                rule=_event_rule,
             ),
+            "then": AnyOf(
+                (
+                    Choice(("rest_of_year", "next_year")),
+                    Fields(
+                        {
+                            "dates": Text(14, r"\d{2}-\d{2} to \d{2}-\d{2}", "'MM-DD to MM-DD'"),
+                            "year": Choice(("same", "next")),
+                        },
+                        required=("dates",),
+                    ),
+                ),
+                "rest_of_year, next_year or {dates: 'MM-DD to MM-DD', year: same|next}",
+            ),
+            "start": Date(),
             "horizon": AnyOf(
                 (Int(1, 2520), Choice(tuple(HORIZONS))),
                 f"a number of sessions (1 to 2520) or one of {', '.join(HORIZONS)}",
