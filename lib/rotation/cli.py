@@ -35,7 +35,12 @@ Exit codes: 0 ok, 1 a notebook failed, 2 input refused (one line says which file
 Help on one command: rotation COMMAND --help."""
 
 # Modules that add their own sub-command through ``add_parser(subparsers)``.
-EXTENSIONS = ("rotation.run.scan_command", "rotation.outputs.report", "rotation.run.export_command")
+EXTENSIONS = (
+    "rotation.run.scan_command",
+    "rotation.outputs.report",
+    "rotation.run.export_command",
+    "rotation.run.timeline_command",
+)
 
 
 def _parse_run_args(args: argparse.Namespace, declared: dict[str, dict]) -> dict:
