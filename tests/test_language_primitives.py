@@ -279,12 +279,36 @@ def test_any_time_sample_starts_at_the_first_close():
     assert rows["relative"].to_numpy() == pytest.approx([0.21, 100 / 110 - 1, 100 / 121 - 1, 0.0])
 
 
-def test_outcome_table_has_both_rows_per_horizon():
+def test_event_study_lists_cases_and_both_rows_per_horizon():
     a, b = _pair_with_planted_streaks()
     lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=a, b=b))
-    t = P.outcome_table(lv, 5, ["1w", 10])
-    assert list(t.index) == [("1w", "after event"), ("1w", "any time"), ("10", "after event"), ("10", "any time")]
-    assert t.loc[("1w", "after event"), "N"] == 3 and t.loc[("1w", "after event"), "% beating"] == 0
+    study = P.event_study(lv, 5, ["1w", 10])
+    t = study.table
+    assert list(t.index) == [("1w", "after signal"), ("1w", "any time"), ("10", "after signal"), ("10", "any time")]
+    # three planted streaks (5, 8, 5 sessions), each broken the session after: anchors at the first loss
+    assert list(study.cases["sessions"]) == [5, 8, 5]
+    assert list(study.cases["anchor"]) == [a.index[56], a.index[159], a.index[256]]
+    after = t.loc[("1w", "after signal")]
+    assert after["N"] == 3 and after["independent N"] == 3 and after["% beating"] == 0
+    # after each streak small lags by 0.1 % a session: 5 sessions of (0.9995 / 1.0005) relative
+    assert study.cases["1w"].to_numpy() == pytest.approx((0.9995**5 - 1) - (1.0005**5 - 1))
+    assert after["mean relative"] == pytest.approx((0.9995**5 - 1) - (1.0005**5 - 1))
+    # exact interval of 0 successes in 3: [0, 1 - 0.025 ** (1/3)]
+    assert after["CI low"] == pytest.approx(0) and after["CI high"] == pytest.approx(100 * (1 - 0.025 ** (1 / 3)))
+    any_time = t.loc[("1w", "any time")]
+    assert any_time["N"] == len(a) - 5 and any_time["% beating"] == pytest.approx(100 * _share_any_time(a, b, 5))
+    # p: exact two-sided test of 0 in 3 against the any-time share q: P(0) = (1 - q) ** 3 plus the tail as likely
+    q = _share_any_time(a, b, 5)
+    from scipy import stats
+
+    assert after["p vs any time"] == pytest.approx(stats.binomtest(0, 3, q).pvalue)
+    p = t.xs("after signal", level="rows")["p vs any time"].to_numpy()
+    low, high = sorted(p)
+    holm = t.xs("after signal", level="rows")["p Holm"].to_numpy()
+    assert sorted(holm) == pytest.approx([min(1, 2 * low), min(1, max(2 * low, high))])
+    assert "3 streaks of at least 5 sessions" in study.summary()
+    # start: only events from then on
+    assert len(P.event_study(lv, 5, ["1w"], start=str(a.index[100].date())).cases) == 2
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ read as ``ratio`` the pair is the single series ``small / large``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -605,43 +606,143 @@ def outcome_stat(rows: pd.DataFrame, stat: str, of: str = "relative", independen
     raise ParameterError(f"stat: unknown {stat!r}")
 
 
+STUDY_HORIZONS = ("1w", "1m", "3m", "6m", "12m")
+
+
+@dataclass(frozen=True)
+class EventStudy:
+    """What followed every earlier streak event, beside the any-time rate: the table published studies show, and more.
+
+    ``cases``: every earlier event (a ``beats`` streak of at least ``min_length`` sessions), one row
+    each: ``start``, ``end``, ``sessions``, ``anchor`` (date whose close is the base), then the
+    small-minus-large return (fraction) at each horizon, NaN where its window had not closed.
+    ``table``: rows ``(horizon, "after signal" | "any time")``; columns ``sessions``, ``N``
+    (windows), ``independent N`` (non-overlapping windows), ``mean small``, ``mean large``,
+    ``mean relative``, ``median relative`` (fractions), ``% small positive``, ``% beating``
+    (percent of all N), and for after-signal rows ``% beating (independent)`` with its exact
+    Clopper-Pearson interval ``CI low``/``CI high`` at ``level``, ``p vs any time`` (exact two-sided
+    binomial test of the independent share against the any-time share) and ``p Holm`` (Holm-adjusted
+    over the horizons of the table, one family).
+    """
+
+    cases: pd.DataFrame
+    table: pd.DataFrame
+    min_length: int
+    anchor: str
+    horizons: tuple
+    level: float
+    start: pd.Timestamp | None
+    span: tuple[pd.Timestamp, pd.Timestamp]
+
+    def summary(self) -> str:
+        """One line: the events, the anchor, the span of the data."""
+        first, last = self.span
+        return (
+            f"{len(self.cases)} streaks of at least {self.min_length} sessions, {first.date()} to {last.date()}"
+            f"{f' (events from {self.start.date()})' if self.start is not None else ''}; outcomes from the {self.anchor}"
+            f" anchor; intervals {100 * self.level:g}% exact; p-values Holm-adjusted over {len(self.horizons)} horizons"
+        )
+
+
+def _outcome_row(part: pd.DataFrame, hs: int) -> dict:
+    n = len(part)
+
+    def pct(x: pd.Series) -> float:
+        return 100 * float(x.mean()) if n else np.nan
+
+    return {
+        "sessions": hs,
+        "N": n,
+        "mean small": float(part["small"].mean()) if n else np.nan,
+        "mean large": float(part["large"].mean()) if n else np.nan,
+        "mean relative": float(part["relative"].mean()) if n else np.nan,
+        "median relative": float(part["relative"].median()) if n else np.nan,
+        "% small positive": pct(part["small"] > 0),
+        "% beating": pct(part["relative"] > 0),
+    }
+
+
+def event_study(
+    levels: pd.DataFrame,
+    min_length: int,
+    horizons: tuple | list = STUDY_HORIZONS,
+    anchor: str = "first_loss",
+    level: float = 0.95,
+    start: object = None,
+) -> EventStudy:
+    """The event study of ``beats`` streaks of at least ``min_length`` sessions in a spread pair's ``levels``.
+
+    Horizons in sessions or ``1w 1m 3m 6m 12m`` (``horizon_sessions``); only windows closed by the
+    last date of ``levels`` count (cut them at the claim date). ``start``: events and any-time
+    bases from that date on.
+    """
+    from scipy import stats  # here, not at import: claims files are checked without scipy.stats
+
+    from rotation.analytics.forward import adjusted_pvalues, binomial_interval, independent_mask, streak_episodes
+    from rotation.analytics.streaks import daily_spread
+
+    returns = levels[["small", "large"]].pct_change().iloc[1:]
+    episodes = streak_episodes(daily_spread(returns), int(min_length), anchor)
+    first = pd.Timestamp(start) if start is not None else None
+    if first is not None:
+        episodes = episodes[episodes["anchor"] >= first].reset_index(drop=True)
+    cases = episodes[["start", "end", "sessions", "anchor"]].copy()
+    rows, pvalues = [], {}
+    for h in horizons:
+        hs = horizon_sessions(h)
+        ev = event_outcomes(levels, int(min_length), hs, anchor)
+        base = any_time_outcomes(levels, hs)
+        if first is not None:
+            ev = ev[ev["anchor"] >= first].reset_index(drop=True)
+            ev["independent"] = independent_mask(ev["anchor_pos"].to_numpy(), hs) if len(ev) else []
+            base = base.loc[first:]
+        cases[str(h)] = cases["anchor"].map(dict(zip(ev["anchor"], ev["relative"], strict=True)))
+        ind = ev[ev["independent"]] if len(ev) else ev
+        k, n = int((ind["relative"] > 0).sum()), len(ind)
+        lo, hi = binomial_interval(k, n, level)
+        share = float((base["relative"] > 0).mean()) if len(base) else np.nan
+        p = float(stats.binomtest(k, n, share).pvalue) if n and 0 < share < 1 else np.nan
+        pvalues[str(h)] = p
+        after = {
+            **_outcome_row(ev, hs),
+            "independent N": n,
+            "% beating (independent)": 100 * k / n if n else np.nan,
+            "CI low": 100 * lo,
+            "CI high": 100 * hi,
+            "p vs any time": p,
+        }
+        any_time = {**_outcome_row(base, hs), "independent N": -(-len(base) // hs)}
+        rows += [
+            {"horizon": str(h), "rows": "after signal", **after},
+            {"horizon": str(h), "rows": "any time", **any_time},
+        ]
+    table = pd.DataFrame(rows).set_index(["horizon", "rows"])
+    holm = adjusted_pvalues(pd.Series(pvalues))["p_holm"]
+    table["p Holm"] = [holm[h] if r == "after signal" else np.nan for h, r in table.index]
+    return EventStudy(
+        cases=cases,
+        table=table,
+        min_length=int(min_length),
+        anchor=anchor,
+        horizons=tuple(horizons),
+        level=level,
+        start=first,
+        span=(levels.index[0], levels.index[-1]),
+    )
+
+
 def outcome_table(
     levels: pd.DataFrame, min_length: int, horizons: list, anchor: str = "first_loss", level: float = 0.95
 ) -> pd.DataFrame:
-    """The table published studies show: per horizon, after-event vs any-time N, mean, median, % positive, % beating.
-
-    Adds what they never show: independent N and exact (Clopper-Pearson) intervals of the shares.
-    Rows: (horizon, "after event" | "any time").
-    """
-    from rotation.analytics.forward import binomial_interval
-
-    rows = []
-    for h in horizons:
-        hs = horizon_sessions(h)
-        ev, base = event_outcomes(levels, min_length, hs, anchor), any_time_outcomes(levels, hs)
-        for label, part in (("after event", ev), ("any time", base.assign(independent=False))):
-            k, n = int((part["relative"] > 0).sum()), len(part)
-            lo, hi = binomial_interval(k, n, level) if label == "after event" else (np.nan, np.nan)
-            rows.append(
-                {
-                    "horizon": str(h),
-                    "sessions": hs,
-                    "rows": label,
-                    "N": n,
-                    "independent N": int(part["independent"].sum()) if label == "after event" else np.nan,
-                    "mean small": float(part["small"].mean()) if n else np.nan,
-                    "median small": float(part["small"].median()) if n else np.nan,
-                    "% small positive": 100 * float((part["small"] > 0).mean()) if n else np.nan,
-                    "% beating": 100 * k / n if n else np.nan,
-                    "% beating CI low": 100 * lo,
-                    "% beating CI high": 100 * hi,
-                }
-            )
-    return pd.DataFrame(rows).set_index(["horizon", "rows"])
+    """``event_study(...).table``: per horizon, after-signal vs any-time rows (kept for callers of the table alone)."""
+    return event_study(levels, min_length, horizons, anchor, level).table
 
 
 __all__ = [
     "HORIZONS",
+    "STUDY_HORIZONS",
+    "EventStudy",
+    "event_study",
     "calendar_outcomes",
     "month_days",
     "outcome_windows",
