@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rotation.analytics import nulls
+from rotation.analytics import nulls, nulls_reference
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 1.0  # the three nulls at 10,000 replications
@@ -71,9 +71,11 @@ def three_nulls(spread: np.ndarray, n_sims: int, variant: str, block: int = 21, 
         }
         boot = nulls.block_bootstrap_runs(spread, n_sims, block, rng_boot, max_length=CLAIM + 2)  # block summaries
     else:  # the earlier day-matrix simulations, for comparison
-        iid = nulls.simulate(nulls.iid_samples(p, n, n_sims, rng_iid), max_j=max_j)
-        markov = nulls.summarise_runs(nulls.markov_runs(chain["p01"], chain["p11"], n, n_sims, rng_markov))
-        boot = nulls.simulate(nulls.block_bootstrap_samples(spread, n_sims, block, rng_boot))
+        iid = nulls_reference.simulate(nulls_reference.iid_samples(p, n, n_sims, rng_iid), max_j=max_j)
+        markov = nulls_reference.summarise_runs(
+            nulls_reference.markov_runs(chain["p01"], chain["p11"], n, n_sims, rng_markov)
+        )
+        boot = nulls_reference.simulate(nulls_reference.block_bootstrap_samples(spread, n_sims, block, rng_boot))
     return {"iid": iid, "markov": markov, "boot": boot, "n": n, "p": p, "chain": chain}
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import prices_from_returns
-from rotation.analytics import aftermath, nulls, rarity
+from rotation.analytics import aftermath, nulls, nulls_reference, rarity
 from rotation.core.errors import DataError
 
 
@@ -230,7 +230,7 @@ def test_bootstrap_runs_longest_agrees_with_a_direct_count():
 
     spread = pd.Series(np.random.default_rng(4).normal(0, 1, 300))
     out = nulls.block_bootstrap_runs(spread, 20, 7, np.random.default_rng(9), max_length=30)
-    samples = np.concatenate(list(nulls.block_bootstrap_samples(spread, 20, 7, np.random.default_rng(9))))
+    samples = np.concatenate(list(nulls_reference.block_bootstrap_samples(spread, 20, 7, np.random.default_rng(9))))
     assert out["longest"].tolist() == nulls.longest_run(samples).tolist()
     assert (
         out["longest_either"].tolist() == np.maximum(nulls.longest_run(samples), nulls.longest_run(~samples)).tolist()

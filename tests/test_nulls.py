@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from statsmodels.sandbox.stats.runs import runstest_1samp
 
-from rotation.analytics import nulls
+from rotation.analytics import nulls, nulls_reference
 from rotation.core.errors import DataError, ParameterError
 
 
@@ -139,15 +139,15 @@ def test_either_run_probability_equals_enumeration(n):
 
 def test_either_run_probability_matches_simulation_within_monte_carlo_error():
     n, L, p01, p11, sims = 300, 8, 0.45, 0.6, 20_000
-    sim = nulls.summarise_runs(nulls.markov_runs(p01, p11, n, sims, np.random.default_rng(8)))
+    sim = nulls_reference.summarise_runs(nulls_reference.markov_runs(p01, p11, n, sims, np.random.default_rng(8)))
     got, se = nulls.prob_at_least(sim["longest_either"], L)
     assert abs(got - nulls.markov_prob_either_run_at_least(n, L, p01, p11)) < 4 * se
 
 
 def test_exact_iid_distribution_matches_simulation_within_monte_carlo_error():
     n, p, sims = 400, 0.52, 20_000
-    sim = nulls.summarise_runs(nulls.iid_runs(p, n, sims, np.random.default_rng(11)))
-    mat = nulls.simulate(nulls.iid_samples(p, n, sims, np.random.default_rng(12)))
+    sim = nulls_reference.summarise_runs(nulls_reference.iid_runs(p, n, sims, np.random.default_rng(11)))
+    mat = nulls_reference.simulate(nulls_reference.iid_samples(p, n, sims, np.random.default_rng(12)))
     for L in (5, 8, 11):
         exact = nulls.iid_longest_sf(n, [L], p)[0]
         for out in (sim, mat):
@@ -159,8 +159,8 @@ def test_day_matrix_simulations_do_not_depend_on_the_chunk_size():
     # chunks only bound memory: the same seed gives the same replications whatever the chunk
     spread = np.random.default_rng(5).normal(0.0, 1.0, 700)
     for make in (
-        lambda rng, c: nulls.iid_samples(0.55, 700, 250, rng, chunk=c),
-        lambda rng, c: nulls.block_bootstrap_samples(spread, 250, 9, rng, chunk=c),
+        lambda rng, c: nulls_reference.iid_samples(0.55, 700, 250, rng, chunk=c),
+        lambda rng, c: nulls_reference.block_bootstrap_samples(spread, 250, 9, rng, chunk=c),
     ):
         a = np.concatenate(list(make(np.random.default_rng(3), 1000)))
         b = np.concatenate(list(make(np.random.default_rng(3), 7)))
@@ -182,7 +182,7 @@ def test_chunks_shrink_to_the_memory_budget_on_long_histories():
 
 def test_iid_simulation_matches_the_exact_probability():
     n, length, p, sims = 300, 7, 0.5, 20_000
-    out = nulls.simulate(nulls.iid_samples(p, n, sims, np.random.default_rng(1), chunk=3000))
+    out = nulls_reference.simulate(nulls_reference.iid_samples(p, n, sims, np.random.default_rng(1), chunk=3000))
     got, se = nulls.prob_at_least(out["longest"], length)
     assert out["longest"].shape == (sims,)
     assert abs(got - nulls.iid_prob_run_at_least(n, length, p)) < 4 * se
@@ -191,18 +191,24 @@ def test_iid_simulation_matches_the_exact_probability():
 def test_markov_simulations_match_the_exact_probability():
     n, length, p01, p11, sims = 400, 8, 0.35, 0.7, 20_000
     exact = nulls.markov_prob_run_at_least(n, length, p01, p11)
-    runs = nulls.summarise_runs(nulls.markov_runs(p01, p11, n, sims, np.random.default_rng(2), chunk=4096))
+    runs = nulls_reference.summarise_runs(
+        nulls_reference.markov_runs(p01, p11, n, sims, np.random.default_rng(2), chunk=4096)
+    )
     got, se = nulls.prob_at_least(runs["longest"], length)
     assert abs(got - exact) < 4 * se
-    mats = nulls.simulate(nulls.markov_samples(p01, p11, n, sims, np.random.default_rng(3), chunk=4096))
+    mats = nulls_reference.simulate(
+        nulls_reference.markov_samples(p01, p11, n, sims, np.random.default_rng(3), chunk=4096)
+    )
     got, se = nulls.prob_at_least(mats["longest"], length)
     assert abs(got - exact) < 4 * se
 
 
 def test_markov_run_tables_equal_the_day_matrices_they_describe():
     # same seed: the run-table path and the day-matrix path draw the same sojourns
-    a = nulls.summarise_runs(nulls.markov_runs(0.3, 0.8, 250, 300, np.random.default_rng(9), chunk=128), max_j=9)
-    x = np.concatenate(list(nulls.markov_samples(0.3, 0.8, 250, 300, np.random.default_rng(9), chunk=128)))
+    a = nulls_reference.summarise_runs(
+        nulls_reference.markov_runs(0.3, 0.8, 250, 300, np.random.default_rng(9), chunk=128), max_j=9
+    )
+    x = np.concatenate(list(nulls_reference.markov_samples(0.3, 0.8, 250, 300, np.random.default_rng(9), chunk=128)))
     assert x.shape == (300, 250)
     at, cont = nulls.continuation_counts(x, 9)
     assert (a["longest"] == nulls.longest_run(x)).all()
@@ -211,7 +217,7 @@ def test_markov_run_tables_equal_the_day_matrices_they_describe():
 
 def test_markov_fit_recovers_known_transition_probabilities():
     p01, p11 = 0.3, 0.65
-    x = next(nulls.markov_samples(p01, p11, 200_000, 1, np.random.default_rng(4)))[0]
+    x = next(nulls_reference.markov_samples(p01, p11, 200_000, 1, np.random.default_rng(4)))[0]
     fit = nulls.fit_markov(x)
     assert fit["n00"] + fit["n01"] + fit["n10"] + fit["n11"] == x.size - 1
     assert abs(fit["p01"] - p01) < 4 * fit["se01"]
@@ -235,16 +241,16 @@ def test_block_bootstrap_keeps_blocks_and_win_share():
     rng = np.random.default_rng(6)
     spread = rng.normal(0.0, 1.0, 500)
     wins = spread > 0
-    whole = next(nulls.block_bootstrap_samples(spread, 5, 500, rng))  # one block = the whole sample
+    whole = next(nulls_reference.block_bootstrap_samples(spread, 5, 500, rng))  # one block = the whole sample
     assert (whole == wins).all()
-    boot = np.concatenate(list(nulls.block_bootstrap_samples(spread, 2000, 25, rng, chunk=700)))
+    boot = np.concatenate(list(nulls_reference.block_bootstrap_samples(spread, 2000, 25, rng, chunk=700)))
     assert boot.shape == (2000, 500)
     assert abs(boot.mean() - wins.mean()) < 0.01
     # every block of 25 in a replication is a contiguous piece of the observed sequence
     pieces = {tuple(wins[i : i + 25]) for i in range(500 - 24)}
     assert all(tuple(row[k : k + 25]) in pieces for row in boot[:20] for k in range(0, 500, 25))
     with pytest.raises(ParameterError, match="block_length"):
-        next(nulls.block_bootstrap_samples(spread, 5, 501, rng))
+        next(nulls_reference.block_bootstrap_samples(spread, 5, 501, rng))
 
 
 # ------------------------------------------------------------------ continuation hazard
@@ -265,13 +271,13 @@ def test_fast_run_summaries_equal_direct_counts():
     rng = np.random.default_rng(8)
     x = rng.random((400, 60)) < 0.7
     x[0], x[1] = True, False  # all wins, all losses
-    fast = nulls.simulate(iter([x[:150], x[150:]]), max_j=12)
+    fast = nulls_reference.simulate(iter([x[:150], x[150:]]), max_j=12)
     at, cont = nulls.continuation_counts(x, 12)
     assert (fast["at"] == at).all() and (fast["continued"] == cont).all()
     at, cont = nulls.continuation_counts(x, 12, at_least=True)
     assert (fast["at_ge"] == at).all() and (fast["continued_ge"] == cont).all()
     # the same with runs far longer than max_j
-    small_j = nulls.simulate(iter([x]), max_j=3)
+    small_j = nulls_reference.simulate(iter([x]), max_j=3)
     at, cont = nulls.continuation_counts(x, 3, at_least=True)
     assert (small_j["at_ge"] == at).all() and (small_j["continued_ge"] == cont).all()
     assert (fast["longest"] == nulls.longest_run(x)).all()
@@ -303,7 +309,7 @@ def test_band_exceedance_p_counts_lengths_outside_the_band():
 def test_short_sample_hazard_shows_the_miller_sanjurjo_bias():
     # 100 fair coin flips: Miller and Sanjurjo (2018) give about 0.46 for the expected share of heads
     # right after 3 heads in a row (0.5 minus about 0.04), while pooling over samples gives 0.5
-    sims = nulls.simulate(nulls.iid_samples(0.5, 100, 20_000, np.random.default_rng(10)), max_j=3)
+    sims = nulls_reference.simulate(nulls_reference.iid_samples(0.5, 100, 20_000, np.random.default_rng(10)), max_j=3)
     band = nulls.hazard_null(sims["at_ge"], sims["continued_ge"])
     assert 0.45 < band.loc[3, "mean"] < 0.47
     assert band.loc[1, "mean"] < 0.5
@@ -351,7 +357,7 @@ def test_block_bootstrap_runs_equal_the_resampled_days(n, block, seed):
         spread = np.abs(spread) + 0.01  # no losses: every block is one run, runs cross every join
     top = 12
     got = nulls.block_bootstrap_runs(spread, 57, block, np.random.default_rng(seed), max_length=top, chunk=10)
-    x = np.concatenate(list(nulls.block_bootstrap_samples(spread, 57, block, np.random.default_rng(seed))))
+    x = np.concatenate(list(nulls_reference.block_bootstrap_samples(spread, 57, block, np.random.default_rng(seed))))
     table = nulls.runs_of(x)
     assert got["longest"].tolist() == nulls.longest_run(x).tolist()
     assert got["longest_either"].tolist() == np.maximum(nulls.longest_run(x), nulls.longest_run(~x)).tolist()
@@ -401,7 +407,7 @@ def test_bernoulli_words_round_the_probability_to_the_digits():
 def test_iid_hazard_counts_match_the_day_matrix_simulation_in_distribution():
     n, p, sims, J = 400, 0.52, 4_000, 5
     bits = nulls.iid_hazard_counts(p, n, sims, np.random.default_rng(1), J)
-    days = nulls.simulate(nulls.iid_samples(p, n, sims, np.random.default_rng(2)), max_j=J)
+    days = nulls_reference.simulate(nulls_reference.iid_samples(p, n, sims, np.random.default_rng(2)), max_j=J)
     for key in ("at", "continued", "at_ge", "continued_ge"):
         a, b = bits[key].astype(float), days[key].astype(float)
         se = np.sqrt(a.var(axis=0) / sims + b.var(axis=0) / sims)
