@@ -244,3 +244,14 @@ def test_record_highs_are_strict_and_start_after_the_first_close():
     high = spread.running_high(px, index[5])
     assert high == {"close": 4.0, "date": index[4]}
     assert spread.record_highs(px.iloc[:0]).empty
+
+
+def test_a_level_fits_a_series_within_the_band_of_its_closes():
+    closes = pd.Series([90.0, 100.0])
+    assert spread.level_fits(closes, 110.0, 0.10) and spread.level_fits(
+        closes, 81.0, 0.10
+    )  # edges: 1.1 * 100, 0.9 * 90
+    assert not spread.level_fits(closes, 110.1, 0.10) and not spread.level_fits(closes, 80.9, 0.10)
+    assert spread.level_fits(closes, 2650.0, 30.0) and not spread.level_fits(closes, float("nan"))
+    assert not spread.level_fits(pd.Series([], dtype=float), 1.0)
+    assert spread.LEVEL_BAND == 0.10

@@ -282,6 +282,18 @@ def recent_low(prices: pd.Series, end: pd.Timestamp, lookback: int) -> pd.Timest
 # Record highs
 
 
+LEVEL_BAND = 0.10  # a level "fits" a series within this fraction of its closes (the record-close claim's default)
+
+
+def level_fits(closes: pd.Series, level: float, band: float = LEVEL_BAND) -> bool:
+    """A quoted price ``level`` *fits* a series when it lies within ``band`` (a fraction) of the series' closes:
+    ``min * (1 - band) <= level <= max * (1 + band)``. False for no closes or a NaN level."""
+    values = pd.Series(closes, dtype=float).dropna()
+    if values.empty or pd.isna(level):
+        return False
+    return bool(values.min() * (1 - band) <= level <= values.max() * (1 + band))
+
+
 def record_highs(prices: pd.Series) -> pd.Series:
     """True on sessions whose close is strictly above every earlier close in the series.
 

@@ -76,12 +76,17 @@ def mean_spread(ctx: Context, claim: Mapping) -> Measurement:
     )
 
 
-def _gain_rows(
-    prices: pd.Series, session: pd.Timestamp, p: Mapping, streak_base: pd.Timestamp | None
+def gain_rows(
+    prices: pd.Series,
+    session: pd.Timestamp,
+    p: Mapping,
+    streak_base: pd.Timestamp | None,
+    streak_label: str = "over the streak",
 ) -> dict[str, tuple[str, dict]]:
     """The candidate gains ending at ``session``, keyed by base: ``max_window`` (largest over at most N
-    sessions), ``year_end``, ``recent_low`` and ``streak``; each ``(label, gain)``. A base the history
-    cannot supply is left out."""
+    sessions), ``year_end``, ``recent_low`` and ``streak`` (from the close ``streak_base``, named
+    ``streak_label``); each ``(label, gain)`` (``spread.gain_between``). A base the history cannot
+    supply is left out."""
     max_sessions, lookback = int(p.get("max_sessions", 15)), int(p.get("low_lookback", 63))
     out = {
         "max_window": (
@@ -101,7 +106,7 @@ def _gain_rows(
         spread.gain_between(prices, spread.recent_low(prices, session, lookback), session),
     )
     if streak_base is not None and streak_base in prices.index:
-        out["streak"] = ("over the streak", spread.gain_between(prices, streak_base, session))
+        out["streak"] = (streak_label, spread.gain_between(prices, streak_base, session))
     return out
 
 
@@ -115,7 +120,7 @@ def max_gain(ctx: Context, claim: Mapping) -> Measurement:
     p = params(claim)
     prices = ctx.prices(ctx.small).loc[: ctx.session]
     base = ctx.streak["base"] if ctx.streak["sessions"] else None
-    rows = _gain_rows(prices, ctx.session, p, base if pd.notna(base) else None)
+    rows = gain_rows(prices, ctx.session, p, base if pd.notna(base) else None)
     chosen = p.get("base", "max_window")
     if chosen not in rows:
         return not_verifiable(f"no {chosen} base close before {day(ctx.session)} in {ctx.small}")
@@ -214,17 +219,14 @@ def level_record(ctx: Context, claim: Mapping) -> Measurement:
         f"{series_id} closed above {level:,.0f}": bool(window.max() > level),
     }
     others = {sid: ctx.try_prices(sid)[0] for sid in dict.fromkeys([ctx.small, series_id])}
+    band = spread.LEVEL_BAND
     fits = [
-        sid
-        for sid, s in others.items()
-        if s is not None
-        and not s.loc[start : ctx.session].empty
-        and 0.9 * s.loc[start : ctx.session].min() <= level <= 1.1 * s.loc[start : ctx.session].max()
+        sid for sid, s in others.items() if s is not None and spread.level_fits(s.loc[start : ctx.session], level, band)
     ]
     detail = (
         f"{series_id} closes in the window {window.min():,.2f} to {window.max():,.2f}; previous all-time high "
         f"{prior['close']:,.2f} on {day(prior['date'])}; record closes on {', '.join(day(d) for d in recs.index) or 'no session'}; "
-        f"the level {level:,.0f} fits {', '.join(fits) or 'neither series'} (within 10% of its closes in the window)"
+        f"the level {level:,.0f} fits {', '.join(fits) or 'neither series'} (within {band:.0%} of its closes in the window)"
     )
     evidence = pd.DataFrame({"close": window.round(2), "new all-time high": window.index.isin(recs.index)})
     return Measurement(
@@ -237,4 +239,4 @@ def level_record(ctx: Context, claim: Mapping) -> Measurement:
     )
 
 
-__all__ = ["analysis_window", "level_record", "max_gain", "mean_spread", "rsi_level"]
+__all__ = ["analysis_window", "gain_rows", "level_record", "max_gain", "mean_spread", "rsi_level"]
