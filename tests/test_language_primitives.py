@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -441,3 +443,138 @@ def test_forward_start_limits_streak_events_and_the_any_time_sample():
     assert evaluate({**fwd, "start": start}, load, a.index[-1]).value == 2
     base = evaluate({**fwd, "stat": "base_share_beating", "start": start}, load, a.index[-1]).value
     assert base == pytest.approx(_share_any_time(a.loc[start:], b.loc[start:], 10))
+
+
+# ---------------------------------------------------------------------------------------------- values over dates
+
+
+def _varied_pair():
+    """Two random walks over six years (seeded): streaks, records and calendar windows of every kind."""
+    rng = np.random.default_rng(7)
+    idx = pd.bdate_range("2010-01-01", "2015-12-31")
+    a = pd.Series(100 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(idx))), index=idx)
+    b = pd.Series(100 * np.cumprod(1 + rng.normal(0.0003, 0.008, len(idx))), index=idx)
+    return a, b
+
+
+PAIR = {"pair": ["a", "b"]}
+TIMELINE_QUERIES = [
+    {**PAIR, "measure": "return", "window": {"sessions": 5}},
+    {**PAIR, "measure": "return", "window": {"sessions": 5}, "history": {"stat": "rank"}},
+    {**PAIR, "measure": "return", "window": {"sessions": 5}, "history": {"stat": "percentile", "direction": "low"}},
+    {**PAIR, "measure": "return", "window": {"sessions": 5}, "history": {"stat": "record", "start": "2011-03-01"}},
+    {**PAIR, "measure": "return", "window": {"sessions": 20}, "history": {"stat": "since_year"}},
+    {
+        **PAIR,
+        "measure": "return",
+        "window": {"sessions": 5},
+        "history": {"stat": "since", "in": "2011-01-01 to 2012-06-30"},
+    },
+    {**PAIR, "measure": "return", "window": {"sessions": 5}, "history": {"stat": "count", "above": 0.02}},
+    {
+        "series": "a",
+        "measure": "return",
+        "window": {"period": "month"},
+        "history": {"stat": "rank", "among": "every_period"},
+    },
+    {
+        "series": "a",
+        "measure": "return",
+        "window": {"period": "ytd"},
+        "history": {"stat": "rank", "among": "same_period"},
+    },
+    {
+        "series": "a",
+        "measure": "return",
+        "window": {"period": "month"},
+        "history": {"stat": "since_year", "among": "same_period", "start": "2011-01-01"},
+    },
+    {
+        "series": "a",
+        "measure": "return",
+        "window": {"period": "quarter"},
+        "history": {"stat": "percentile", "among": "same_period", "direction": "low"},
+    },
+    {
+        "series": "a",
+        "measure": "return",
+        "window": {"period": "ytd"},
+        "history": {"stat": "count", "among": "same_period", "below": 0},
+    },
+    {
+        "series": "a",
+        "measure": "return",
+        "window": {"period": "month"},
+        "history": {"stat": "since", "among": "same_period", "in": "2011-01-01 to 2012-12-31"},
+    },
+    {
+        **PAIR,
+        "measure": "return",
+        "window": {"first_sessions": 10},
+        "history": {"stat": "rank", "among": "same_period"},
+    },
+    {
+        **PAIR,
+        "measure": "return",
+        "window": {"dates": "07-01 to 12-31"},
+        "history": {"stat": "count", "among": "same_period", "above": 0.0},
+    },
+    {**PAIR, "measure": "streak", "condition": "beats"},
+    {**PAIR, "measure": "streak", "condition": "beats", "history": {"stat": "rank"}},
+    {**PAIR, "measure": "streak", "condition": "beats", "history": {"stat": "since_year", "start": "2011-01-01"}},
+    {"series": "a", "measure": "streak", "condition": {"rises_by": 0.005}, "history": {"stat": "record"}},
+    {**PAIR, "measure": "count", "condition": "beats", "min_length": 5, "since": "2011-01-01"},
+    {**PAIR, "measure": "forward", "event": {"min_length": 5}, "horizon": 10, "stat": "share_beating"},
+    {
+        **PAIR,
+        "measure": "forward",
+        "event": {"min_length": 4},
+        "horizon": "1m",
+        "stat": "mean",
+        "of": "small",
+        "independent": True,
+    },
+    {**PAIR, "measure": "forward", "event": {"min_length": 4}, "horizon": 10, "stat": "base_mean", "of": "large"},
+    {
+        **PAIR,
+        "measure": "forward",
+        "event": {"min_length": 4},
+        "horizon": 10,
+        "stat": "base_median",
+        "start": "2012-01-01",
+    },
+    {
+        **PAIR,
+        "measure": "forward",
+        "event": {"window": {"first_sessions": 10}, "above": 0.0},
+        "then": "rest_of_year",
+        "stat": "mean",
+    },
+    {
+        **PAIR,
+        "measure": "forward",
+        "event": {"window": {"dates": "07-01 to 12-31"}},
+        "then": "next_year",
+        "stat": "base_share_beating",
+    },
+]
+
+
+@pytest.mark.parametrize("query", TIMELINE_QUERIES, ids=lambda q: str(q)[:70])
+def test_values_over_dates_equal_the_date_by_date_evaluation(query):
+    from rotation.language.query import values_over_dates
+
+    a, b = _varied_pair()
+    load = loader(a=a, b=b)
+    rng = np.random.default_rng(zlib.crc32(str(query).encode()))
+    days = pd.Timestamp("2009-12-20") + pd.to_timedelta(rng.integers(0, 6 * 365 + 30, 30), unit="D")
+    days = days.append(pd.DatetimeIndex(["2011-12-30", "2013-12-31", "2014-01-15", "2015-12-31"]))
+    got = values_over_dates(query, load, days)
+    for i, d in enumerate(days):
+        try:
+            r = evaluate(query, load, d)
+            want = np.nan if r.value is None else float(r.value)
+        except DataError:
+            want = np.nan
+        assert got.iloc[i] == pytest.approx(want, nan_ok=True, rel=1e-9, abs=1e-12), (d, query)
+    assert got.notna().sum() > 10  # the property is not empty

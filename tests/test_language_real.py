@@ -148,3 +148,29 @@ def test_count_and_forward_after_streaks(load):
     assert evaluate({**q, "stat": "n"}, load, dates[-1]).value == n
     assert evaluate({**q, "stat": "n_beating"}, load, dates[-1]).value == beating
     assert np.isfinite(evaluate({**q, "stat": "base_share_beating"}, load, dates[-1]).value)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"pair": ["rut", "spx"], "measure": "return", "window": {"sessions": 5}, "history": {"stat": "rank"}},
+        {"pair": ["rut", "spx"], "measure": "streak", "condition": "beats", "history": {"stat": "since_year"}},
+        {"pair": ["rut", "spx"], "measure": "forward", "event": {"min_length": 8}, "horizon": "1m", "stat": "mean"},
+        {
+            "pair": ["rut", "spx"],
+            "measure": "forward",
+            "event": {"window": {"dates": "07-01 to 12-31"}, "above": 0},
+            "then": "next_year",
+            "stat": "mean",
+        },
+    ],
+    ids=["rank", "streak-since", "forward", "calendar-forward"],
+)
+def test_values_over_dates_on_real_data_equal_single_dates(load, query):
+    from rotation.language.query import values_over_dates
+
+    days = pd.DatetimeIndex(["1988-03-15", "1996-05-08", "2000-12-31", "2008-06-06", "2020-03-25", "2026-01-22"])
+    got = values_over_dates(query, load, days)
+    for i, d in enumerate(days):
+        r = evaluate(query, load, d)
+        assert got.iloc[i] == pytest.approx(np.nan if r.value is None else float(r.value), nan_ok=True), d
