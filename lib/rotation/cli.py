@@ -127,6 +127,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--jobs must be a positive integer, got {args.jobs}")
     if args.scheduler and args.executor != "dask":
         raise ParameterError("--scheduler needs --executor dask")
+    if args.verdicts_only:  # the verdict table only, no notebook (rotation.run.sweep.verdicts_only_command)
+        return sweep.verdicts_only_command(args, request, declared, paths)
     sweep_size = len(request["file_runs"]) if request["file_runs"] is not None else sweep.grid_size(request["axes"])
     sweep.check_sweep_size(sweep_size)
     if sweep_size > 1 or request["file_runs"] is not None:
@@ -378,6 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--scheduler",
         help="with --executor dask: scheduler address, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)",
+    )
+    run.add_argument(
+        "--verdicts-only",
+        dest="verdicts_only",
+        action="store_true",
+        help="write only the cross-run verdict table (runs/sweep_<name>.csv), judged without executing any notebook",
     )
     run.add_argument(
         "--summary",

@@ -520,6 +520,20 @@ def verdict_table(runs: Sequence[Mapping], statuses: Sequence[Mapping]) -> pd.Da
     """
     from rotation.outputs.results import read_records, results_path
 
+    labels = {
+        r["name"]: {
+            record["claim_id"]: record.get("verdict_label") or record["verdict"]  # as the scorecard shows it
+            for record in read_records(results_path(r["name"]))
+        }
+        for r in runs
+    }
+    return verdict_table_of(runs, statuses, labels)
+
+
+def verdict_table_of(
+    runs: Sequence[Mapping], statuses: Sequence[Mapping], labels: Mapping[str, Mapping[str, str]]
+) -> pd.DataFrame:
+    """The cross-run table (``verdict_table``) from each run's verdict labels: ``{run name: {claim id: label}}``."""
     by_run = {s["run"]: s for s in statuses}
     parameter_names = sorted({k for r in runs for k in r["parameters"]}, key=lambda k: (k != "as_of", k))
     rows, claims_seen = [], []
@@ -529,13 +543,128 @@ def verdict_table(runs: Sequence[Mapping], statuses: Sequence[Mapping]) -> pd.Da
         for name in parameter_names:
             value = r["parameters"].get(name, "")
             row[name] = ",".join(map(str, value)) if isinstance(value, list) else value
-        for record in read_records(results_path(r["name"])):
-            row[record["claim_id"]] = record.get("verdict_label") or record["verdict"]  # as the scorecard shows it
-            if record["claim_id"] not in claims_seen:
-                claims_seen.append(record["claim_id"])
+        for claim_id, label in labels.get(r["name"], {}).items():
+            row[claim_id] = label
+            if claim_id not in claims_seen:
+                claims_seen.append(claim_id)
         rows.append(row)
     order = [c for c in _claim_order() if c in claims_seen] + sorted(c for c in claims_seen if c not in _claim_order())
     return pd.DataFrame(rows, columns=["run", "status", *parameter_names, *order]).fillna("")
+
+
+# ---------------------------------------------------------------------------------------------
+# Verdicts only: the verdict table without notebooks (rotation.claims.timeline)
+
+CONTEXT_PARAMETERS = ("as_of", "data_end", "small", "large", "claims", "data_dir")  # what a notebook's Context reads
+
+
+def verdicts_of_runs(job: Mapping) -> list[tuple[dict, dict[str, str]]]:
+    """Worker: each run's status and verdict labels, judged as the notebooks judge them (``timeline.verdict_labels``).
+
+    ``job``: ``{"runs": [...], "notebooks": [stems]}``; runs sharing a data end, pair, claims file and data
+    folder share one series cache. A run the data cannot serve gets a failed status naming why.
+    """
+    from rotation.claims import timeline
+
+    shared: dict[tuple, object] = {}
+    out = []
+    for r in job["runs"]:
+        p = {k: str(r["parameters"].get(k) or "") for k in CONTEXT_PARAMETERS}
+        started = time.perf_counter()
+        try:
+            key = (p["data_end"], p["small"], p["large"], p["claims"], p["data_dir"])
+            if key not in shared:
+                shared[key] = timeline.sessions(
+                    claims=p["claims"],
+                    data_end=p["data_end"],
+                    data_dir=p["data_dir"],
+                    small=p["small"],
+                    large=p["large"],
+                )
+            s = shared[key]
+            ctx = s.context(p["as_of"] or str(s.ctx.article["as_of"]))
+            ids = [c for c, claim in ctx.registry["claims"].items() if claim["notebook"] in job["notebooks"]]
+            labels = timeline.verdict_labels(ctx, ids)
+            status = {"run": r["name"], "ok": True, "seconds": round(time.perf_counter() - started, 2), "notebooks": []}
+        except RotationError as exc:
+            labels = {}
+            status = failed_status(r, " ".join(str(exc).split()), time.perf_counter() - started)
+        out.append((status, labels))
+    return out
+
+
+def verdicts_only(
+    runs: Sequence[Mapping], notebooks: Sequence[Path], *, jobs: int = 1, on_done: Callable[[dict], None] | None = None
+) -> tuple[list[dict], dict[str, dict[str, str]]]:
+    """Statuses and verdict labels of ``runs`` (from ``plan``) without executing a notebook or touching a run folder.
+
+    The claims of the given notebooks only (as a notebook sweep records them); ``jobs`` worker
+    processes share the runs (one: in this process).
+    """
+    stems = [Path(n).stem for n in notebooks]
+    workers = max(1, min(int(jobs or 1), len(runs)))
+    chunks = [{"runs": list(runs[i::workers]), "notebooks": stems} for i in range(workers)]
+    results: list[tuple[dict, dict[str, str]]] = []
+    if workers == 1:
+        results = verdicts_of_runs(chunks[0])
+        for status, _ in results:
+            if on_done:
+                on_done(status)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts) as pool:
+            for future in cf.as_completed([pool.submit(verdicts_of_runs, c) for c in chunks]):
+                for status, labels in future.result():
+                    results.append((status, labels))
+                    if on_done:
+                        on_done(status)
+    by_name = {status["run"]: (status, labels) for status, labels in results}
+    statuses = [by_name[r["name"]][0] for r in runs]
+    return statuses, {name: labels for name, (_, labels) in by_name.items()}
+
+
+def verdicts_only_command(args, request: Mapping, declared: Mapping, paths: Sequence[Path]) -> int:
+    """``rotation run ... --verdicts-only``: the sweep's verdict table (``runs/sweep_<name>.csv``), no notebook executed.
+
+    The runs are planned and validated as a notebook sweep plans them (same names, same table
+    file); nothing is written under ``runs/<run>/`` or ``figures/<run>/``.
+    """
+    print("verdicts only: planning the runs (no notebook is executed)", flush=True)  # at once, even when piped
+    if getattr(args, "export", False):
+        raise ParameterError("--verdicts-only draws no figure: drop --export")
+    prefix = staging.check_run_name(request["run_name"]) if request["run_name"] is not None else None
+    config = request["config"]
+    if request["file_runs"] is not None:
+        if request["axes"]:
+            raise ParameterError(
+                f"{config} holds a list of runs: put every run in the file instead of adding --grid or repeated flags"
+            )
+        raw = [(name, {**params, **request["base"]}) for name, params in request["file_runs"]]
+        runs = plan(raw, declared, prefix=prefix, where=str(config))
+        label = request["run_name"] or Path(config).stem
+    else:
+        runs = plan([(None, p) for p in expand(request["base"], request["axes"])], declared, prefix=prefix)
+        label = request["run_name"]
+    target = (
+        Path(args.summary) if args.summary else default_summary_path(sweep_name(runs, list(request["axes"]), label))
+    )
+    jobs = args.jobs or os.cpu_count() or 1
+    print(
+        f"{len(runs)} run(s), verdicts of {len(paths)} notebook(s)' claims, {min(jobs, len(runs))} at a time",
+        flush=True,
+    )
+    started = time.perf_counter()
+    statuses, labels = verdicts_only(runs, paths, jobs=jobs, on_done=progress(len(runs)))
+    write_verdict_table(verdict_table_of(runs, statuses, labels), target)
+    failed = [s for s in statuses if not s["ok"]]
+    for s in failed:
+        print(f"error: {s['run']}: {s.get('error', '')}", file=sys.stderr)
+    print(
+        f"{len(runs) - len(failed)} of {len(runs)} runs judged in {time.perf_counter() - started:.1f} s without notebooks; "
+        f"verdicts per run -> {target}",
+        flush=True,
+    )
+    return 0 if not failed else 1
 
 
 def write_verdict_table(table: pd.DataFrame, path: Path) -> Path:
@@ -588,5 +717,8 @@ __all__ = [
     "summary_table",
     "sweep_name",
     "verdict_table",
+    "verdict_table_of",
+    "verdicts_only",
+    "verdicts_only_command",
     "write_verdict_table",
 ]
