@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import planted_readings
 from rotation.claims import evaluate
 from rotation.claims import registry as claims_file
 from rotation.claims.measuring import Context
@@ -157,6 +158,7 @@ def context_for(tmp_path: Path, data_dir: Path, block: dict, **kw) -> Context:
         "streak_premise": 3,
     }
     path = tmp_path / "claims.yaml"
+    block = planted_readings(block)
     path.write_text(yaml.safe_dump({"article": head, "claims": block}, sort_keys=False), encoding="utf-8")
     return Context(claims=str(path), data_dir=str(data_dir), **kw)
 
@@ -208,8 +210,8 @@ def test_window_gain_is_the_smaller_bank_and_flips_under_either_bank(tmp_path, d
     table = j.sensitivity.set_index("choice")
     assert table.loc["series measured", "verdict"] == "confirmed"  # HBAN +12%
     assert table.loc["gain measured", "verdict"] == "confirmed"  # min(12%, 11%) = 11%
-    assert j.robustness == "depends on series measured, gain measured"
-    assert j.label == "refuted, but depends on series measured, gain measured"
+    assert j.robustness == 'depends on series measured ("q"), gain measured ("q")'
+    assert j.label == 'refuted, but depends on series measured ("q"), gain measured ("q")'
 
 
 def test_window_gain_bases(tmp_path, data_dir):
@@ -268,7 +270,7 @@ def test_relative_return_criteria_and_a_benchmark_flip(tmp_path, data_dir):
     }  # -5% and +1% against +0.6%
     assert j.verdict == Verdict.PARTLY_TRUE
     assert j.sensitivity.set_index("choice").loc["benchmark", "verdict"] == "confirmed"  # RUT +6.2%: both below
-    assert j.robustness == "depends on benchmark"
+    assert j.robustness == 'depends on benchmark ("q")'
 
 
 def test_relative_return_above_reports_what_it_does_not_test(tmp_path, data_dir):
@@ -313,7 +315,7 @@ def test_period_range_planted_year_flips_with_the_band(tmp_path, data_dir):
     assert (
         table.loc["rangebound test", "verdict"] == "partly true"
     )  # the April dip makes the range wider than +/-12.5% allows
-    assert j.robustness == "depends on band"
+    assert j.robustness == 'depends on band ("q")'
 
 
 def test_fixed_period_claims_wait_for_their_period(tmp_path, data_dir):
@@ -400,7 +402,7 @@ def test_curve_change_planted_flattening_and_the_window_flip(tmp_path, data_dir)
         100 * (planted[AS_OF] - planted[pd.Timestamp("2025-01-21")])
     )
     assert set(j.sensitivity["verdict"].iloc[1:]) == {"confirmed"}
-    assert j.robustness == "depends on window"
+    assert j.robustness == 'depends on window ("q")'
     assert set(m.evidence.columns) >= {"change (bp)", "direction"}
 
 
@@ -414,7 +416,7 @@ def test_curve_change_threshold_in_bp(tmp_path, data_dir):
     j = evaluate.evaluate(ctx, "c")
     assert j.verdict == Verdict.CONFIRMED  # +40 bp over the 12 months before the streak (0.30 -> 0.70)
     assert j.sensitivity.set_index("choice").loc["threshold", "verdict"] == "refuted"
-    assert j.robustness == "depends on threshold"
+    assert j.robustness == 'depends on threshold ("q")'
 
 
 def test_curve_change_needs_the_yields(tmp_path, data_dir):

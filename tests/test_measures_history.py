@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import prices_from_returns, write_series_csv
+from conftest import planted_readings, prices_from_returns, write_series_csv
 from rotation.claims import evaluate
 from rotation.claims.measuring import Context
 from rotation.core.errors import ParameterError
@@ -62,7 +62,8 @@ def write_case(
         "streak_premise": 3,
     }
     path = tmp_path / "claims.yaml"
-    path.write_text(yaml.safe_dump({"article": head, "claims": claims_block}, sort_keys=False), encoding="utf-8")
+    block = planted_readings(claims_block)
+    path.write_text(yaml.safe_dump({"article": head, "claims": block}, sort_keys=False), encoding="utf-8")
     return path, data_dir
 
 
@@ -131,8 +132,8 @@ def test_fear_episode_criteria_and_the_alternatives_that_flip_it(tmp_path):
     assert m.extra["vix_level"] == pytest.approx(np.median(vix.to_numpy()))
     assert j.verdict == Verdict.PARTLY_TRUE
     assert list(j.sensitivity["verdict"]) == ["partly true", "confirmed", "partly true", "partly true", "confirmed"]
-    assert j.robustness == "depends on drawdown threshold, drawdown measured at"
-    assert j.label == "partly true, but depends on drawdown threshold, drawdown measured at"
+    assert j.robustness == 'depends on drawdown threshold ("q"), drawdown measured at ("q")'
+    assert j.label == 'partly true, but depends on drawdown threshold ("q"), drawdown measured at ("q")'
 
 
 def test_fear_episode_robust_when_every_alternative_agrees(tmp_path):
@@ -239,7 +240,7 @@ def test_resemblance_verdict_grid_and_the_feature_set_that_flips_it(tmp_path):
     assert row["episodes"] == 4  # A, B, C, D around the current streak
     # the sensitivity: drawdown only puts B (at a peak, like the current streak) nearer: the label names that choice
     assert list(j.sensitivity["verdict"]) == ["confirmed", "refuted", "confirmed", "confirmed"]
-    assert j.robustness == "depends on feature set"
+    assert j.robustness == 'depends on feature set ("q")'
     # the grid: 3 feature sets x 3 standardisations x 2 lengths; A nearer in every returns-only and returns+VIX variant
     grid = m.extra["grid"]
     assert len(grid) == 18
@@ -348,7 +349,7 @@ def test_lead_after_event_planted_flip_under_the_base_date(tmp_path):
     week = large.index[large.index <= crash + pd.DateOffset(weeks=1)][-1]
     assert by_hand(small, large, week, 1) > 0  # from one week after the crash small caps lead: the planted flip
     assert list(j.sensitivity["verdict"]) == ["refuted", "confirmed", "refuted"]
-    assert j.robustness == "depends on base date"
+    assert j.robustness == 'depends on base date ("q")'
 
 
 def test_lead_after_event_robust_case_and_date_base(tmp_path):

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import planted_readings
 from rotation.claims import evaluate
 from rotation.claims.measures.macro import inflation_trend, recession_check
 from rotation.claims.measuring import Context
@@ -74,6 +75,7 @@ def context_for(tmp_path: Path, data_dir: Path, block: dict, as_of: str = "2026-
         "streak_premise": 3,
     }
     path = tmp_path / "claims.yaml"
+    block = planted_readings(block)
     path.write_text(yaml.safe_dump({"article": head, "claims": block}, sort_keys=False), encoding="utf-8")
     return Context(claims=str(path), data_dir=str(data_dir), **kw)
 

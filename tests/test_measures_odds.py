@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import write_series_csv
+from conftest import planted_readings, write_series_csv
 from rotation.analytics import nulls
 from rotation.claims import evaluate
 from rotation.claims import measuring as measures
@@ -62,7 +62,7 @@ def planted_path_prices(
 def claims_file(folder, entries: dict) -> str:
     doc = {
         "article": {"title": "synthetic", "as_of": AS_OF, "small": "rut", "large": "spx", "streak_premise": 5},
-        "claims": entries,
+        "claims": planted_readings(entries),
     }
     path = folder / "claims.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -112,9 +112,11 @@ def test_path_claim_flips_under_the_share_threshold_and_the_label_names_it(tmp_p
     )
     j = evaluate.evaluate(ctx, "path")
     assert j.verdict == Verdict.CONFIRMED  # ahead at the end, and on 60% > 50% of the sessions
-    assert j.robustness == "depends on share threshold"  # 60% is not above two-thirds: partly true
+    assert (
+        j.robustness == 'depends on share threshold ("could continue through the first half")'
+    )  # 60% is not above two-thirds: partly true
     assert list(j.sensitivity["verdict"]) == ["confirmed", "partly true", "confirmed"]
-    assert j.label == "confirmed, but depends on share threshold"
+    assert j.label == 'confirmed, but depends on share threshold ("could continue through the first half")'
 
 
 def test_path_claim_robust_when_every_alternative_agrees(tmp_path):
@@ -131,7 +133,9 @@ def test_path_claim_ahead_only_at_the_end_is_partly_true_and_behind_at_the_end_r
     ctx = measures.Context(claims=claims_file(tmp_path, path_claim(b=END_ALT)), data_dir=str(tmp_path / "a"))
     j = evaluate.evaluate(ctx, "path")
     assert j.verdict == Verdict.PARTLY_TRUE
-    assert j.robustness == "depends on end date"  # behind at the data end (-2%): refuted there
+    assert (
+        j.robustness == 'depends on end date ("could continue through the first half")'
+    )  # behind at the data end (-2%): refuted there
     assert list(j.sensitivity["verdict"]) == ["partly true", "refuted"]
 
 
@@ -229,7 +233,7 @@ def test_rarity_framings_differ_and_the_label_names_the_framing(tmp_path):
     # planted: in 1,200 fair coin days a run of 11 turns up with probability about 1 - exp(-600 / 2**11) = 0.25 (> 5%),
     # while a given run reaches 11 with probability 2**-10 (< 1%)
     assert j.verdict == Verdict.REFUTED
-    assert j.robustness == "depends on framing"
+    assert j.robustness == 'depends on framing ("exceedingly rare")'
     assert list(j.sensitivity["choice"]) == ["as registered", "framing", "null model", "rarity cut"]
 
 
