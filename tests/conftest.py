@@ -13,6 +13,26 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def planted_readings(block: dict) -> dict:
+    """A planted claims block whose untagged alternatives declare their reading (docs/readings.md): one that
+    changes only claimed/tolerances is a ``sensitivity``; any other an ``allowed`` reading resting on the
+    claim's whole quote. Tests of the reading rule itself (tests/test_readings.py) tag theirs by hand."""
+    out = {}
+    for cid, entry in block.items():
+        entry = dict(entry)
+        if isinstance(entry.get("alternatives"), list):
+            alts = []
+            for alt in entry["alternatives"]:
+                alt = dict(alt)
+                if "reading" not in alt and (alt.get("params") or alt.get("query")):
+                    alt.update(reading="allowed", rests_on=entry["quote"])
+                alt.setdefault("reading", "sensitivity")
+                alts.append(alt)
+            entry["alternatives"] = alts
+        out[cid] = entry
+    return out
+
+
 def no_network(*args, **kwargs):
     """Stand-in for the download layer: tests never touch the network."""
     raise ConnectionError("no network in tests")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import prices_from_returns, write_series_csv
+from conftest import planted_readings, prices_from_returns, write_series_csv
 from rotation.claims import evaluate
 from rotation.claims.measuring import Context
 from rotation.core.verdicts import Verdict
@@ -25,6 +25,7 @@ def setup(tmp_path, block):
     write_series_csv(data_dir, "GSPC.csv", large)
     head = {"title": "planted", "as_of": str(small.index[-1].date()), "small": "rut", "large": "spx"}
     path = tmp_path / "claims.yaml"
+    block = planted_readings(block)
     path.write_text(yaml.safe_dump({"article": head, "claims": block}, sort_keys=False), encoding="utf-8")
     return path, data_dir, small.index
 

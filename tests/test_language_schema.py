@@ -186,11 +186,17 @@ def test_unknown_kind_and_compare_did_you_mean():
 
 
 def test_alternative_params_checked_and_merged():
-    alt = {"choice": "base", "label": "year end", "params": {"base": "year_ends"}}
+    alt = {
+        "choice": "base",
+        "label": "year end",
+        "reading": "allowed",
+        "rests_on": "up",
+        "params": {"base": "year_ends"},
+    }
     text = refuse(with_(BASE, alternatives=[alt]))
     assert "field 'alternatives[0].params.base'" in text and "did you mean 'year_end'" in text
     assert "alternatives[0].tolerance" in refuse(
-        with_(BASE, alternatives=[{"choice": "c", "label": "l", "tolerance": -1}])
+        with_(BASE, alternatives=[{"choice": "c", "label": "l", "reading": "sensitivity", "tolerance": -1}])
     )
 
 
@@ -234,12 +240,32 @@ def test_query_refusals_name_the_field(query, field):
 
 
 def test_query_alternative_is_checked_merged():
-    alt = {"choice": "pair", "label": "ETFs", "query": {"pair": ["iwm", "spy"], "condition": "rises"}}
+    alt = {
+        "choice": "pair",
+        "label": "ETFs",
+        "reading": "allowed",
+        "rests_on": "13",
+        "query": {"pair": ["iwm", "spy"], "condition": "rises"},
+    }
     assert "alternatives[0].query.condition" in refuse(with_(QUERY, alternatives=[alt]))
-    ok = with_(QUERY, alternatives=[{"choice": "pair", "label": "ETFs", "query": {"pair": ["iwm", "spy"]}}])
+    ok = with_(
+        QUERY,
+        alternatives=[
+            {
+                "choice": "pair",
+                "label": "ETFs",
+                "reading": "context",
+                "contradicts": "13",
+                "query": {"pair": ["iwm", "spy"]},
+            }
+        ],
+    )
     check_document("claims.yaml", {"article": ARTICLE, "claims": {"c1": ok}})
     assert "alternatives[0].params" in refuse(
-        with_(QUERY, alternatives=[{"choice": "c", "label": "l", "params": {"x": 1}}])
+        with_(
+            QUERY,
+            alternatives=[{"choice": "c", "label": "l", "reading": "allowed", "rests_on": "13", "params": {"x": 1}}],
+        )
     )
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, prices_from_returns, write_series_csv
+from conftest import REPO, planted_readings, prices_from_returns, write_series_csv
 from rotation.claims import evaluate, judge
 from rotation.claims import registry as claims_file
 from rotation.claims.measures.base import KINDS, Measurement
@@ -45,7 +45,8 @@ def write_article(tmp_path: Path, claims_block: dict, article: dict | None = Non
         **(article or {}),
     }
     path = tmp_path / "claims.yaml"
-    path.write_text(yaml.safe_dump({"article": head, "claims": claims_block}, sort_keys=False), encoding="utf-8")
+    block = planted_readings(claims_block)
+    path.write_text(yaml.safe_dump({"article": head, "claims": block}, sort_keys=False), encoding="utf-8")
     return path, data_dir
 
 
@@ -107,9 +108,10 @@ def test_record_kind_finds_the_earlier_record(tmp_path):
 
 
 def test_a_verdict_that_flips_under_one_alternative_names_that_choice(tmp_path):
-    # claimed 8 sessions: refuted at tolerance 0 ... but partly true when the tolerance is 1 (planted flip)
+    # claimed 7 sessions: confirmed; claimed 9 would refute it, but a changed claimed value or tolerance is a
+    # sensitivity (docs/readings.md): shown, never counted. Flips by allowed readings: tests/test_readings.py
     claim = length_claim(
-        claimed=8,
+        claimed=7,
         partly_tolerance=None,
         alternatives=[
             {"choice": "tolerance", "label": "within 1 session", "tolerance": 1},
@@ -119,18 +121,18 @@ def test_a_verdict_that_flips_under_one_alternative_names_that_choice(tmp_path):
     claim.pop("partly_tolerance")
     path, data_dir = write_article(tmp_path, {"length": claim})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "length")
-    assert j.verdict == Verdict.REFUTED
-    assert j.robustness == "depends on tolerance"
-    assert j.label == "refuted, but depends on tolerance"
-    assert list(j.sensitivity["agrees"]) == [True, False, True]
-    assert evaluate.agreement_share(j) == pytest.approx(0.5)
+    assert j.verdict == Verdict.CONFIRMED
+    assert j.robustness == "not varied"  # a changed claimed value or tolerance is not a reading
+    assert list(j.sensitivity["reading"]) == ["registered", "sensitivity", "sensitivity"]
+    assert list(j.sensitivity["agrees"]) == [True, True, False]  # shown all the same
+    assert evaluate.agreement_share(j) != evaluate.agreement_share(j)  # NaN: no allowed reading judged
 
 
 def test_a_verdict_all_alternatives_agree_with_is_robust(tmp_path):
     claim = length_claim(
         alternatives=[
             {"choice": "tolerance", "label": "within 1", "tolerance": 1},
-            {"choice": "reading", "label": "claimed 7 again", "claimed": 7},
+            {"choice": "pair", "label": "the same pair named", "params": {"pair": ["rut", "spx"]}},
         ]
     )
     path, data_dir = write_article(tmp_path, {"length": claim})

@@ -91,4 +91,4 @@ def test_mean_spread_definitions_differ_as_alternatives(tmp_path):
     assert j.verdict == Verdict.CONFIRMED
     log_value = 1e4 * np.log1p(0.006)  # large caps are flat: the mean log difference is ln(1.006)
     assert j.sensitivity.iloc[1]["measured"] == f"{log_value:.1f} bp per session"
-    assert j.robustness == ("robust" if abs(log_value - 60) <= 0.5 else "depends on average definition")
+    assert j.robustness == ("robust" if abs(log_value - 60) <= 0.5 else 'depends on average definition ("q")')

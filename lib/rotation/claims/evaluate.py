@@ -1,9 +1,13 @@
 """Evaluating a claim: does it apply at the date, its measurement, its verdict, and how robust that is.
 
 ``evaluate`` measures a claim at the context's date (or says why it does not apply), judges it
-(``rotation.claims.judge``), re-judges it under every listed alternative and labels it ``robust``
-(all alternatives agree), ``depends on <choice>`` (naming the choices that change it) or ``not
-varied`` (none listed).
+(``rotation.claims.judge``), re-judges it under every listed alternative and labels it by the
+reading rule (docs/readings.md): only alternatives with ``reading: allowed`` (readings the
+claim's words allow) count. ``robust``: every judged allowed reading gives the main verdict;
+``depends on <choice> ("<words>")``: naming the allowed readings that change it and the words
+they rest on; ``not varied``: no allowed reading is listed. ``context`` alternatives (they
+contradict the words) and ``sensitivity`` ones (a changed claimed value or tolerance) are shown
+in the sensitivity table with their ``reading``, never counted.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from rotation.core.fmt import value_text
 from rotation.core.verdicts import Verdict
 
 ROBUST, NOT_VARIED = "robust", "not varied"
+ALLOWED, CONTEXT, SENSITIVITY = "allowed", "context", "sensitivity"
 
 
 def applicability(ctx, claim: Mapping):
@@ -102,21 +107,34 @@ def with_alternative(claim: Mapping, alternative: Mapping) -> dict:
     return out
 
 
+def reading_words(alternative: Mapping) -> str:
+    """The quote's words an alternative rests on (allowed) or contradicts (context); empty for a sensitivity."""
+    return str(alternative.get("rests_on") or alternative.get("contradicts") or "")
+
+
 def robustness(verdict: Verdict, rows: list[dict]) -> str:
-    """``robust`` when every judged alternative gives ``verdict``; else ``depends on <choices>``."""
+    """The robustness label over the allowed readings only (rows with ``reading: allowed``).
+
+    ``robust`` when every judged allowed reading gives ``verdict``; ``depends on <choice>
+    ("<words>")`` naming those that do not; ``not varied`` when no allowed reading is listed.
+    Rows of ``context`` and ``sensitivity`` alternatives never change the label. A row without a
+    ``reading`` (made before the rule) counts as allowed.
+    """
     if not Verdict(verdict).judged:
         return "n/a"
-    judged = [r for r in rows if Verdict(r["verdict"]).judged]
+    allowed = [r for r in rows if r.get("reading", ALLOWED) == ALLOWED]
+    judged = [r for r in allowed if Verdict(r["verdict"]).judged]
     if not judged:
         return NOT_VARIED
-    flipping = []
+    flipping: list[str] = []
     for r in judged:
-        if r["verdict"] != Verdict(verdict).value and r["choice"] not in flipping:
-            flipping.append(r["choice"])
+        name = r["choice"] + (f' ("{r["words"]}")' if r.get("words") else "")
+        if r["verdict"] != Verdict(verdict).value and name not in flipping:
+            flipping.append(name)
     if flipping:
         return "depends on " + ", ".join(flipping)
-    unjudged = len(rows) - len(judged)
-    return ROBUST if not unjudged else f"{ROBUST} ({len(judged)} of {len(rows)} alternatives could be judged)"
+    unjudged = len(allowed) - len(judged)
+    return ROBUST if not unjudged else f"{ROBUST} ({len(judged)} of {len(allowed)} allowed readings could be judged)"
 
 
 def evaluate(ctx, claim_id: str) -> Judgement:
@@ -146,6 +164,8 @@ def _judge_claim(ctx, claim: Mapping) -> Judgement:
                 {
                     "choice": alt["choice"],
                     "alternative": alt["label"],
+                    "reading": alt.get("reading", ALLOWED),
+                    "words": reading_words(alt),
                     "measured": value_text(shown, claim.get("unit", "")),
                     "decision rule": tolerance_text(variant)
                     if tolerance_text(variant) != tolerance_text(claim)
@@ -160,6 +180,8 @@ def _judge_claim(ctx, claim: Mapping) -> Judgement:
         head = {
             "choice": "as registered",
             "alternative": "the claims file's own choice",
+            "reading": "registered",
+            "words": str(claim.get("part", "")),
             "measured": value_text(main.value, claim.get("unit", "")),
             "decision rule": tolerance_text(claim),
             "verdict": verdict.value,
@@ -170,10 +192,11 @@ def _judge_claim(ctx, claim: Mapping) -> Judgement:
 
 
 def agreement_share(judgement: Judgement) -> float:
-    """Share of judged alternatives that give the main verdict (NaN when none was judged)."""
+    """Share of judged allowed readings that give the main verdict (NaN when none was judged)."""
     table = judgement.sensitivity
     if table is None:
         return float("nan")
     alts = table.iloc[1:]
+    alts = alts[alts["reading"] == ALLOWED] if "reading" in alts else alts
     judged = alts[alts["agrees"].notna()]
     return float(judged["agrees"].astype(bool).mean()) if len(judged) else float("nan")

@@ -8,7 +8,11 @@ made at a date, which moves with the ``as_of`` parameter; or ``{period: "A to B"
 back|ahead}``: a fixed period, never shifted), the kind's ``params``, the claimed value, its
 unit, how to compare (``compare``, see ``rotation.claims.judge``), the tolerances, and
 ``alternatives``: the reasonable other choices (threshold, base date, feature set, ...) the
-verdict is re-computed under (``rotation.claims.evaluate``).
+verdict is re-computed under (``rotation.claims.evaluate``), each declaring its ``reading``:
+``allowed`` (a reading the claim's words allow, ``rests_on`` the quote's words), ``context``
+(it ``contradicts`` words of the quote: shown, not counted) or ``sensitivity`` (only the claimed
+value or tolerances change: shown, not a reading); see docs/readings.md. A sentence holding two
+claims is split: each claim's ``part`` names the words of the (shared) quote it judges.
 
 Loading checks the file against the language's schema and the registered measures (their names and
 parameters), so a bad file is refused in one line before any notebook starts.
@@ -33,7 +37,18 @@ COMPARISONS = {"equal", "at_least", "at_most", "boolean", "criteria", "untestabl
 UNJUDGED = {"untestable", "no_data"}  # entries that carry a reason instead of a claimed value
 REQUIRED_KEYS = ("quote", "notebook", "compare")
 ARTICLE_KEYS = ("title", "as_of", "small", "large")
-ALTERNATIVE_KEYS = {"choice", "label", "params", "query", "claimed", "tolerance", "partly_tolerance"}
+ALTERNATIVE_KEYS = {
+    "choice",
+    "label",
+    "reading",  # allowed | context | sensitivity: what the alternative is (docs/readings.md)
+    "rests_on",
+    "contradicts",
+    "params",
+    "query",
+    "claimed",
+    "tolerance",
+    "partly_tolerance",
+}
 CLAIM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # plain identifiers: safe in file names, URLs, HTML ids and tables
 
 

@@ -32,6 +32,11 @@ from rotation.core.errors import ParameterError
 MAX_CLAIMS = 500
 MAX_ALTERNATIVES = 50
 MAX_TEXT = 5000
+MAX_TITLE = 300  # an article's title (a 200,000-character title once hung the scorecard)
+MAX_QUOTE = 2000  # a claim's quote: a sentence or two of the article
+MAX_WORDS = 300  # a claim's part, an alternative's rests_on / contradicts: words of the quote
+READINGS = ("allowed", "context", "sensitivity")  # what an alternative is (docs/readings.md)
+JUDGING_FIELDS = ("claimed", "tolerance", "partly_tolerance")  # fields of the decision rule, not of the measurement
 MAX_SIMS = 100_000
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -508,7 +513,7 @@ COMPARES = ("equal", "at_least", "at_most", "boolean", "criteria", "untestable",
 def article_spec() -> Fields:
     return Fields(
         {
-            "title": Text(500),
+            "title": Text(MAX_TITLE),
             "published": Date(),
             "as_of": Date(),
             "small": SeriesId(),
@@ -523,7 +528,8 @@ def claim_fields() -> dict:
     tol = Number(0)
     claimed = AnyOf((Number(), Boolean(), Text(500)), "a finite number, true/false, or text (criteria)")
     return {
-        "quote": Text(),
+        "quote": Text(MAX_QUOTE),
+        "part": Text(MAX_WORDS),
         "notebook": Text(100, r"[0-9A-Za-z_\-]+", "a notebook stem"),
         "kind": Text(100),
         "measure": Text(),
@@ -543,13 +549,16 @@ def claim_fields() -> dict:
                 {
                     "choice": Text(200),
                     "label": Text(500),
+                    "reading": Choice(READINGS),
+                    "rests_on": Text(MAX_WORDS),
+                    "contradicts": Text(MAX_WORDS),
                     "params": _Any(),
                     "query": _Any(),
                     "claimed": claimed,
                     "tolerance": tol,
                     "partly_tolerance": tol,
                 },
-                required=("choice", "label"),
+                required=("choice", "label", "reading"),
             ),
             0,
             MAX_ALTERNATIVES,
@@ -620,6 +629,57 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
             spec.check(merged, f"alternatives[{i}].{own}")
         if "claimed" in alt and compare in ("equal", "at_least", "at_most"):
             Number().check(alt["claimed"], f"alternatives[{i}].claimed")
+        check_reading(alt, entry["quote"], f"alternatives[{i}]")
+    if "part" in entry and not in_words(entry["part"], entry["quote"]):
+        raise Bad("part", f"{_show(entry['part'])} does not occur in the quote (the part is words of the quote)")
+
+
+def normal_words(text: str) -> str:
+    """``text`` compared as words: case-folded, runs of white space as one space."""
+    return " ".join(str(text).split()).casefold()
+
+
+def in_words(words: str, quote: str) -> bool:
+    """True when ``words`` occur in ``quote`` (case-insensitive, white space normalised)."""
+    return normal_words(words) in normal_words(quote)
+
+
+def judging_only(alt: Mapping) -> bool:
+    """True when an alternative changes only the decision rule (claimed value, tolerances), not the measurement."""
+    return not alt.get("params") and not alt.get("query")
+
+
+def check_reading(alt: Mapping, quote: str, where: str) -> None:
+    """The reading rule (docs/readings.md): what an alternative is, and the quote's words it rests on or contradicts.
+
+    ``allowed`` needs ``rests_on`` and ``context`` needs ``contradicts``: words that occur in the quote;
+    ``sensitivity`` is an alternative that changes only judging fields (claimed, tolerance,
+    partly_tolerance), and such an alternative is always a sensitivity, never a reading.
+    """
+    reading = alt["reading"]
+    own = {"allowed": "rests_on", "context": "contradicts"}.get(reading)
+    for key in ("rests_on", "contradicts"):
+        if key in alt and key != own:
+            raise Bad(f"{where}.{key}", f"only with reading {'allowed' if key == 'rests_on' else 'context'}")
+    if own is not None:
+        if own not in alt:
+            raise Bad(
+                f"{where}.{own}",
+                f"missing field (reading {reading}: the words of the quote it {'rests on' if own == 'rests_on' else 'contradicts'})",
+            )
+        if not in_words(alt[own], quote):
+            raise Bad(f"{where}.{own}", f"{_show(alt[own])} does not occur in the quote")
+    if judging_only(alt) and reading != "sensitivity":
+        raise Bad(
+            f"{where}.reading",
+            f"{reading} for an alternative that changes only {', '.join(k for k in JUDGING_FIELDS if k in alt) or 'nothing'}: "
+            "a change of the decision rule is reading: sensitivity",
+        )
+    if not judging_only(alt) and reading == "sensitivity":
+        raise Bad(
+            f"{where}.reading",
+            "sensitivity for an alternative that changes the measurement (params or query): use allowed (rests_on) or context (contradicts)",
+        )
 
 
 class _Any(Spec):
@@ -681,4 +741,14 @@ def check_document(path: str, doc: object, kinds: Mapping[str, Fields], known_ki
             raise fail(str(cid), exc.where, exc.what) from None
 
 
-__all__ = ["MAX_CLAIMS", "MAX_SIMS", "SchemaError", "check_document", "query_spec"]
+__all__ = [
+    "MAX_CLAIMS",
+    "MAX_SIMS",
+    "READINGS",
+    "SchemaError",
+    "check_document",
+    "check_reading",
+    "in_words",
+    "judging_only",
+    "query_spec",
+]

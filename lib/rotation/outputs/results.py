@@ -1,6 +1,7 @@
 """The run's results file: ``runs/<run name>/results.jsonl``, one JSON record per claim checked.
 
-Fields: ``claim_id``, ``notebook``, ``quote``, ``measured``, ``claimed``, ``unit``,
+Fields: ``claim_id``, ``notebook``, ``quote``, ``part`` (the words of the quote this claim judges,
+when a sentence holds two claims; else empty), ``measured``, ``claimed``, ``unit``,
 ``definition``, ``verdict``, ``tolerance`` (the decision rule in words), ``evidence``
 (section anchor and figure names), ``data_window`` (first and last date used), ``detail``.
 The scorecard reads only this file.
@@ -73,6 +74,7 @@ def record(run_name: str, judgement: Judgement, *, section: str = "", figures: I
         "notebook": notebook,
         "kind": claim.get("kind", ""),
         "quote": claim["quote"],
+        "part": claim.get("part", ""),
         "measured": _plain(m.value if m.status is None else None),
         "claimed": _plain(claim.get("claimed")),
         "unit": claim.get("unit", ""),
