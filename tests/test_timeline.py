@@ -222,7 +222,8 @@ def test_verdicts_only_writes_the_sweep_table_without_notebooks_or_run_folders(p
     argv += [*(x for d in days for x in ("--as-of", d)), "--verdicts-only"]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("verdicts only")  # the first line comes at once
+    assert out.splitlines()[0].startswith("sweep: checking")  # the first line, printed before any import
+    assert out.splitlines()[1].startswith("verdicts only")
     tables = list((root / "runs").glob("sweep_*.csv"))
     assert [t.name for t in tables] == ["sweep_vo.csv"]
     assert not [p for p in (root / "runs").iterdir() if p.is_dir()]

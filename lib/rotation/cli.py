@@ -115,6 +115,9 @@ def notebook_names(text: str | None) -> list[str] | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    repeated = len(set(args.as_of or [])) > 1 or len(args.param or []) > len(dict(args.param or []))
+    if args.grid or args.config or repeated:  # a sweep: a first line at once, before the imports (piped output too)
+        print("sweep: checking every run's parameters and data before any starts", flush=True)
     from rotation.run import notebooks, sweep
 
     paths = notebooks.notebook_paths(only=notebook_names(args.notebooks))

@@ -369,6 +369,8 @@ def execute(
             max_workers=min(workers, len(todo)), mp_context=context, initializer=_ignore_interrupts
         ) as pool:
             futures = {pool.submit(run_one, job): job for job in todo}
+            if on_done:  # a line as the workers start: the first finished run may be many seconds away
+                print(f"[0/{len(todo)}] started, {min(workers, len(todo))} at a time", file=sys.stderr, flush=True)
             try:
                 for future in cf.as_completed(futures):
                     job = futures[future]
