@@ -13,6 +13,7 @@ import yaml
 
 from conftest import planted_readings, prices_from_returns, write_series_csv
 from rotation.claims import evaluate
+from rotation.claims.measures import history
 from rotation.claims.measuring import Context
 from rotation.core.errors import ParameterError
 from rotation.core.verdicts import Verdict
@@ -230,23 +231,25 @@ def test_resemblance_verdict_grid_and_the_feature_set_that_flips_it(tmp_path):
         {"choice": "minimum streak length", "label": "9", "params": {"min_streak": 9}},
     ]
     path, data_dir = write_case(tmp_path, small, large, {"res": claim}, vix)
-    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "res")
+    ctx = Context(claims=str(path), data_dir=str(data_dir))
+    j = evaluate.evaluate(ctx, "res")
     m = j.measurement
+    found = history.resemblance(ctx, ctx.registry["claims"]["res"])  # the typed result the notebook shows
     assert m.value is True and j.verdict == Verdict.CONFIRMED
-    key_a = m.extra["keys"]["A"]
+    key_a = found.keys["A"]
     assert key_a == str(large.index[spans["A"][0]].date())
-    row = m.extra["registered"]
+    row = found.registered
     assert row["distance A"] == pytest.approx(0.0, abs=1e-9) and row["rank A"] == 1 and row["nearest"] == key_a
     assert row["episodes"] == 4  # A, B, C, D around the current streak
     # the sensitivity: drawdown only puts B (at a peak, like the current streak) nearer: the label names that choice
     assert list(j.sensitivity["verdict"]) == ["confirmed", "refuted", "confirmed", "confirmed"]
     assert j.robustness == 'depends on feature set ("q")'
     # the grid: 3 feature sets x 3 standardisations x 2 lengths; A nearer in every returns-only and returns+VIX variant
-    grid = m.extra["grid"]
+    grid = found.grid
     assert len(grid) == 18
     assert (grid.loc[grid["feature_set"] != "drawdown only", "nearer"] == "A").all()
     assert (grid.loc[grid["feature_set"] == "drawdown only", "nearer"] == "B").all()
-    summary = m.extra["summary"]
+    summary = found.summary
     assert summary["share_nearer"] == pytest.approx(12 / 18)
     assert grid.loc[grid["min_streak"] == 9, "episodes"].eq(3).all()  # only D reaches 9 sessions, plus A and B
     # missing VIX is said, not imputed: B's distances on returns and VIX use two of three features

@@ -11,6 +11,7 @@ from conftest import planted_readings, write_series_csv
 from rotation.analytics import nulls
 from rotation.claims import evaluate
 from rotation.claims import measuring as measures
+from rotation.claims.measures import odds
 from rotation.core.verdicts import Verdict
 
 AS_OF = "2026-01-21"
@@ -94,10 +95,11 @@ def test_path_share_and_month_ends_are_the_planted_ones(tmp_path):
     after, rel = planted_path_prices(tmp_path / "data", share_ahead=0.6, after_june=0.02)
     ctx = measures.Context(claims=claims_file(tmp_path, path_claim()), data_dir=str(tmp_path / "data"))
     m = evaluate.measure(ctx, ctx.registry["claims"]["path"])
+    found = odds.relative_path(ctx, ctx.registry["claims"]["path"])
     n = int((after <= "2026-06-30").sum())
     planted_share = float(np.mean(rel[:n] > 0))
-    assert m.extra["share"] == pytest.approx(planted_share) and 0.55 < planted_share < 0.65
-    assert m.extra["final"] == pytest.approx(0.01) and m.extra["at_period_end"] == pytest.approx(0.01)
+    assert found.share == pytest.approx(planted_share) and 0.55 < planted_share < 0.65
+    assert found.final == pytest.approx(0.01) and found.at_period_end == pytest.approx(0.01)
     assert m.window == (pd.Timestamp(AS_OF), pd.Timestamp("2026-06-30"))
     month_end = pd.Series(rel, index=after).groupby(after.to_period("M")).tail(1).loc[:"2026-06-30"]
     assert list(m.evidence.index) == list(month_end.index)
@@ -171,8 +173,9 @@ def test_path_claim_from_the_streaks_last_winning_session(tmp_path):
     ctx = measures.Context(claims=claims_file(tmp_path, entries), data_dir=str(tmp_path / "data"))
     m = evaluate.measure(ctx, ctx.registry["claims"]["path"])
     assert ctx.streak["sessions"] == 6  # in force at AS_OF, known then
-    assert m.extra["base"] == after[1]  # the streak went on two more sessions after AS_OF
-    assert m.extra["final"] == pytest.approx(1.01 / 1.002 - 1)  # small vs flat large, from the close of the last win
+    found = odds.relative_path(ctx, ctx.registry["claims"]["path"])
+    assert found.base == after[1]  # the streak went on two more sessions after AS_OF
+    assert found.final == pytest.approx(1.01 / 1.002 - 1)  # small vs flat large, from the close of the last win
     assert "last winning session (" + str(after[1].date()) in m.detail
 
 

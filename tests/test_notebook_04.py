@@ -62,11 +62,26 @@ def test_article_run_renders_notebook_04(article_run, shared_data):
     status = json.loads((run / "status.json").read_text())
     assert {n["notebook"]: n["status"] for n in status["notebooks"]}[STEM] == "ok"
     records = records_of(run)
-    assert set(records) == {"exceedingly_rare", "continue_first_half_2026"}
+    assert set(records) == {"exceedingly_rare", "statistical_anomaly", "continue_first_half_2026"}
 
-    # rarity: the Markov chain's exact probability, and the alternatives' verdicts recomputed independently
-    rare = records["exceedingly_rare"]
+    # "exceedingly rare" in plain words: streaks of 13+ sessions per decade of history, counted by plain pandas
+    plain = records["exceedingly_rare"]
     wins = win_sequence(shared_data, "2026-01-21")
+    length, runs = 0, []
+    for w in wins:
+        length = length + 1 if w else 0
+        runs.append(length)
+    ends = [
+        r for r, nxt in zip(runs, runs[1:] + [0]) if r >= 13 and nxt == 0
+    ]  # streaks that reached 13 (the last may run on)
+    dates = common(shared_data).loc[:"2026-01-21"].index
+    years = (dates[-1] - dates[1]).days / 365.25
+    assert plain["measured"] == pytest.approx(len(ends) / years * 10)
+    assert plain["verdict"] == ("confirmed" if len(ends) / years * 10 <= plain["claimed"] else "refuted")
+    assert f"{len(ends)} streaks of at least 13 sessions" in plain["detail"]
+
+    # "statistical anomaly": the Markov chain's exact probability, and the alternatives' verdicts recomputed independently
+    rare = records["statistical_anomaly"]
     p01, p11 = chain_of(wins)
     p = wins.mean()
     markov = probability_by_matrix_power(wins.size, 13, p01, p11)
@@ -81,13 +96,21 @@ def test_article_run_renders_notebook_04(article_run, shared_data):
     }
     for key, verdict in expected.items():
         assert rows[key]["verdict"] == verdict, key
-    flipping = sorted({r["choice"] for r in rare["sensitivity"][1:] if r["verdict"] != rare["verdict"]})
-    assert rare["robustness"] == (
-        "robust"
-        if not flipping
-        else "depends on "
-        + ", ".join(c for c in dict.fromkeys(r["choice"] for r in rare["sensitivity"][1:]) if c in flipping)
-    )
+    for record in records.values():  # only readings the words allow can make a verdict depend on a choice
+        flipping = [
+            r["choice"]
+            for r in record["sensitivity"][1:]
+            if r["verdict"] != record["verdict"] and r.get("reading") == "allowed"
+        ]
+        assert (
+            record["robustness"].startswith("depends on ")
+            if flipping
+            else record["robustness"].startswith(("robust", "not varied"))
+        )
+        assert all(c in record["robustness"] for c in flipping)
+    # the same bootstrap behind the verdict's alternative and the notebook's tables (one simulation, one number)
+    boot = next(r for r in rare["sensitivity"] if r["choice"] == "null model" and "bootstrap" in r["alternative"])
+    assert f"{float(boot['measured']):.3f}" in (run / f"{STEM}.ipynb").read_text()
 
     # the first half of 2026, judged on the path from the close of as_of
     cont = records["continue_first_half_2026"]
@@ -111,6 +134,15 @@ def test_article_run_renders_notebook_04(article_run, shared_data):
             "share threshold",
             "base date",
         }
+        # the calendar first half from the 2025 close, a reading the words allow: recomputed by plain pandas
+        start = both.loc[:"2025-12-31"].index[-1]
+        half = both.loc[start:PERIOD_END]
+        rel = (half.iloc[:, 0] / half.iloc[0, 0] - 1) - (half.iloc[:, 1] / half.iloc[0, 1] - 1)
+        share_h1, final_h1 = float((rel.iloc[1:] > 0).mean()), float(rel.iloc[-1])
+        calendar = next(r for r in cont["sensitivity"] if "2025 close" in r["alternative"])
+        verdict_h1 = "confirmed" if final_h1 > 0 and share_h1 > 0.5 else "partly true" if final_h1 > 0 else "refuted"
+        assert calendar["verdict"] == verdict_h1 and calendar["reading"] == "allowed"
+        assert (cont["robustness"] == "robust") == (verdict_h1 == cont["verdict"])  # never robust when it flips
 
     rendered = (run / f"{STEM}.ipynb").read_text()
     assert (
@@ -148,7 +180,7 @@ def test_other_dates_judge_or_explain_every_claim(tmp_path, shared_data):
     records = records_of(root / "runs" / "as_of-2008-06-06")
     cont = records["continue_first_half_2026"]
     assert cont["verdict"] == "not applicable at this date" and "never judged on a shifted period" in cont["detail"]
-    rare = records["exceedingly_rare"]
+    rare = records["statistical_anomaly"]
     wins = win_sequence(shared_data, "2008-06-06")
     assert rare["measured"] == pytest.approx(probability_by_matrix_power(wins.size, 13, *chain_of(wins)), rel=1e-9)
     assert rare["data_window"] == ["1987-09-11", "2008-06-06"]
@@ -156,10 +188,8 @@ def test_other_dates_judge_or_explain_every_claim(tmp_path, shared_data):
     status = execute_collection(root, shared_data, "as_of-1988-03-10", {"as_of": "1988-03-10", "n_sims": 500}, [STEM])
     assert status["ok"], status  # too short a history for some horizons: explained, not a failed notebook
     records = records_of(root / "runs" / "as_of-1988-03-10")
-    assert records["exceedingly_rare"]["verdict"] in (
-        "not verifiable with the data at hand",
-        "not applicable at this date",
-    )
-    assert records["exceedingly_rare"]["detail"]
+    for cid in ("exceedingly_rare", "statistical_anomaly"):
+        assert records[cid]["verdict"] in ("not verifiable with the data at hand", "not applicable at this date")
+        assert records[cid]["detail"]
     rendered = (root / "runs" / "as_of-1988-03-10" / f"{STEM}.ipynb").read_text()
     assert "Not estimated: horizon" in rendered

@@ -21,6 +21,7 @@ the data do not cover makes it *not verifiable*, with the series and dates that 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -407,44 +408,122 @@ def feature_options(p: Mapping) -> dict:
     }
 
 
-def by_axis(grid: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Share (%) of variants in which ``name`` is the nearer named episode, for each value of each axis of the grid."""
+def by_axis(grid: pd.DataFrame, name: str, key: str | None = None) -> pd.DataFrame:
+    """Per value of each axis of the grid (and over the whole grid): variants, the share (%) of comparable
+    variants in which ``name`` is the nearer named episode, and (with ``key``, the episode's key) the
+    share (%) of variants in which it is the nearest of all episodes."""
     rows = []
-    for axis, label in (
+    axes = (
+        ("all", "every variant"),
         ("feature_set", "feature set"),
         ("standardisation", "standardisation"),
         ("min_streak", "minimum streak length"),
-    ):
-        for value, part in grid.groupby(axis, sort=False):
+    )
+    for axis, label in axes:
+        groups = [("all", grid)] if axis == "all" else list(grid.groupby(axis, sort=False))
+        for value, part in groups:
             comparable = part[part["nearer"].notna()]
-            rows.append(
-                {
-                    "choice": label,
-                    "value": str(value),
-                    "variants": len(part),
-                    "comparable": len(comparable),
-                    f"{name} nearer (%)": 100 * float((comparable["nearer"] == name).mean())
-                    if len(comparable)
-                    else np.nan,
-                }
-            )
+            row = {
+                "choice": label,
+                "value": str(value),
+                "variants": len(part),
+                "comparable": len(comparable),
+                f"{name} nearer (%)": 100 * float((comparable["nearer"] == name).mean()) if len(comparable) else np.nan,
+            }
+            if key is not None:
+                row[f"{name} nearest (%)"] = 100 * float((part["nearest"] == key).mean()) if len(part) else np.nan
+            rows.append(row)
     return pd.DataFrame(rows).set_index(["choice", "value"])
 
 
-@kind("episode_resemblance")
-def episode_resemblance(ctx: Context, claim: Mapping) -> Measurement:
-    """Is the streak in force at ``as_of`` nearer (standardized feature distance) to ``params.nearer`` than to the other named episode?
+def grid_subset(grid: pd.DataFrame, subset: Mapping | None) -> pd.DataFrame:
+    """The grid rows a ``params.subset`` keeps (``feature_sets``, ``standardisations``, ``min_streaks``: lists; absent: all)."""
+    keep = pd.Series(True, index=grid.index)
+    for field_name, column in (
+        ("feature_sets", "feature_set"),
+        ("standardisations", "standardisation"),
+        ("min_streaks", "min_streak"),
+    ):
+        values = (subset or {}).get(field_name)
+        if values:
+            keep &= grid[column].astype(str).isin([str(v) for v in values])
+    return grid[keep]
 
-    ``params``: ``episodes`` (name -> spec, see the module docstring), ``nearer`` (the name
-    claimed nearer), the registered choice ``features`` (a name of ``variants.feature_sets`` or a
-    list), ``standardisation`` (``zscore`` | ``rank`` | ``robust``), ``min_streak`` (streaks of at
-    least this many sessions form the episodes compared, plus the named ones), and ``variants``
-    (``feature_sets``, ``standardisations``, ``min_streaks``): the grid over which the ranks of
-    the named episodes among all episodes, the nearest episode and the share of variants in
-    which ``nearer`` wins are reported. The value is True when ``nearer`` is strictly nearer
-    under the registered choice. A feature an episode lacks (VIX before 1990) is left out of
-    that episode's distances, and the remaining ones are rescaled to the full count.
+
+@dataclass(frozen=True)
+class GridDecision:
+    """The resemblance verdict read from the grid (``params.decide: grid``).
+
+    Over the ``variants`` the claim counts (``params.subset``; all by default): ``nearer`` of
+    the ``comparable`` ones have the claimed episode nearer than the other; ``nearest`` of them
+    have it nearest of all episodes. Criteria: each share above one half (a majority).
     """
+
+    name: str
+    other: str
+    variants: int
+    comparable: int
+    nearer: int
+    nearest: int
+
+    @property
+    def criteria(self) -> dict[str, bool]:
+        return {
+            f"{self.name} nearer than {self.other} in a majority of the {self.comparable} comparable variants ({self.nearer})": bool(
+                self.comparable and self.nearer / self.comparable > 0.5
+            ),
+            f"{self.name} the nearest of all episodes in a majority of the {self.variants} variants ({self.nearest})": bool(
+                self.variants and self.nearest / self.variants > 0.5
+            ),
+        }
+
+
+def grid_decision(grid: pd.DataFrame, name: str, other: str, key: str, subset: Mapping | None = None) -> GridDecision:
+    """Count, over the grid rows ``subset`` keeps, the variants where ``name`` is nearer than ``other`` and nearest of all."""
+    part = grid_subset(grid, subset)
+    comparable = part[part["nearer"].notna()]
+    return GridDecision(
+        name,
+        other,
+        int(len(part)),
+        int(len(comparable)),
+        int((comparable["nearer"] == name).sum()),
+        int((part["nearest"] == key).sum()),
+    )
+
+
+@dataclass(frozen=True)
+class Resemblance:
+    """Everything the resemblance measurement found (typed; what notebook 03 shows).
+
+    ``features``: the registered feature table; ``distances``: distances from the current episode
+    under the registered choice (nearest first); ``registered``: the registered variant's grid row;
+    ``grid``/``tables``: the variant grid and its feature tables by minimum length; ``target``/``keys``:
+    the current and named episodes' keys; ``found``: ``find_named`` per name; ``shares``: ``by_axis``;
+    ``decision``: the grid counts the verdict reads under ``params.decide: grid``.
+    """
+
+    nearer: str
+    other: str
+    set_name: str
+    columns: list
+    how: str
+    min_streak: int
+    features: pd.DataFrame
+    distances: pd.DataFrame
+    registered: pd.Series
+    grid: pd.DataFrame
+    tables: dict
+    target: str
+    keys: dict
+    found: dict
+    summary: dict
+    shares: pd.DataFrame
+    decision: GridDecision
+
+
+def resemblance(ctx: Context, claim: Mapping) -> Resemblance | Measurement:
+    """The resemblance of an ``episode_resemblance`` claim (see that kind), or the Measurement saying why it cannot be judged."""
     p = params(claim)
     setup = _resemblance_setup(ctx, claim)
     if isinstance(setup, Measurement):
@@ -461,59 +540,115 @@ def episode_resemblance(ctx: Context, claim: Mapping) -> Measurement:
     keys = {n: episodes.episode_key(f["row"]["start"]) for n, f in setup["found"].items()}
     dist = episodes.standardized_distance(feats, target, cols, how)
     row = episodes.resemblance_grid({min_streak: feats}, target, keys, {set_name: cols}, [how]).iloc[0]
-    verdict_value = row["nearer"] == want
     grid, tables = variant_grid(ctx, claim, setup)
-    summary = episodes.grid_summary(grid, want)
     other = [n for n in names if n != want][0]
+    return Resemblance(
+        nearer=want,
+        other=other,
+        set_name=set_name,
+        columns=cols,
+        how=how,
+        min_streak=min_streak,
+        features=feats,
+        distances=dist,
+        registered=row,
+        grid=grid,
+        tables=tables,
+        target=target,
+        keys=keys,
+        found=setup["found"],
+        summary=episodes.grid_summary(grid, want),
+        shares=by_axis(grid, want, keys[want]),
+        decision=grid_decision(grid, want, other, keys[want], p.get("subset")),
+    )
+
+
+DECIDE = ("registered", "grid")
+
+
+@kind("episode_resemblance")
+def episode_resemblance(ctx: Context, claim: Mapping) -> Measurement:
+    """Is the streak in force at ``as_of`` nearer (standardized feature distance) to ``params.nearer`` than to the other named episode?
+
+    ``params``: ``episodes`` (name -> spec, see the module docstring), ``nearer`` (the name
+    claimed nearer), the registered choice ``features`` (a name of ``variants.feature_sets`` or a
+    list), ``standardisation`` (``zscore`` | ``rank`` | ``robust``), ``min_streak`` (streaks of at
+    least this many sessions form the episodes compared, plus the named ones), and ``variants``
+    (``feature_sets``, ``standardisations``, ``min_streaks``): the grid over which the ranks of
+    the named episodes among all episodes, the nearest episode and the share of variants in
+    which ``nearer`` wins are reported. ``decide``: ``registered`` (the value is True when
+    ``nearer`` is strictly nearer under the registered choice) or ``grid`` (two criteria read from
+    the grid rows ``subset`` keeps: ``nearer`` is nearer than the other in a majority of the
+    comparable variants; it is the nearest of all episodes in a majority of the variants). A
+    feature an episode lacks (VIX before 1990) is left out of that episode's distances, and the
+    remaining ones are rescaled to the full count.
+    """
+    p = params(claim)
+    decide = str(p.get("decide", "registered"))
+    if decide not in DECIDE:
+        raise _claim_error(claim, f"params.decide: expected one of {', '.join(DECIDE)}, got {decide!r}")
+    found = resemblance(ctx, claim)
+    if isinstance(found, Measurement):
+        return found
+    want, other, cols, row, grid, summary = (
+        found.nearer,
+        found.other,
+        found.columns,
+        found.registered,
+        found.grid,
+        found.summary,
+    )
+    names = [want, other]
     lacking = {n: [c for c in cols if c not in (row[f"features {n}"] or "").split(", ")] for n in names}
     parts = []
     for n in names:
         miss = f" (no {', '.join(lacking[n])})" if lacking[n] else ""
+        ep = found.found[n]["row"]
         parts.append(
-            f"to the {n} episode ({episode_text(setup['found'][n]['row'])}) {row[f'distance {n}']:.2f} over {len(cols) - len(lacking[n])} of {len(cols)} features{miss}, "
-            f"rank {row[f'rank {n}']} of {row['episodes']}"
+            f"to the {n} episode ({episode_text(ep)}, {episodes.classify(ep['small_return'], ep['large_return'])}) {row[f'distance {n}']:.2f} "
+            f"over {len(cols) - len(lacking[n])} of {len(cols)} features{miss}, rank {row[f'rank {n}']} of {row['episodes']}"
         )
+    dist = found.distances
     nearest = dist.index[0] if len(dist) else None
+    decision = found.decision
     detail = (
-        f"registered choice ({set_name}: {', '.join(cols)}; {how}; streaks of at least {min_streak} sessions, {row['episodes']} episodes compared): distance "
+        f"registered choice ({found.set_name}: {', '.join(cols)}; {found.how}; streaks of at least {found.min_streak} sessions, {row['episodes']} episodes compared): distance "
         + "; ".join(parts)
         + (
-            f"; nearest {nearest} ({feats.loc[nearest, 'sessions']} sessions, {dist['distance'].iloc[0]:.2f})"
+            f"; nearest {nearest} ({found.features.loc[nearest, 'sessions']} sessions, {dist['distance'].iloc[0]:.2f})"
             if nearest
             else ""
         )
         + f". Across {summary['variants']} variants ({len(grid['feature_set'].unique())} feature sets x {len(grid['standardisation'].unique())} standardisations x "
         f"{len(grid['min_streak'].unique())} minimum lengths): closer to {want} than to {other} on these features in {100 * summary['share_nearer']:.0f}% "
         f"({int(round(summary['share_nearer'] * summary['comparable']))} of {summary['comparable']} comparable); nearest is {summary['nearest']} in "
-        f"{100 * summary['share_nearest']:.0f}% ({int(summary['nearest_counts'].get(summary['nearest'], 0))} of {int(summary['nearest_counts'].sum())})"
+        f"{100 * summary['share_nearest']:.0f}% ({int(summary['nearest_counts'].get(summary['nearest'], 0))} of {int(summary['nearest_counts'].sum())}); "
+        f"{want} the nearest in {int((grid['nearest'] == found.keys[want]).sum())} of {summary['variants']}"
     )
-    evidence = grid.copy()
+    if decide == "grid":
+        kept = (
+            "every variant"
+            if not p.get("subset")
+            else "the variants of " + "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in dict(p["subset"]).items())
+        )
+        detail += (
+            f". Decided on the grid ({kept}): {want} nearer than {other} in {decision.nearer} of {decision.comparable} comparable variants, "
+            f"the nearest of all episodes in {decision.nearest} of {decision.variants}"
+        )
+    value = decision.criteria if decide == "grid" else bool(row["nearer"] == want)
     return Measurement(
-        value=bool(verdict_value),
-        unit="boolean",
+        value=value,
+        unit="criteria" if decide == "grid" else "boolean",
         window=(ctx.returns_at.index[0], ctx.session),
         definition=(
-            f"standardized feature distance ({episodes.STANDARDISATION_TEXT[how]}; Euclidean over the features both episodes have, "
-            f"rescaled to the full count) from the streak in force at {day(ctx.session)} to every episode (streaks of at least {min_streak} "
-            f"sessions to as_of, plus the named ones); {want} episode = {setup['found'][want]['text']}; {other} episode = "
-            f"{setup['found'][other]['text']}; {STREAK_DEF}"
+            f"standardized feature distance ({episodes.STANDARDISATION_TEXT[found.how]}; Euclidean over the features both episodes have, "
+            f"rescaled to the full count) from the streak in force at {day(ctx.session)} to every episode (streaks of at least {found.min_streak} "
+            f"sessions to as_of, plus the named ones); {want} episode = {found.found[want]['text']}; {other} episode = "
+            f"{found.found[other]['text']}; {STREAK_DEF}"
+            + ("; the verdict counts the variants of the grid (majority rule)" if decide == "grid" else "")
         ),
         detail=detail,
-        evidence=evidence,
-        extra={
-            "grid": grid,
-            "summary": summary,
-            "tables": tables,
-            "features": feats,
-            "distances": dist,
-            "registered": row,
-            "target": target,
-            "keys": keys,
-            "found": setup["found"],
-            "by_axis": by_axis(grid, want),
-            "nearer": want,
-            "other": other,
-        },
+        evidence=grid.copy(),
     )
 
 
@@ -634,7 +769,13 @@ def lead_after_event(ctx: Context, claim: Mapping) -> Measurement:
 
 
 __all__ = [
+    "DECIDE",
+    "GridDecision",
+    "Resemblance",
     "base_session",
+    "grid_decision",
+    "grid_subset",
+    "resemblance",
     "by_axis",
     "chosen_features",
     "crash_session",

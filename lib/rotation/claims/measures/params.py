@@ -98,6 +98,14 @@ def _builtin_params() -> dict[str, Fields]:
                         "min_streaks": ListOf(Int(1, 1000), 1, 20),
                     }
                 ),
+                "decide": Choice(("registered", "grid")),
+                "subset": Fields(
+                    {
+                        "feature_sets": ListOf(Text(200), 1, 20),
+                        "standardisations": ListOf(Choice(tuple(STANDARDISATIONS)), 1, 10),
+                        "min_streaks": ListOf(Int(1, 1000), 1, 20),
+                    }
+                ),
             }
         ),
         "lead_after_event": Fields(
@@ -120,9 +128,10 @@ def _builtin_params() -> dict[str, Fields]:
             },
             required=("length",),
         ),
+        "streak_frequency": Fields({"length": Int(1, 10_000), "min_sessions": Int(1, 100_000)}, required=("length",)),
         "relative_path_ahead": Fields(
             {
-                "base": Choice(("as_of", "streak_last_win")),
+                "base": Choice(("as_of", "streak_last_win", "period_start")),
                 "end": Choice(("period_end", "data_end")),
                 "share_threshold": fraction,
             }
