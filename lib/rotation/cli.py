@@ -121,6 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rotation.run import notebooks, sweep
 
     paths = notebooks.notebook_paths(only=notebook_names(args.notebooks))
+    if args.no_cache:  # read by every run of this command, sweep workers included (rotation.run.cache.enabled)
+        os.environ["ROTATION_NO_CACHE"] = "1"
     declared = notebooks.collection_parameters(paths)
     request = _parse_run_args(args, declared)
     claims_file = request["base"].get("claims")
@@ -367,6 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh",
         action="store_true",
         help="download the series again into data/cache/ even when the cached copy is fresh (no effect on a local data folder)",
+    )
+    run.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="execute every notebook, even those whose inputs are unchanged (the execution cache, data/cache/executions/, is still written)",
     )
     run.add_argument(
         "--jobs",

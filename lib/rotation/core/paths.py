@@ -46,6 +46,11 @@ def cache_dir() -> Path:
     return project_dir() / "data" / "cache"
 
 
+def executions_cache_dir() -> Path:
+    """The execution cache (``rotation.run.cache``): ``data/cache/executions/``, git-ignored like all of ``data/cache/``."""
+    return cache_dir() / "executions"
+
+
 def runs_dir() -> Path:
     return project_dir() / "runs"
 

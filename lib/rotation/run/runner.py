@@ -37,7 +37,7 @@ from rotation.core.threads import on_main_thread
 from rotation.outputs import figexport, normalize
 from rotation.outputs import runs as runs_module
 from rotation.outputs.runs import RUN_CLAIMS_FILE
-from rotation.run import kernels, staging
+from rotation.run import cache, kernels, staging
 from rotation.run import parameters as validation
 from rotation.run.notebooks import collection_parameters, notebook_parameters, notebook_paths
 
@@ -368,17 +368,33 @@ def _finish(
     """Write the final status into the staged run, then publish it or keep it aside (see ``staging``)."""
     if status.get("partial"):
         status.update(runs_module.merge_partial_status(status, previous))
-    staging.write_status(stage, status)
+    write_status(stage, status)
     if status["ok"] or not good_before:
         staging.publish(stage, run_name)
         return
     kept = staging.keep_failed(stage, run_name)
     status["kept_at"] = str(kept)
-    staging.write_status(kept, status)
+    write_status(kept, status)
     if status["state"] != "interrupted":  # an interrupt ends with one line, the command's
         say(
             f"[{run_name}] the previous run in {published_run_dir(run_name)} is kept; this {status['state']} rendering is in {kept}"
         )
+
+
+def write_status(stage: Path, status: dict) -> None:
+    """``staging.write_status``, with the notebooks restored from the execution cache listed in
+    ``timings.json`` only (``"cached"``): ``status.json`` is the same whether a notebook executed or was restored."""
+    import json
+
+    entries = status.get("notebooks", [])
+    staging.write_status(
+        stage, {**status, "notebooks": [{k: v for k, v in n.items() if k != "cached"} for n in entries]}
+    )
+    restored = [n["notebook"] for n in entries if n.get("cached")]
+    if restored:
+        path = stage / "run" / runs_module.TIMINGS_FILE
+        timings = json.loads(path.read_text(encoding="utf-8"))
+        write_text_atomic(path, json.dumps({**timings, "cached": restored}, indent=2) + "\n")
 
 
 SUMMARY_FROM = 90  # notebooks numbered 90 and above summarise the run (99_scorecard reads the others' results)
@@ -416,6 +432,9 @@ def _execute_staged(
 
     ``jobs`` notebooks execute at once (threads, each driving one kernel), wave by wave
     (``notebook_waves``); the status lists the notebooks in collection order whatever order they finish in.
+    Before a wave executes, each of its notebooks is looked up in the execution cache
+    (``rotation.run.cache``; not with ``ROTATION_NO_CACHE``): a hit is restored into the stage and its
+    status entry marked ``cached``; the notebooks that executed and succeeded are stored after the wave.
     """
     import concurrent.futures as cf
     import threading
@@ -438,8 +457,11 @@ def _execute_staged(
     saved_env = {k: os.environ.get(k) for k in (STAGING_RUN_ENV, STAGING_DIR_ENV)}
     os.environ[STAGING_RUN_ENV] = run_name  # the kernels write into the stage (see rotation.core.paths)
     os.environ[STAGING_DIR_ENV] = str(stage)
-    pool = kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(export_vectors), fork=prestart)
+    pools: list[kernels.KernelPool] = []  # made when a first notebook executes (a run restored whole starts no kernel)
     rank = {path.stem: i for i, path in enumerate(paths)}
+    keys = ExecutionKeys(parameters, run_name, paths, stage, kernel, export_vectors)
+    use_cache = cache.enabled()
+    restored = 0
     lock = threading.Lock()
     active: set = set()  # kernels executing now (stopped on an interrupt, so their threads return)
     untaken = len(paths)  # kernels still to hand out (the pool prefetches one while more are to come)
@@ -458,7 +480,9 @@ def _execute_staged(
         t0 = time.perf_counter()
         with lock:
             untaken -= 1
-            km = pool.take(more=prestart and untaken > 0)
+            if not pools:
+                pools.append(kernels.KernelPool(kernel, cwd, env=figexport.kernel_env(export_vectors), fork=prestart))
+            km = pools[0].take(more=prestart and untaken > 0)
             if km is not None:
                 active.add(km)
         entry = {"notebook": path.stem, "status": "ok", "cell": None, "error": None}
@@ -496,18 +520,54 @@ def _execute_staged(
         status["ok"] = status["ok"] and entry["status"] == "ok"
         where = f" at cell {entry['cell']}" if entry["cell"] is not None else ""
         detail = "ok" if entry["status"] == "ok" else f"FAILED{where}: {entry['error']}"
+        detail += " (from the cache)" if entry.get("cached") else ""
         say(f"[{run_name}] {len(status['notebooks'])}/{len(paths)} {path.stem}: {detail} ({entry['seconds']:.1f} s)")
         status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "running"
-        staging.write_status(stage, status)
+        write_status(stage, status)
 
     quiet = False
     threads = cf.ThreadPoolExecutor(max_workers=max(1, int(jobs)), thread_name_prefix="rotation-notebook")
     try:
-        for wave in notebook_waves(paths):
-            futures = {threads.submit(execute_one, path): path for path in wave}
+        for number, wave in enumerate(notebook_waves(paths)):
+            todo: list[tuple[Path, str | None]] = []
+            hits = []
+            for path in wave:
+                t0 = time.perf_counter()
+                key = keys.key(path, given_parameters(path))
+                hit = cache.load(key, path.stem) if key is not None and use_cache else None
+                if hit is None:
+                    todo.append((path, key))
+                    continue
+                entry = cache.restore(stage, path.stem, *hit, export=export_vectors)
+                entry["seconds"] = round(time.perf_counter() - t0, 2)
+                hits.append((entry, path))
+            with lock:
+                untaken -= len(hits)
+            restored += len(hits)
+            if number == 0:
+                later = len(paths) - len(wave)
+                say(
+                    f"[{run_name}] execution cache: {restored} of {len(wave)} notebooks restored from {cache.entry_dir('')}"
+                    + (f", {later} summarising notebook(s) looked up once these are done" if later else "")
+                    if use_cache
+                    else f"[{run_name}] execution cache not read (--no-cache): every notebook executes"
+                )
+            for entry, path in hits:
+                finished(entry, path)
+            before = cache.snapshot(stage)
+            futures = {threads.submit(execute_one, path): (path, key) for path, key in todo}
+            done = []
             for future in cf.as_completed(futures):
-                finished(future.result(), futures[future])
+                entry = future.result()
+                finished(entry, futures[future][0])
+                done.append((*futures[future], entry))
+            keys.store(done, before, [p.stem for p in wave], given_parameters)
+        cache.prune()
+        if use_cache and len(paths) > 1:
+            say(
+                f"[{run_name}] execution cache: {restored} of {len(paths)} notebooks restored, {len(paths) - restored} executed"
+            )
         status["seconds"] = round(time.perf_counter() - started, 2)
         status["state"] = "ok" if status["ok"] else "failed"
     except BaseException as exc:
@@ -525,13 +585,128 @@ def _execute_staged(
         threads.shutdown(wait=True, cancel_futures=True)
         if quiet:
             logging.disable(logging.NOTSET)
-        pool.close()  # interrupted or done: no kernel left behind
+        for pool in pools:
+            pool.close()  # interrupted or done: no kernel left behind
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
     return status
+
+
+class ExecutionKeys:
+    """The execution-cache keys of one run's notebooks, and the storing of what they wrote (``rotation.run.cache``)."""
+
+    def __init__(
+        self, parameters: Mapping[str, object], run_name: str, paths: list[Path], stage: Path, kernel: str, export: bool
+    ) -> None:
+        from rotation.core.paths import registry_path
+        from rotation.run import preflight
+
+        self.parameters, self.run_name, self.stage, self.kernel, self.export = (
+            parameters,
+            run_name,
+            stage,
+            kernel,
+            export,
+        )
+        self.claims_file = Path(str(parameters["claims"])) if parameters.get("claims") else registry_path()
+        try:
+            self.code, self.environment = cache.code_digest(), cache.environment_digest(kernel)
+            required, optional = preflight.series_needed(parameters, collection_parameters(paths), paths)
+            self.series = [*required, *optional]
+        except Exception:  # noqa: BLE001 - inputs that cannot be read: nothing cached, the run itself goes on
+            self.code = None
+        self.data: dict[object, str] = {}
+        self.run_inputs: dict[str, object] = {}
+
+    def _summarising(self, path: Path) -> bool:
+        head = path.stem.split("_", 1)[0]
+        return head.isdigit() and int(head) >= SUMMARY_FROM
+
+    def _run_inputs(self) -> object:
+        """What a summarising notebook reads of the run: the staged records and status entries."""
+        from rotation.outputs import scorecard
+        from rotation.outputs.results import RESULTS_FILE, read_records
+
+        return {
+            "records": read_records(self.stage / "run" / RESULTS_FILE),
+            "status": cache.plain_status_entries(scorecard.run_status(self.run_name)),
+        }
+
+    def key(self, path: Path, given: Mapping[str, object], *, fresh: bool = False) -> str | None:
+        """The key of ``path``'s execution with ``given`` (None when an input cannot be read).
+        ``fresh``: data hashed again, and a summarising notebook's run inputs as read before it executed."""
+        if self.code is None:
+            return None
+        try:
+            summarising = self._summarising(path)
+            data = None
+            if not summarising:
+                end = given.get("data_end") or None
+                if fresh or end not in self.data:
+                    self.data[end] = cache.data_digest(self.parameters.get("data_dir"), end, self.series)
+                data = self.data[end]
+            if summarising and (not fresh or path.stem not in self.run_inputs):
+                self.run_inputs[path.stem] = self._run_inputs()
+            return cache.execution_key(
+                path,
+                given,
+                kernel=self.kernel,
+                export=self.export,
+                claims_file=self.claims_file,
+                summarising=summarising,
+                data=data,
+                code=self.code,
+                environment=self.environment,
+                run_inputs=self.run_inputs.get(path.stem) if summarising else None,
+            )
+        except Exception:  # noqa: BLE001 - an input that cannot be read: executed, not cached
+            return None
+
+    def store(
+        self,
+        done: list[tuple[Path, str | None, dict]],
+        before: Mapping,
+        wave: list[str],
+        given_of: Callable[[Path], dict],
+    ) -> None:
+        """Store the notebooks of a wave that executed and succeeded, when their inputs did not change
+        while they executed (a download, an edit) and their files can be told apart."""
+
+        try:
+            self._store(done, before, wave, given_of)
+        except Exception:  # noqa: BLE001 - a cache that cannot be written is not the run's failure
+            return
+
+    def _store(self, done, before, wave, given_of) -> None:
+        import tempfile
+
+        from rotation.outputs.results import RESULTS_FILE, read_records
+
+        if not done:
+            return
+        owners = cache.attribute_outputs(before, cache.snapshot(self.stage), [p.stem for p, _, _ in done], wave)
+        if owners is None:
+            return
+        records = read_records(self.stage / "run" / RESULTS_FILE)
+        for path, key, entry in done:
+            if key is None or entry["status"] != "ok" or self.key(path, given_of(path), fresh=True) != key:
+                continue
+            files = []
+            for part, name in owners[path.stem]:
+                source = self.stage / part / name
+                data = None
+                if part == "run" and name == path.name:  # as published: the staging folder's name replaced
+                    with tempfile.TemporaryDirectory() as tmp:
+                        copy = Path(tmp) / name
+                        copy.write_bytes(source.read_bytes())
+                        staging.unstage_paths(self.stage, self.run_name, folder=Path(tmp))
+                        data = copy.read_bytes()
+                files.append((part, source, data))
+            mine = [r for r in records if r.get("notebook") == path.stem]
+            cache.store(key, path.stem, files, mine, entry)
 
 
 def failure_lines(status: Mapping) -> list[str]:
