@@ -180,24 +180,27 @@ def rolling_since(values: pd.Series, at: str, first: str, last: str) -> bool:
     return bool(len(at_least)) and pd.Timestamp(first) <= at_least.index[-1] <= pd.Timestamp(last)
 
 
-def forward_after_streaks(pair: pd.DataFrame, min_length: int, horizon: int, at: str) -> pd.DataFrame:
+def forward_after_streaks(
+    pair: pd.DataFrame, min_length: int, horizon: int, at: str, start: str | None = None
+) -> pd.DataFrame:
     """Per event (a ``beats`` run of at least ``min_length`` that has broken): small and large returns
-    over ``horizon`` sessions from the close of the first losing session; complete windows by ``at`` only."""
+    over ``horizon`` sessions from the close of the first losing session; complete windows by ``at`` only,
+    first losing sessions from ``start`` on."""
     known = pair.loc[:at]
     flags = beats(known)
     idx = known.index
     rows = []
     for end in runs_of(flags).query("length >= @min_length")["end"]:
         anchor = idx.get_loc(end) + 1
-        if anchor + horizon < len(idx):
+        if anchor + horizon < len(idx) and (start is None or idx[anchor] >= pd.Timestamp(start)):
             r = known.iloc[anchor + horizon] / known.iloc[anchor] - 1.0
             rows.append({"anchor": idx[anchor], "small": r["small"], "large": r["large"]})
     return pd.DataFrame(rows)
 
 
-def any_time_mean(pair: pd.DataFrame, column: str, horizon: int, at: str) -> float:
-    """Mean ``horizon``-session return of ``column`` from every session whose window closed by ``at``."""
-    known = pair.loc[:at, column]
+def any_time_mean(pair: pd.DataFrame, column: str, horizon: int, at: str, start: str | None = None) -> float:
+    """Mean ``horizon``-session return of ``column`` from every session (from ``start`` on) whose window closed by ``at``."""
+    known = pair.loc[start:at, column]
     return float((known.shift(-horizon) / known - 1.0).dropna().mean())
 
 
@@ -284,8 +287,11 @@ def _pair(folder: Path) -> pd.DataFrame:
     return pair_closes(folder, "rut", "spx")
 
 
+ARTICLE_DATA = "1988-01-01"  # Schaeffer's: "We have RUT data going back to 1988"
+
+
 def _fwd(folder: Path, horizon: int, what: str) -> float:
-    rows = forward_after_streaks(_pair(folder), 8, horizon, "2026-01-27")
+    rows = forward_after_streaks(_pair(folder), 8, horizon, "2026-01-27", ARTICLE_DATA)
     if what == "share_positive":
         return float((rows["small"] > 0).mean())
     if what == "share_beating":
@@ -360,7 +366,23 @@ SCHAEFFERS = {
         lambda f: _fwd(f, 21, "large"),
         {"20 sessions (four weeks)": lambda f: _fwd(f, 20, "large"), "22 sessions": lambda f: _fwd(f, 22, "large")},
     ),
-    "spx_1m_any_time_mean": (lambda f: any_time_mean(_pair(f), "large", 21, "2026-01-27"), {}),
+    "spx_1m_any_time_mean": (lambda f: any_time_mean(_pair(f), "large", 21, "2026-01-27", ARTICLE_DATA), {}),
+    "spx_beat_typical_1m": (
+        lambda f: _fwd(f, 21, "large") - any_time_mean(_pair(f), "large", 21, "2026-01-27", ARTICLE_DATA),
+        {
+            "one week (5 sessions)": lambda f: (
+                _fwd(f, 5, "large") - any_time_mean(_pair(f), "large", 5, "2026-01-27", ARTICLE_DATA)
+            )
+        },
+    ),
+    "rut_beat_typical_1m": (
+        lambda f: _fwd(f, 21, "small") - any_time_mean(_pair(f), "small", 21, "2026-01-27", ARTICLE_DATA),
+        {
+            "one week (5 sessions)": lambda f: (
+                _fwd(f, 5, "small") - any_time_mean(_pair(f), "small", 5, "2026-01-27", ARTICLE_DATA)
+            )
+        },
+    ),
 }
 
 BESPOKE = {

@@ -262,6 +262,9 @@ def test_count_query_and_forward_outcomes_planted():
     assert evaluate({**fwd, "stat": "base_share_beating"}, load, a.index[-1]).value == pytest.approx(
         _share_any_time(a, b, 10)
     )
+    excess = evaluate({**fwd, "stat": "excess_mean", "of": "small"}, load, a.index[-1]).value
+    any_time_small = float((a.shift(-10) / a - 1).dropna().mean())
+    assert excess == pytest.approx((0.9995**10 - 1) - any_time_small, rel=1e-6)
     # only events whose window closed by the claim date count
     assert evaluate(fwd, load, a.index[160]).value == 1
 
@@ -535,6 +538,7 @@ TIMELINE_QUERIES = [
         "independent": True,
     },
     {**PAIR, "measure": "forward", "event": {"min_length": 4}, "horizon": 10, "stat": "base_mean", "of": "large"},
+    {**PAIR, "measure": "forward", "event": {"min_length": 4}, "horizon": 10, "stat": "excess_mean", "of": "large"},
     {
         **PAIR,
         "measure": "forward",

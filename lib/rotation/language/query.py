@@ -148,6 +148,11 @@ def _evaluate_forward(query: Mapping, levels: pd.DataFrame, session: pd.Timestam
     base_share = P.outcome_stat(base, "share_beating") if len(base) else float("nan")
     base_mean = P.outcome_stat(base, "mean", of) if len(base) else float("nan")
     any_time = f"any-time: share beating {base_share:.3f}, mean {of} {base_mean:.4g} over {len(base)} windows"
+    if stat == "excess_mean":  # after-event mean minus the any-time mean ("beat its typical returns")
+        after = P.outcome_stat(rows, "mean", of, independent)
+        value = after - base_mean
+        detail = f"{words}: mean {of} after {len(rows)} events {after:.4g} minus any-time {base_mean:.4g} = {value:.4g}"
+        return Result(value=value, session=session, raw=value, n=len(rows), detail=f"{detail}; {any_time}{checked}")
     if stat.startswith("base_"):
         value = P.outcome_stat(base, stat.removeprefix("base_"), of)
         return Result(value=value, session=session, raw=value, n=len(base), detail=f"{words}; {any_time}{checked}")
@@ -439,6 +444,10 @@ def _same_day_history(query: Mapping, values: pd.Series, positions: np.ndarray) 
 def _forward_over_positions(query: Mapping, levels: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
     """The forward statistic at each position: the samples grow as outcome windows close (each read once per size)."""
     stat, of = str(query.get("stat", "share_beating")), str(query.get("of", "relative"))
+    if stat == "excess_mean":
+        return _forward_over_positions({**query, "stat": "mean"}, levels, positions) - _forward_over_positions(
+            {**query, "stat": "base_mean"}, levels, positions
+        )
     rows, base, _ = forward_samples(query, levels)
     use_base = stat.startswith("base_")
     sample = base if use_base else rows

@@ -431,6 +431,7 @@ def query_spec() -> Fields:
         "base_mean",
         "base_median",
         "base_n",
+        "excess_mean",
     )
     window = Fields(
         {
