@@ -276,3 +276,19 @@ def test_the_timeline_equals_evaluate_on_the_real_data(shared_data, real_dates):
         got = table[table["date"] == pd.Timestamp(day)].set_index("claim_id")["verdict"].astype(str)
         for cid in ctx.registry["claims"]:
             assert got[cid] == evaluate(ctx, cid).verdict.value, (cid, day)
+
+
+@pytest.mark.parametrize("name", ["bespoke_2024-07-16", "schaeffers_2026-01-28"])
+def test_claim_language_fast_path_equals_the_reference_on_the_real_data(shared_data, name):
+    from conftest import REPO
+
+    path = str(REPO / "docs" / "examples" / f"{name}.yaml")
+    index = timeline.sessions(claims=path, data_dir=str(shared_data)).dates
+    days = [index[int(i)] for i in np.linspace(len(index) * 0.3, len(index) - 1, 20)]  # 20 sessions, evenly spread
+    s = timeline.sessions(claims=path, data_dir=str(shared_data), dates=days)
+    fast = timeline.timeline(s, budget=None).sort_values(["claim_id", "date"], ignore_index=True)
+    reference = timeline.timeline(s, budget=None, reference=True).sort_values(["claim_id", "date"], ignore_index=True)
+    queries = [c for c, e in s.ctx.registry["claims"].items() if e.get("kind") == "query"]
+    assert queries and {fast.attrs["plans"][c]["how"] for c in queries} == {timeline.FAST}
+    assert fast["verdict"].astype(str).tolist() == reference["verdict"].astype(str).tolist()
+    assert np.allclose(fast["measured"], reference["measured"], equal_nan=True)

@@ -249,6 +249,34 @@ def fast_max_gain(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Se
     return (prices / lowest - 1.0).reindex(dates)
 
 
+def fast_query(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Series | None:
+    """A claim-language query at each date, as ``measures.query`` reads it.
+
+    Dated ``as_of``: ``language.query.values_over_dates`` (every date at once). Dated on its own day
+    (``about.at: YYYY-MM-DD``): the measure reads the query at that day whatever the date checked at, so
+    it is measured once (the reference) and holds on every date from that day; before it, the claim
+    does not apply. A forward outcome dated ``as_of`` (it needs data after each date) goes through the
+    reference, which says when that future is not in the data.
+    """
+    from rotation.claims.measures.base import not_applicable
+    from rotation.claims.measures.query import _max_age
+    from rotation.language.query import values_over_dates
+
+    query = dict(claim.get("query") or {})
+    at = str((claim.get("about") or {}).get("at", "as_of"))
+    if at != "as_of":
+        when = pd.Timestamp(at)
+        later = dates[dates >= when]
+        once = reference_measure(s.context(later[-1]), claim) if len(later) else None
+        before = not_applicable(f"the claim is dated {when.date()}, after the date checked at")
+        return pd.Series([once if d >= when else before for d in dates], index=dates, dtype=object)
+    if query.get("measure") == "forward":
+        return None
+    ctx = s.ctx
+    values = values_over_dates(query, ctx.prices, dates, max_age_days=_max_age(ctx, query))
+    return pd.Series(values.to_numpy(), index=dates)
+
+
 FAST_PATHS: dict[str, Callable[[Sessions, Mapping, pd.DatetimeIndex], pd.Series | None]] = {
     "streak_length": fast_streak_length,
     "streak_start": fast_streak_start,
@@ -256,6 +284,7 @@ FAST_PATHS: dict[str, Callable[[Sessions, Mapping, pd.DatetimeIndex], pd.Series 
     "mean_spread": fast_mean_spread,
     "rsi_level": fast_rsi_level,
     "max_gain": fast_max_gain,
+    "query": fast_query,
 }
 
 
@@ -368,18 +397,19 @@ def claim_rows(
     fast = None if reference else FAST_PATHS.get(kind)
     values = fast(s, claim, todo) if fast is not None and len(todo) else None
     if values is not None:
-        verdicts = [judge(Measurement(value=_plain(v)), claim).value for v in values]
-        sample = next((v for v in values if isinstance(v, Mapping)), None)
+        measurements = [v if isinstance(v, Measurement) else Measurement(value=_plain(v)) for v in values]
+        shown = [m.value if m.status is None else None for m in measurements]
+        sample = next((v for v in shown if isinstance(v, Mapping)), None)
         parts.append(
             _frame(
                 todo,
                 cid,
                 kind,
-                [measured_number(v) for v in values],
+                [measured_number(v) for v in shown],
                 shown_unit(claim, sample),
-                verdicts,
+                [judge(m, claim).value for m in measurements],
                 FAST,
-                "",
+                [m.reason if m.status is not None else "" for m in measurements],
                 rule,
             )
         )
