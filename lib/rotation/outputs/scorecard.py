@@ -6,12 +6,17 @@ and returns one row per claim. A claim whose notebook failed, did not run, or ra
 still has a row, whose ``verdict`` says so (``notebook failed`` / ``not run`` / ``not recorded``) and
 whose ``note`` gives the reason; nothing is dropped.
 
+Verdicts that depend on a reading (an allowed reading of the claim's words gives another verdict;
+docs/readings.md) are counted apart from plain ones: ``verdict_count_table``, ``count_text``, the
+``depends on a reading`` column of ``scorecard.csv`` and the hatched part of the chart's bars.
+
 Links are relative to the report folder written by ``rotation report``: notebook sections as
 ``<notebook>.html#<anchor>`` and figures as ``figures/<name>.png``.
 """
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -32,11 +37,13 @@ COLUMNS = [
     "claim",
     "notebook",
     "article says",
+    "part",
     "measured",
     "claimed",
     "unit",
     "verdict",
     "robustness",
+    "depends on a reading",
     "verdict as shown",
     "decision rule",
     "window",
@@ -119,6 +126,7 @@ def build_scorecard(registry: Mapping, records: Iterable[Mapping], status: Mappi
             "claim": claim_id,
             "notebook": notebook,
             "article says": claim["quote"],
+            "part": claim.get("part", ""),
             "unit": claim.get("unit", ""),
             "claimed": format_value(claim.get("claimed"), claim.get("unit", "")),
         }
@@ -144,6 +152,7 @@ def build_scorecard(registry: Mapping, records: Iterable[Mapping], status: Mappi
                     "measured": "n/a",
                     "verdict": verdict,
                     "robustness": "n/a",
+                    "depends on a reading": False,
                     "verdict as shown": verdict,
                     "decision rule": "",
                     "window": "",
@@ -161,6 +170,7 @@ def build_scorecard(registry: Mapping, records: Iterable[Mapping], status: Mappi
                 "claim": claim_id,
                 "notebook": rec.get("notebook", ""),
                 "article says": rec.get("quote", ""),
+                "part": rec.get("part", ""),
                 "unit": rec.get("unit", ""),
                 "claimed": format_value(rec.get("claimed"), rec.get("unit", "")),
             }
@@ -173,11 +183,13 @@ def build_scorecard(registry: Mapping, records: Iterable[Mapping], status: Mappi
 def _from_record(rec: Mapping) -> dict:
     evidence = rec.get("evidence") or {}
     unit = rec.get("unit", "")
+    robustness = rec.get("robustness", "not varied")
     return {
         "measured": format_value(rec.get("measured"), unit),
         "claimed": format_value(rec.get("claimed"), unit),
         "verdict": rec.get("verdict", ""),
-        "robustness": rec.get("robustness", "not varied"),
+        "robustness": robustness,
+        "depends on a reading": depends_on_reading(robustness),
         "verdict as shown": rec.get("verdict_label") or rec.get("verdict", ""),
         "decision rule": rec.get("tolerance", ""),
         "window": _window_text(rec.get("data_window")),
@@ -189,11 +201,94 @@ def _from_record(rec: Mapping) -> dict:
     }
 
 
+def depends_on_reading(robustness: object) -> bool:
+    """True when a robustness label says an allowed reading of the words gives another verdict."""
+    return str(robustness).startswith("depends on")
+
+
 def verdict_counts(card: pd.DataFrame) -> pd.Series:
     """Number of claims per verdict, in ``VERDICT_ORDER`` (only verdicts that occur, plus any unknown ones)."""
     counts = card["verdict"].value_counts()
     order = [v for v in VERDICT_ORDER if v in counts.index] + [v for v in counts.index if v not in VERDICT_ORDER]
     return counts.reindex(order).rename("claims")
+
+
+def verdict_count_table(card: pd.DataFrame) -> pd.DataFrame:
+    """Claims per verdict (``verdict_counts`` order), split into ``plain`` verdicts and those that
+    ``depends on a reading``, with the count as shown (``confirmed 9 (plain 6, depends on a reading 3)``)."""
+    counts = verdict_counts(card)
+    depends = card.loc[card["depends on a reading"].astype(bool), "verdict"].value_counts()
+    table = pd.DataFrame({"claims": counts})
+    table["depends on a reading"] = depends.reindex(table.index).fillna(0).astype(int)
+    table["plain"] = table["claims"] - table["depends on a reading"]
+    table["shown"] = [
+        _count_words(verdict, claims, plain, depends)
+        for verdict, claims, plain, depends in zip(
+            table.index, table["claims"], table["plain"], table["depends on a reading"]
+        )
+    ]
+    table.index.name = "verdict"
+    return table[["claims", "plain", "depends on a reading", "shown"]]
+
+
+def _count_words(verdict: str, claims: int, plain: int, depends: int) -> str:
+    if not depends:
+        return f"{verdict} {claims}"
+    return f"{verdict} {claims} (plain {plain}, depends on a reading {depends})"
+
+
+def count_text(card: pd.DataFrame) -> str:
+    """The verdict counts in one line: ``confirmed 9 (plain 6, depends on a reading 3); refuted 4; ...``."""
+    return "; ".join(verdict_count_table(card)["shown"])
+
+
+def run_summary(registry: Mapping, records: list, status: Mapping | None, run_name: str) -> str:
+    """The notebook's opening line as Markdown: the run, its recorded verdicts, the notebooks executed
+    before the scorecard and the claims file (texts escaped: ``registry.markdown_text``)."""
+    from rotation.claims.registry import markdown_text
+
+    ran = ", ".join(f"{n['notebook']} ({n['status']})" for n in (status or {}).get("notebooks", []))
+    article = registry["article"]
+    return (
+        f"**Run {markdown_text(run_name)}**: {len(records)} recorded verdicts; notebooks executed before this one: "
+        + (ran or "none (no status.json)")
+        + f". Claims file: {len(registry['claims'])} claims ({markdown_text(article['title'])}, "
+        f"as_of {markdown_text(article['as_of'])} by default)."
+    )
+
+
+def _evidence_cell(section: str, figures: list) -> str:
+    links = [f'<a href="{html.escape(section)}">section</a>'] if section else []
+    links += [f'<a href="{html.escape(f)}">{html.escape(f.rsplit("/", 1)[-1])}</a>' for f in figures]
+    return " · ".join(links) or "none"
+
+
+def scorecard_html(card: pd.DataFrame) -> str:
+    """The scorecard as an HTML table: every claim text escaped (it stays text), the verdict on its colour,
+    the part of a split sentence under the quote, and links to the evidence."""
+    said = [
+        html.escape(quote) + (f"<br><b>judged:</b> {html.escape(part)}" if part else "")
+        for quote, part in zip(card["article says"], card["part"].fillna(""))
+    ]
+    shown = pd.DataFrame(
+        {
+            "claim": card["claim"].map(html.escape),
+            "article says": said,
+            "measured": card["measured"].map(html.escape),
+            "claimed": card["claimed"].map(html.escape),
+            "verdict": [
+                f'<span style="background:{VERDICT_COLORS.get(v, "#ccc")};padding:1px 4px">{html.escape(label)}</span>'
+                for v, label in zip(card["verdict"], card["verdict as shown"])
+            ],
+            "robustness": card["robustness"].map(html.escape),
+            "window": card["window"].map(html.escape),
+            "detail / note": [
+                html.escape(" ".join(x for x in (n, d) if x)) for n, d in zip(card["note"], card["detail"])
+            ],
+            "evidence": [_evidence_cell(r.section, r.figures) for r in card.itertuples(index=False)],
+        }
+    ).set_index("claim")
+    return shown.to_html(escape=False)
 
 
 def to_csv_frame(card: pd.DataFrame) -> pd.DataFrame:
@@ -220,7 +315,8 @@ def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
     from matplotlib.ticker import MaxNLocator
 
     n = max(len(card), 1)
-    counts = verdict_counts(card)
+    table = verdict_count_table(card)
+    counts = table["claims"]
     k = max(len(counts), 1)
     fig, (ax, bx) = plt.subplots(
         2,
@@ -233,11 +329,11 @@ def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
         color = VERDICT_COLORS.get(row.verdict, "#cccccc")
         ax.add_patch(plt.Rectangle((0, y + 0.08), 1, 0.84, facecolor=color, edgecolor="#7f8c8d", lw=0.6))
         ax.text(-0.03, y + 0.5, f"{row.claim}  ({row.notebook})", ha="right", va="center", fontsize=7.5)
-        depends = str(getattr(row, "robustness", "")).startswith("depends on")
+        depends = depends_on_reading(getattr(row, "robustness", ""))
         ax.text(
             0.5,
             y + 0.5,
-            row.verdict + (" (depends on a choice)" if depends else ""),
+            row.verdict + (" (depends on a reading)" if depends else ""),
             ha="center",
             va="center",
             fontsize=7.5,
@@ -248,13 +344,31 @@ def summary_figure(card: pd.DataFrame, title: str = "Verdicts at a glance"):
     ax.set_ylim(0, n)
     ax.axis("off")
     ys = list(range(len(counts)))[::-1]
-    bx.barh(ys, counts.to_numpy(), color=[VERDICT_COLORS.get(v, "#cccccc") for v in counts.index], edgecolor="#7f8c8d")
-    bx.set_yticks(ys, [f"{verdict} ({int(value)})" for verdict, value in counts.items()])
+    colors = [VERDICT_COLORS.get(v, "#cccccc") for v in counts.index]
+    bx.barh(ys, table["plain"].to_numpy(), color=colors, edgecolor="#7f8c8d", label="plain verdict")
+    bx.barh(
+        ys,
+        table["depends on a reading"].to_numpy(),
+        left=table["plain"].to_numpy(),
+        color=colors,
+        edgecolor="#7f8c8d",
+        hatch="///",
+        label="depends on a reading",
+    )
+    bx.set_yticks(ys, list(table["shown"]))
     bx.set_xlim(0, max(int(counts.max()) if len(counts) else 1, 1))
     bx.xaxis.set_major_locator(MaxNLocator(integer=True))
     bx.set_xlabel("number of claims")
     bx.set_title("claims per verdict", fontsize=plt.rcParams["axes.labelsize"], loc="left", fontweight="normal")
     bx.grid(axis="y", visible=False)
+    if table["depends on a reading"].any():
+        from matplotlib.patches import Patch
+
+        keys = [
+            Patch(facecolor="white", edgecolor="#7f8c8d", label="plain verdict"),
+            Patch(facecolor="white", edgecolor="#7f8c8d", hatch="///", label="depends on a reading"),
+        ]
+        _plots.place_legend(bx, keys, [k.get_label() for k in keys], loc="lower right")
     return fig
 
 
@@ -264,6 +378,11 @@ __all__ = [
     "NOT_RUN",
     "VERDICT_COLORS",
     "build_scorecard",
+    "count_text",
+    "depends_on_reading",
+    "run_summary",
+    "scorecard_html",
+    "verdict_count_table",
     "figure_links",
     "format_value",
     "section_link",
