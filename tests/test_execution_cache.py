@@ -52,6 +52,24 @@ def test_data_digest_follows_rows_up_to_data_end(tmp_path, project, monkeypatch)
     assert cache.data_digest(None, "2020-01-02") != first
 
 
+def test_data_digest_of_downloaded_series_follows_rows_up_to_data_end(project, monkeypatch):
+    import pandas as pd
+
+    from rotation.data import catalogue, loading
+
+    monkeypatch.setenv("ROTATION_DATA_DIR", "")  # no folder: series come from the download cache
+    spec = catalogue.series_spec("rut")
+    index = pd.bdate_range("2020-01-02", periods=5, name="date")
+
+    def cached(values):
+        loading.write_cache(spec, pd.DataFrame({"close": values}, index=index), "planted")
+        return cache.data_digest(None, str(index[2].date()))
+
+    first = cached([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert cached([1.0, 2.0, 3.0, 4.0, 6.0]) == first  # a row after data_end
+    assert cached([1.5, 2.0, 3.0, 4.0, 6.0]) != first  # a row before it
+
+
 def _notebook(folder: Path, name: str, code: str = "x = 1") -> Path:
     import nbformat
 

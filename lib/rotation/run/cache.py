@@ -129,10 +129,22 @@ def _file_rows_digest(path: str, size: int, mtime_ns: int, cut: str | None) -> s
 
 
 def _cached_series_digest(spec, cut: str | None) -> str:
-    """A downloaded series held in ``data/cache/``: its validated rows up to ``cut``."""
+    """A downloaded series held in ``data/cache/``: its validated rows up to ``cut`` (read once per cached file)."""
     from rotation.data import loading
 
-    found = loading.read_cache(spec)
+    try:
+        stored = json.loads(loading.manifest_path(spec).read_text(encoding="utf-8")).get("sha256")
+    except FileNotFoundError:
+        return "absent"
+    return _cached_rows_digest(spec.name, str(stored), cut)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_rows_digest(name: str, stored: str, cut: str | None) -> str:
+    from rotation.data import loading
+    from rotation.data.catalogue import series_spec
+
+    found = loading.read_cache(series_spec(name))  # checks the file against the manifest's digest
     if found is None:
         return "absent"
     frame = found[0]
