@@ -362,3 +362,54 @@ def test_ctrl_c_from_a_terminal_anywhere_is_one_line_and_exit_130(tiny, capsys, 
     assert all(line.startswith("[good] ") for line in lines[:-1]), err  # only progress lines before it
     assert snapshot(tiny) == before
     assert leftovers(tiny) == []
+
+
+def startup_frames_only(err: str) -> bool:
+    """True when no frame of the traceback in ``err`` lies in this package: the interrupt came during the
+    interpreter's own start-up (site, .pth files, finding the package), before the package's first line, which
+    no handler of the package can reach."""
+    import re
+
+    import rotation
+
+    package = Path(rotation.__file__).resolve().parent
+    frames = [Path(f).resolve() for f in re.findall(r'File "([^"<][^"]*)"', err)]
+    return not any(f == package or package in f.parents for f in frames)
+
+
+@pytest.mark.parametrize("ms", [0, 5, 15, 30, 60])
+def test_ctrl_c_in_the_first_milliseconds_is_one_line_and_exit_130(tiny, ms):
+    """SIGINT to the process group 0-60 ms after ``rotation run`` was started (a run that sleeps 30 s, so it cannot
+    have finished): one line and exit 130 from the package's first instruction on, never a traceback through it.
+    Before the interpreter has installed its handler the default action ends the process silently (-SIGINT, what
+    a shell shows as 130); a traceback inside the interpreter's own start-up, before the package's first line, is
+    counted apart (there Python may even swallow the KeyboardInterrupt in an import-lock callback)."""
+    outcomes = []
+    for _ in range(3):
+        proc = spawn_in_own_group(tiny, "--run-name", "early", "-p", "delay", "30", "-p", "slow", "01_first")
+        try:
+            time.sleep(ms / 1000)
+            os.killpg(proc.pid, signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:  # the interrupt was lost: only Python's start-up may lose it (see below)
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate(timeout=20)
+            assert "Exception ignored" in err and "KeyboardInterrupt" in err and startup_frames_only(err), err
+            outcomes.append("lost by the interpreter's start-up (KeyboardInterrupt in an import-lock callback)")
+            continue
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        if "Traceback" in err or "Fatal Python error" in err:
+            assert startup_frames_only(err) and proc.returncode in (1, -signal.SIGINT), err
+            outcomes.append("interpreter start-up")
+        elif proc.returncode == -signal.SIGINT:
+            assert err == "", err
+            outcomes.append("before the interpreter's handler")
+        else:
+            assert proc.returncode == 130, (proc.returncode, err)
+            lines = err.strip().splitlines()
+            assert lines[-1] == "error: interrupted" and all(line.startswith("[early] ") for line in lines[:-1]), err
+            outcomes.append("one line")
+    if not any(o.startswith("lost") for o in outcomes):  # a lost interrupt let the run start (then SIGKILL)
+        assert not (tiny / "runs" / "early").exists() and leftovers(tiny) == [], outcomes

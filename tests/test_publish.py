@@ -365,3 +365,62 @@ def test_a_cache_manifest_naming_a_file_outside_the_cache_is_refused_without_adv
     )
     with pytest.raises(DataError, match="is damaged"):
         loading.read_cache(spec)
+
+
+def report_ready(folder: Path, label: str) -> None:
+    """A run folder a report can read (status.json as JSON) and a figure, both saying ``label``."""
+    fill(folder / "run", label, ())
+    (folder / "run" / "status.json").write_text(json.dumps({"run": "r", "ok": True, "notebooks": [], "label": label}))
+    fill(folder / "figures", label, ("fig.png",))
+
+
+@pytest.mark.parametrize("at", [0, 1, 2], ids=["before-swaps", "between-swaps", "after-swaps"])
+def test_report_first_settles_a_publish_a_killed_run_left_half_done(project, tmp_path, capsys, at):
+    """``rotation report r`` after a crash at a step of publishing r: it completes or rolls back the publish under
+    the run's lock first, so the report shows (and the project keeps) one whole version of the run."""
+    from rotation import cli
+
+    report_ready(project / "tmp_old", "old")
+    (project / "runs").mkdir()
+    (project / "figures").mkdir()
+    os.rename(project / "tmp_old" / "run", project / "runs" / "r")
+    os.rename(project / "tmp_old" / "figures", project / "figures" / "r")
+    before = tree(project)
+    with staging.run_lock("r"):
+        stage = staging.new_stage("r", copy_previous=False)
+    shutil.rmtree(stage / "run")
+    shutil.rmtree(stage / "figures")
+    report_ready(stage, "new")
+    with pytest.MonkeyPatch.context() as m:
+        if at < 2:
+            inject(m, True, at, raise_crash)
+        else:
+            m.setattr(
+                Path, "unlink", lambda self, *a, **k: raise_crash() if self.name == staging.JOURNAL else os.unlink(self)
+            )
+        with pytest.raises(Crash):
+            staging.publish(stage, "r")
+    assert (stage.parent / staging.JOURNAL).is_file()
+    assert cli.main(["report", "r", "--out", str(tmp_path / "report")]) == 0, capsys.readouterr().err
+    after = tree(project)
+    label = "new" if at == 2 else "old"
+    assert after["figures/r/fig.png"] == f"fig.png {label}".encode()
+    assert json.loads(after["runs/r/status.json"])["label"] == label
+    if label == "old":
+        assert after == before
+    assert not (stage.parent / staging.JOURNAL).exists() and not stage.exists()
+    assert (tmp_path / "report" / "figures" / "fig.png").read_bytes() == f"fig.png {label}".encode()
+    with staging.run_lock("r"):  # released
+        pass
+
+
+def test_report_of_a_run_being_written_is_refused_in_one_line(project, tmp_path, capsys):
+    from rotation import cli
+
+    fill(project / "runs" / "r", "old", ())
+    (project / "runs" / "r" / "status.json").write_text(json.dumps({"run": "r", "ok": True, "notebooks": []}))
+    with staging.run_lock("r"):
+        assert cli.main(["report", "r", "--out", str(tmp_path / "report")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: run r is being written by another rotation process (pid ")
+    assert not (tmp_path / "report").exists()

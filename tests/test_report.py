@@ -44,7 +44,9 @@ def parse(path: Path) -> Links:
 def article_report(article_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     out = tmp_path_factory.mktemp("report") / "article"
     registry = claims_file.load_registry(article_run / "data" / "claims.yaml")
-    return report.build_report(article_run / "runs" / "article", out, registry=registry), article_run
+    with pytest.MonkeyPatch.context() as m:  # a report reads only runs of the project it works in
+        m.setenv("ROTATION_PROJECT_DIR", str(article_run))
+        return report.build_report(article_run / "runs" / "article", out, registry=registry), article_run
 
 
 @pytest.mark.notebooks

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import nbformat
 import pandas as pd
+import pytest
 
 from conftest import REPO
 from rotation import cli
@@ -349,3 +350,83 @@ def test_report_uses_the_claims_file_of_the_run(project, tmp_path):
         assert str(elsewhere) in str(exc) and "\n" not in str(exc)
     else:
         raise AssertionError("a run whose claims file is gone was reported against another file")
+
+
+# ---------------------------------------------------------------------------------------------
+# Only a run folder of this project is reported (issue 22: a foreign folder, runs/.., escapes, odd names)
+
+
+def plain_run(root: Path, name: str) -> Path:
+    """A run folder as ``rotation run`` leaves it, reduced to its status (no notebooks, no records)."""
+    folder = root / "runs" / name
+    folder.mkdir(parents=True)
+    (folder / "status.json").write_text(json.dumps({"run": name, "ok": True, "notebooks": []}))
+    return folder
+
+
+def refused_report(capsys, argv: list[str]) -> str:
+    """``rotation report ...`` that must be refused: exit 2, one line; returns the line."""
+    code = cli.main(["report", *argv])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err, (code, err)
+    return err.strip()
+
+
+NOT_A_PLAIN_NAME = "is not a plain folder name"
+NOT_OURS = "is not a run folder of this project"
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("{foreign}", NOT_OURS),  # a run folder of another project, by its absolute path
+        ("runs/..", NOT_OURS),  # the project root
+        ("runs/../..", NOT_OURS),
+        ("runs/r/../../elsewhere", NOT_OURS),  # an escape through ..
+        ("runs/escape", NOT_OURS),  # a link inside runs/ to the foreign folder
+        ("runs/.staging", NOT_A_PLAIN_NAME),
+        ("runs/r/sub", NOT_OURS),  # a folder inside a run
+        ("runs/alias", "is a symbolic link"),  # a link inside runs/ to another run of the project
+        ("alias", "is a symbolic link"),
+        ("escape", "is a symbolic link"),
+        ("..", NOT_A_PLAIN_NAME),
+        (".", NOT_A_PLAIN_NAME),
+        (".staging", NOT_A_PLAIN_NAME),
+        ("", NOT_A_PLAIN_NAME),
+        (" r", NOT_A_PLAIN_NAME),
+        ("r\nx", NOT_A_PLAIN_NAME),
+        ("r\udcff", NOT_A_PLAIN_NAME),  # a byte that is not UTF-8, as Python decodes it from argv
+        ("x" * 300, NOT_A_PLAIN_NAME),
+        ("bare", "holds no status.json"),  # a folder under runs/ that no run wrote
+        ("taken.csv", "is not a folder"),
+        ("missing", "does not exist"),
+        ("linkedfigs", "is a symbolic link"),  # figures/<run> is a link elsewhere
+    ],
+)
+def test_report_refuses_anything_but_a_run_folder_of_this_project(project, tmp_path, monkeypatch, capsys, given, says):
+    plain_run(project, "r")
+    (project / "runs" / "r" / "sub").mkdir()
+    (project / "runs" / "r" / "sub" / "status.json").write_text("{}")
+    foreign = plain_run(tmp_path / "other", "theirs")
+    (project / "runs" / "escape").symlink_to(foreign)
+    (project / "runs" / "alias").symlink_to(project / "runs" / "r")
+    (project / "runs" / "bare").mkdir()
+    (project / "runs" / "taken.csv").write_text("a,b\n")
+    plain_run(project, "linkedfigs")
+    (project / "figures").mkdir()
+    (project / "figures" / "linkedfigs").symlink_to(tmp_path)
+    monkeypatch.chdir(project)
+    line = refused_report(capsys, [given.format(foreign=foreign), "--out", str(tmp_path / "out")])
+    assert says in line, line
+    assert not (tmp_path / "out").exists() and not (project / "reports").exists()
+    assert not (project / "runs" / ".locks").exists()  # refused before any lock is taken
+
+
+def test_report_takes_a_run_by_name_or_by_its_folder(project, tmp_path, monkeypatch, capsys):
+    plain_run(project, "r")
+    monkeypatch.chdir(project)
+    for given in ("r", "runs/r", "runs/r/", str(project / "runs" / "r"), "runs/../runs/r"):
+        out = tmp_path / "out"
+        assert cli.main(["report", given, "--out", str(out)]) == 0, capsys.readouterr().err
+        assert capsys.readouterr().out.startswith("report of run r: ")
+        assert (out / "index.html").is_file()

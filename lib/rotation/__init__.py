@@ -13,7 +13,18 @@ run        notebook parameters, preflight, staging, kernels, the runner, sweeps,
 cli        ``rotation run | params | scan | report | export``
 """
 
-from rotation.core.errors import RotationError
+import _signal  # the C module, loaded with the interpreter (`signal` would first import enum)
+import os
+import sys
+
+# The `rotation` command starts here (its console script is __main__): a Ctrl-C while it loads is one line and
+# exit 130 (rotation.cli.main takes over, see _is_the_command there); SIGINT left ignored by the caller stays so.
+if os.path.basename(getattr(sys.modules.get("__main__"), "__file__", None) or "") in ("rotation", "rotation.exe") and (
+    _signal.getsignal(_signal.SIGINT) is not _signal.SIG_IGN
+):
+    _signal.signal(_signal.SIGINT, lambda signum, frame: (os.write(2, b"error: interrupted\n"), os._exit(130)))
+
+from rotation.core.errors import RotationError  # noqa: E402
 
 __all__ = ["RotationError"]
 __version__ = "0.1.0"

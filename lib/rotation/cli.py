@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -440,12 +441,34 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
-def main(argv: list[str] | None = None) -> int:
-    import signal
+def _interrupted_early(signum, frame) -> None:
+    """Ctrl-C before the command started (imports, parsing) or after it ended: one line, exit 130."""
+    os.write(2, b"error: interrupted\n")
+    os._exit(130)
 
-    early = (
-        signal.signal(signal.SIGINT, _interrupted_early) if on_main_thread() else None
-    )  # Ctrl-C while importing: one line too
+
+def _is_the_command() -> bool:
+    """True in the process the ``rotation`` console script started, not in a test or a kernel importing this
+    module (the same test as in ``rotation/__init__.py``, which installs the first handler)."""
+    script = getattr(sys.modules.get("__main__"), "__file__", None) or ""
+    return os.path.basename(script) in ("rotation", "rotation.exe")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``rotation`` command; returns its exit code (Ctrl-C: one line and 130 from start to end)."""
+    early = None  # the handler the command runs with; None: SIGINT left as it is (ignored, or not the main thread)
+    if on_main_thread() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        early = signal.signal(signal.SIGINT, _interrupted_early)  # imports, parsing: one line too
+        if _is_the_command():  # the package put in its own early handler (rotation/__init__.py) in place of Python's
+            early = signal.default_int_handler
+    try:
+        return _main(argv, early)
+    finally:
+        if early is not None and _is_the_command() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, _interrupted_early)  # after the command, while the interpreter exits
+
+
+def _main(argv: list[str] | None, early) -> int:
     from rotation.core.paths import STAGING_DIR_ENV, STAGING_RUN_ENV
 
     for key in (
@@ -454,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     ):  # the runner sets these for its kernels only; inherited ones mean nothing here
         os.environ.pop(key, None)
     parser = build_parser()
+    parser.set_defaults(settled_run=_settled_run)
     args = parser.parse_args(argv)
     debug = os.environ.get("ROTATION_DEBUG", "").strip() not in ("", "0")
     try:
@@ -486,10 +510,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _interrupted_early(signum, frame) -> None:
-    """Ctrl-C before the command started (imports, parsing): nothing to undo yet; one line, exit 130."""
-    os.write(2, b"error: interrupted\n")
-    os._exit(130)
+def _settled_run(run_name: str):
+    """The run layer's lock and publish recovery (``staging.settled``), handed to commands of lower layers that
+    read a published run (``rotation report``: ``args.settled_run``), which may not import the run layer."""
+    from rotation.run import staging
+
+    return staging.settled(run_name)
 
 
 if __name__ == "__main__":

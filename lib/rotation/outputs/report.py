@@ -21,16 +21,25 @@ captions) is escaped; a results file mixing parameter sets is flagged at the top
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from rotation.core.errors import ParameterError
-from rotation.core.paths import FIGURE_FORMATS, figures_dir, project_dir, run_dir
+from rotation.core.paths import (
+    FIGURE_FORMATS,
+    _checked_name,
+    project_dir,
+    published_figures_dir,
+    published_run_dir,
+    runs_dir,
+)
 from rotation.outputs import runs
 
 MARKER = ".rotation-report"
@@ -39,21 +48,38 @@ NOTEBOOK_TEMPLATE = "rotation_report"
 
 
 def resolve_run(run: str | Path) -> tuple[Path, Path, str]:
-    """``(run folder, figures folder, run name)`` for a run name or a run-folder path; one-line error if missing."""
-    text = str(run).strip()
-    as_path = Path(text).expanduser()
-    if (
-        "/" in text
-        or "\\" in text
-        or (as_path.is_dir() and (as_path / "status.json").is_file() and text not in (".", ".."))
-    ):
-        folder = as_path.resolve()
-        figures = folder.parent.parent / "figures" / folder.name
-        name = folder.name
+    """``(run folder, figures folder, run name)`` of a run of this project; anything else is refused in one line.
+
+    ``run`` is a run name (``runs/<run>/``) or the path of such a folder. Refused: a name that is not
+    a plain folder name (``..``, a slash, a leading dot...), a path that leads anywhere but a folder
+    directly under this project's ``runs/`` (a foreign folder, ``runs/..``, an escape through ``..``
+    or a symbolic link), a run or figures folder that is a link or not a folder, a missing run and a
+    folder without the ``status.json`` every run writes.
+    """
+    text = str(run)
+    if "/" in text or "\\" in text:
+        given = Path(os.path.abspath(Path(text).expanduser()))
+        real = given.resolve()
+        if real.parent != runs_dir().resolve():
+            raise ParameterError(
+                f"{text} is not a run folder of this project (a run folder is {runs_dir()}/<run>; give the run name)"
+            )
+        if given.is_symlink():
+            raise ParameterError(f"{text} is a symbolic link; give the run name or the run folder itself")
+        name = _checked_name(real.name)
     else:
-        folder, figures, name = run_dir(text), figures_dir(text), text
+        name = _checked_name(text)
+    folder, figures = published_run_dir(name), published_figures_dir(name)
+    for path in (folder, figures):
+        if path.is_symlink():
+            raise ParameterError(f"{path} is a symbolic link; a report reads only the real folders of a run")
+        if path.exists() and not path.is_dir():
+            raise ParameterError(f"{path} is not a folder")
     if not folder.is_dir():
         raise ParameterError(f"run folder {folder} does not exist (execute it first: rotation run --run-name {name})")
+    status = folder / "status.json"
+    if status.is_symlink() or not status.is_file():
+        raise ParameterError(f"{folder} is not a run folder: it holds no status.json (rotation run writes one)")
     return folder, figures, name
 
 
@@ -546,20 +572,33 @@ def index_html(
 # The report
 
 
-def build_report(run: str | Path, out: str | Path | None = None, registry: Mapping | None = None) -> Path:
-    """Write the report folder of ``run`` (name or run-folder path) and return its path.
+def build_report(
+    run: str | Path,
+    out: str | Path | None = None,
+    registry: Mapping | None = None,
+    settle: Callable[[str], contextlib.AbstractContextManager] | None = None,
+) -> Path:
+    """Write the report folder of ``run`` (name or run-folder path, ``resolve_run``) and return its path.
 
     Claims, their texts and the title come from the claims file of that run (``run_claims``) unless
-    ``registry`` is given.
+    ``registry`` is given. ``settle(name)``, when given, is held while the run is read: ``rotation
+    report`` passes the run layer's ``staging.settled`` (the run's lock, and an interrupted publish
+    finished or rolled back first), so the report never mixes two versions of a run.
 
     The folder is built beside its destination and swapped in at the end, so a failed build leaves
     the previous report in place. An existing destination that is not a report is refused.
     """
+    _, _, name = resolve_run(run)  # refused before any lock is taken
+    with settle(name) if settle is not None else contextlib.nullcontext():
+        return _write_report(*resolve_run(name), out, registry)
+
+
+def _write_report(folder: Path, figs: Path, name: str, out: str | Path | None, registry: Mapping | None) -> Path:
+    """``build_report`` once the run is resolved (and settled)."""
     from rotation.claims import registry as claims
     from rotation.outputs import provenance, scorecard
     from rotation.outputs.results import RESULTS_FILE, read_records
 
-    folder, figs, name = resolve_run(run)
     target = Path(out).expanduser().resolve() if out else project_dir() / "reports" / name
     if target.exists() and not (target / MARKER).is_file() and any(target.iterdir()):
         raise ParameterError(f"--out {target} exists and is not a rotation report; choose a new or empty folder")
@@ -611,8 +650,10 @@ def build_report(run: str | Path, out: str | Path | None = None, registry: Mappi
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    target = build_report(args.run, args.out)
-    print(f"report of run {Path(str(args.run)).name}: {target / 'index.html'}")
+    """``rotation report RUN``: the run settled under its lock (``args.settled_run``, set by ``rotation.cli``)."""
+    name = resolve_run(args.run)[2]
+    target = build_report(name, args.out, settle=getattr(args, "settled_run", None))
+    print(f"report of run {name}: {target / 'index.html'}")
     return 0
 
 

@@ -354,6 +354,24 @@ def recover(run_name: str) -> str | None:
     return outcome
 
 
+@contextlib.contextmanager
+def settled(run_name: str) -> Iterator[str | None]:
+    """For a reader of a published run (``rotation report``): hold the run's lock, settle a publish a
+    killed process left half done (``recover``), and yield its outcome; the run stays whole while the
+    block reads it. A run being written is refused in one line (``RunBusy``)."""
+    name = _checked_name(run_name)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(name))
+        except RunBusy:
+            holder = _read_holder(runs_dir() / LOCKS / f"{name}.lock")
+            raise RunBusy(
+                f"run {name} is being written by another rotation process (pid {holder}); try again when it has finished"
+            ) from None
+        check_targets(name)
+        yield recover(name)
+
+
 def _checked_part(name: object) -> str:
     """A journal entry that must be a plain name inside the staging folder."""
     text = str(name)
@@ -440,4 +458,5 @@ __all__ = [
     "new_stage",
     "publish",
     "replace_folder",
+    "settled",
 ]
