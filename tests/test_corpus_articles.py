@@ -319,7 +319,16 @@ def _dw_after(folder: Path, at: str, event: str, then: str, test: str, what: str
     )
 
 
+def _years_led_by_large(folder: Path, last_year: int) -> int:
+    """Calendar years in a row, back from ``last_year``, in which small's return minus large's was below zero."""
+    run = 0
+    while _year_spread(last_year - run)(folder) < 0:
+        run += 1
+    return run
+
+
 SCHAEFFERS = {
+    "spx_led_five_years": (lambda f: _years_led_by_large(f, 2025), {}),
     **{f"spx_led_{y}": (_year_spread(y), {}) for y in range(2021, 2026)},
     "rut_ytd_over_7pct": (lambda f: float(window_return(closes(f, "rut"), "2026-01-27", ytd=True)), {}),
     "spx_ytd_just_over_2pct": (lambda f: float(window_return(closes(f, "spx"), "2026-01-27", ytd=True)), {}),

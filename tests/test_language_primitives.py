@@ -405,6 +405,11 @@ def test_history_count_of_years_above_a_threshold_and_since_year():
     assert evaluate(below, load, "2014-12-31").value == 2  # 2011 and 2013
     # counted even where the claim date's own window is not complete
     assert evaluate(q, load, "2014-08-01").value == 2
+    # runs of the latest years: second halves before 2014 read 2010 +, 2011 0, 2012 +, 2013 0
+    run_below = {**q, "history": {"stat": "run", "among": "same_period", "below": 0.5}}
+    assert evaluate(run_below, load, "2014-12-31").value == 1  # 2013 only: 2012 breaks the run
+    assert evaluate({**run_below, "history": {**run_below["history"], "below": 10.0}}, load, "2014-12-31").value == 4
+    assert evaluate({**q, "history": {**q["history"], "stat": "run"}}, load, "2013-12-31").value == 1  # 2012
     since = {**q, "history": {"stat": "since_year", "among": "same_period"}}
     assert evaluate(since, load, "2013-12-31").value == 2012  # 2013's 0 %: last year at least as high is 2012
     assert evaluate(since, load, "2010-12-31").value is None  # no earlier year: a record
@@ -474,6 +479,19 @@ TIMELINE_QUERIES = [
         "history": {"stat": "since", "in": "2011-01-01 to 2012-06-30"},
     },
     {**PAIR, "measure": "return", "window": {"sessions": 5}, "history": {"stat": "count", "above": 0.02}},
+    {**PAIR, "measure": "return", "window": {"sessions": 5}, "history": {"stat": "run", "below": 0.01}},
+    {
+        **PAIR,
+        "measure": "return",
+        "window": {"period": "year"},
+        "history": {"stat": "run", "among": "every_period", "below": 0},
+    },
+    {
+        "series": "a",
+        "measure": "return",
+        "window": {"period": "ytd"},
+        "history": {"stat": "run", "among": "same_period", "above": 0},
+    },
     {
         "series": "a",
         "measure": "return",

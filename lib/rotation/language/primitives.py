@@ -395,17 +395,22 @@ def history_stat(
     earlier date with a value at least as extreme falls inside ``within`` (first, last);
     ``since_year``: the calendar year of that date (None when no earlier value is as extreme: a
     record); ``count``: how many earlier values are strictly above ``above`` (or strictly below
-    ``below``), in the values' unit, whatever the value itself (which may be None).
+    ``below``), in the values' unit, whatever the value itself (which may be None); ``run``: how
+    many of the LATEST earlier values in a row pass that threshold ("each of the past five years").
     Returns ``{"value": ..., "since": date or NaT, "n": comparables}``.
     """
     sign = 1.0 if direction == "high" else -1.0
     e = earlier.dropna()
-    if stat == "count":
+    if stat in ("count", "run"):
         if (above is None) == (below is None):
-            raise ParameterError("history.stat count needs exactly one of history.above or history.below")
+            raise ParameterError(f"history.stat {stat} needs exactly one of history.above or history.below")
         x = e.to_numpy(dtype=float)
-        k = np.count_nonzero(x > above) if above is not None else np.count_nonzero(x < below)
-        return {"value": int(k), "since": pd.NaT, "n": int(e.size)}
+        passes = x > above if above is not None else x < below
+        if stat == "count":
+            return {"value": int(np.count_nonzero(passes)), "since": pd.NaT, "n": int(e.size)}
+        failed = np.flatnonzero(~passes)
+        run = len(passes) - (failed[-1] + 1 if len(failed) else 0)
+        return {"value": int(run), "since": pd.NaT, "n": int(e.size)}
     v = sign * float(np.nan if value is None else value)
     x = sign * e.to_numpy(dtype=float)
     at_least = e.index[x >= v - 1e-12]

@@ -194,7 +194,7 @@ def evaluate(
         )
     words = describe(query)
     history = query.get("history")
-    counting = bool(history) and dict(history).get("stat") == "count"
+    counting = bool(history) and dict(history).get("stat") in ("count", "run")
     if raw is None and not counting:
         return Result(
             value=None,
@@ -232,6 +232,10 @@ def evaluate(
         if since is not pd.NaT
         else "never before"
     )
+    if counting:
+        since_text = (
+            f"threshold: {'above ' + str(h['above']) if h.get('above') is not None else 'below ' + str(h.get('below'))}"
+        )
     shown = "undefined" if raw is None else f"{raw:.6g}"
     detail = (
         f"{words}: {shown} at {session.date()}; {stat} among {got['n']} earlier comparable values = {got['value']}; "
@@ -308,10 +312,12 @@ def _running_history(
     raw: list[float] = []  # values, sorted (count)
     stack_vals: list[float] = []  # -(sign * value), increasing: sign * value strictly decreasing
     stack_dates: list[pd.Timestamp] = []
-    j, tol = 0, 1e-12
+    j, tol, run = 0, 1e-12, 0
     for q in order:
         t = query_pos[q]
         while j < len(comp_vals) and comp_avail[j] <= t:
+            if stat == "run":
+                run = run + 1 if (comp_vals[j] > above if above is not None else comp_vals[j] < below) else 0
             x = sign * comp_vals[j]
             bisect.insort(ranked, x)
             bisect.insort(raw, comp_vals[j])
@@ -321,8 +327,13 @@ def _running_history(
             stack_vals.append(-x)
             stack_dates.append(comp_dates[j])
             j += 1
-        if stat == "count":
-            out[q] = len(raw) - bisect.bisect_right(raw, above) if above is not None else bisect.bisect_left(raw, below)
+        if stat in ("count", "run"):
+            if stat == "run":
+                out[q] = run
+            elif above is not None:
+                out[q] = len(raw) - bisect.bisect_right(raw, above)
+            else:
+                out[q] = bisect.bisect_left(raw, below)
             continue
         v = query_vals[q]
         if np.isnan(v):
@@ -399,7 +410,7 @@ def _same_day_history(query: Mapping, values: pd.Series, positions: np.ndarray) 
     at = values.index[positions]
     out = np.full(len(positions), np.nan)
     if valid.empty:
-        return np.zeros(len(positions)) if stat == "count" else out
+        return np.zeros(len(positions)) if stat in ("count", "run") else out
     years = np.arange(valid.index[0].year, at.year.max() + 1) if len(at) else np.arange(0)
     vals = np.full((len(at), len(years)), np.nan)
     dates = np.full((len(at), len(years)), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -412,10 +423,18 @@ def _same_day_history(query: Mapping, values: pd.Series, positions: np.ndarray) 
         ok &= found.to_period(code).asi8 == pd.DatetimeIndex(wanted).to_period(code).asi8
         vals[:, k] = np.where(ok, valid.to_numpy()[np.maximum(p, 0)], np.nan)
         dates[:, k] = np.where(ok, found.to_numpy(), np.datetime64("NaT"))
-    if stat == "count":
+    if stat in ("count", "run"):
         x = vals
-        passed = x > h["above"] if h.get("above") is not None else x < h["below"]
-        return np.sum(passed & ~np.isnan(x), axis=1).astype(float)
+        with np.errstate(invalid="ignore"):
+            passed = x > h["above"] if h.get("above") is not None else x < h["below"]
+        if stat == "count":
+            return np.sum(passed & ~np.isnan(x), axis=1).astype(float)
+        run, alive = np.zeros(len(x)), np.ones(len(x), dtype=bool)
+        for k in range(x.shape[1] - 1, -1, -1):  # from the latest year back; a year without a value is skipped
+            present = ~np.isnan(x[:, k])
+            alive &= ~present | passed[:, k]
+            run += alive & present
+        return run
     v = sign * values.to_numpy(dtype=float)[positions][:, None]
     x, tol = sign * vals, 1e-12
     n = np.sum(~np.isnan(x), axis=1)

@@ -350,8 +350,8 @@ def _query_rule(q: Mapping, where: str) -> None:
             )
         if stat != "since" and "in" in h:
             raise Bad(_join(where, "history.in"), "only with stat since")
-        if (stat == "count") != (("above" in h) != ("below" in h)) or ("above" in h and "below" in h):
-            raise Bad(_join(where, "history.above"), "stat count takes one of above or below (and only it takes them)")
+        if (stat in ("count", "run")) != (("above" in h) != ("below" in h)) or ("above" in h and "below" in h):
+            raise Bad(_join(where, "history.above"), "count and run take one of above or below (only they)")
         if among == "streaks" and measure != "streak":
             raise Bad(_join(where, "history.among"), "streaks only with measure streak")
         if among == "every_period" and "period" not in (q.get("window") or {}):
@@ -456,7 +456,7 @@ def query_spec() -> Fields:
             "since": Date(),
             "history": Fields(
                 {
-                    "stat": Choice(("rank", "percentile", "record", "since", "since_year", "count")),
+                    "stat": Choice(("rank", "percentile", "record", "since", "since_year", "count", "run")),
                     "among": Choice(("rolling", "same_period", "every_period", "streaks")),
                     "direction": Choice(("high", "low")),
                     "start": Date(),
