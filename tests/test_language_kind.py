@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import yaml
@@ -31,7 +33,8 @@ def setup(tmp_path, block):
 
 
 def q(query, **extra):
-    return {"notebook": "01_streak", "kind": "query", "quote": "q", "query": query, **extra}
+    """A query claim; its query copied, so no two claims share a mapping (the strict loader refuses YAML aliases)."""
+    return {"notebook": "01_streak", "kind": "query", "quote": "q", "query": copy.deepcopy(query), **extra}
 
 
 def test_query_claims_are_judged_by_the_existing_judge(tmp_path):
@@ -100,3 +103,71 @@ def test_an_undefined_window_is_not_verifiable(tmp_path):
     }
     path, data_dir, _ = setup(tmp_path, block)
     assert evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "x").verdict == Verdict.NOT_VERIFIABLE
+
+
+FORWARD_CAL = {
+    "pair": ["rut", "spx"],
+    "measure": "forward",
+    "event": {"window": {"dates": "07-01 to 12-31"}, "above": 0},
+    "then": "next_year",
+    "stat": "mean",
+}
+COUNT_YEARS = {
+    "pair": ["rut", "spx"],
+    "measure": "return",
+    "window": {"first_sessions": 10},
+    "history": {"stat": "count", "among": "same_period", "above": 0.025},
+}
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({**COUNT_YEARS, "window": {"dates": "12-01 to 01-31"}}, "query.window.dates"),
+        ({**COUNT_YEARS, "window": {"dates": "7-1 to 12-31"}}, "query.window.dates"),
+        ({**COUNT_YEARS, "history": {"stat": "count", "among": "same_period"}}, "query.history.above"),
+        ({**COUNT_YEARS, "history": {"stat": "rank", "among": "same_period", "above": 0}}, "query.history.above"),
+        (
+            {**COUNT_YEARS, "history": {"stat": "run", "among": "same_period", "above": 0, "below": 1}},
+            "query.history.above",
+        ),
+        ({**FORWARD_CAL, "horizon": "1m"}, "query.horizon"),
+        ({k: v for k, v in FORWARD_CAL.items() if k != "then"}, "query.then"),
+        ({**FORWARD_CAL, "then": {"dates": "01-01 to 01-31", "year": "last"}}, "query.then"),
+        ({**FORWARD_CAL, "event": {"window": {"sessions": 5}, "above": 0}}, "query.event.window"),
+        ({**FORWARD_CAL, "event": {"window": {"dates": "07-01 to 12-31"}, "min_length": 3}}, "query.event.min_length"),
+        ({**FORWARD_CAL, "event": {"min_length": 3}, "horizon": 5}, "query.then"),
+        ({**FORWARD_CAL, "start": "1979-13-01"}, "query.start"),
+    ],
+)
+def test_new_forms_refused_in_one_line_naming_the_field(tmp_path, query, field):
+    from rotation.claims.registry import load_registry
+    from rotation.core.errors import ParameterError
+
+    path, _, _ = setup(tmp_path, {"c1": q(query, claimed=1, compare="equal", unit="x")})
+    with pytest.raises(ParameterError) as err:
+        load_registry(path)
+    assert f"field '{field}" in str(err.value) and "\n" not in str(err.value), str(err.value)
+
+
+def test_new_forms_accepted(tmp_path):
+    from rotation.claims.registry import load_registry
+
+    block = {
+        "c1": q(FORWARD_CAL, claimed=0, compare="at_least", unit="fraction"),
+        "c2": q(COUNT_YEARS, claimed=3, compare="equal", unit="years"),
+        "c3": q(
+            {**FORWARD_CAL, "then": {"dates": "01-01 to 01-31", "year": "next"}, "stat": "excess_mean"},
+            claimed=0,
+            compare="at_least",
+            unit="fraction",
+        ),
+        "c4": q(
+            {**COUNT_YEARS, "history": {"stat": "since_year", "among": "same_period", "start": "1979-01-01"}},
+            claimed=2008,
+            compare="equal",
+            unit="year",
+        ),
+    }
+    path, _, _ = setup(tmp_path, block)
+    assert set(load_registry(path)["claims"]) == set(block)
