@@ -165,7 +165,9 @@ def test_grid_dates_keep_the_last_date_of_each_period():
     assert list(timeline.grid_dates(days, "every 2 years (year-ends)").year) == [2020, 2022]
     assert timeline.choose_grid(days, cost=0.001, budget=10.0) == "every session"
     assert timeline.choose_grid(days, cost=0.1, budget=4.0) == "month-ends"
-    assert timeline.choose_grid(days, cost=1.0, budget=1.0) == "every 3 years (year-ends)"
+    assert timeline.choose_grid(days, cost=1.0, budget=1.0) == timeline.LAST_ONLY
+    assert timeline.choose_grid(days, cost=1.0, budget=2.0) == "every 2 years (year-ends)"
+    assert list(timeline.grid_dates(days, timeline.LAST_ONLY)) == [days[-1]]
 
 
 def test_a_claim_needing_data_after_the_data_end_says_so():
@@ -292,3 +294,16 @@ def test_claim_language_fast_path_equals_the_reference_on_the_real_data(shared_d
     assert queries and {fast.attrs["plans"][c]["how"] for c in queries} == {timeline.FAST}
     assert fast["verdict"].astype(str).tolist() == reference["verdict"].astype(str).tolist()
     assert np.allclose(fast["measured"], reference["measured"], equal_nan=True)
+
+
+def test_policy_rate_fast_path_equals_the_reference_on_the_real_data(shared_data):
+    index = timeline.sessions(data_dir=str(shared_data)).dates
+    days = [index[int(i)] for i in np.linspace(0, len(index) - 1, 40)]  # 40 sessions, evenly spread
+    s = timeline.sessions(data_dir=str(shared_data), dates=days)
+    ids = [c for c, e in s.ctx.registry["claims"].items() if e.get("kind") == "policy_rate"]
+    fast = timeline.timeline(s, ids, budget=None)
+    reference = timeline.timeline(s, ids, budget=None, reference=True)
+    assert ids and {fast.attrs["plans"][c]["how"] for c in ids} == {timeline.FAST}
+    assert fast["verdict"].astype(str).tolist() == reference["verdict"].astype(str).tolist()
+    assert np.allclose(fast["measured"], reference["measured"], equal_nan=True)
+    assert fast["measured"].notna().sum() >= 30  # the target range reaches most of the history

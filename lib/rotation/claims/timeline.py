@@ -44,6 +44,7 @@ from rotation.core.verdicts import Verdict
 COLUMNS = ["date", "claim_id", "kind", "measured", "unit", "verdict", "how", "note", "rule"]
 FAST, REFERENCE, APPLICABILITY, CLAIMS_FILE = "fast path", "reference", "applicability", "claims file"
 GRIDS = ("every session", "month-ends", "quarter-ends", "year-ends")  # finest first
+LAST_ONLY = "the last applicable session only"  # the coarsest grid: the budget allowed one date
 FUTURE = "future not in the data"
 DEFAULT_BUDGET_S = 4.0  # seconds of reference measurement for a whole timeline (split over the claims needing it)
 
@@ -100,15 +101,25 @@ def sessions(
     small: str = "",
     large: str = "",
     dates: Iterable[str | pd.Timestamp] | None = None,
+    series: Mapping[str, pd.Series] | None = None,
 ) -> Sessions:
     """The shared inputs of a timeline: every session from ``start`` to ``end`` (default: all), or the given ``dates``.
 
     A date that is not a session is moved to the previous session (as ``Context`` does for ``as_of``).
+    ``series``: price series by id used instead of loading them (the benchmark's longer histories).
     """
     from rotation.analytics.scan import scan_streaks
     from rotation.analytics.streaks import resolve_as_of
 
-    ctx = Context(as_of="", data_end=data_end, small=small, large=large, claims=claims, data_dir=data_dir)
+    ctx = Context(
+        as_of="",
+        data_end=data_end,
+        small=small,
+        large=large,
+        claims=claims,
+        data_dir=data_dir,
+        _series=dict(series or {}),
+    )
     index = ctx.returns.index
     if dates is not None:
         chosen = pd.DatetimeIndex(sorted({resolve_as_of(index, pd.Timestamp(d))[0] for d in dates}))
@@ -277,6 +288,31 @@ def fast_query(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Serie
     return pd.Series(values.to_numpy(), index=dates)
 
 
+def values_at(series: pd.Series, dates: pd.DatetimeIndex, max_age_days: int = 7) -> np.ndarray:
+    """``analytics.returns.value_at`` at every date at once: the last non-missing value on or before each date,
+    NaN where the series starts later or that value is more than ``max_age_days`` calendar days old."""
+    known = series.dropna()
+    pos = known.index.searchsorted(dates, side="right") - 1
+    found = pos >= 0
+    at = known.index[np.maximum(pos, 0)]
+    fresh = found & ((dates - at).days <= max_age_days)
+    return np.where(fresh, known.to_numpy(dtype=float)[np.maximum(pos, 0)], np.nan)
+
+
+def fast_policy_rate(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Series | None:
+    """The fed funds target's lower or upper bound or midpoint at each date, percent (``measures.context.policy_rate``
+    through ``analytics.markets.target_range_at``: both bounds must reach the date); the effective rate: reference."""
+    p = claim.get("params") or {}
+    rate = str(p.get("rate", "lower"))
+    if rate not in ("lower", "upper", "midpoint"):
+        return None
+    low = values_at(s.ctx.prices(p.get("lower", "fed_lower")), dates)
+    high = values_at(s.ctx.prices(p.get("upper", "fed_upper")), dates)
+    both = ~(np.isnan(low) | np.isnan(high))
+    value = {"lower": low, "upper": high, "midpoint": (low + high) / 2.0}[rate]
+    return pd.Series(np.where(both, value, np.nan), index=dates)
+
+
 FAST_PATHS: dict[str, Callable[[Sessions, Mapping, pd.DatetimeIndex], pd.Series | None]] = {
     "streak_length": fast_streak_length,
     "streak_start": fast_streak_start,
@@ -285,6 +321,7 @@ FAST_PATHS: dict[str, Callable[[Sessions, Mapping, pd.DatetimeIndex], pd.Series 
     "rsi_level": fast_rsi_level,
     "max_gain": fast_max_gain,
     "query": fast_query,
+    "policy_rate": fast_policy_rate,
 }
 
 
@@ -317,6 +354,8 @@ def grid_dates(dates: pd.DatetimeIndex, grid: str) -> pd.DatetimeIndex:
     every K-th year-end, counted back from the last, for ``every K years (year-ends)``."""
     if grid == "every session" or dates.empty:
         return dates
+    if grid == LAST_ONLY:
+        return dates[-1:]
     if grid.startswith("every ") and grid.endswith(" years (year-ends)"):
         ends = grid_dates(dates, "year-ends")
         step = int(grid.split()[1])
@@ -329,13 +368,13 @@ def grid_dates(dates: pd.DatetimeIndex, grid: str) -> pd.DatetimeIndex:
 
 def choose_grid(dates: pd.DatetimeIndex, cost: float, budget: float) -> str:
     """The finest grid of ``GRIDS`` whose dates, at ``cost`` seconds each, fit ``budget`` seconds;
-    beyond year-ends, ``every K years (year-ends)`` with the smallest K that fits."""
+    beyond year-ends, ``every K years (year-ends)`` with the smallest K that fits, else ``LAST_ONLY``."""
     for grid in GRIDS:
         if len(grid_dates(dates, grid)) * cost <= budget:
             return grid
     years = len(grid_dates(dates, "year-ends"))
     step = max(2, int(np.ceil(years * cost / max(budget, cost))))
-    return f"every {step} years (year-ends)"
+    return f"every {step} years (year-ends)" if step < years else LAST_ONLY
 
 
 def needed_end(claim: Mapping, m: Measurement, date: pd.Timestamp) -> pd.Timestamp | None:
