@@ -16,22 +16,21 @@ def wilder_average(x: np.ndarray, window: int) -> np.ndarray:
     """Wilder's smoothed average of ``x``: NaN for the first ``window - 1`` values, then
 
     ``a[window-1] = mean(x[0:window])`` and ``a[t] = (a[t-1] * (window - 1) + x[t]) / window``
-    (an exponential average with ``alpha = 1 / window`` seeded by a simple mean). Vectorised
-    with a linear filter.
+    (an exponential average with ``alpha = 1 / window`` seeded by a simple mean), computed as
+    ``alpha * x[t] + (1 - alpha) * a[t-1]``: one pass in a plain loop (bit for bit what
+    ``scipy.signal.lfilter`` gives, without its import, which takes a second or more).
     """
-    from scipy.signal import lfilter  # here, not at import: scipy.signal takes over a second to import
-
     values = np.asarray(x, dtype=float)
     out = np.full(values.size, np.nan)
     if values.size < window:
         return out
     alpha = 1.0 / window
-    seed = values[:window].mean()
-    rest = values[window:]
-    # y[t] = (1 - alpha) y[t-1] + alpha x[t], starting from y = seed
-    tail, _ = lfilter([alpha], [1.0, -(1.0 - alpha)], rest, zi=[(1.0 - alpha) * seed])
-    out[window - 1] = seed
-    out[window:] = tail
+    keep = 1.0 - alpha
+    level = values[:window].mean()
+    out[window - 1] = level
+    for i in range(window, values.size):
+        level = alpha * values[i] + keep * level
+        out[i] = level
     return out
 
 
