@@ -222,16 +222,23 @@ def quoted_ids(text: str, ids: Iterable[str]) -> set[str]:
     return set(pattern.findall(text))
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed_claims(text: str) -> object:
+    """A claims file's YAML as plain data (the safe loader, in C when available: no object is constructed);
+    its text when it does not parse (the notebook reports a bad file; the key holds the text)."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+    except Exception:  # noqa: BLE001
+        return text
+
+
 def claims_read(claims_file: Path, notebook: Path, summarising: bool) -> object:
     """The part of the claims file ``notebook`` reads (see the module docstring); the whole file's text
     for a summarising notebook or a file that does not parse as a mapping of claims."""
-    from rotation.core.strict_yaml import yaml_load
-
     text = claims_file.read_text(encoding="utf-8")
-    try:
-        data = yaml_load(text)
-    except Exception:  # noqa: BLE001 - the notebook reports a bad file; the key holds its text
-        return text
+    data = _parsed_claims(text)
     if summarising or not isinstance(data, Mapping) or not isinstance(data.get("claims"), Mapping):
         return text
     claims = data["claims"]

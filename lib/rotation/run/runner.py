@@ -439,9 +439,6 @@ def _execute_staged(
     import concurrent.futures as cf
     import threading
 
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     folder = stage / "run"
     write_text_atomic(
         folder / "params.yaml", yaml.safe_dump({"run_name": run_name, **dict(parameters)}, sort_keys=True)
@@ -475,6 +472,9 @@ def _execute_staged(
         return given
 
     def execute_one(path: Path) -> dict:
+        import papermill  # here, not above: a run restored whole from the cache never pays its import
+        from papermill.exceptions import PapermillExecutionError
+
         nonlocal untaken
         given = given_parameters(path)
         t0 = time.perf_counter()
@@ -627,12 +627,15 @@ class ExecutionKeys:
 
     def _run_inputs(self) -> object:
         """What a summarising notebook reads of the run: the staged records and status entries."""
-        from rotation.outputs import scorecard
         from rotation.outputs.results import RESULTS_FILE, read_records
 
+        # what rotation.outputs.scorecard.run_status returns during the run (without importing the plotting stack)
+        status = runs_module.read_status_file(self.stage / "run")
+        if status and status.get("partial"):
+            status = runs_module.merge_partial_status(status, runs_module.previous_status(self.run_name))
         return {
             "records": read_records(self.stage / "run" / RESULTS_FILE),
-            "status": cache.plain_status_entries(scorecard.run_status(self.run_name)),
+            "status": cache.plain_status_entries(status),
         }
 
     def key(self, path: Path, given: Mapping[str, object], *, fresh: bool = False) -> str | None:
