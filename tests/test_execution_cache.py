@@ -154,7 +154,16 @@ def test_store_then_load_restores_the_same_bytes_and_records(tmp_path, project):
 
 @pytest.mark.parametrize(
     "damage",
-    ["blob bytes", "blob missing", "manifest cut", "manifest edited", "manifest gone", "other notebook", "escape"],
+    [
+        "blob bytes",
+        "blob missing",
+        "manifest cut",
+        "manifest edited",
+        "manifest gone",
+        "other notebook",
+        "records of another notebook",
+        "escape",
+    ],
 )
 def test_a_damaged_entry_is_a_miss_never_an_error(tmp_path, project, damage):
     files = _entry_files(tmp_path / "s")
@@ -177,12 +186,16 @@ def test_a_damaged_entry_is_a_miss_never_an_error(tmp_path, project, damage):
     elif damage == "other notebook":
         assert cache.load(key, "02_b") is None
         return
+    elif damage == "records of another notebook":
+        manifest["records"] = [{"claim_id": "beta", "notebook": "02_b"}]
+        manifest["digest"] = cache._manifest_digest(manifest)
+        manifest_path.write_text(json.dumps(manifest))
     elif damage == "escape":  # a manifest naming a file outside the stage, with its digest recomputed
         manifest["files"][1]["name"] = "../../x.png"
         manifest["digest"] = cache._manifest_digest(manifest)
         manifest_path.write_text(json.dumps(manifest))
     assert cache.load(key, "01_a") is None
-    assert not folder.exists() or damage == "manifest gone"  # removed, so the next execution stores afresh
+    assert not folder.exists()  # removed, so the next execution stores afresh
 
 
 def test_prune_removes_the_least_recently_used_entries(tmp_path, project):

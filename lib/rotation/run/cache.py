@@ -32,6 +32,7 @@ other notebooks' of the same wave (figures are named after the notebook's number
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -369,6 +370,8 @@ def load(key: str, notebook: str) -> tuple[dict, list[tuple[str, str, bytes]]] |
     """
     folder = entry_dir(key)
     if not (folder / MANIFEST).is_file():
+        if folder.is_dir():  # entries appear whole (renamed into place): a folder without manifest is damaged
+            shutil.rmtree(folder, ignore_errors=True)
         return None
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -379,6 +382,7 @@ def load(key: str, notebook: str) -> tuple[dict, list[tuple[str, str, bytes]]] |
             or manifest.get("key") != key
             or manifest.get("notebook") != notebook
             or not isinstance(manifest.get("records"), list)
+            or not all(isinstance(r, dict) and r.get("notebook") == notebook for r in manifest["records"])
             or not isinstance(manifest.get("status"), dict)
             or manifest["status"].get("status") != "ok"
         ):
@@ -400,7 +404,8 @@ def load(key: str, notebook: str) -> tuple[dict, list[tuple[str, str, bytes]]] |
             files.append((part, name, payload))
         if not any(part == "run" and name == f"{notebook}.ipynb" for part, name, _ in files):
             raise ValueError("no rendered notebook")
-        os.utime(folder / MANIFEST)  # last use, for ``prune``
+        with contextlib.suppress(OSError):  # a read-only cache is still used
+            os.utime(folder / MANIFEST)  # last use, for ``prune``
         return manifest, files
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         shutil.rmtree(folder, ignore_errors=True)
