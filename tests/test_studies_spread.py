@@ -141,6 +141,7 @@ def test_gains_and_the_reading_of_less_than_three_weeks(tmp_path):
     assert table.iloc[0]["gain (%)"] == pytest.approx(round(100 * (1.006**7 - 1), 2))
     assert table.loc["over the analysis window", "sessions"] == 7
     assert bool(table.loc["over the analysis window", "at most 15 sessions?"])
+    assert study._longer(40, 15) == ", more than 15 sessions" and study._longer(15, 15) == ""
     note = study.readings(page, "max_gain").text
     j = evaluate.evaluate(page.ctx, "gain")
     assert 'since the low (contradicts "in less than three weeks")' in note

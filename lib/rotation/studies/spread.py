@@ -320,6 +320,11 @@ def unusual(
 # 3. The gain
 
 
+def _longer(sessions: int, limit: int) -> str:
+    """``", more than <limit> sessions"`` for a window longer than ``limit`` sessions, else nothing."""
+    return f", more than {limit} sessions" if sessions > limit else ""
+
+
 def gains(page: Page, window: Window, gain_max_sessions: int, low_lookback: int) -> Section:
     """Price gains of the small-cap index ending at ``as_of`` from each base the measure knows
     (``measures.spread.gain_rows``), each judged with the claims file's rule; the window's own base too."""
@@ -347,7 +352,10 @@ def gains(page: Page, window: Window, gain_max_sessions: int, low_lookback: int)
         ]
     ).set_index("window")
     matches = table[table["judge()"] != str(Verdict.REFUTED)]
-    listed = ", ".join(f"**{w}** ({r['gain (%)']:.1f}% over {r['sessions']} sessions)" for w, r in matches.iterrows())
+    listed = ", ".join(
+        f"**{w}** ({r['gain (%)']:.1f}% over {r['sessions']} sessions{_longer(r['sessions'], gain_max_sessions)})"
+        for w, r in matches.iterrows()
+    )
     text = (
         f"{page.ctx.prices(page.small).attrs['description']}, price index closes. Claimed: "
         f"{pct(claim['claimed'], 0, False)}; rule: {judge.tolerance_text(claim)}. Windows whose gain is within the "
