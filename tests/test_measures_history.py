@@ -124,13 +124,16 @@ def test_fear_episode_criteria_and_the_alternatives_that_flip_it(tmp_path):
         {"choice": "drawdown measured at", "label": "deepest", "params": {"drawdown_at": "deepest"}},
     ]
     path, data_dir = write_case(tmp_path, small, large, {"fear": claim}, vix)
-    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "fear")
+    ctx = Context(claims=str(path), data_dir=str(data_dir))
+    j = evaluate.evaluate(ctx, "fear")
     m = j.measurement
+    found = history.fear_result(ctx, ctx.registry["claims"]["fear"])  # the typed result behind the measurement
+    assert found.measurement == m
     assert list(m.value.values()) == [True, True, False]  # fell; VIX above its median; drawdown 8% < 10%
-    assert m.extra["episode"]["start"] == large.index[span[0]] and int(m.extra["episode"]["sessions"]) == STREAK
-    assert m.extra["drawdown"] == pytest.approx(-0.08, abs=1e-12)
-    assert m.extra["other_drawdown"] == pytest.approx(-0.12, abs=1e-12)
-    assert m.extra["vix_level"] == pytest.approx(np.median(vix.to_numpy()))
+    assert found.episode["start"] == large.index[span[0]] and int(found.episode["sessions"]) == STREAK
+    assert found.drawdown == pytest.approx(-0.08, abs=1e-12)
+    assert found.other_drawdown == pytest.approx(-0.12, abs=1e-12)
+    assert found.vix_level == pytest.approx(np.median(vix.to_numpy()))
     assert j.verdict == Verdict.PARTLY_TRUE
     assert list(j.sensitivity["verdict"]) == ["partly true", "confirmed", "partly true", "partly true", "confirmed"]
     assert j.robustness == 'depends on drawdown threshold ("q"), drawdown measured at ("q")'
@@ -344,10 +347,12 @@ def test_lead_after_event_planted_flip_under_the_base_date(tmp_path):
         {"choice": "horizon", "label": "half a year", "params": {"horizons_years": [0.5]}},
     ]
     path, data_dir = write_case(tmp_path, small, large, {"lead": claim})
-    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
+    ctx = Context(claims=str(path), data_dir=str(data_dir))
+    j = evaluate.evaluate(ctx, "lead")
     m = j.measurement
-    assert m.extra["crash"] == crash and m.extra["base"] == crash
-    assert m.extra["table"]["difference"].iloc[0] == pytest.approx(by_hand(small, large, crash, 1))
+    found = history.lead_result(ctx, ctx.registry["claims"]["lead"])
+    assert found.crash == crash and found.base == crash
+    assert found.table["difference"].iloc[0] == pytest.approx(by_hand(small, large, crash, 1))
     assert list(m.value.values()) == [False] and j.verdict == Verdict.REFUTED
     week = large.index[large.index <= crash + pd.DateOffset(weeks=1)][-1]
     assert by_hand(small, large, week, 1) > 0  # from one week after the crash small caps lead: the planted flip
@@ -364,8 +369,9 @@ def test_lead_after_event_robust_case_and_date_base(tmp_path):
         {"choice": "base date", "label": "5 days later", "params": {"base_offset": {"days": 5}}},
     ]
     path, data_dir = write_case(tmp_path, small, large, {"lead": claim})
-    j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "lead")
-    assert j.measurement.extra["base"] == pd.Timestamp(base_date)
+    ctx = Context(claims=str(path), data_dir=str(data_dir))
+    j = evaluate.evaluate(ctx, "lead")
+    assert history.lead_result(ctx, ctx.registry["claims"]["lead"]).base == pd.Timestamp(base_date)
     assert list(j.measurement.value.values()) == [True, True] and j.robustness == "robust"
 
 

@@ -114,3 +114,14 @@ def test_heat_labels_are_units_of_each_feature():
     assert study._heat_label(4.25, "rate") == "4.25"
     assert study._heat_label(87.4, "vix_pct") == "87"
     assert study._heat_label(np.nan, "drawdown") == ""
+
+
+def test_the_caveats_name_each_episode_its_kind_and_the_features_it_lacks(tmp_path):
+    page, large, spans = planted_page(tmp_path)
+    r = study.resemblance(page)
+    text = study.resemblance_caveats(page, r)
+    for name in ("A", "B"):
+        ep = r.found[name]["row"]
+        assert f"the {name} episode: {history.episode_text(ep)}" in text
+    assert "broad rally" in text  # A: both indexes rose over it
+    assert "judged below" not in text  # no lead_after_event claim in the planted file

@@ -267,6 +267,24 @@ def grid_rule(claim: Mapping, r: measures.Resemblance) -> str:
     )
 
 
+def resemblance_caveats(page: Page, r: measures.Resemblance) -> str:
+    """What the shares do not say, from the data: each named episode's length, kind and missing features, and the
+    verdict on the claim that small caps led after the crash (the premise of the comparison), when the notebook has it."""
+    lines = []
+    for name in (r.nearer, r.other):
+        ep = r.found[name]["row"]
+        entered = (r.registered[f"features {name}"] or "").split(", ")
+        missing = [c for c in r.columns if c not in entered]
+        lack = f"; no {', '.join(missing)} (no data for it over the episode)" if missing else ""
+        kind = episodes.classify(ep["small_return"], ep["large_return"])
+        lines.append(f"* the {name} episode: {measures.episode_text(ep)}, a {kind}{lack}.")
+    lead = page.claim("lead_after_event")
+    if lead:
+        j = evaluate.evaluate(page.ctx, lead["id"])
+        lines.append(f'* the era the sentence names, judged below (`{j.claim_id}`, "{lead["quote"]}"): **{j.label}**.')
+    return "**What the shares leave out.**\n" + "\n".join(lines)
+
+
 def grid_tables(page: Page) -> Shown:
     """The variant grid, the shares of variants per value of each choice, and how often each episode is the nearest."""
     r = resemblance(page)
@@ -285,7 +303,7 @@ def grid_tables(page: Page) -> Shown:
     )
     grid = r.grid.rename(columns={"min_streak": "min streak", "feature_set": "feature set"})
     rule = grid_rule(page.claim("episode_resemblance"), r)
-    return Shown((text, grid.round(2), rule, r.shares.round(1), counts.round(1)))
+    return Shown((text, grid.round(2), rule, r.shares.round(1), counts.round(1), resemblance_caveats(page, r)))
 
 
 def smb_proxy(h: History, top_n: int = 10) -> Shown:
@@ -630,6 +648,7 @@ __all__ = [
     "named_episodes",
     "open_history",
     "resemblance",
+    "resemblance_caveats",
     "resemblance_detail",
     "resemblance_ranks_figure",
     "smb_proxy",

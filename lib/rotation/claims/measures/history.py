@@ -145,8 +145,34 @@ def _drawdown_value(large: pd.Series, base: pd.Timestamp, end: pd.Timestamp, at:
     raise ParameterError(f"params.drawdown_at: expected 'start' or 'deepest', got {at!r}")
 
 
+@dataclass(frozen=True)
+class FearResult:
+    """A ``fear_episode`` measurement and the numbers behind it (typed; what notebooks and tests read).
+
+    ``episode``: the streak row; ``base``: its base close; ``vix_mean``: average VIX close over it;
+    ``vix_pct``/``vix_pct_at_end``: its percentile among VIX closes to ``as_of`` / to the streak's end;
+    ``vix_level``: the cut; ``drawdown``: the registered drawdown (fraction, <= 0); ``other_drawdown``: the other one.
+    """
+
+    measurement: Measurement
+    episode: pd.Series
+    base: pd.Timestamp
+    vix_mean: float
+    vix_pct: float
+    vix_pct_at_end: float
+    vix_level: float
+    drawdown: float
+    other_drawdown: float
+
+
 @kind("fear_episode")
 def fear_episode(ctx: Context, claim: Mapping) -> Measurement:
+    """The measurement of ``fear_result`` (see there)."""
+    found = fear_result(ctx, claim)
+    return found.measurement if isinstance(found, FearResult) else found
+
+
+def fear_result(ctx: Context, claim: Mapping) -> FearResult | Measurement:
     """Criteria on a named past streak (``params.episode``): the large index fell over it; the average
     VIX close during it is above the ``params.vix_cut`` percentile of all VIX closes to ``as_of``
     (50 = the median); the large index's drawdown from its prior peak was at least
@@ -233,7 +259,7 @@ def fear_episode(ctx: Context, claim: Mapping) -> Measurement:
         f"{ctx.large} drawdown {at_text} {pct(drawdown)} (threshold {-threshold:.0%}; "
         f"{'deepest during the streak' if at == 'start' else 'at the start'} {pct(other_dd)}); kind {episodes.classify(ep['small_return'], ep['large_return'])}"
     )
-    return Measurement(
+    measurement = Measurement(
         value=criteria,
         unit="criteria",
         window=(ctx.returns_at.index[0], ctx.session),
@@ -243,17 +269,8 @@ def fear_episode(ctx: Context, claim: Mapping) -> Measurement:
         ),
         detail=detail,
         evidence=evidence,
-        extra={
-            "episode": ep,
-            "base": base,
-            "vix_mean": vix_mean,
-            "vix_pct": vix_pct,
-            "vix_pct_at_end": vix_pct_then,
-            "vix_level": vix_level,
-            "drawdown": drawdown,
-            "other_drawdown": other_dd,
-        },
     )
+    return FearResult(measurement, ep, base, vix_mean, vix_pct, vix_pct_then, vix_level, drawdown, other_dd)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -685,8 +702,25 @@ def base_session(
     return session_on_or_before(common, when), anchor, text
 
 
+@dataclass(frozen=True)
+class LeadResult:
+    """A ``lead_after_event`` measurement and what it rests on: the base close, the crash session (or None)
+    and the table of ``episodes.lead_after`` (one row per horizon)."""
+
+    measurement: Measurement
+    base: pd.Timestamp
+    crash: pd.Timestamp | None
+    table: pd.DataFrame
+
+
 @kind("lead_after_event")
 def lead_after_event(ctx: Context, claim: Mapping) -> Measurement:
+    """The measurement of ``lead_result`` (see there)."""
+    found = lead_result(ctx, claim)
+    return found.measurement if isinstance(found, LeadResult) else found
+
+
+def lead_result(ctx: Context, claim: Mapping) -> LeadResult | Measurement:
     """Criteria: small minus large price return from a base close to the last common session on or
     before each horizon (``params.horizons_years`` after the base) is positive, one criterion per horizon.
 
@@ -754,7 +788,7 @@ def lead_after_event(ctx: Context, claim: Mapping) -> Measurement:
         )
         + after_crash
     )
-    return Measurement(
+    measurement = Measurement(
         value=criteria,
         unit="criteria",
         window=(base, table["to"].max()),
@@ -764,12 +798,16 @@ def lead_after_event(ctx: Context, claim: Mapping) -> Measurement:
         ),
         detail=detail,
         evidence=evidence,
-        extra={"base": base, "crash": crash, "table": table},
     )
+    return LeadResult(measurement, base, crash, table)
 
 
 __all__ = [
     "DECIDE",
+    "FearResult",
+    "LeadResult",
+    "fear_result",
+    "lead_result",
     "GridDecision",
     "Resemblance",
     "base_session",
