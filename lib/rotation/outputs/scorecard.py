@@ -206,6 +206,12 @@ def depends_on_reading(robustness: object) -> bool:
     return str(robustness).startswith("depends on")
 
 
+def reading_flags(card: pd.DataFrame) -> pd.Series:
+    """Per row: does the verdict depend on a reading (from the ``robustness`` label; False without one)."""
+    labels = card["robustness"] if "robustness" in card else pd.Series("", index=card.index)
+    return labels.map(depends_on_reading).astype(bool)
+
+
 def verdict_counts(card: pd.DataFrame) -> pd.Series:
     """Number of claims per verdict, in ``VERDICT_ORDER`` (only verdicts that occur, plus any unknown ones)."""
     counts = card["verdict"].value_counts()
@@ -217,7 +223,7 @@ def verdict_count_table(card: pd.DataFrame) -> pd.DataFrame:
     """Claims per verdict (``verdict_counts`` order), split into ``plain`` verdicts and those that
     ``depends on a reading``, with the count as shown (``confirmed 9 (plain 6, depends on a reading 3)``)."""
     counts = verdict_counts(card)
-    depends = card.loc[card["depends on a reading"].astype(bool), "verdict"].value_counts()
+    depends = card.loc[reading_flags(card), "verdict"].value_counts()
     table = pd.DataFrame({"claims": counts})
     table["depends on a reading"] = depends.reindex(table.index).fillna(0).astype(int)
     table["plain"] = table["claims"] - table["depends on a reading"]
