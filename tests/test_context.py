@@ -159,3 +159,36 @@ def test_dates_text_and_span_of():
     series = pd.Series([np.nan, 1.0, 2.0, np.nan], index=pd.DatetimeIndex(days[:4]))
     assert markets.span_of(series) == "2026-01-06 to 2026-01-07"
     assert markets.span_of(None) == "no rows"
+
+
+def test_rate_sensitivity_recovers_a_planted_slope_and_refuses_a_short_history():
+    # month ends of a business-day calendar; the small index's monthly return beats the large one's by -2 x the rate change
+    days = pd.bdate_range("2019-12-02", "2022-12-30")
+    month_end = days.to_series().groupby(days.to_period("M")).transform("max") == days
+    rng = np.random.default_rng(7)
+    changes = rng.normal(0, 0.2, month_end.sum())  # rate change of each month, percentage points
+    rate_ends = 2.0 + np.cumsum(changes)
+    rate = pd.Series(np.nan, index=days)
+    rate[month_end.to_numpy()] = rate_ends
+    rate = rate.ffill().bfill()
+    large_ends = 100 * np.cumprod(np.full(len(changes), 1.01))
+    relative = np.concatenate([[0.0], -2.0 * np.diff(rate_ends)]) / 100  # fraction; month 1 has no change
+    small_ret = np.concatenate([[0.0], large_ends[1:] / large_ends[:-1] - 1]) + relative
+    small_ends = 100 * np.cumprod(1 + small_ret)
+    small = pd.Series(np.nan, index=days)
+    large = pd.Series(np.nan, index=days)
+    small[month_end.to_numpy()], large[month_end.to_numpy()] = small_ends, large_ends
+    small, large = small.ffill().bfill(), large.ffill().bfill()
+    fit = markets.rate_sensitivity(small, large, rate, "2020-02-01", "2022-12-01")
+    assert fit["slope"] == pytest.approx(-2.0, abs=1e-9) and fit["se"] == pytest.approx(0.0, abs=1e-9)
+    assert fit["months"] == 35 and fit["correlation"] == pytest.approx(-1.0)
+    assert fit["low"] <= fit["slope"] <= fit["high"]
+    with pytest.raises(DataError, match="at least 12 months"):
+        markets.rate_sensitivity(small, large, rate, "2022-06-01", "2022-12-01")
+
+
+def test_monthly_last_skips_blank_days():
+    dates = pd.to_datetime(["2025-01-02", "2025-01-31", "2025-02-03", "2025-02-27"])
+    out = markets.monthly_last(pd.Series([1.0, 2.0, 4.0, np.nan], index=dates))
+    assert list(out.index) == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01")]
+    assert out.tolist() == [2.0, 4.0]  # February's last day is blank: its last published value counts

@@ -22,8 +22,10 @@ import pytest
 import yaml
 
 from conftest import planted_readings
+from rotation.analytics.macro import change_between
 from rotation.claims import evaluate
 from rotation.claims import registry as claims_file
+from rotation.claims.measures.context import window_changes
 from rotation.claims.measuring import Context
 from rotation.core.errors import ParameterError
 from rotation.core.verdicts import Verdict
@@ -202,9 +204,9 @@ def test_window_gain_is_the_smaller_bank_and_flips_under_either_bank(tmp_path, d
     m = j.measurement
     assert m.value == pytest.approx(0.08)  # RF, the smaller; its missing mid-window rows do not matter
     assert m.window == (BASE, AS_OF)
-    assert m.extra["rows"]["hban"]["return"] == pytest.approx(0.12)
-    assert m.extra["rows"]["kre"]["return"] == pytest.approx(0.09)  # shown, not counted
-    assert m.extra["rows"]["rf"]["peak_gain"] == pytest.approx(0.11)
+    assert m.rows["hban"]["return"] == pytest.approx(0.12)
+    assert m.rows["kre"]["return"] == pytest.approx(0.09)  # shown, not counted
+    assert m.rows["rf"]["peak_gain"] == pytest.approx(0.11)
     assert m.evidence.loc["rf", "base close"] == 20.0 and m.evidence.loc["rf", "end close"] == pytest.approx(21.6)
     assert j.verdict == Verdict.REFUTED
     table = j.sensitivity.set_index("choice")
@@ -263,7 +265,7 @@ def test_relative_return_criteria_and_a_benchmark_flip(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"m": MEGA})
     j = evaluate.evaluate(ctx, "m")
     large_ret = 1.001**6 - 1
-    assert j.measurement.extra["rows"]["spx"]["return"] == pytest.approx(large_ret)
+    assert j.measurement.rows["spx"]["return"] == pytest.approx(large_ret)
     assert j.measurement.value == {
         "nvda return below spx's": True,
         "msft return below spx's": False,
@@ -305,7 +307,7 @@ RANGE = claim(
 def test_period_range_planted_year_flips_with_the_band(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"r": RANGE})
     j = evaluate.evaluate(ctx, "r")
-    stats = j.measurement.extra["stats"]
+    stats = j.measurement.stats
     assert stats["rut"]["return"] == pytest.approx(0.113) and stats["spx"]["return"] == pytest.approx(0.16)
     assert stats["rut"]["low_date"] == pd.Timestamp("2025-04-10")
     assert j.measurement.value == {"rut return within +/-10.0%": False, "rut return below spx's": True}
@@ -338,7 +340,7 @@ BREADTH = claim(
 def test_breadth_all_criteria_and_robust(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, {"a": BREADTH})
     j = evaluate.evaluate(ctx, "a")
-    rows = j.measurement.extra["rows"]
+    rows = j.measurement.rows
     assert rows["whole period"]["rut"] == pytest.approx(0.21) and rows["whole period"]["spx"] == pytest.approx(0.44)
     assert rows["whole period"]["rsp"] == pytest.approx(0.1664) and rows["whole period"]["spy"] == pytest.approx(0.44)
     n = len(DAYS[(DAYS >= "2023-01-01") & (DAYS <= "2024-12-31")])
@@ -391,7 +393,7 @@ def test_curve_change_planted_flattening_and_the_window_flip(tmp_path, data_dir)
     ctx = context_for(tmp_path, data_dir, {"c": CURVE})
     j = evaluate.evaluate(ctx, "c")
     m = j.measurement
-    rows = {r["key"]: r for r in m.extra["rows"]}
+    rows = {r["key"]: r for r in m.rows}
     assert rows["streak"]["change_bp"] == pytest.approx(-5.0) and rows["streak"]["direction"] == "fell"
     assert rows["streak"]["from_date"] == BASE and rows["streak"]["to_date"] == AS_OF
     assert list(m.value.values()) == [False] and j.verdict == Verdict.REFUTED
@@ -404,6 +406,29 @@ def test_curve_change_planted_flattening_and_the_window_flip(tmp_path, data_dir)
     assert set(j.sensitivity["verdict"].iloc[1:]) == {"confirmed"}
     assert j.robustness == 'depends on window ("q")'
     assert set(m.evidence.columns) >= {"change (bp)", "direction"}
+
+
+def test_curve_change_over_every_window_ending_at_as_of_is_one_criterion_each(tmp_path, data_dir):
+    allowed = {**CURVE, "params": {"window": "all_to_as_of", "table_months": [3, 12]}, "alternatives": []}
+    ctx = context_for(tmp_path, data_dir, {"c": allowed})
+    m = evaluate.evaluate(ctx, "c").measurement
+    assert m.keys == ("streak", "to_as_of:3", "to_as_of:12")
+    rows = {r["key"]: r for r in m.rows}
+    assert [v for v in m.value.values()] == [rows[k]["change_bp"] > 0 for k in m.keys]
+    assert list(m.value.values())[0] is False  # the planted flattening over the streak window
+    assert set(m.evidence.loc[m.evidence["verdict window"]].index) == {rows[k]["window"] for k in m.keys}
+    assert not any(k.startswith("before_streak") for k in m.keys)  # windows ending before the run: context only
+
+
+def test_one_change_table_serves_the_curve_and_the_macro_windows():
+    series = pd.Series([1.0, 2.0, 4.0], index=pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]))
+    windows = [
+        ("a", "A", pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-01")),
+        ("b", "B", pd.Timestamp("2020-01-01"), pd.Timestamp("2025-02-01")),
+    ]
+    rows = window_changes(series, windows, change=change_between, extra=("pct_change",))
+    assert rows[0]["change"] == 3.0 and rows[0]["pct_change"] == 3.0 and rows[0]["key"] == "a"
+    assert rows[1]["direction"] == "n/a" and np.isnan(rows[1]["pct_change"]) and rows[1]["why"]  # no value near 2020
 
 
 def test_curve_change_threshold_in_bp(tmp_path, data_dir):

@@ -97,32 +97,32 @@ def test_a_macro_claim_uses_only_what_was_published_by_its_date(tmp_path, data_d
     block = {"c": claim("inflation_trend", {"series": ["cpi", "core_cpi"], "months": 3})}
     before = context_for(tmp_path, data_dir, block, as_of="2026-01-14")  # December CPI not out yet (rule: the 15th)
     m = inflation_trend(before, before.registry["claims"]["c"])
-    assert [r["latest month"] for r in m.extra["rows"]["published"]] == [pd.Timestamp("2025-11-01")] * 2
+    assert [r["latest month"] for r in m.rows["published"]] == [pd.Timestamp("2025-11-01")] * 2
     assert not any(m.value.values())  # flat year-over-year inflation: not cooling
     assert evaluate.evaluate(before, "c").verdict == Verdict.REFUTED
     after = context_for(tmp_path, data_dir, block, as_of="2026-01-15")
     m = inflation_trend(after, after.registry["claims"]["c"])
     assert all(m.value.values())
-    change = m.extra["rows"]["published"][0]["change (pp)"]
+    change = m.rows["published"][0]["change (pp)"]
     assert change == pytest.approx(
         100 * (1.002**11 * 0.995 - 1.002**12), rel=1e-6
     )  # December's year-over-year rate minus September's
     assert evaluate.evaluate(after, "c").verdict == Verdict.CONFIRMED
     # the revised view counts every month ended by as_of, published or not
-    assert [
-        r["latest month"] for r in inflation_trend(before, before.registry["claims"]["c"]).extra["rows"]["revised"]
-    ] == [pd.Timestamp("2025-12-01")] * 2
+    assert [r["latest month"] for r in inflation_trend(before, before.registry["claims"]["c"]).rows["revised"]] == [
+        pd.Timestamp("2025-12-01")
+    ] * 2
 
 
 def test_recession_check_sees_the_jump_only_once_published(tmp_path, data_dir):
     block = {"r": claim("recession_check", {"sahm_threshold": 0.5, "payroll_months": 3, "payroll_floor": -100})}
     early = context_for(tmp_path, data_dir, block, as_of="2026-01-08")
     m = recession_check(early, early.registry["claims"]["r"])
-    assert m.extra["states"]["published"]["sahm (pp)"] == pytest.approx(0.0)
+    assert m.states["published"]["sahm (pp)"] == pytest.approx(0.0)
     assert all(m.value.values())
     late = context_for(tmp_path, data_dir, block, as_of="2026-01-09")  # December's Employment Situation is out
     m = recession_check(late, late.registry["claims"]["r"])
-    assert m.extra["states"]["published"]["sahm (pp)"] == pytest.approx(0.5)
+    assert m.states["published"]["sahm (pp)"] == pytest.approx(0.5)
     assert list(m.value.values()) == [False, True]
     assert evaluate.evaluate(late, "r").verdict == Verdict.PARTLY_TRUE
     assert "USREC" in m.detail
@@ -140,7 +140,7 @@ def test_series_change_windows(tmp_path, data_dir):
     ctx = context_for(tmp_path, data_dir, block)
     oil = evaluate.evaluate(ctx, "oil")
     assert oil.verdict == Verdict.CONFIRMED
-    row = next(r for r in oil.measurement.extra["rows"] if r["key"] == "months:12")
+    row = next(r for r in oil.measurement.rows if r["key"] == "months:12")
     assert (row["from_value"], row["to_value"], row["pct_change"]) == (80.0, 60.0, pytest.approx(-0.25))
     rates = evaluate.evaluate(ctx, "rates")
     assert ctx.streak["sessions"] == 14  # 2026-01-02 to 2026-01-21 on the planted weekday calendar
@@ -155,7 +155,7 @@ def test_loan_growth_planted(tmp_path, data_dir):
     block = {"l": claim("loan_growth", {"series": "busloans", "months": 3})}
     ctx = context_for(tmp_path, data_dir, block)
     j = evaluate.evaluate(ctx, "l")
-    state = j.measurement.extra["states"]["published"]
+    state = j.measurement.states["published"]
     assert state["latest month"] == pd.Timestamp("2025-12-01")  # published 2026-01-14 under the declared rule
     assert state["3-month growth, annualised (%)"] == pytest.approx(100 * (1.005**12 - 1))
     assert state["3 months before that (%)"] == pytest.approx(
@@ -175,3 +175,58 @@ def test_policy_path_after_the_claim(tmp_path, data_dir):
     short = context_for(tmp_path, data_dir, block, data_end="2026-05-01")
     j = evaluate.evaluate(short, "f")
     assert j.verdict == Verdict.NOT_VERIFIABLE and "through 2026-07-21" in j.measurement.reason
+
+
+def test_policy_path_judged_on_what_was_known_at_the_claim_date(tmp_path, data_dir):
+    params = {"series": "fed_lower", "months_after": 6, "judged_on": "claim_date", "months_before": 6}
+    short = context_for(tmp_path, data_dir, {"f": claim("policy_path", params)}, data_end="2026-05-01")
+    j = evaluate.evaluate(short, "f")  # the months after the claim are not needed: the verdict rests on what was known
+    assert list(j.measurement.value.values()) == [True, True, True] and j.verdict == Verdict.CONFIRMED
+    assert j.measurement.start == pd.Timestamp("2025-07-21") and j.measurement.end == pd.Timestamp("2026-01-21")
+    assert "hindsight" in j.measurement.detail
+    one = context_for(tmp_path, data_dir, {"f": claim("policy_path", {**params, "months_before": 1})})
+    assert list(evaluate.evaluate(one, "f").measurement.value.values()) == [True, False, True]  # the cut is 41 days old
+
+
+def write_sensitivity_data(folder: Path, slope: float) -> None:
+    """Month-end closes where the small index beats the large one each month by ``slope`` x the 2-year yield's change."""
+    days = pd.bdate_range("2014-01-01", "2026-02-27", name="date")
+    ends = days.to_series().groupby(days.to_period("M")).transform("max") == days
+    rng = np.random.default_rng(3)
+    change = rng.normal(0, 0.2, int(ends.sum()))
+    rate_ends = 2.0 + np.cumsum(change)
+    large_ret = np.full(len(change), 0.01)
+    small_ret = large_ret + np.concatenate([[0.0], slope * np.diff(rate_ends) / 100])
+    for file, values, column in (
+        ("DGS2.csv", rate_ends, "value"),
+        ("GSPC.csv", 100 * np.cumprod(1 + large_ret), "close"),
+        ("RUT.csv", 100 * np.cumprod(1 + small_ret), "close"),
+    ):
+        series = pd.Series(np.nan, index=days)
+        series[ends.to_numpy()] = values
+        write(folder, file, series.ffill().bfill(), column)
+
+
+@pytest.mark.parametrize(("slope", "verdict"), [(-2.0, Verdict.CONFIRMED), (2.0, Verdict.REFUTED)])
+def test_rate_sensitivity_planted_slope_decides(tmp_path, slope, verdict):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_sensitivity_data(folder, slope)
+    block = {"r": claim("rate_sensitivity", {"rate": "dgs2", "years": 10})}
+    j = evaluate.evaluate(context_for(tmp_path, folder, block), "r")
+    assert j.verdict == verdict
+    assert j.measurement.fit["slope"] == pytest.approx(slope, abs=1e-6) and j.measurement.fit["months"] == 120
+    assert j.measurement.window == (
+        pd.Timestamp("2016-01-01"),
+        pd.Timestamp("2025-12-01"),
+    )  # months ended before as_of's
+    longer = context_for(tmp_path, folder, {"r": claim("rate_sensitivity", {"years": 30})})
+    fit = evaluate.evaluate(longer, "r").measurement.fit  # 30 years asked, 12 held: the months the data hold, stated
+    assert fit["first"] == pd.Timestamp("2014-02-01") and fit["months"] == 143
+
+
+def test_rate_sensitivity_without_rate_moves_is_not_verifiable(tmp_path, data_dir):
+    # the planted 2-year yield is flat before 2026
+    block = {"r": claim("rate_sensitivity", {"rate": "dgs2", "years": 2})}
+    j = evaluate.evaluate(context_for(tmp_path, data_dir, block), "r")
+    assert j.verdict == Verdict.NOT_VERIFIABLE and "no slope can be fitted" in j.measurement.reason

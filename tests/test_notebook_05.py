@@ -44,6 +44,7 @@ def test_template_has_no_outputs_one_parameters_cell_and_no_row_facts():
     assert {"as_of", "data_end", "small", "large", "claims", "data_dir", "run_name"} <= set(names)
     text = "\n".join(c.source for c in nb.cells)
     assert "suspect_dates" not in text and "window_sessions" not in text and "2026-01-20" not in text
+    assert sum("context.record(page" in c.source for c in nb.cells if c.cell_type == "code") == 1  # recorded once
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not cell.outputs and cell.execution_count is None

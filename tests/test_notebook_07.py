@@ -21,7 +21,7 @@ def test_template_has_no_outputs_one_parameters_cell_and_no_row_facts():
     assert {"as_of", "data_end", "small", "large", "claims", "data_dir", "run_name"} <= set(names)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "2025-" not in text and "2026-" not in text  # no date of the data typed into the code
-    assert sum("record_notebook" in c.source for c in nb.cells if c.cell_type == "code") == 1
+    assert sum("page.record(" in c.source for c in nb.cells if c.cell_type == "code") == 1  # every claim recorded once
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not cell.outputs and cell.execution_count is None

@@ -239,16 +239,74 @@ def span_of(series: pd.Series | pd.DataFrame | None) -> str:
     return f"{held.index[0].date()} to {held.index[-1].date()}" if len(held) else "no rows"
 
 
+def monthly_last(series: pd.Series) -> pd.Series:
+    """The last value of each calendar month (blank days skipped), dated the first day of the month."""
+    clean = series.dropna()
+    out = clean.groupby(clean.index.to_period("M")).last()
+    out.index = out.index.to_timestamp()
+    return out
+
+
+def rate_sensitivity(
+    small: pd.Series, large: pd.Series, rate: pd.Series, first: object, last: object, *, level: float = 0.95
+) -> dict:
+    """How the small-cap index's return relative to the large-cap index moves with a rate, month by month.
+
+    For each calendar month M from ``first`` to ``last`` (months dated their first day): the relative return
+    ``100 * (small[M] / small[M-1] - large[M] / large[M-1])`` in percentage points (month-end closes of the common
+    calendar) and the change of ``rate`` (month-end values, percent per year) ``rate[M] - rate[M-1]`` in percentage
+    points. Ordinary least squares of the first on the second: ``slope`` (percentage points of relative return per
+    1 percentage point = 100 bp rise of the rate; negative: small caps gain on large caps when the rate falls), its
+    standard error, the two-sided ``level`` interval (Student t, n - 2 degrees of freedom), ``correlation``, ``months``
+    and the monthly ``frame`` (columns ``relative_pp``, ``rate_change_pp``). Months are non-overlapping, so their
+    errors are taken as independent. ``DataError`` with fewer than 12 months.
+    """
+    from scipy import stats
+
+    both = pd.concat([small.rename("s"), large.rename("l")], axis=1, join="inner").dropna()
+    ends = both.groupby(both.index.to_period("M")).tail(1)
+    ends.index = ends.index.to_period("M").to_timestamp()
+    relative = 100 * (ends["s"] / ends["s"].shift(1) - ends["l"] / ends["l"].shift(1))
+    change = monthly_last(rate).diff()
+    frame = pd.concat([relative.rename("relative_pp"), change.rename("rate_change_pp")], axis=1).dropna()
+    frame = frame.loc[pd.Timestamp(first) : pd.Timestamp(last)]
+    n = len(frame)
+    if n < 12:
+        raise DataError(f"needs at least 12 months with both a relative return and a rate change; found {n}")
+    x, y = frame["rate_change_pp"].to_numpy(), frame["relative_pp"].to_numpy()
+    xc = x - x.mean()
+    if not (xc**2).sum() > 0:
+        raise DataError(f"the rate's monthly change is the same in all {n} months: no slope can be fitted")
+    slope = float((xc * (y - y.mean())).sum() / (xc**2).sum())
+    resid = y - y.mean() - slope * xc
+    se = float(np.sqrt((resid**2).sum() / (n - 2) / (xc**2).sum()))
+    t = float(stats.t.ppf(0.5 + level / 2, n - 2))
+    return {
+        "slope": slope,
+        "se": se,
+        "low": slope - t * se,
+        "high": slope + t * se,
+        "level": level,
+        "correlation": float(np.corrcoef(x, y)[0, 1]),
+        "months": n,
+        "first": frame.index[0],
+        "last": frame.index[-1],
+        "frame": frame,
+    }
+
+
 __all__ = [
     "band_range_limit",
     "curve_spread",
     "dates_text",
     "direction",
     "level_change",
+    "monthly_last",
     "months_before",
     "period_bounds",
     "period_stats",
     "rate_changes",
+    "rate_sensitivity",
     "span_of",
     "split_years",
     "target_range_at",

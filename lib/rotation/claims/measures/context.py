@@ -17,7 +17,8 @@ run's index pair.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,12 +30,83 @@ from rotation.claims.measures.base import Measurement, kind, not_verifiable, par
 from rotation.core.dates import parse_period
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.fmt import day, pct
+from rotation.core.verdicts import Verdict
 
 if TYPE_CHECKING:
     from rotation.claims.measuring import Context
 
 BASES = ("streak", "first_session", "year_end", "months")
 RATES = ("lower", "upper", "midpoint", "effective")
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed measurements: what a notebook shows beside the verdict, as named fields (no string-keyed extras)
+
+
+@dataclass(frozen=True)
+class Sourced(Measurement):
+    """A measurement that names its series' sources (``"<id>: <where its numbers came from>"``)."""
+
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def unverifiable(cls, reason: str, **fields) -> Sourced:
+        """The same typed measurement, saying the data cannot settle the claim (``reason`` names what would)."""
+        return cls(status=Verdict.NOT_VERIFIABLE, reason=reason, **fields)
+
+
+@dataclass(frozen=True)
+class RateMeasurement(Sourced):
+    """``policy_rate``: the target changes from ``first`` to the claim date (``rotation.analytics.markets.rate_changes``)."""
+
+    changes: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    first: pd.Timestamp | None = None
+
+
+@dataclass(frozen=True)
+class WindowMeasurement(Sourced):
+    """``window_gain`` / ``relative_return``: per series its window row (``gains_table``), the window's ends, and
+    which series were counted, used as benchmarks, or shown only."""
+
+    rows: Mapping[str, dict] = field(default_factory=dict, compare=False, repr=False)
+    base: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    counted: tuple[str, ...] = ()
+    benchmarks: tuple[str, ...] = ()
+    shown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RangeMeasurement(Sourced):
+    """``period_range``: per series its period statistics (judged ``stats``, shown-only ``context``), the period and band."""
+
+    stats: Mapping[str, dict] = field(default_factory=dict, compare=False, repr=False)
+    context: Mapping[str, dict] = field(default_factory=dict, compare=False, repr=False)
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    band: float = float("nan")
+
+
+@dataclass(frozen=True)
+class BreadthMeasurement(Sourced):
+    """``breadth``: per calendar year (and ``whole period``) the returns, the period, the series ids by role
+    (``small``, ``large``, ``equal``, ``cap``) and the factors file id."""
+
+    rows: Mapping[str, dict] = field(default_factory=dict, compare=False, repr=False)
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    series: Mapping[str, str] = field(default_factory=dict)
+    factors: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeMeasurement(Sourced):
+    """A level's change over windows (``curve_change``, ``series_change``): the series, one row per window
+    (``window_changes``), the key of the verdict windows and which windows are readings the words allow."""
+
+    series: pd.Series | None = field(default=None, compare=False, repr=False)
+    rows: tuple[dict, ...] = field(default=(), compare=False, repr=False)
+    keys: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,22 +320,18 @@ def policy_rate(ctx: Context, claim: Mapping) -> Measurement:
         "midpoint": "midpoint of the target range",
         "effective": "effective federal funds rate (FRED DFF)",
     }
-    return Measurement(
+    return RateMeasurement(
         value=float(value),
         unit="percent",
         window=(first, when),
         definition=f"{names[rate]} at {day(when)}, percent per year (FRED DFEDTARL/DFEDTARU: single target DFEDTAR before 2008-12-16; DFF daily)",
         detail=detail,
         evidence=evidence,
-        extra={
-            "changes": changes,
-            "target": target,
-            "effective": (eff_date, eff),
-            "first": first,
-            "sources": sources_of(
-                ctx, [p.get("lower", "fed_lower"), p.get("upper", "fed_upper"), p.get("effective", "dff")]
-            ),
-        },
+        changes=changes,
+        first=first,
+        sources=tuple(
+            sources_of(ctx, [p.get("lower", "fed_lower"), p.get("upper", "fed_upper"), p.get("effective", "dff")])
+        ),
     )
 
 
@@ -293,10 +361,8 @@ def window_gain(ctx: Context, claim: Mapping) -> Measurement:
     rows = gains_table(ctx, counted + shown, base, end)
     key = "return" if at == "end" else "peak_gain"
     if any(np.isnan(rows[s][key]) for s in counted):
-        return not_verifiable(
-            missing_reason(rows, counted, base, end),
-            evidence=gains_evidence(rows),
-            extra={"rows": rows, "base": base, "end": end},
+        return WindowMeasurement.unverifiable(
+            missing_reason(rows, counted, base, end), evidence=gains_evidence(rows), rows=rows, base=base, end=end
         )
     values = {s: rows[s][key] for s in counted}
     chosen = (min if combine == "min" else max)(values, key=values.get)
@@ -320,21 +386,19 @@ def window_gain(ctx: Context, claim: Mapping) -> Measurement:
         + _not_tested(p)
     )
     pricing = "; ".join(dict.fromkeys(f"{s}: {rows[s]['pricing']}" for s in counted))
-    return Measurement(
+    return WindowMeasurement(
         value=float(values[chosen]),
         unit="fraction",
         window=(base, end),
         definition=f"{(rule + ' ') if rule else ''}{', '.join(counted)} {measure_words}, close of {day(base)} to {day(end)} ({pricing})",
         detail=detail,
         evidence=gains_evidence(rows),
-        extra={
-            "rows": rows,
-            "base": base,
-            "end": end,
-            "counted": counted,
-            "shown": shown,
-            "sources": sources_of(ctx, counted + shown),
-        },
+        rows=rows,
+        base=base,
+        end=end,
+        counted=tuple(counted),
+        shown=tuple(shown),
+        sources=tuple(sources_of(ctx, counted + shown)),
     )
 
 
@@ -364,10 +428,8 @@ def relative_return(ctx: Context, claim: Mapping) -> Measurement:
     rows = gains_table(ctx, counted + benchmarks + shown, base, end)
     needed = counted + benchmarks
     if any(np.isnan(rows[s]["return"]) for s in needed):
-        return not_verifiable(
-            missing_reason(rows, needed, base, end),
-            evidence=gains_evidence(rows),
-            extra={"rows": rows, "base": base, "end": end},
+        return WindowMeasurement.unverifiable(
+            missing_reason(rows, needed, base, end), evidence=gains_evidence(rows), rows=rows, base=base, end=end
         )
     criteria = {}
     for s in counted:
@@ -387,22 +449,20 @@ def relative_return(ctx: Context, claim: Mapping) -> Measurement:
         + "; ".join(dict.fromkeys(f"{s}: {rows[s]['pricing']}" for s in needed))
         + _not_tested(p)
     )
-    return Measurement(
+    return WindowMeasurement(
         value=criteria,
         unit="criteria",
         window=(base, end),
         definition=f"each of {', '.join(counted)} returned {way} {', '.join(benchmarks)} over {words} (simple close-to-close returns)",
         detail=detail,
         evidence=gains_evidence(rows),
-        extra={
-            "rows": rows,
-            "base": base,
-            "end": end,
-            "counted": counted,
-            "benchmarks": benchmarks,
-            "shown": shown,
-            "sources": sources_of(ctx, counted + benchmarks + shown),
-        },
+        rows=rows,
+        base=base,
+        end=end,
+        counted=tuple(counted),
+        benchmarks=tuple(benchmarks),
+        shown=tuple(shown),
+        sources=tuple(sources_of(ctx, counted + benchmarks + shown)),
     )
 
 
@@ -496,7 +556,7 @@ def period_range(ctx: Context, claim: Mapping) -> Measurement:
         + "".join(f"; {sid} {pct(r['return'])} (context)" for sid, r in context_rows.items())
         + _not_tested(p)
     )
-    return Measurement(
+    return RangeMeasurement(
         value=criteria,
         unit="criteria",
         window=(s["base"], s["end"]),
@@ -510,14 +570,12 @@ def period_range(ctx: Context, claim: Mapping) -> Measurement:
         ),
         detail=detail,
         evidence=table,
-        extra={
-            "stats": stats,
-            "context": context_rows,
-            "first": first,
-            "last": last,
-            "band": band,
-            "sources": sources_of(ctx, [small, large, *context_rows]),
-        },
+        stats=stats,
+        context=context_rows,
+        first=first,
+        last=last,
+        band=band,
+        sources=tuple(sources_of(ctx, [small, large, *context_rows])),
     )
 
 
@@ -614,7 +672,7 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
         )
         + _not_tested(p)
     )
-    return Measurement(
+    return BreadthMeasurement(
         value=criteria,
         unit="criteria",
         window=(first, last),
@@ -623,14 +681,12 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
         + " (returns from the last close before the period to its last close; SMB = prod(1 + daily SMB) - 1)",
         detail=detail,
         evidence=table,
-        extra={
-            "rows": rows,
-            "first": first,
-            "last": last,
-            "series": {"small": small, "large": large, "equal": equal, "cap": cap},
-            "factors": factors_id,
-            "sources": sources_of(ctx, [small, large, equal, cap, factors_id]),
-        },
+        rows=rows,
+        first=first,
+        last=last,
+        series={"small": small, "large": large, "equal": equal, "cap": cap},
+        factors=factors_id,
+        sources=tuple(sources_of(ctx, [small, large, equal, cap, factors_id])),
     )
 
 
@@ -638,7 +694,7 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
 # The yield curve
 
 
-CURVE_WINDOWS = ("streak", "before_streak", "to_as_of")
+CURVE_WINDOWS = ("streak", "before_streak", "to_as_of", "all_to_as_of")
 
 
 def unmeasured_change(why: str, *extra: str) -> dict:
@@ -649,13 +705,37 @@ def unmeasured_change(why: str, *extra: str) -> dict:
     return {**row, "direction": "n/a", "why": why}
 
 
-def curve_windows(ctx: Context, months: list[int]) -> list[tuple[str, str, pd.Timestamp, pd.Timestamp]]:
+Window = tuple[str, str, pd.Timestamp, pd.Timestamp]  # (key, words, start, end)
+
+
+def streak_window(ctx: Context) -> list[Window]:
+    """The streak window ``("streak", words, base close, as_of)``, or nothing when no streak is in force at ``as_of``."""
+    base = ctx.streak["base"] if ctx.streak["sessions"] and pd.notna(ctx.streak["base"]) else None
+    if base is None:
+        return []
+    return [("streak", f"streak window ({day(base)} to {day(ctx.session)})", base, ctx.session)]
+
+
+def months_to(ctx: Context, months: list[int], prefix: str = "to_as_of") -> list[Window]:
+    """``(f"{prefix}:{m}", words, start, as_of)`` for each of ``months`` calendar months ending at ``as_of``."""
+    end = ctx.session
+    return [
+        (
+            f"{prefix}:{m}",
+            f"{m} months to as_of ({day(analytics.months_before(end, m))} to {day(end)})",
+            analytics.months_before(end, m),
+            end,
+        )
+        for m in months
+    ]
+
+
+def curve_windows(ctx: Context, months: list[int]) -> list[Window]:
     """``(key, words, start, end)`` of the windows the yield-curve table shows: the streak window, then the
     ``months`` before it (ending at its base close) and the ``months`` to ``as_of``."""
-    out = []
-    base = ctx.streak["base"] if ctx.streak["sessions"] and pd.notna(ctx.streak["base"]) else None
-    if base is not None:
-        out.append(("streak", f"streak window ({day(base)} to {day(ctx.session)})", base, ctx.session))
+    out = streak_window(ctx)
+    if out:
+        base = out[0][2]
         out += [
             (
                 f"before_streak:{m}",
@@ -665,27 +745,53 @@ def curve_windows(ctx: Context, months: list[int]) -> list[tuple[str, str, pd.Ti
             )
             for m in months
         ]
-    out += [
-        (
-            f"to_as_of:{m}",
-            f"{m} months to as_of ({day(analytics.months_before(ctx.session, m))} to {day(ctx.session)})",
-            analytics.months_before(ctx.session, m),
-            ctx.session,
-        )
-        for m in months
-    ]
-    return out
+    return out + months_to(ctx, months)
+
+
+def window_changes(
+    series: pd.Series,
+    windows: list[Window],
+    *,
+    change: Callable[..., dict] = analytics.level_change,
+    max_age_days: int = 7,
+    extra: tuple[str, ...] = (),
+) -> list[dict]:
+    """One row per window: ``change(series, start, end, max_age_days=...)`` (from/to date and value, change, bp,
+    direction) with the window's ``key``, ``window`` words, ``start`` and ``end``; a window the data cannot measure
+    gets ``unmeasured_change`` (NaN values, ``why``; ``extra`` names further NaN columns)."""
+    rows = []
+    for key, words, start, end in windows:
+        try:
+            row = change(series, start, end, max_age_days=max_age_days)
+        except DataError as exc:
+            row = unmeasured_change(str(exc), *extra)
+        rows.append({**row, "key": key, "window": words, "start": start, "end": end})
+    return rows
+
+
+def curve_keys(ctx: Context, p: Mapping, months: list[int]) -> tuple[str, ...]:
+    """Keys of the windows that decide a ``curve_change`` verdict under ``params.window``.
+
+    ``all_to_as_of``: every window ending at ``as_of`` (the streak window and each of ``months``): a trend phrase in
+    the present tense ("steepens") allows any of them and fixes none, so each is one criterion."""
+    window = str(p.get("window", "streak"))
+    if window == "all_to_as_of":
+        return tuple(k for k, *_ in streak_window(ctx) + months_to(ctx, months))
+    return ("streak",) if window == "streak" else (f"{window}:{int(p.get('months', 12))}",)
 
 
 @kind("curve_change")
 def curve_change(ctx: Context, claim: Mapping) -> Measurement:
     """Criteria: the spread ``params.long`` minus ``params.short`` (default 10-year minus 2-year Treasury yield) rose over
     ``params.window``: ``streak`` (default; from the streak's base close to ``as_of``), ``before_streak`` (the
-    ``params.months`` before the streak's base close) or ``to_as_of`` (the ``params.months`` to ``as_of``).
+    ``params.months`` before the streak's base close), ``to_as_of`` (the ``params.months`` to ``as_of``) or
+    ``all_to_as_of`` (one criterion per window ending at ``as_of``: the streak window and each of ``table_months``;
+    all rose: confirmed, some: partly true, none: refuted).
 
     "Steepening" = the spread is higher at the end of the window than at its start by more than
-    ``params.rise_above_bp`` (default 0 bp; yields are published in whole bp). Each end uses the last published value on or before its date. The evidence table shows
-    every window (``params.table_months``, default 3, 6 and 12) with its change and direction."""
+    ``params.rise_above_bp`` (default 0 bp; yields are published in whole bp). Each end uses the last published value on
+    or before its date. The evidence table shows every window (``params.table_months``, default 3, 6 and 12) with its
+    change and direction."""
     p = params(claim)
     window = str(p.get("window", "streak"))
     if window not in CURVE_WINDOWS:
@@ -697,18 +803,10 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
     long_px, short_px = ctx.prices(long_id), ctx.prices(short_id)
     spread = analytics.curve_spread(long_px, short_px, name=f"{long_id} - {short_id}")
     months = [int(m) for m in p.get("table_months", [3, 6, 12])]
-    key = "streak" if window == "streak" else f"{window}:{int(p.get('months', 12))}"
-    windows = curve_windows(ctx, sorted(set(months + ([int(p.get("months", 12))] if window != "streak" else []))))
-    rows, chosen = [], None
-    for k, words, start, end in windows:
-        try:
-            ch = analytics.level_change(spread, start, end, max_age_days=max_age)
-        except DataError as exc:
-            ch = unmeasured_change(str(exc))
-        ch.update({"key": k, "window": words, "start": start, "end": end})
-        rows.append(ch)
-        if k == key:
-            chosen = ch
+    months = sorted(set(months + ([int(p.get("months", 12))] if window in ("before_streak", "to_as_of") else [])))
+    keys = curve_keys(ctx, p, months)
+    rows = window_changes(spread, curve_windows(ctx, months), max_age_days=max_age)
+    chosen = [r for r in rows if r["key"] in keys]
     span = f"{long_id} {analytics.span_of(long_px)}, {short_id} {analytics.span_of(short_px)}"
     evidence = pd.DataFrame(
         [
@@ -720,57 +818,87 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
                 "on ": day(r["to_date"]),
                 "change (bp)": r["change_bp"],
                 "direction": r["direction"],
-                "verdict window": r["key"] == key,
+                "verdict window": r["key"] in keys,
             }
             for r in rows
         ]
     ).set_index("window")
-    extra = {"spread": spread, "rows": rows, "key": key, "sources": sources_of(ctx, [long_id, short_id])}
-    if chosen is None or np.isnan(chosen["change"]):
+    typed = {
+        "evidence": evidence,
+        "series": spread,
+        "rows": tuple(rows),
+        "keys": keys,
+        "sources": tuple(sources_of(ctx, [long_id, short_id])),
+    }
+    missing = [r for r in chosen if np.isnan(r["change"])]
+    if not chosen or missing:
         why = (
-            chosen.get("why", "")
-            if chosen
-            else f"the window {key} has no start (no streak in force at {day(ctx.session)})"
+            missing[0].get("why", "")
+            if missing
+            else f"the window {keys[0]} has no start (no streak in force at {day(ctx.session)})"
         )
-        return not_verifiable(
+        return ChangeMeasurement.unverifiable(
             f"needs {long_id} and {short_id} on or up to {max_age} days before both ends of the window; {why} (the data hold {span})",
-            evidence=evidence,
-            extra=extra,
+            **typed,
         )
     threshold = float(p.get("rise_above_bp", 0))
-    name = f"{long_id} minus {short_id} spread rose over the {chosen['window']}" + (
-        f" by more than {threshold:g} bp" if threshold else ""
+    more = f" by more than {threshold:g} bp" if threshold else ""
+    value = {
+        f"{long_id} minus {short_id} spread rose over the {r['window']}{more}": bool(r["change_bp"] > threshold + 1e-6)
+        for r in chosen
+    }
+    judged = "; ".join(
+        (f"{r['window']}: " if len(chosen) > 1 else "")
+        + f"{r['from_value']:.2f} pp on {day(r['from_date'])} to {r['to_value']:.2f} pp on {day(r['to_date'])}, "
+        f"{r['change_bp']:+.0f} bp ({r['direction']})"
+        for r in chosen
     )
     others = "; ".join(
         f"{r['window']}: {r['change_bp']:+.0f} bp ({r['direction']})"
         for r in rows
-        if r["key"] != key and not np.isnan(r["change"])
+        if r["key"] not in keys and not np.isnan(r["change"])
+    )
+    rule = (
+        f"; rule: one criterion per window ending at as_of ({len(chosen)}), all rose: confirmed, some: partly true, none: refuted"
+        if window == "all_to_as_of"
+        else ""
     )
     detail = (
-        f"{long_id} - {short_id}: {chosen['from_value']:.2f} pp on {day(chosen['from_date'])} to {chosen['to_value']:.2f} pp on "
-        f"{day(chosen['to_date'])}, {chosen['change_bp']:+.0f} bp ({chosen['direction']})"
-        + (f"; other windows: {others}" if others else "")
-        + _not_tested(p)
+        f"{long_id} - {short_id}: {judged}" + (f"; other windows: {others}" if others else "") + rule + _not_tested(p)
     )
-    return Measurement(
-        value={name: bool(chosen["change_bp"] > threshold + 1e-6)},
+    span_words = (
+        chosen[0]["window"]
+        if len(chosen) == 1
+        else "windows ending at as_of (" + ", ".join(r["window"] for r in chosen) + ")"
+    )
+    return ChangeMeasurement(
+        value=value,
         unit="criteria",
-        window=(chosen["from_date"], chosen["to_date"]),
+        window=(min(r["from_date"] for r in chosen), max(r["to_date"] for r in chosen)),
         definition=(
             f"{long_id} minus {short_id} (percentage points; FRED constant-maturity yields, blank days missing) at the end of the "
-            f"{chosen['window']} minus at its start; steepening = change > {threshold:g} bp"
+            f"{span_words} minus at its start; steepening = change > {threshold:g} bp"
         ),
         detail=detail,
-        evidence=evidence,
-        extra=extra,
+        **typed,
     )
 
 
 __all__ = [
+    "BreadthMeasurement",
+    "ChangeMeasurement",
+    "RangeMeasurement",
+    "RateMeasurement",
+    "Sourced",
+    "WindowMeasurement",
     "breadth",
     "claim_period",
     "curve_change",
     "curve_windows",
+    "months_to",
+    "streak_window",
+    "unmeasured_change",
+    "window_changes",
     "gains_table",
     "period_range",
     "policy_rate",

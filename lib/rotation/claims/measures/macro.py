@@ -1,13 +1,13 @@
 """Claim kinds that macro data settle: inflation's trend, the absence of a recessionary collapse, small-cap
 leadership against later recessions, the direction of a market series (oil, yields) over a window, bank-loan
-growth, and the policy-rate path after the claim.
+growth, the policy-rate path after the claim, and small caps' sensitivity to a rate.
 
 **What was known at the claim's date.** A claim made at ``as_of`` rests only on what was published by then:
 with ``params.view: published`` (the default) each monthly series keeps the months its declared release
 rule (``rotation.analytics.macro.PUBLICATION``) puts on or before ``as_of``. The values themselves are the data
 folder's revised (current-vintage) figures, not the first releases; ``view: revised`` keeps every month up
 to ``as_of`` whatever its release date (hindsight). Every measurement states which view it used and
-carries both in ``extra`` for the notebook.
+carries both in typed fields for the notebook.
 
 Units: inflation and loan growth in percent (year over year; annualised: percent per year); unemployment
 and the Sahm indicator in percentage points; payroll changes in thousands of persons per month; yields in
@@ -17,6 +17,7 @@ percent per year (changes in bp); oil in USD per barrel (changes as fractions).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,8 +25,16 @@ import pandas as pd
 
 from rotation.analytics import macro
 from rotation.analytics import markets as analytics
-from rotation.claims.measures.base import Measurement, kind, not_verifiable, params
-from rotation.claims.measures.context import series_id, sources_of, unmeasured_change
+from rotation.claims.measures.base import Measurement, kind, params
+from rotation.claims.measures.context import (
+    ChangeMeasurement,
+    Sourced,
+    months_to,
+    series_id,
+    sources_of,
+    streak_window,
+    window_changes,
+)
 from rotation.core.errors import DataError, ParameterError
 from rotation.core.fmt import day, pct
 
@@ -33,6 +42,61 @@ if TYPE_CHECKING:
     from rotation.claims.measuring import Context
 
 VIEWS = ("published", "revised")
+PATH_VIEWS = ("after", "claim_date")  # policy_path: judged on the months after the claim (hindsight) or up to it
+
+
+@dataclass(frozen=True)
+class InflationMeasurement(Sourced):
+    """``inflation_trend``: per view the rows of ``inflation_rows`` and per view and series the year-over-year rate."""
+
+    rows: Mapping[str, list[dict]] = field(default_factory=dict, compare=False, repr=False)
+    yoy: Mapping[str, Mapping[str, pd.Series]] = field(default_factory=dict, compare=False, repr=False)
+    view: str = "published"
+    months: int = 3
+
+
+@dataclass(frozen=True)
+class LabourMeasurement(Sourced):
+    """``recession_check``: per view the ``labour_state`` (Sahm indicator, payroll change), and USREC (revised)."""
+
+    states: Mapping[str, dict] = field(default_factory=dict, compare=False, repr=False)
+    usrec: pd.Series | None = field(default=None, compare=False, repr=False)
+    usrec_start: pd.Timestamp | None = None
+    view: str = "published"
+
+
+@dataclass(frozen=True)
+class LeadershipMeasurement(Sourced):
+    """``leadership_recession``: the monthly leadership signal (fraction), recession-ahead flags, USREC as seen in the
+    verdict's view, and per view the conditional recession table."""
+
+    signal: pd.Series | None = field(default=None, compare=False, repr=False)
+    ahead: pd.Series | None = field(default=None, compare=False, repr=False)
+    usrec: pd.Series | None = field(default=None, compare=False, repr=False)
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    view: str = "published"
+
+
+@dataclass(frozen=True)
+class LoanMeasurement(Sourced):
+    """``loan_growth``: per view the ``loan_rows`` state, the loan level (revised) and its annualised growth per window."""
+
+    states: Mapping[str, dict] = field(default_factory=dict, compare=False, repr=False)
+    level: pd.Series | None = field(default=None, compare=False, repr=False)
+    growth: Mapping[int, pd.Series] = field(default_factory=dict, compare=False, repr=False)
+    view: str = "published"
+
+
+@dataclass(frozen=True)
+class PathMeasurement(Sourced):
+    """``policy_path``: the target series, its changes up to the claim date and in the months after it, and the
+    first and last day of the months judged."""
+
+    rates: pd.Series | None = field(default=None, compare=False, repr=False)
+    history: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    after: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
 
 
 def month(x: object) -> str:
@@ -119,21 +183,21 @@ def inflation_trend(ctx: Context, claim: Mapping) -> Measurement:
             for r in rows[v]
         ]
     ).set_index(["series", "view"])
-    extra = {
+    typed = {
+        "evidence": evidence,
         "rows": rows,
         "view": view,
         "months": months,
-        "sources": sources_of(ctx, names),
+        "sources": tuple(sources_of(ctx, names)),
         "yoy": {v: {n: macro.yoy_inflation(as_seen(ctx, n, v)) for n in names} for v in VIEWS},
     }
     missing = [r for r in chosen if np.isnan(r["change (pp)"])]
     if missing:
         r = missing[0]
-        return not_verifiable(
+        return InflationMeasurement.unverifiable(
             f"{r['series']}: needs year-over-year rates for {month(r['latest month'])} and {month(r['earlier month'])} ({view_words(view, ctx.claim_date)}); "
             "one of them is missing",
-            evidence=evidence,
-            extra=extra,
+            **typed,
         )
     value = {
         f"{r['series']} inflation lower in {month(r['latest month'])} than in {month(r['earlier month'])}": bool(
@@ -156,7 +220,7 @@ def inflation_trend(ctx: Context, claim: Mapping) -> Measurement:
     )
     first = min(r["earlier month"] for r in chosen)
     last = max(r["latest month"] for r in chosen)
-    return Measurement(
+    return InflationMeasurement(
         value=value,
         unit="criteria",
         window=(first, last),
@@ -165,8 +229,7 @@ def inflation_trend(ctx: Context, claim: Mapping) -> Measurement:
             f"{day(ctx.claim_date)} against {months} months earlier; cooling = lower; {macro.VINTAGE_NOTE}"
         ),
         detail=detail,
-        evidence=evidence,
-        extra=extra,
+        **typed,
     )
 
 
@@ -218,18 +281,18 @@ def recession_check(ctx: Context, claim: Mapping) -> Measurement:
             for s in states.values()
         ]
     ).set_index("view")
-    extra = {
+    typed = {
+        "evidence": evidence,
         "states": states,
         "view": view,
         "usrec": usrec_full,
         "usrec_start": start,
-        "sources": sources_of(ctx, ["unrate", "payems", "usrec"]),
+        "sources": tuple(sources_of(ctx, ["unrate", "payems", "usrec"])),
     }
     if np.isnan(state["sahm (pp)"]) or np.isnan(state[pay_key]):
-        return not_verifiable(
+        return LabourMeasurement.unverifiable(
             f"needs UNRATE and PAYEMS for the months before {day(ctx.claim_date)} ({view_words(view, ctx.claim_date)})",
-            evidence=evidence,
-            extra=extra,
+            **typed,
         )
     value = {
         f"Sahm indicator below {threshold:.2f} pp ({month(state['sahm month'])})": bool(state["sahm (pp)"] < threshold),
@@ -255,7 +318,7 @@ def recession_check(ctx: Context, claim: Mapping) -> Measurement:
         f"to {month(state['payroll month'])} [{view_words(view, ctx.claim_date)}]; {other['view']} view: Sahm {other['sahm (pp)']:.2f} pp "
         f"({month(other['sahm month'])}), payrolls {other[pay_key]:+.1f} thousand a month ({month(other['payroll month'])}); {usrec_text}"
     )
-    return Measurement(
+    return LabourMeasurement(
         value=value,
         unit="criteria",
         window=(state["payroll month"] - pd.DateOffset(months=pm), state["sahm month"]),
@@ -265,8 +328,7 @@ def recession_check(ctx: Context, claim: Mapping) -> Measurement:
             f"{pm} months above {floor:g} thousand; {macro.VINTAGE_NOTE}"
         ),
         detail=detail,
-        evidence=evidence,
-        extra=extra,
+        **typed,
     )
 
 
@@ -284,7 +346,6 @@ def leadership_recession(ctx: Context, claim: Mapping) -> Measurement:
     look, horizon = int(p.get("lookback_months", 12)), int(p.get("horizon_months", 12))
     measure = str(p.get("measure", "pair"))
     view = view_of(p, claim)
-    usrec = as_seen(ctx, "usrec", view)
     if measure == "pair":
         small, large = (series_id(ctx, s) for s in p.get("pair", ["small", "large"]))
         signal = macro.month_end_relative(
@@ -297,15 +358,26 @@ def leadership_recession(ctx: Context, claim: Mapping) -> Measurement:
         words, names = f"Fama-French SMB compounded over the trailing {look} months", [factors, "usrec"]
     else:
         raise ParameterError(f"claim {claim.get('id', '')!r} params.measure: use pair or smb, got {measure!r}")
+    usrec = as_seen(ctx, "usrec", view)
     ahead = macro.recession_ahead(usrec, horizon)
-    table = macro.conditional_recession_rates(signal, ahead)
+    tables = {
+        v: macro.conditional_recession_rates(signal, macro.recession_ahead(as_seen(ctx, "usrec", v), horizon))
+        for v in VIEWS
+    }
+    table = tables[view]
     both = pd.concat([signal, ahead], axis=1).dropna()
-    extra = {"signal": signal, "ahead": ahead, "usrec": usrec, "table": table, "sources": sources_of(ctx, names)}
+    typed = {
+        "evidence": pd.concat(tables, names=["view"]),
+        "signal": signal,
+        "ahead": ahead,
+        "usrec": usrec,
+        "tables": tables,
+        "view": view,
+        "sources": tuple(sources_of(ctx, names)),
+    }
     if both.empty or table["months"].min() == 0:
-        return not_verifiable(
-            f"needs months with both {words} and USREC {horizon} months ahead; the data hold too few",
-            evidence=table,
-            extra=extra,
+        return LeadershipMeasurement.unverifiable(
+            f"needs months with both {words} and USREC {horizon} months ahead; the data hold too few", **typed
         )
     spells = int(
         (
@@ -319,7 +391,7 @@ def leadership_recession(ctx: Context, claim: Mapping) -> Measurement:
         f"{table.loc['small caps lag', 'share (%)']:.1f}% of {int(table.loc['small caps lag', 'months'])} months when they lagged ({diff:+.1f} pp); "
         f"the sample holds {spells} recession(s) (overlapping monthly windows: far fewer independent cases than months)"
     )
-    return Measurement(
+    return LeadershipMeasurement(
         value=diff,
         unit="percentage points",
         window=(both.index[0], both.index[-1]),
@@ -328,8 +400,7 @@ def leadership_recession(ctx: Context, claim: Mapping) -> Measurement:
             f"minus the share when it was not; {view_words(view, ctx.claim_date)}"
         ),
         detail=detail,
-        evidence=table,
-        extra=extra,
+        **typed,
     )
 
 
@@ -340,21 +411,9 @@ def leadership_recession(ctx: Context, claim: Mapping) -> Measurement:
 SERIES_WINDOWS = ("streak", "months")
 
 
-def change_windows(ctx: Context, months: list[int]) -> list[tuple[str, str, pd.Timestamp]]:
-    """``(key, words, start)`` of each window ending at ``as_of``: the streak window, then ``months`` calendar months."""
-    out = []
-    streak = ctx.streak
-    if streak["sessions"] and pd.notna(streak["base"]):
-        out.append(("streak", f"streak window ({day(streak['base'])} to {day(ctx.session)})", streak["base"]))
-    out += [
-        (
-            f"months:{m}",
-            f"{m} months to as_of ({day(analytics.months_before(ctx.session, m))} to {day(ctx.session)})",
-            analytics.months_before(ctx.session, m),
-        )
-        for m in months
-    ]
-    return out
+def change_windows(ctx: Context, months: list[int]) -> list[tuple[str, str, pd.Timestamp, pd.Timestamp]]:
+    """``(key, words, start, end)`` of each window ending at ``as_of``: the streak window, then ``months`` calendar months."""
+    return streak_window(ctx) + months_to(ctx, months, prefix="months")
 
 
 @kind("series_change")
@@ -377,15 +436,14 @@ def series_change(ctx: Context, claim: Mapping) -> Measurement:
         set(int(m) for m in p.get("table_months", [3, 6, 12]))
         | ({int(p.get("months", 12))} if window == "months" else set())
     )
-    rows, chosen = [], None
-    for k, words, start in change_windows(ctx, table_months):
-        try:
-            ch = macro.change_between(series, start, ctx.session, max_age_days=max_age)
-        except DataError as exc:
-            ch = unmeasured_change(str(exc), "pct_change")
-        ch.update({"key": k, "window": words, "start": start})
-        rows.append(ch)
-        chosen = ch if k == key else chosen
+    rows = window_changes(
+        series,
+        change_windows(ctx, table_months),
+        change=macro.change_between,
+        max_age_days=max_age,
+        extra=("pct_change",),
+    )
+    chosen = next((r for r in rows if r["key"] == key), None)
     unit = ctx.prices(name).attrs.get("unit", "")
     evidence = pd.DataFrame(
         [
@@ -403,13 +461,18 @@ def series_change(ctx: Context, claim: Mapping) -> Measurement:
             for r in rows
         ]
     ).set_index("window")
-    extra = {"series": series, "rows": rows, "key": key, "sources": sources_of(ctx, [name])}
+    typed = {
+        "evidence": evidence,
+        "series": series,
+        "rows": tuple(rows),
+        "keys": (key,),
+        "sources": tuple(sources_of(ctx, [name])),
+    }
     if chosen is None or np.isnan(chosen["change"]):
         why = chosen.get("why", "") if chosen else f"no streak in force at {day(ctx.session)}"
-        return not_verifiable(
+        return ChangeMeasurement.unverifiable(
             f"needs {name} on or up to {max_age} days before both ends of the window ({why}; the data hold {analytics.span_of(series)})",
-            evidence=evidence,
-            extra=extra,
+            **typed,
         )
     moved = chosen["change"] < 0 if direction == "fell" else chosen["change"] > 0
     others = "; ".join(
@@ -421,7 +484,7 @@ def series_change(ctx: Context, claim: Mapping) -> Measurement:
         f"{name}: {chosen['from_value']:.2f} on {day(chosen['from_date'])} to {chosen['to_value']:.2f} on {day(chosen['to_date'])} "
         f"({chosen['change']:+.2f} {unit}, {pct(chosen['pct_change'])}); other windows: {others}"
     )
-    return Measurement(
+    return ChangeMeasurement(
         value={f"{name} {direction} over the {chosen['window']}": bool(moved)},
         unit="criteria",
         window=(chosen["from_date"], chosen["to_date"]),
@@ -430,8 +493,7 @@ def series_change(ctx: Context, claim: Mapping) -> Measurement:
             f"(last value on or before each date; blank days missing); {direction} = change {'<' if direction == 'fell' else '>'} 0"
         ),
         detail=detail,
-        evidence=evidence,
-        extra=extra,
+        **typed,
     )
 
 
@@ -469,18 +531,18 @@ def loan_growth(ctx: Context, claim: Mapping) -> Measurement:
         "view"
     )
     full = ctx.prices(name)
-    extra = {
+    typed = {
+        "evidence": evidence,
         "states": states,
         "level": full,
         "growth": {m: macro.annualised_growth(full, m) for m in windows},
         "view": view,
-        "sources": sources_of(ctx, [name]),
+        "sources": tuple(sources_of(ctx, [name])),
     }
     if np.isnan(g_now) or np.isnan(g_before):
-        return not_verifiable(
+        return LoanMeasurement.unverifiable(
             f"needs {name} for {2 * months} months before {day(ctx.claim_date)} ({view_words(view, ctx.claim_date)}); the data hold {analytics.span_of(full)}",
-            evidence=evidence,
-            extra=extra,
+            **typed,
         )
     latest, prior = state["latest month"], state["latest month"] - pd.DateOffset(months=months)
     value = {
@@ -496,7 +558,7 @@ def loan_growth(ctx: Context, claim: Mapping) -> Measurement:
             else ""
         )
     )
-    return Measurement(
+    return LoanMeasurement(
         value=value,
         unit="criteria",
         window=(prior - pd.DateOffset(months=months), latest),
@@ -506,8 +568,7 @@ def loan_growth(ctx: Context, claim: Mapping) -> Measurement:
             f"stabilizing = not negative and not below the previous {months} months; {macro.VINTAGE_NOTE}"
         ),
         detail=detail,
-        evidence=evidence,
-        extra=extra,
+        **typed,
     )
 
 
@@ -518,11 +579,17 @@ def loan_growth(ctx: Context, claim: Mapping) -> Measurement:
 @kind("policy_path")
 def policy_path(ctx: Context, claim: Mapping) -> Measurement:
     """Criteria for "the Fed maintaining an easing bias", read on the target range (lower bound, ``params.series``,
-    default ``fed_lower``): the last target change on or before ``as_of`` was a cut; at least one cut in the
-    ``params.months_after`` (default 6) calendar months after ``as_of``; no hike in them. A *bias* is also a matter
-    of the Fed's statements and projections, which the data do not hold: the rate path is what they can settle."""
+    default ``fed_lower``): the last target change on or before ``as_of`` was a cut; at least one cut in the judged
+    months; no hike in them. ``params.judged_on``: ``after`` (default; the ``params.months_after``, default 6, calendar
+    months after ``as_of``: hindsight) or ``claim_date`` (the ``params.months_before``, default 6, months up to
+    ``as_of``: what was known on the claim's date; the months after are shown beside). A target change is public on
+    its day. A *bias* is also a matter of the Fed's statements and projections, which the data do not hold: the rate
+    path is what they can settle."""
     p = params(claim)
     name, months = str(p.get("series", "fed_lower")), int(p.get("months_after", 6))
+    judged_on, before_n = str(p.get("judged_on", "after")), int(p.get("months_before", 6))
+    if judged_on not in PATH_VIEWS:
+        raise ParameterError(f"claim {claim.get('id', '')!r} params.judged_on: use one of {', '.join(PATH_VIEWS)}")
     rates = ctx.prices(name)
     end = ctx.claim_date + pd.DateOffset(months=months)
     history = analytics.rate_changes(rates, end=ctx.claim_date)
@@ -530,40 +597,142 @@ def policy_path(ctx: Context, claim: Mapping) -> Measurement:
     evidence = pd.concat(
         [history.tail(4).assign(when="before as_of"), after.assign(when=f"{months} months after as_of")]
     ).set_index("date")
-    extra = {"rates": rates, "history": history, "after": after, "end": end, "sources": sources_of(ctx, [name])}
-    if rates.index[-1] < end:
-        return not_verifiable(
+    start = ctx.claim_date - pd.DateOffset(months=before_n)
+    span = (start, ctx.claim_date) if judged_on == "claim_date" else (ctx.claim_date, end)
+    typed = {
+        "evidence": evidence,
+        "rates": rates,
+        "history": history,
+        "after": after,
+        "start": span[0],
+        "end": span[1],
+        "sources": tuple(sources_of(ctx, [name])),
+    }
+    if judged_on == "after" and rates.index[-1] < end:
+        return PathMeasurement.unverifiable(
             f"needs {name} through {day(end)} ({months} months after {day(ctx.claim_date)}); the data used end {day(rates.index[-1])}",
-            evidence=evidence,
-            extra=extra,
+            **typed,
         )
     if history.empty:
-        return not_verifiable(
-            f"{name} shows no target change before {day(ctx.claim_date)}", evidence=evidence, extra=extra
-        )
+        return PathMeasurement.unverifiable(f"{name} shows no target change before {day(ctx.claim_date)}", **typed)
     last = history.iloc[-1]
-    cuts, hikes = int((after["change"] < 0).sum()), int((after["change"] > 0).sum())
+    judged = history[history["date"] > start] if judged_on == "claim_date" else after
+    cuts, hikes = int((judged["change"] < 0).sum()), int((judged["change"] > 0).sum())
+    words = f"from {day(span[0])} to {day(span[1])}"
     value = {
         f"last change before as_of a cut ({day(last['date'])}, {last['change_bp']:+.0f} bp)": bool(last["change"] < 0),
-        f"at least one cut from {day(ctx.claim_date)} to {day(end)}": cuts > 0,
-        f"no hike from {day(ctx.claim_date)} to {day(end)}": hikes == 0,
+        f"at least one cut {words}": cuts > 0,
+        f"no hike {words}": hikes == 0,
     }
     moves = "; ".join(f"{day(d)} {b:+.0f} bp" for d, b in zip(after["date"], after["change_bp"])) or "none"
+    known = "; ".join(f"{day(d)} {b:+.0f} bp" for d, b in zip(judged["date"], judged["change_bp"])) or "none"
     detail = (
         f"last target change before {day(ctx.claim_date)}: {day(last['date'])} ({last['change_bp']:+.0f} bp, to {last['after']:.2f}%); "
-        f"changes from {day(ctx.claim_date)} to {day(end)}: {moves}; the data reach {day(rates.index[-1])}"
+        + (f"changes {words} (known on the claim's date): {known}; hindsight, " if judged_on == "claim_date" else "")
+        + f"changes from {day(ctx.claim_date)} to {day(end)}: {moves}; the data reach {day(rates.index[-1])}"
     )
-    return Measurement(
+    return PathMeasurement(
         value=value,
         unit="criteria",
-        window=(last["date"], end),
+        window=(min(last["date"], span[0]) if judged_on == "claim_date" else last["date"], span[1]),
         definition=(
             f"fed funds target ({name}, percent per year; FRED, carried forward daily): the last change on or before as_of, and the "
-            f"changes in the {months} calendar months after it (cuts < 0, hikes > 0)"
+            + (
+                f"changes in the {before_n} calendar months up to it (known on the claim's date)"
+                if judged_on == "claim_date"
+                else f"changes in the {months} calendar months after it"
+            )
+            + " (cuts < 0, hikes > 0)"
+        ),
+        detail=detail,
+        **typed,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Small caps' sensitivity to a rate
+
+
+@dataclass(frozen=True)
+class SensitivityMeasurement(Sourced):
+    """``rate_sensitivity``: the monthly frame (relative return, rate change; percentage points) and the fit
+    (``rotation.analytics.markets.rate_sensitivity``: slope, standard error, interval, correlation, months)."""
+
+    frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    fit: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
+    rate: str = ""
+
+
+@kind("rate_sensitivity")
+def rate_sensitivity(ctx: Context, claim: Mapping) -> Measurement:
+    """Criteria: the small-cap index gains on the large-cap index when the rate ``params.rate`` (default ``dgs2``, the
+    2-year Treasury yield; short rates set floating-rate borrowing costs) falls, over the ``params.years`` (default 10)
+    years of calendar months ended before the claim's month: the OLS slope of the monthly relative return (small minus
+    large, percentage points) on the monthly change of the rate (percentage points) is negative, and its
+    ``params.level`` (default 95%) interval lies below 0. ``params.pair`` (default the run's pair) names the indexes.
+    A rate's month-end value is known at that day's close, before the claim date."""
+    p = params(claim)
+    rate_id, years, level = str(p.get("rate", "dgs2")), int(p.get("years", 10)), float(p.get("level", 0.95))
+    small, large = (series_id(ctx, s) for s in p.get("pair", ["small", "large"]))
+    last = ctx.claim_date.to_period("M").to_timestamp() - pd.DateOffset(months=1)
+    first = last - pd.DateOffset(months=12 * years - 1)
+    names = [small, large, rate_id]
+    rate = macro.known_by(ctx.prices(rate_id), ctx.claim_date, name=rate_id)
+    try:
+        fit = analytics.rate_sensitivity(
+            ctx.prices(small).loc[: ctx.claim_date],
+            ctx.prices(large).loc[: ctx.claim_date],
+            rate,
+            first,
+            last,
+            level=level,
+        )
+    except DataError as exc:
+        return SensitivityMeasurement.unverifiable(
+            f"needs {small}, {large} and {rate_id} month ends over {month(first)} to {month(last)}: {exc}",
+            sources=tuple(sources_of(ctx, names)),
+            rate=rate_id,
+        )
+    share = f"{level:.0%}"
+    evidence = pd.DataFrame(
+        {
+            "months": [fit["months"]],
+            "from": [month(fit["first"])],
+            "to": [month(fit["last"])],
+            "slope (pp per 100 bp)": [fit["slope"]],
+            "standard error": [fit["se"]],
+            f"{share} interval, low": [fit["low"]],
+            f"{share} interval, high": [fit["high"]],
+            "correlation": [fit["correlation"]],
+        },
+        index=pd.Index([f"{small} minus {large} on {rate_id}"], name="regression"),
+    )
+    value = {
+        f"{small} gains on {large} when {rate_id} falls (slope below 0)": bool(fit["slope"] < 0),
+        f"the {share} interval of the slope lies below 0": bool(fit["high"] < 0),
+    }
+    detail = (
+        f"{fit['months']} months, {month(fit['first'])} to {month(fit['last'])}: slope {fit['slope']:+.2f} pp of relative return "
+        f"per 100 bp rise of {rate_id} ({share} interval {fit['low']:+.2f} to {fit['high']:+.2f}; correlation "
+        f"{fit['correlation']:+.2f}); a negative slope is what more floating-rate debt would make (lower rates, relatively "
+        "higher small-cap returns); rate moves also carry growth and inflation news, so the slope is an association, not the "
+        "debt's effect alone"
+    )
+    return SensitivityMeasurement(
+        value=value,
+        unit="criteria",
+        window=(fit["first"], fit["last"]),
+        definition=(
+            f"OLS slope of the monthly {small} minus {large} price return (percentage points, month-end closes) on the monthly "
+            f"change of {rate_id} (percentage points, month-end values), {years} years of months ended before the claim's month; "
+            f"{share} interval from the t distribution"
         ),
         detail=detail,
         evidence=evidence,
-        extra=extra,
+        frame=fit["frame"],
+        fit={k: v for k, v in fit.items() if k != "frame"},
+        rate=rate_id,
+        sources=tuple(sources_of(ctx, names)),
     )
 
 
@@ -604,16 +773,38 @@ def param_specs() -> dict:
             }
         ),
         "loan_growth": Fields({"series": SeriesId(), "months": Int(1, 24), "view": view}),
-        "policy_path": Fields({"series": SeriesId(), "months_after": Int(1, 120)}),
+        "policy_path": Fields(
+            {
+                "series": SeriesId(),
+                "months_after": Int(1, 120),
+                "judged_on": Choice(PATH_VIEWS),
+                "months_before": Int(1, 120),
+            }
+        ),
+        "rate_sensitivity": Fields(
+            {
+                "rate": SeriesId(),
+                "pair": ListOf(SeriesId(("small", "large")), 2, 2),
+                "years": Int(2, 60),
+                "level": Number(0.5, 0.999),
+            }
+        ),
     }
 
 
 __all__ = [
+    "InflationMeasurement",
+    "LabourMeasurement",
+    "LeadershipMeasurement",
+    "LoanMeasurement",
+    "PathMeasurement",
+    "SensitivityMeasurement",
     "inflation_trend",
     "leadership_recession",
     "loan_growth",
     "param_specs",
     "policy_path",
+    "rate_sensitivity",
     "recession_check",
     "series_change",
 ]
