@@ -307,3 +307,22 @@ def test_policy_rate_fast_path_equals_the_reference_on_the_real_data(shared_data
     assert fast["verdict"].astype(str).tolist() == reference["verdict"].astype(str).tolist()
     assert np.allclose(fast["measured"], reference["measured"], equal_nan=True)
     assert fast["measured"].notna().sum() >= 30  # the target range reaches most of the history
+
+
+def test_a_claim_looking_past_the_data_is_reported_as_future_not_in_the_data(planted, tmp_path):
+    path, data_dir, dates = planted
+    first, beyond = dates[100], dates[-1] + pd.Timedelta(days=60)  # the period ends after the data
+    ahead = {
+        **claim("relative_path_ahead", "ahead", "criteria", unit="criteria"),
+        "about": {"period": f"{first.date()} to {beyond.date()}", "looks": "ahead"},
+        "params": {"base": "as_of", "end": "data_end"},  # the measure itself would use the data it has
+    }
+    doc = yaml.safe_load(path.read_text())
+    doc["claims"] = {"path_ahead": ahead}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    s = timeline.sessions(claims=str(path), data_dir=str(data_dir), start=str(dates[90].date()))
+    rows = rows_of(timeline.timeline(s, budget=None), "path_ahead")
+    inside = rows.index >= first
+    assert set(rows.loc[~inside, "verdict"]) == {Verdict.NOT_APPLICABLE.value}
+    assert set(rows.loc[inside, "verdict"]) == {Verdict.NOT_VERIFIABLE.value}
+    assert rows.loc[inside, "note"].str.startswith(timeline.FUTURE).all() and rows.loc[inside, "measured"].isna().all()
