@@ -10,7 +10,10 @@ what the case needs. The list of cases and messages is in docs/troubleshooting.m
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -1332,3 +1335,63 @@ def test_staging_variables_in_the_environment_are_ignored(cli_project, capsys, m
     monkeypatch.setenv("ROTATION_STAGING_RUN", "article")
     monkeypatch.setenv("ROTATION_STAGING_DIR", "/nonexistent")
     assert refused(capsys, ["run", "-p", "top_n", "0"]) == "error: parameter top_n: must be from 1 to 1,000 rows, got 0"
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda text: re.sub(r"title: .*", 'title: "' + "x" * 200_000 + '"', text, count=1),
+            "field 'article.title': text longer than 300 characters",
+        ),
+        (
+            lambda text: re.sub(r"(\n\s+notebook:) *\S+", r"\1 [01_streak]", text, count=1),
+            "field 'notebook': expected text, got ['01_streak']",
+        ),
+    ],
+    ids=["200000-character-title", "notebook-as-a-list"],
+)
+def test_claims_file_typed_by_a_careless_user_is_refused_before_any_kernel(
+    project_real_notebooks, capsys, tmp_path, edit, message
+):
+    """issue 22: a 200,000-character title hung the scorecard; ``notebook: [01_streak]`` was an internal error."""
+    import time
+
+    from rotation.core.paths import _CHECKOUT
+
+    path = tmp_path / "claims.yaml"
+    path.write_text(edit((_CHECKOUT / "docs" / "example_claims.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+    started = time.perf_counter()
+    line = refused(capsys, ["run", "--claims", str(path)])
+    assert time.perf_counter() - started < 2.0
+    assert line.startswith(f"error: {path}: ") and message in line, line
+
+
+@pytest.mark.parametrize(
+    "failure, line",
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "/full/index.html"), "error: disk full at /full/index.html"),
+        (
+            shutil.Error([("/a/f.png", "/full/f.png", "[Errno 28] No space left on device")]),
+            "error: [Errno 28] No space left on device (copying /a/f.png)",
+        ),
+        (
+            OSError(errno.EROFS, "Read-only file system", "/ro/index.html"),
+            "error: read-only file system at /ro/index.html",
+        ),
+    ],
+    ids=["disk-full", "copy-failed-part-way", "read-only"],
+)
+def test_a_full_disk_is_named_in_words(project, capsys, tmp_path, monkeypatch, failure, line):
+    """issue 22: a full disk was reported as ``error: Error`` (the class name of shutil.Error)."""
+    from rotation.outputs import report
+
+    (project / "runs" / "r").mkdir(parents=True)
+    (project / "runs" / "r" / "status.json").write_text('{"run": "r", "ok": true, "notebooks": []}')
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(report, "index_html", fail)
+    assert refused(capsys, ["report", "r", "--out", str(tmp_path / "out")]) == line
+    assert not (tmp_path / "out").exists()

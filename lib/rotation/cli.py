@@ -423,8 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def os_error_line(exc: OSError) -> str:
-    """One line for a file-system error: what could not be done to which path, and why."""
-    reason = exc.strerror or type(exc).__name__
+    """One line for a file-system error: what could not be done to which path, and why (in words: a full disk,
+    a read-only file system or a copy that failed part-way is named as such, never by the exception's class)."""
+    import errno
+
+    from rotation.core import files
+
     where = exc.filename if exc.filename is not None else ""
     if exc.filename2 is not None:
         where = f"{where} -> {exc.filename2}"
@@ -434,7 +438,9 @@ def os_error_line(exc: OSError) -> str:
         return f"{where}: a file stands where a folder is needed"
     if isinstance(exc, PermissionError):
         return f"{where}: permission denied"
-    return f"{where}: {reason}" if where else reason
+    if exc.strerror is None or exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO):
+        return files.os_error_line(exc, doing="at")
+    return f"{where}: {exc.strerror}" if where else exc.strerror
 
 
 def _one_line(text: object) -> str:
