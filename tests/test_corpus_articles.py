@@ -332,7 +332,7 @@ SCHAEFFERS = {
     **{f"spx_led_{y}": (_year_spread(y), {}) for y in range(2021, 2026)},
     "rut_ytd_over_7pct": (lambda f: float(window_return(closes(f, "rut"), "2026-01-27", ytd=True)), {}),
     "spx_ytd_just_over_2pct": (lambda f: float(window_return(closes(f, "spx"), "2026-01-27", ytd=True)), {}),
-    "first_14_sessions": (lambda f: streak_at(beats(_pair(f)), "2026-01-22"), {}),
+    "first_14_sessions": (lambda f: int(beats(_pair(f)).loc["2026-01-01":].iloc[:14].sum()), {}),
     "spx_won_jan_23": (lambda f: spread_of(session_return(_pair(f), "2026-01-23")), {}),
     "second_longest": (
         lambda f: streak_rank(beats(_pair(f)), "2026-01-22"),

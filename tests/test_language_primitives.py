@@ -124,6 +124,22 @@ def test_streaks_of_conditions():
     assert P.streak_values(P.condition_flags(one(y), {"rises_by_bp": 5})).tolist() == [0, 1, 0, 1]
 
 
+def test_sessions_meeting_a_condition_in_a_window():
+    idx = pd.bdate_range("2019-12-23", "2020-01-31")
+    up = np.where(
+        idx.isin(idx[idx.year == 2020][[0, 1, 2, 4]]), 1.02, 0.99
+    )  # rises on 4 of the first 5 sessions of 2020
+    s = pd.Series(100 * np.cumprod(up), index=idx)
+    flags = P.condition_flags(one(s), "rises")
+    first5 = P.sessions_meeting_values(flags, {"first_sessions": 5})
+    fifth = idx[idx.year == 2020][4]
+    assert np.isnan(first5[idx[idx.year == 2020][3]]) and first5[fifth] == 4 and first5.iloc[-1] == 4
+    last3 = P.sessions_meeting_values(flags, {"sessions": 3})
+    assert last3[fifth] == 2  # the 3rd, 4th and 5th sessions of 2020: rise, fall, rise
+    q = {"series": "x", "measure": "sessions_meeting", "condition": "rises", "window": {"first_sessions": 5}}
+    assert evaluate(q, loader(x=s), fifth).value == 4
+
+
 def test_pair_beats_streak_ties_break_it():
     a = series([100, 101, 102, 103, 104], name="a")
     b = series([100, 100, 101, 102, 103], name="b")  # a: +1, +0.99, +0.98, +0.97 ; b: 0, +1, +0.99, +0.98
@@ -541,6 +557,14 @@ TIMELINE_QUERIES = [
         "history": {"stat": "count", "among": "same_period", "above": 0.0},
     },
     {**PAIR, "measure": "streak", "condition": "beats"},
+    {**PAIR, "measure": "sessions_meeting", "condition": "beats", "window": {"first_sessions": 14}},
+    {
+        **PAIR,
+        "measure": "sessions_meeting",
+        "condition": "beats",
+        "window": {"sessions": 10},
+        "history": {"stat": "rank"},
+    },
     {**PAIR, "measure": "streak", "condition": "beats", "history": {"stat": "rank"}},
     {**PAIR, "measure": "streak", "condition": "beats", "history": {"stat": "since_year", "start": "2011-01-01"}},
     {"series": "a", "measure": "streak", "condition": {"rises_by": 0.005}, "history": {"stat": "record"}},

@@ -26,8 +26,18 @@ from rotation.analytics.returns import percentile_rank
 from rotation.analytics.streaks import run_lengths, streak_in_force
 from rotation.core.errors import DataError, ParameterError
 
-MEASURES = ("level", "session_return", "return", "log_return", "change_bp", "streak", "count", "forward")
-WINDOW_MEASURES = ("return", "log_return", "change_bp")
+MEASURES = (
+    "level",
+    "session_return",
+    "return",
+    "log_return",
+    "change_bp",
+    "streak",
+    "count",
+    "sessions_meeting",
+    "forward",
+)
+WINDOW_MEASURES = ("return", "log_return", "change_bp", "sessions_meeting")  # measures over a window
 PERIODS = {"month": "M", "quarter": "Q", "ytd": "Y", "year": "Y"}
 HORIZONS = {"1w": 5, "2w": 10, "4w": 20, "1m": 21, "2m": 42, "3m": 63, "6m": 126, "9m": 189, "12m": 252, "1y": 252}
 
@@ -315,6 +325,19 @@ def streak_count_values(flags: pd.Series, min_length: int, since: object = None)
     if since is not None:
         reach &= flags.index >= pd.Timestamp(since)
     return pd.Series(np.cumsum(reach), index=flags.index, name="count")
+
+
+def sessions_meeting_values(flags: pd.Series, window: Mapping) -> pd.Series:
+    """At each date: how many sessions of ``window`` (after its base, to its end) met the condition (a count of sessions).
+
+    "For each of the first 14 sessions of the year" is ``window: {first_sessions: 14}`` with a
+    value of 14; NaN where the window is not defined at the date (``window_positions``).
+    """
+    base, end = window_positions(flags.index, window)
+    held = np.concatenate(([0], np.cumsum(flags.to_numpy(dtype=int))))  # held[i + 1]: sessions 0..i that met it
+    ok = (base >= 0) & (end >= 0)
+    out = np.where(ok, held[np.maximum(end, 0) + 1] - held[np.maximum(base, 0) + 1], np.nan)
+    return pd.Series(out, index=flags.index, name="sessions_meeting")
 
 
 def streak_table(flags: pd.Series) -> pd.DataFrame:
@@ -750,6 +773,7 @@ __all__ = [
     "event_study",
     "calendar_outcomes",
     "month_days",
+    "sessions_meeting_values",
     "outcome_windows",
     "yearly_values",
     "yearly_windows",

@@ -64,6 +64,8 @@ def query_values(query: Mapping, load: Loader, levels: pd.DataFrame | None = Non
     """The measured quantity at every date (before any comparison with history). Forward queries have none (see ``evaluate``)."""
     levels = P.subject_levels(query, load) if levels is None else levels
     measure = str(query["measure"])
+    if measure == "sessions_meeting":
+        return P.sessions_meeting_values(P.condition_flags(levels, query.get("condition", "beats")), query["window"])
     if measure in ("level", "session_return", *P.WINDOW_MEASURES):
         return P.window_values(levels, measure, query.get("window"))
     if measure == "streak":

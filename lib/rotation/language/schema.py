@@ -306,7 +306,7 @@ def _query_rule(q: Mapping, where: str) -> None:
         raise Bad(_join(where, "window"), f"measure {measure} takes no window")
     if measure == "level" and spread_pair:
         raise Bad(_join(where, "pair_as"), "the level of a pair is its ratio: set pair_as: ratio")
-    if measure in ("streak", "count"):
+    if measure in ("streak", "count", "sessions_meeting"):
         cond = q.get("condition", "beats" if spread_pair else None)
         if cond is None:
             raise Bad(_join(where, "condition"), f"missing field (measure {measure} counts sessions of a condition)")
@@ -316,7 +316,7 @@ def _query_rule(q: Mapping, where: str) -> None:
                 "beats needs a pair (read as a spread); rises/falls/rises_by... need one series or a ratio pair",
             )
     elif "condition" in q:
-        raise Bad(_join(where, "condition"), f"measure {measure} takes no condition (streak, count)")
+        raise Bad(_join(where, "condition"), f"measure {measure} takes no condition (streak, count, sessions_meeting)")
     if measure == "count" and "min_length" not in q:
         raise Bad(_join(where, "min_length"), "missing field (count: streaks of at least this many sessions)")
     if measure != "count":
