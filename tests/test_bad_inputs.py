@@ -151,60 +151,52 @@ def test_missing_file_for_a_series(project, tmp_path):
     assert cached_files(project) == []  # nothing cached on failure
 
 
-def test_missing_column(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "date,open\n2020-01-02,100\n2020-01-03,101\n")
-    assert load_error(path.parent) == f"{path}: missing column 'close' for series 'rut' (found: date, open)"
-
-
-def test_misnamed_column(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "Date,Close\n2020-01-02,100\n2020-01-03,101\n")
-    assert load_error(path.parent) == f"{path}: missing column 'date' for series 'rut' (found: Date, Close)"
-
-
-def test_non_numeric_price(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "date,close\n2020-01-02,100\n2020-01-03,abc\n")
-    assert load_error(path.parent) == f"{path}: non-numeric value 'abc' in column 'close' on 2020-01-03"
-
-
-def test_negative_price(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "date,close\n2020-01-02,100\n2020-01-03,-5\n")
-    assert load_error(path.parent) == f"{path}: non-positive price -5 in column 'close' on 2020-01-03"
-
-
-def test_zero_price(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "date,close\n2020-01-02,0\n2020-01-03,101\n")
-    assert load_error(path.parent) == f"{path}: non-positive price 0 in column 'close' on 2020-01-02"
-
-
-@pytest.mark.parametrize("cell", ["", "NaN", "inf"])
-def test_nan_or_missing_price(project, tmp_path, cell):
-    path = rut_csv(tmp_path / "csv", f"date,close\n2020-01-02,100\n2020-01-03,{cell}\n2020-01-06,102\n")
-    assert load_error(path.parent) == f"{path}: missing or non-finite value in column 'close' on 2020-01-03"
-
-
-def test_duplicate_dates(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "date,close\n2020-01-02,100\n2020-01-03,101\n2020-01-03,101\n")
-    assert load_error(path.parent) == f"{path}: duplicate date 2020-01-03"
-
-
-def test_unsorted_dates(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "date,close\n2020-01-02,100\n2020-01-06,101\n2020-01-03,102\n")
-    assert load_error(path.parent) == f"{path}: dates not sorted ascending (2020-01-03 follows 2020-01-06)"
-
-
-def test_header_only_file(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "date,close\n")
-    assert load_error(path.parent) == f"{path}: has a header but no rows"
-
-
-def test_empty_file(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "")
-    assert load_error(path.parent) == f"{path}: file is empty (expected a header 'date,close' and rows)"
-
-
-def test_malformed_date_in_a_file(project, tmp_path):
-    path = rut_csv(tmp_path / "csv", "date,close\n2020-01-02,100\n2020/01/03,101\n")
-    assert load_error(path.parent) == f"{path}: malformed date '2020/01/03' on data row 2 (expected YYYY-MM-DD)"
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("date,open\n2020-01-02,100\n2020-01-03,101\n", "missing column 'close' for series 'rut' (found: date, open)"),
+        ("Date,Close\n2020-01-02,100\n2020-01-03,101\n", "missing column 'date' for series 'rut' (found: Date, Close)"),
+        ("date,close\n2020-01-02,100\n2020-01-03,abc\n", "non-numeric value 'abc' in column 'close' on 2020-01-03"),
+        ("date,close\n2020-01-02,100\n2020-01-03,-5\n", "non-positive price -5 in column 'close' on 2020-01-03"),
+        ("date,close\n2020-01-02,0\n2020-01-03,101\n", "non-positive price 0 in column 'close' on 2020-01-02"),
+        *(
+            (
+                f"date,close\n2020-01-02,100\n2020-01-03,{cell}\n2020-01-06,102\n",
+                "missing or non-finite value in column 'close' on 2020-01-03",
+            )
+            for cell in ("", "NaN", "inf")
+        ),
+        ("date,close\n2020-01-02,100\n2020-01-03,101\n2020-01-03,101\n", "duplicate date 2020-01-03"),
+        (
+            "date,close\n2020-01-02,100\n2020-01-06,101\n2020-01-03,102\n",
+            "dates not sorted ascending (2020-01-03 follows 2020-01-06)",
+        ),
+        ("date,close\n", "has a header but no rows"),
+        ("", "file is empty (expected a header 'date,close' and rows)"),
+        (
+            "date,close\n2020-01-02,100\n2020/01/03,101\n",
+            "malformed date '2020/01/03' on data row 2 (expected YYYY-MM-DD)",
+        ),
+    ],
+    ids=[
+        "missing-column",
+        "misnamed-column",
+        "non-numeric",
+        "negative",
+        "zero",
+        "empty-cell",
+        "nan",
+        "inf",
+        "duplicate-dates",
+        "unsorted-dates",
+        "header-only",
+        "empty-file",
+        "malformed-date",
+    ],
+)
+def test_a_bad_csv_file_is_one_line_naming_file_row_and_rule(project, tmp_path, text, message):
+    path = rut_csv(tmp_path / "csv", text)
+    assert load_error(path.parent) == f"{path}: {message}"
 
 
 def test_unknown_series_name_in_the_loader(project):
@@ -275,66 +267,63 @@ def test_malformed_as_of_in_the_resolver(real_sessions):
 # ------------------------------------------------------------------------------ command-line parameters
 
 
-@pytest.mark.parametrize("value", ["2026-13-01", "21/01/2026", "20260121", "yesterday"])
-def test_malformed_as_of_on_the_command_line(cli_project, capsys, value):
-    assert (
-        refused(capsys, ["run", "--as-of", value])
-        == f"error: parameter as_of: {value!r} is not a date (expected YYYY-MM-DD)"
-    )
-    untouched(cli_project)
+MIN_STREAK_RANGE = "must be from 1 to 1,000 sessions (no streak comes near a thousand sessions)"
+HORIZONS_RANGE = "must be from 1 to 2,520 sessions (about ten years of sessions at most)"
 
 
-def test_unknown_series_on_the_command_line(cli_project, capsys):
-    line = refused(capsys, ["run", "-p", "small", "russell"])
-    assert (
-        line
-        == f"error: parameter small: unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT"
-    )
-    untouched(cli_project)
-
-
-@pytest.mark.parametrize("value", ["0", "-3"])
-def test_non_positive_min_streak(cli_project, capsys, value):
-    assert (
-        refused(capsys, ["run", "-p", "min_streak", value])
-        == f"error: parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got {value}"
-    )
-    untouched(cli_project)
-
-
-def test_non_integer_min_streak(cli_project, capsys):
-    assert refused(capsys, ["run", "-p", "min_streak", "ten"]) == "error: parameter min_streak: expected int, got 'ten'"
-    untouched(cli_project)
-
-
-@pytest.mark.parametrize("value, shown", [("[5, 0]", "0"), ("-20", "-20")])
-def test_non_positive_horizons(cli_project, capsys, value, shown):
-    assert (
-        refused(capsys, ["run", "-p", "horizons", value])
-        == f"error: parameter horizons: must be from 1 to 2,520 sessions (about ten years of sessions at most), got {shown}"
-    )
-    untouched(cli_project)
-
-
-def test_unknown_papermill_parameter(cli_project, capsys):
-    line = refused(capsys, ["run", "-p", "min_streek", "8"])
-    assert line == f"error: unknown parameter 'min_streek': no notebook declares it (known: {KNOWN})"
-    untouched(cli_project)
-
-
-def test_run_name_given_as_a_parameter(cli_project, capsys):
-    assert (
-        refused(capsys, ["run", "-p", "run_name", "x"])
-        == "error: parameter run_name is set by the runner; use --run-name"
-    )
-    untouched(cli_project)
-
-
-def test_yaml_run_file_with_a_typo(cli_project, capsys, tmp_path):
-    path = tmp_path / "runs.yaml"
-    path.write_text("- as_of: 2008-06-06\n- as_of: 2026-01-21\n  min_streek: 8\n- as_of: 2009-01-02\n")
-    line = refused(capsys, ["run", "--config", str(path)])
-    assert line == f"error: {path}: run 2 of 3: unknown key 'min_streek' (known: run_name, {KNOWN})"
+@pytest.mark.parametrize(
+    "argv, line",
+    [
+        *(
+            (["--as-of", value], f"error: parameter as_of: {value!r} is not a date (expected YYYY-MM-DD)")
+            for value in ("2026-13-01", "21/01/2026", "20260121", "yesterday")
+        ),
+        (
+            ["-p", "small", "russell"],
+            f"error: parameter small: unknown series 'russell': use one of {', '.join(catalogue.CATALOGUE)}, or an upper-case Yahoo ticker such as HBAN or ^RUT",
+        ),
+        *(
+            (["-p", "min_streak", value], f"error: parameter min_streak: {MIN_STREAK_RANGE}, got {value}")
+            for value in ("0", "-3")
+        ),
+        (["-p", "min_streak", "ten"], "error: parameter min_streak: expected int, got 'ten'"),
+        (["-p", "horizons", "[5, 0]"], f"error: parameter horizons: {HORIZONS_RANGE}, got 0"),
+        (["-p", "horizons", "-20"], f"error: parameter horizons: {HORIZONS_RANGE}, got -20"),
+        (
+            ["-p", "min_streek", "8"],
+            f"error: unknown parameter 'min_streek': no notebook declares it (known: {KNOWN})",
+        ),
+        (["-p", "run_name", "x"], "error: parameter run_name is set by the runner; use --run-name"),
+        (
+            ["--as-of", "2008-06-06", "--as-of", "2009-06-05", "--grid", "min_streak=8,0"],
+            f"error: run 2 of 4 (as_of-2008-06-06_min_streak-0): parameter min_streak: {MIN_STREAK_RANGE}, got 0",
+        ),
+        (
+            ["--as-of", "2008-06-06", "--as-of", "2009-06-05", "--jobs", "0"],
+            "error: --jobs must be a positive integer, got 0",
+        ),
+        (["--grid", "min_streak"], "error: --grid expects NAME=V1,V2,..., got 'min_streak'"),
+    ],
+    ids=[
+        "as_of-month-13",
+        "as_of-day-first",
+        "as_of-no-dashes",
+        "as_of-word",
+        "unknown-series",
+        "min_streak-0",
+        "min_streak-negative",
+        "min_streak-word",
+        "horizons-0",
+        "horizons-negative",
+        "unknown-parameter",
+        "run_name-as-parameter",
+        "grid-bad-value",
+        "jobs-0",
+        "grid-syntax",
+    ],
+)
+def test_refused_on_the_command_line(cli_project, capsys, argv, line):
+    assert refused(capsys, ["run", *argv]) == line
     untouched(cli_project)
 
 
@@ -356,56 +345,6 @@ def test_yaml_run_file_with_a_bad_value_in_run_7_of_12(cli_project, capsys, tmp_
     untouched(cli_project)
 
 
-def test_grid_with_a_bad_value_refuses_the_whole_sweep(cli_project, capsys):
-    line = refused(capsys, ["run", "--as-of", "2008-06-06", "--as-of", "2009-06-05", "--grid", "min_streak=8,0"])
-    assert (
-        line
-        == "error: run 2 of 4 (as_of-2008-06-06_min_streak-0): parameter min_streak: must be from 1 to 1,000 sessions (no streak comes near a thousand sessions), got 0"
-    )
-    untouched(cli_project)
-
-
-def test_yaml_run_file_that_is_not_a_list_of_mappings(cli_project, capsys, tmp_path):
-    path = tmp_path / "runs.yaml"
-    path.write_text("- as_of: 2008-06-06\n- 2009-06-05\n")
-    assert (
-        refused(capsys, ["run", "--config", str(path)])
-        == f"error: {path}: run 2 of 2: expected a mapping of parameter names to values, got '2009-06-05'"
-    )
-    untouched(cli_project)
-
-
-def test_missing_config_file(cli_project, capsys, tmp_path):
-    assert (
-        refused(capsys, ["run", "--config", str(tmp_path / "nope.yaml")])
-        == f"error: config file {tmp_path / 'nope.yaml'} not found"
-    )
-    untouched(cli_project)
-
-
-def test_duplicate_run_names_in_a_run_file(cli_project, capsys, tmp_path):
-    path = tmp_path / "runs.yaml"
-    path.write_text("- {run_name: a, as_of: 2008-06-06}\n- {run_name: a, as_of: 2009-06-05}\n")
-    assert (
-        refused(capsys, ["run", "--config", str(path)])
-        == f"error: {path}: run 2 of 2: run name 'a' is used by run 1 too; give the runs distinct run_name values"
-    )
-    untouched(cli_project)
-
-
-def test_non_positive_jobs(cli_project, capsys):
-    assert (
-        refused(capsys, ["run", "--as-of", "2008-06-06", "--as-of", "2009-06-05", "--jobs", "0"])
-        == "error: --jobs must be a positive integer, got 0"
-    )
-    untouched(cli_project)
-
-
-def test_bad_grid_syntax(cli_project, capsys):
-    assert refused(capsys, ["run", "--grid", "min_streak"]) == "error: --grid expects NAME=V1,V2,..., got 'min_streak'"
-    untouched(cli_project)
-
-
 def test_scan_with_a_non_positive_length(project, capsys):
     assert (
         refused(capsys, ["scan", "--min-length", "0"])
@@ -423,29 +362,26 @@ def cached_files(project: Path) -> list[str]:
     )  # lock files hold no data
 
 
-def test_download_that_times_out(project, monkeypatch):
-    def timeout(url):
-        raise requests.exceptions.Timeout("read timed out after 30 s")
+@pytest.mark.parametrize(
+    "error, shown",
+    [
+        (requests.exceptions.Timeout("read timed out after 30 s"), "Timeout: read timed out after 30 s"),
+        (
+            requests.HTTPError(f"404 Client Error: Not Found for url: {FRED_DFF}"),
+            f"HTTPError: 404 Client Error: Not Found for url: {FRED_DFF}",
+        ),
+    ],
+    ids=["timeout", "http-error"],
+)
+def test_download_that_fails(project, monkeypatch, error, shown):
+    def fail(url):
+        raise error
 
-    monkeypatch.setattr(loading, "_http_get", timeout)
+    monkeypatch.setattr(loading, "_http_get", fail)
     with pytest.raises(DataError) as info:
         loading.load("dff")
     assert str(info.value) == (
-        f"series 'dff': download from {FRED_DFF} failed (Timeout: read timed out after 30 s); not cached; "
-        "check the connection, or set ROTATION_DATA_DIR to a folder holding DFF.csv"
-    )
-    assert cached_files(project) == []
-
-
-def test_download_that_returns_an_http_error(project, monkeypatch):
-    def http_error(url):
-        raise requests.HTTPError(f"404 Client Error: Not Found for url: {url}")
-
-    monkeypatch.setattr(loading, "_http_get", http_error)
-    with pytest.raises(DataError) as info:
-        loading.load("dff")
-    assert str(info.value) == (
-        f"series 'dff': download from {FRED_DFF} failed (HTTPError: 404 Client Error: Not Found for url: {FRED_DFF}); not cached; "
+        f"series 'dff': download from {FRED_DFF} failed ({shown}); not cached; "
         "check the connection, or set ROTATION_DATA_DIR to a folder holding DFF.csv"
     )
     assert cached_files(project) == []
@@ -537,16 +473,6 @@ def test_run_interrupted_while_writing_the_cache_manifest(project, cached_rut_an
     assert np.isfinite(loading.load("spx").to_numpy()).all()
 
 
-def test_yaml_parameter_mapping_with_a_typo(cli_project, capsys, tmp_path):
-    path = tmp_path / "params.yaml"
-    path.write_text("as_of: 2008-06-06\nmin_streek: 8\n")
-    assert (
-        refused(capsys, ["run", "--config", str(path)])
-        == f"error: {path}: unknown key 'min_streek' (known: run_name, {KNOWN})"
-    )
-    untouched(cli_project)
-
-
 # ------------------------------------------------------------------------------ issue 14: names, YAML, values, data, files
 
 
@@ -596,16 +522,6 @@ def test_reserved_run_name(cli_project, capsys, name, what):
     untouched(cli_project)
 
 
-def test_reserved_run_name_in_a_run_file(cli_project, capsys, tmp_path):
-    path = config(tmp_path, "- {run_name: scan, as_of: 2008-06-06}\n", "runs.yaml")
-    line = refused(capsys, ["run", "--config", str(path)])
-    assert (
-        line
-        == f"error: {path}: run 1 of 1 (scan): run name 'scan' is reserved (the output of `rotation scan`); choose another --run-name"
-    )
-    untouched(cli_project)
-
-
 def test_run_name_with_a_newline_in_a_parameter_file(cli_project, capsys, tmp_path):
     path = config(tmp_path, 'run_name: "a\\nb"\n')
     assert (
@@ -618,6 +534,23 @@ def test_run_name_with_a_newline_in_a_parameter_file(cli_project, capsys, tmp_pa
 @pytest.mark.parametrize(
     "text, where",
     [
+        (
+            "- as_of: 2008-06-06\n- as_of: 2026-01-21\n  min_streek: 8\n- as_of: 2009-01-02\n",
+            f"run 2 of 3: unknown key 'min_streek' (known: run_name, {KNOWN})",
+        ),
+        (
+            "- as_of: 2008-06-06\n- 2009-06-05\n",
+            "run 2 of 2: expected a mapping of parameter names to values, got '2009-06-05'",
+        ),
+        (
+            "- {run_name: a, as_of: 2008-06-06}\n- {run_name: a, as_of: 2009-06-05}\n",
+            "run 2 of 2: run name 'a' is used by run 1 too; give the runs distinct run_name values",
+        ),
+        ("as_of: 2008-06-06\nmin_streek: 8\n", f"unknown key 'min_streek' (known: run_name, {KNOWN})"),
+        (
+            "- {run_name: scan, as_of: 2008-06-06}\n",
+            "run 1 of 1 (scan): run name 'scan' is reserved (the output of `rotation scan`); choose another --run-name",
+        ),
         ("as_of: [2008\n", "not valid YAML at line 2, column 1: expected ',' or ']', but got '<stream end>'"),
         (
             "as_of: 2008-06-06\n\tmin_streak: 8\n",
@@ -641,44 +574,56 @@ def test_run_name_with_a_newline_in_a_parameter_file(cli_project, capsys, tmp_pa
         ),
         ("as_of: 2008-06-06\nas_of: 2009-06-05\n", "duplicate key 'as_of' at line 2 (first at line 1)"),
         ("h: &five [5]\nhorizons: *five\n", "YAML alias '*five' at line 2 is not allowed (write the value out)"),
+        (
+            "- as_of: 2008-06-06\n  min_streak: 8\n  min_streak: 9\n",
+            "duplicate key 'min_streak' at line 3 (first at line 2)",
+        ),
+        ("hello\n", "expected a mapping of parameters or a non-empty list of runs (mappings)"),
+        (
+            "- as_of: 2008-06-06\n- other_pairs: [[iwm, spy], [rut]]\n",
+            "run 2 of 2 (other_pairs-['iwm','spy'],['rut']): parameter other_pairs[1]: expected a [small, large] pair of series ids, got ['rut']",
+        ),
+    ],
+    ids=[
+        "run-file-typo",
+        "run-file-not-mappings",
+        "run-file-duplicate-names",
+        "mapping-typo",
+        "run-file-reserved-name",
+        "unclosed-list",
+        "tab",
+        "bad-indent",
+        "custom-tag",
+        "set-tag",
+        "python-tag",
+        "duplicate-key",
+        "alias",
+        "run-file-duplicate-key",
+        "single-value",
+        "run-file-bad-value-deep",
     ],
 )
-def test_parameter_file_with_bad_yaml(cli_project, capsys, tmp_path, text, where):
+def test_parameter_or_run_file_refused_naming_file_run_and_line(cli_project, capsys, tmp_path, text, where):
     path = config(tmp_path, text)
     assert refused(capsys, ["run", "--config", str(path)]) == f"error: {path}: {where}"
     untouched(cli_project)
 
 
-def test_duplicate_key_inside_a_run_of_a_run_file(cli_project, capsys, tmp_path):
-    path = config(tmp_path, "- as_of: 2008-06-06\n  min_streak: 8\n  min_streak: 9\n", "runs.yaml")
-    assert (
-        refused(capsys, ["run", "--config", str(path)])
-        == f"error: {path}: duplicate key 'min_streak' at line 3 (first at line 2)"
-    )
-    untouched(cli_project)
-
-
-def test_config_file_that_is_a_folder(cli_project, capsys, tmp_path):
-    assert (
-        refused(capsys, ["run", "--config", str(tmp_path)])
-        == f"error: config file {tmp_path} is a folder, not a YAML file"
-    )
-    untouched(cli_project)
-
-
-def test_config_file_that_is_not_text(cli_project, capsys, tmp_path):
-    path = tmp_path / "params.yaml"
-    path.write_bytes(b"\xff\xfe\x00as_of")
-    assert refused(capsys, ["run", "--config", str(path)]) == f"error: config file {path} is not UTF-8 text"
-    untouched(cli_project)
-
-
-def test_config_file_holding_a_single_value(cli_project, capsys, tmp_path):
-    path = config(tmp_path, "hello\n")
-    assert (
-        refused(capsys, ["run", "--config", str(path)])
-        == f"error: {path}: expected a mapping of parameters or a non-empty list of runs (mappings)"
-    )
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda tmp: tmp / "nope.yaml", "config file {path} not found"),
+        (lambda tmp: tmp, "config file {path} is a folder, not a YAML file"),
+        (
+            lambda tmp: (tmp / "params.yaml", (tmp / "params.yaml").write_bytes(b"\xff\xfe\x00as_of"))[0],
+            "config file {path} is not UTF-8 text",
+        ),
+    ],
+    ids=["missing", "a-folder", "not-text"],
+)
+def test_config_file_that_cannot_be_read_as_yaml(cli_project, capsys, tmp_path, make, message):
+    path = make(tmp_path)
+    assert refused(capsys, ["run", "--config", str(path)]) == "error: " + message.format(path=path)
     untouched(cli_project)
 
 
@@ -766,16 +711,6 @@ def test_min_streak_that_is_optional_in_one_notebook_and_int_in_another(cli_proj
     assert (
         refused(capsys, ["run", "--config", str(config(cli_project, "min_streak: 10.5\n"))])
         == "error: parameter min_streak: expected int, got 10.5"
-    )
-    untouched(cli_project)
-
-
-def test_bad_value_deep_in_a_run_file(cli_project, capsys, tmp_path):
-    path = config(tmp_path, "- as_of: 2008-06-06\n- other_pairs: [[iwm, spy], [rut]]\n", "runs.yaml")
-    line = refused(capsys, ["run", "--config", str(path)])
-    assert (
-        line
-        == f"error: {path}: run 2 of 2 (other_pairs-['iwm','spy'],['rut']): parameter other_pairs[1]: expected a [small, large] pair of series ids, got ['rut']"
     )
     untouched(cli_project)
 
