@@ -326,3 +326,16 @@ def test_a_claim_looking_past_the_data_is_reported_as_future_not_in_the_data(pla
     assert set(rows.loc[~inside, "verdict"]) == {Verdict.NOT_APPLICABLE.value}
     assert set(rows.loc[inside, "verdict"]) == {Verdict.NOT_VERIFIABLE.value}
     assert rows.loc[inside, "note"].str.startswith(timeline.FUTURE).all() and rows.loc[inside, "measured"].isna().all()
+
+
+def test_verdicts_only_a_run_the_data_cannot_serve_fails_alone_in_one_line(planted, tmp_path, monkeypatch, capsys):
+    path, data_dir, dates = planted
+    root = verdicts_only_project(tmp_path, monkeypatch)
+    late = str((dates[-1] + pd.Timedelta(days=400)).date())
+    argv = ["run", "--claims", str(path), "--data-dir", str(data_dir), "--jobs", "1", "--verdicts-only"]
+    assert cli.main([*argv, "--as-of", str(dates[5].date()), "--as-of", late, "--run-name", "late"]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and late in errors[0]
+    table = pd.read_csv(root / "runs" / "sweep_late.csv", dtype=str, keep_default_na=False)
+    assert table["status"].tolist() == ["ok", "FAILED"]
+    assert (table.loc[1, list(CLAIMS)] == "").all() and (table.loc[0, list(CLAIMS)] != "").all()

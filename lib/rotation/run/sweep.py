@@ -650,6 +650,7 @@ def verdicts_only_command(args, request: Mapping, declared: Mapping, paths: Sequ
     target = (
         Path(args.summary) if args.summary else default_summary_path(sweep_name(runs, list(request["axes"]), label))
     )
+    check_data(runs, paths, refresh=bool(getattr(args, "refresh", False)))  # the notebook sweep's refusals, same lines
     jobs = args.jobs or os.cpu_count() or 1
     print(
         f"{len(runs)} run(s), verdicts of {len(paths)} notebook(s)' claims, {min(jobs, len(runs))} at a time",
