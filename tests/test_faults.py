@@ -20,8 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import make_project
 from rotation import cli
+from test_publish import tree
 
 TINY_CODE = """\
 import os, time
@@ -59,25 +59,12 @@ def tiny_notebook(folder: Path, stem: str) -> Path:
 
 
 @pytest.fixture
-def tiny(tmp_path, monkeypatch) -> Path:
-    """A project with two tiny notebooks, 01_first and 02_second; no data needed."""
-    root = make_project(tmp_path / "project", notebooks=[])
+def tiny(project) -> Path:
+    """The scratch project of every publishing and fault test (conftest ``project``) with two tiny notebooks,
+    01_first and 02_second; no data needed."""
     for stem in ("01_first", "02_second"):
-        tiny_notebook(root, stem)
-    monkeypatch.setenv("ROTATION_PROJECT_DIR", str(root))
-    monkeypatch.delenv("ROTATION_DATA_DIR", raising=False)
-    return root
-
-
-def snapshot(root: Path, run: str = "good") -> dict[str, bytes]:
-    """Every file of ``runs/<run>/`` and ``figures/<run>/`` with its bytes."""
-    out = {}
-    for top in ("runs", "figures"):
-        folder = root / top / run
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file():
-                out[path.relative_to(root).as_posix()] = path.read_bytes()
-    return out
+        tiny_notebook(project, stem)
+    return project
 
 
 def leftovers(root: Path) -> list[str]:
@@ -97,7 +84,7 @@ def cli_run(capsys, argv: list[str]) -> tuple[int, str, str]:
 def good_run(capsys, root: Path) -> dict[str, bytes]:
     code, out, err = cli_run(capsys, ["run", "--run-name", "good", "-p", "label", "first"])
     assert code == 0, err
-    files = snapshot(root)
+    files = tree(root, "good")
     assert files["runs/good/01_first.txt"] == b"first" and files["figures/good/02_second.png"] == b"figure first"
     assert json.loads(files["runs/good/status.json"])["state"] == "ok"
     return files
@@ -157,7 +144,7 @@ def test_failing_rerun_keeps_the_previous_good_run(tiny, capsys):
         out.strip().splitlines()[-1]
         == f"run good: FAILED in {json.loads((kept / 'run' / 'timings.json').read_text())['seconds']:.1f} s; previous runs/good/ and figures/good/ kept; this rendering -> {kept}/"
     )
-    assert snapshot(tiny) == before  # byte for byte
+    assert tree(tiny, "good") == before  # byte for byte
     failed = json.loads((kept / "run" / "status.json").read_text())
     assert failed["state"] == "failed" and failed["ok"] is False
     assert (kept / "run" / "01_first.txt").read_text() == "second"  # the failed rendering, for inspection
@@ -169,7 +156,7 @@ def test_partial_run_updates_only_its_notebooks(tiny, capsys, monkeypatch):
     monkeypatch.setenv("TINY_LABEL", "second")
     code, out, err = cli_run(capsys, ["run", "--run-name", "good", "--notebooks", "02_second", "-p", "label", "first"])
     assert code == 0, err
-    after = snapshot(tiny)
+    after = tree(tiny, "good")
     changed = set(k for k in after if after[k] != before.get(k))
     assert {
         "figures/good/02_second.png",
@@ -201,7 +188,7 @@ def test_partial_run_that_fails_changes_nothing(tiny, capsys, monkeypatch):
     monkeypatch.setenv("TINY_FAIL", "1")
     code, _, _ = cli_run(capsys, ["run", "--run-name", "good", "--notebooks", "01_first", "-p", "label", "first"])
     assert code == 1
-    assert snapshot(tiny) == before
+    assert tree(tiny, "good") == before
     assert leftovers(tiny) == []
 
 
@@ -219,7 +206,7 @@ def test_rerun_killed_during_its_second_notebook(tiny, capsys, how):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert snapshot(tiny) == before
+    assert tree(tiny, "good") == before
     if how == "SIGINT":
         assert proc.returncode == 130
         lines = err.strip().splitlines()
@@ -234,7 +221,7 @@ def test_rerun_killed_during_its_second_notebook(tiny, capsys, how):
     # the next run of that name clears what the dead one left and succeeds
     code, _, err = cli_run(capsys, ["run", "--run-name", "good", "-p", "label", "third"])
     assert code == 0, err
-    assert snapshot(tiny)["runs/good/02_second.txt"] == b"third"
+    assert tree(tiny, "good")["runs/good/02_second.txt"] == b"third"
     assert leftovers(tiny) == []
 
 
@@ -249,13 +236,13 @@ def test_two_runs_of_the_same_name_at_once(tiny, capsys):
             err.strip()
             == f"error: run good is being written by another rotation process (pid {proc.pid}); wait for it to finish or choose another --run-name"
         )
-        assert snapshot(tiny) == before  # the refused run touched nothing
+        assert tree(tiny, "good") == before  # the refused run touched nothing
         proc.communicate(timeout=90)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0
-    after = snapshot(tiny)
+    after = tree(tiny, "good")
     assert after["runs/good/01_first.txt"] == after["runs/good/02_second.txt"] == b"second"
     assert [n["notebook"] for n in json.loads(after["runs/good/status.json"])["notebooks"]] == ["01_first", "02_second"]
 
@@ -360,7 +347,7 @@ def test_ctrl_c_from_a_terminal_anywhere_is_one_line_and_exit_130(tiny, capsys, 
     lines = err.strip().splitlines()
     assert lines[-1] == "error: interrupted", err
     assert all(line.startswith("[good] ") for line in lines[:-1]), err  # only progress lines before it
-    assert snapshot(tiny) == before
+    assert tree(tiny, "good") == before
     assert leftovers(tiny) == []
 
 

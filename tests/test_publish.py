@@ -23,7 +23,7 @@ from rotation.run import export_command, staging
 
 
 def tree(root: Path, run: str = "r") -> dict[str, bytes]:
-    """Every file of runs/<run>/ and figures/<run>/ with its bytes."""
+    """Every file of runs/<run>/ and figures/<run>/ with its bytes (test_faults compares runs with it too)."""
     out = {}
     for top in ("runs", "figures"):
         folder = root / top / run
