@@ -424,3 +424,18 @@ def test_report_of_a_run_being_written_is_refused_in_one_line(project, tmp_path,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: run r is being written by another rotation process (pid ")
     assert not (tmp_path / "report").exists()
+
+
+def test_export_help_says_plainly_that_it_runs_the_notebooks_again(capsys):
+    """No figure objects are kept (no pickles), so `rotation export` is a rerun: its help must say so and what it costs."""
+    from rotation import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["export", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "runs the run's notebooks again" in text and "as long as the run" in text and "publishes the run anew" in text
+    )
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "by running its notebooks again" in " ".join(capsys.readouterr().out.split())

@@ -250,7 +250,7 @@ def _say_pending(name: str) -> None:
     from rotation.outputs import figexport
 
     if figexport.pending(published_figures_dir(name)):
-        print(f"SVG and PDF of the figures: rotation export {name} (or rotation report {name})")
+        print(f"SVG and PDF of the figures: rotation export {name} (runs the notebooks again)")
 
 
 def _prefix(run_name: str | None) -> str | None:

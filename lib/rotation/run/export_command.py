@@ -1,7 +1,9 @@
-"""``rotation export RUN``: write the SVG and PDF files of a run's figures by re-executing the run.
+"""``rotation export RUN``: write the SVG and PDF files of a run's figures by running its notebooks again.
 
-The run is executed again with its own parameters (``params.yaml``) and notebooks and with
-``--export``; which figures lack a vector file is ``rotation.outputs.figexport.pending``.
+A run keeps no figure objects (no pickles: nothing in a run folder is loaded as code), so the
+run is executed again with its own parameters (``params.yaml``) and notebooks and with
+``--export``, and published anew; which figures lack a vector file is
+``rotation.outputs.figexport.pending`` (none: nothing is run).
 """
 
 from __future__ import annotations
@@ -61,10 +63,15 @@ def add_parser(subparsers) -> None:
     """Register ``rotation export RUN``."""
     parser = subparsers.add_parser(
         "export",
-        help="write the SVG and PDF files of a run's figures (re-executes the run with --export)",
-        description="Write the vector formats (SVG, PDF) of a run's figures by re-executing the run with its own parameters and "
-        "--export. rotation run writes the PNG files (the notebooks show them) and keeps the SVG and PDF of every "
-        "figure whose PNG did not change; rotation run --export writes them all.",
+        help="write the SVG and PDF files of a run's figures by running its notebooks again (as long as the run itself)",
+        description="Write the SVG and PDF files of a run's figures. A run keeps no figure objects to redraw from (nothing "
+        "in a run folder is ever loaded as code), so this runs the run's notebooks again, with its own parameters "
+        "(params.yaml) and --export: it takes as long as the run, needs its data, and publishes the run anew "
+        "(runs/RUN/ and figures/RUN/, all or nothing): its verdicts are those of the data as it is now (the same "
+        "when the data did not change). When every figure already has both files, nothing is run. rotation run "
+        "writes the PNG files (the "
+        "notebooks show them) and keeps the SVG and PDF of every figure whose PNG did not change; rotation run "
+        "--export writes them all in the same pass.",
     )
     parser.add_argument("run", help="run name (folder under runs/ and figures/)")
     parser.set_defaults(func=cmd_export)
