@@ -401,7 +401,7 @@ def curve_figure(page: Page, claim: Mapping, m: ChangeMeasurement, years: int) -
     for r in (r for r in measured if r["key"] in m.keys):
         ax.plot(
             [r["from_date"], r["to_date"]], [r["from_value"], r["to_value"]], color=plots.SMALL_COLOR, lw=2.4, marker="o",
-            label=f"verdict window{('', ' ' + r['window'].split(' (')[0])[len(m.keys) > 1]}: {r['change_bp']:+.0f} bp ({r['direction']})",
+            label=f"{('verdict window', 'verdict window, ' + r['window'].split(' (')[0])[len(m.keys) > 1]}: {r['change_bp']:+.0f} bp ({r['direction']})",
         )  # fmt: skip
     before = [
         r

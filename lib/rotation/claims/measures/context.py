@@ -241,7 +241,7 @@ def gains_evidence(rows: Mapping[str, dict]) -> pd.DataFrame:
     return table.set_index("series")
 
 
-def _not_tested(p: Mapping) -> str:
+def not_tested(p: Mapping) -> str:
     """The part of the claim this measurement does not reach (``params.not_tested``), as a detail suffix."""
     return f"; not tested here: {p['not_tested']}" if p.get("not_tested") else ""
 
@@ -383,7 +383,7 @@ def window_gain(ctx: Context, claim: Mapping) -> Measurement:
             else ""
         )
         + f"; returns need only the base and end closes ({day(base)}, {day(end)})"
-        + _not_tested(p)
+        + not_tested(p)
     )
     pricing = "; ".join(dict.fromkeys(f"{s}: {rows[s]['pricing']}" for s in counted))
     return WindowMeasurement(
@@ -447,7 +447,7 @@ def relative_return(ctx: Context, claim: Mapping) -> Measurement:
         + ("; also shown: " + "; ".join(f"{s} {pct(rows[s]['return'])}" for s in others) if others else "")
         + "; "
         + "; ".join(dict.fromkeys(f"{s}: {rows[s]['pricing']}" for s in needed))
-        + _not_tested(p)
+        + not_tested(p)
     )
     return WindowMeasurement(
         value=criteria,
@@ -554,7 +554,7 @@ def period_range(ctx: Context, claim: Mapping) -> Measurement:
         f"(high/low range {pct(s['range'], signed=False)}, farthest from the base close {pct(s['max_away'], signed=False)}, "
         f"max drawdown {pct(s['max_drawdown'])}); {large} {pct(l['return'])}"
         + "".join(f"; {sid} {pct(r['return'])} (context)" for sid, r in context_rows.items())
-        + _not_tested(p)
+        + not_tested(p)
     )
     return RangeMeasurement(
         value=criteria,
@@ -670,7 +670,7 @@ def breadth(ctx: Context, claim: Mapping) -> Measurement:
             for label, r in rows.items()
             if label != "whole period"
         )
-        + _not_tested(p)
+        + not_tested(p)
     )
     return BreadthMeasurement(
         value=criteria,
@@ -864,7 +864,7 @@ def curve_change(ctx: Context, claim: Mapping) -> Measurement:
         else ""
     )
     detail = (
-        f"{long_id} - {short_id}: {judged}" + (f"; other windows: {others}" if others else "") + rule + _not_tested(p)
+        f"{long_id} - {short_id}: {judged}" + (f"; other windows: {others}" if others else "") + rule + not_tested(p)
     )
     span_words = (
         chosen[0]["window"]
@@ -896,6 +896,7 @@ __all__ = [
     "curve_change",
     "curve_windows",
     "months_to",
+    "not_tested",
     "streak_window",
     "unmeasured_change",
     "window_changes",

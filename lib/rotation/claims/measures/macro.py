@@ -30,6 +30,7 @@ from rotation.claims.measures.context import (
     ChangeMeasurement,
     Sourced,
     months_to,
+    not_tested,
     series_id,
     sources_of,
     streak_window,
@@ -716,7 +717,7 @@ def rate_sensitivity(ctx: Context, claim: Mapping) -> Measurement:
         f"per 100 bp rise of {rate_id} ({share} interval {fit['low']:+.2f} to {fit['high']:+.2f}; correlation "
         f"{fit['correlation']:+.2f}); a negative slope is what more floating-rate debt would make (lower rates, relatively "
         "higher small-cap returns); rate moves also carry growth and inflation news, so the slope is an association, not the "
-        "debt's effect alone"
+        "debt's effect alone" + not_tested(p)
     )
     return SensitivityMeasurement(
         value=value,
@@ -738,7 +739,7 @@ def rate_sensitivity(ctx: Context, claim: Mapping) -> Measurement:
 
 def param_specs() -> dict:
     """The claims-file schema of these kinds' ``params`` (``rotation.claims.measures.params.kind_params`` adds them)."""
-    from rotation.language.schema import Choice, Fields, Int, ListOf, Number, SeriesId
+    from rotation.language.schema import Choice, Fields, Int, ListOf, Number, SeriesId, Text
 
     view = Choice(VIEWS)
     return {
@@ -787,6 +788,7 @@ def param_specs() -> dict:
                 "pair": ListOf(SeriesId(("small", "large")), 2, 2),
                 "years": Int(2, 60),
                 "level": Number(0.5, 0.999),
+                "not_tested": Text(500),
             }
         ),
     }
