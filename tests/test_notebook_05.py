@@ -65,7 +65,7 @@ def test_article_run_matches_naive_recomputation(article_run, shared_data):
 
     sectors = {
         f"{t.lower()} return above spx's": ret(closes(shared_data, f"{t}.csv"), base, as_of) > ret(spx, base, as_of)
-        for t in ("XLF", "XLI", "XLY")
+        for t in ("XLI", "XLY")  # the sectors the sentence names; XLF (the sentence before) is shown only
     }
     assert recs["sectors_thrived"]["measured"] == sectors
     assert "energy" in recs["sectors_thrived"]["detail"]
@@ -95,9 +95,20 @@ def test_article_run_matches_naive_recomputation(article_run, shared_data):
     }
 
     spread = (closes(shared_data, "DGS10.csv") - closes(shared_data, "DGS2.csv")).dropna()
-    change = last_on_or_before(spread, as_of) - last_on_or_before(spread, base)
-    assert list(recs["yield_curve_steepens"]["measured"].values()) == [change > 0]
-    assert f"{100 * change:+.0f} bp" in recs["yield_curve_steepens"]["detail"]
+    starts = [base] + [as_of - pd.DateOffset(months=m) for m in (3, 6, 12)]  # every window ending at as_of
+    changes = [last_on_or_before(spread, as_of) - last_on_or_before(spread, d) for d in starts]
+    assert list(recs["yield_curve_steepens"]["measured"].values()) == [c > 0 for c in changes]
+    assert all(f"{100 * c:+.0f} bp" in recs["yield_curve_steepens"]["detail"] for c in changes)
+
+    # floating-rate debt, read through prices: month-end RUT minus S&P 500 return on the 2-year yield's monthly change
+    dgs2 = closes(shared_data, "DGS2.csv").dropna()
+    ends = pd.concat([rut, spx], axis=1, join="inner").loc[:as_of].resample("MS").last()
+    rel = 100 * (ends.iloc[:, 0].pct_change() - ends.iloc[:, 1].pct_change())
+    dy = dgs2.resample("MS").last().diff()
+    both = pd.concat([rel, dy], axis=1).dropna().loc["2016-01-01":"2025-12-01"]
+    slope = np.polyfit(both.iloc[:, 1], both.iloc[:, 0], 1)[0]
+    assert recs["floating_rate_debt"]["measured"]["rut gains on spx when dgs2 falls (slope below 0)"] == (slope < 0)
+    assert f"slope {slope:+.2f} pp" in recs["floating_rate_debt"]["detail"]
 
     assert recs["fed_funds_350"]["measured"] == pytest.approx(
         last_on_or_before(closes(shared_data, "DFEDTARL.csv"), as_of)
@@ -111,6 +122,7 @@ def test_article_run_matches_naive_recomputation(article_run, shared_data):
         "rangebound_2025",
         "ai_mania_narrow_breadth",
         "yield_curve_steepens",
+        "floating_rate_debt",
     ):
         assert recs[cid]["evidence"]["figures"] == [f"05_{cid}"] and (figures / f"05_{cid}.png").is_file(), cid
         assert recs[cid]["sensitivity"], cid  # every judged claim lists its alternatives
@@ -136,4 +148,5 @@ def test_other_as_of_explains_what_it_cannot_judge(tmp_path, shared_data):
     base = streak_base(shared_data, "2008-06-06")
     spread = (closes(shared_data, "DGS10.csv") - closes(shared_data, "DGS2.csv")).dropna()
     change = last_on_or_before(spread, "2008-06-06") - last_on_or_before(spread, base)
-    assert list(recs["yield_curve_steepens"]["measured"].values()) == [change > 0]
+    criteria = list(recs["yield_curve_steepens"]["measured"].values())
+    assert len(criteria) == 4 and criteria[0] == (change > 0)  # the streak window first, then 3, 6, 12 months

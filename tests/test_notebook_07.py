@@ -91,8 +91,8 @@ def test_macro_notebook_on_the_real_data(shared_data, tmp_path):
     ]
     assert recs["falling_interest_rates"]["data_window"][0] == str(dates[i].date())
 
-    # the target after the claim: any change in the six months after as_of
-    lower = monthly(shared_data, "DFEDTARL.csv").loc[when : when + pd.DateOffset(months=6)]
+    # the target as known on the claim's date: the changes in the six months up to as_of (public on their day)
+    lower = monthly(shared_data, "DFEDTARL.csv").loc[when - pd.DateOffset(months=6) : when]
     moves = lower.diff().dropna()
     measured = recs["fed_easing_bias"]["measured"]  # criteria by name (the results file sorts keys)
     assert [v for k, v in measured.items() if k.startswith("at least one cut")] == [bool((moves < 0).any())]
