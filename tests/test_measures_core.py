@@ -104,7 +104,7 @@ def test_record_kind_finds_the_earlier_record(tmp_path):
     path, data_dir = write_article(tmp_path, {"record": record})
     j = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "record")
     assert j.measurement.value == {"matches or beats the record": True}  # 7 sessions beat the earlier 5
-    assert j.measurement.extra["rank"]["record_sessions"] == 5
+    assert j.measurement.rank["record_sessions"] == 5 and j.measurement.rank["rank"] == 1  # typed, not an extra
 
 
 def test_a_verdict_that_flips_under_one_alternative_names_that_choice(tmp_path):

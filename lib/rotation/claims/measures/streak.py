@@ -8,6 +8,7 @@ streak). The streak in force at ``as_of`` uses data up to ``as_of`` only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -20,6 +21,14 @@ if TYPE_CHECKING:
     from rotation.claims.measuring import Context
 
 DEFINITION = "sessions with small-cap daily price return strictly above large-cap return (close to close, common calendar); a tie ends a streak"
+
+
+@dataclass(frozen=True)
+class RecordMeasurement(Measurement):
+    """``streak_record``: the criteria, and how the streak at ``as_of`` ranks (``streaks.rank_streak``: rank,
+    ties, record length and holders, the most recent streak at least as long) among the history searched."""
+
+    rank: Mapping = field(default_factory=dict, compare=False, repr=False)
 
 
 def _streak_text(row: Mapping | pd.Series) -> str:
@@ -141,18 +150,19 @@ def streak_record(ctx: Context, claim: Mapping) -> Measurement:
         + (f"{day(last['start'])} to {day(last['end'])} ({last['sessions']} sessions)" if last else "none")
     )
     longest = table.sort_values(["sessions", "end"], ascending=[False, False]).head(int(p.get("top_n", 15)))
-    return Measurement(
+    return RecordMeasurement(
         value=criteria,
         unit="criteria",
         window=(returns.index[0], ctx.session),
         definition=f"all {ctx.small} > {ctx.large} streaks from {day(returns.index[0])} to {day(ctx.session)}; {DEFINITION}",
         detail=detail,
         evidence=longest,
-        extra={"rank": rank},
+        rank=rank,
     )
 
 
 __all__ = [
+    "RecordMeasurement",
     "how_it_ended",
     "in_months",
     "month_day_window",
