@@ -289,11 +289,14 @@ def test_only_what_changed_executes_again(tmp_path, shared_data, monkeypatch):
 
     monkeypatch.setattr(papermill, "execute_notebook", counting)
 
+    def params_of(extra: dict | None = None) -> dict:
+        declared = notebooks_module.collection_parameters(notebooks_module.notebook_paths(root / "notebooks"))
+        return runner.validate_parameters({"data_end": DATA_END, **(extra or {})}, declared)
+
     def run(extra: dict | None = None, only: list[str] | None = None) -> set[str]:
         executed.clear()
         paths = notebooks_module.notebook_paths(root / "notebooks", only=only)
-        declared = notebooks_module.collection_parameters(notebooks_module.notebook_paths(root / "notebooks"))
-        params = runner.validate_parameters({"data_end": DATA_END, **(extra or {})}, declared)
+        params = params_of(extra)
         status = runner.execute_run(params, "c", notebooks=paths, log=lambda line: None, partial=bool(only))
         assert status["ok"], status
         cached = {n["notebook"] for n in status["notebooks"] if n.get("cached")}
@@ -314,11 +317,17 @@ def test_only_what_changed_executes_again(tmp_path, shared_data, monkeypatch):
     assert outputs() == first  # and the run is byte-identical
     timings = json.loads((root / "runs" / "c" / "timings.json").read_text())
     assert timings["cached"] == NOTEBOOKS
+    every = notebooks_module.notebook_paths(root / "notebooks")
+    whole = runner.restore_run(params_of(), "c", notebooks=every)  # what a sweep does before starting workers
+    assert whole["ok"] and all(n["cached"] for n in whole["notebooks"]) and not executed
+    assert outputs() == first
 
     template = root / "notebooks" / "04_mean_reversion.ipynb"
     nb = nbformat.read(template, as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("A planted closing remark."))
     nbformat.write(nb, template)
+    assert runner.restore_run(params_of(), "c", notebooks=every) is None  # a miss: nothing executed or published
+    assert not executed and outputs() == first
     assert run() == {"04_mean_reversion"}  # its records did not change: the scorecard is restored
 
     assert run({"top_n": 7}) == {"01_streak"}  # a parameter only 01_streak declares
@@ -329,10 +338,8 @@ def test_only_what_changed_executes_again(tmp_path, shared_data, monkeypatch):
         cache._code_cells(root / "notebooks" / "01_streak.ipynb") + cache.studies_source(), registry["claims"]
     )
     mine = next(c for c, e in registry["claims"].items() if e["notebook"] == "04_mean_reversion" and c not in quoted)
-    text = claims_path.read_text()
-    quote = registry["claims"][mine]["quote"]
-    assert text.count(quote) == 1
-    claims_path.write_text(text.replace(quote, quote + " (planted edit)"))
+    registry["claims"][mine]["quote"] += " (planted edit)"
+    claims_path.write_text(yaml.safe_dump(registry, sort_keys=False, allow_unicode=True))  # other entries: same data
     assert run({"top_n": 7}) == {"04_mean_reversion", "99_scorecard"}  # its notebook, and the scorecard showing it
 
     def edit_row(file: str, when: str) -> None:

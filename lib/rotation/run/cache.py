@@ -59,6 +59,10 @@ SIZE_ENV = "ROTATION_EXECUTION_CACHE_MB"  # the cache's size budget in MB (defau
 DEFAULT_MB = 2000
 
 
+class Miss(Exception):
+    """A run asked to come whole from the cache (``runner.restore_run``) has a notebook the cache does not hold."""
+
+
 def enabled() -> bool:
     """False when ``ROTATION_NO_CACHE`` is set (``rotation run --no-cache``): lookups are skipped, entries still written."""
     return os.environ.get(DISABLE_ENV, "").strip() in ("", "0")
@@ -535,6 +539,7 @@ def attribute_outputs(
 
 __all__ = [
     "DISABLE_ENV",
+    "Miss",
     "attribute_outputs",
     "code_digest",
     "data_digest",

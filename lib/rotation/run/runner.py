@@ -231,6 +231,7 @@ def execute_run(
     refresh: bool = False,
     export: bool = False,
     jobs: int | None = None,
+    cached_only: bool = False,
 ) -> dict:
     """Execute the notebooks for one validated parameter set; returns the run status.
 
@@ -259,6 +260,9 @@ def execute_run(
     ``jobs`` notebooks execute at once (default ``default_notebook_jobs()``; a sweep gives
     ``sweep.notebook_jobs_per_run``, its runs being parallel already); the summarising notebooks
     (``notebook_waves``) start last.
+
+    With ``cached_only`` no notebook executes: a notebook the execution cache does not hold raises
+    ``cache.Miss`` and the staged attempt is discarded (nothing published); see ``restore_run``.
     """
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
     run_name = staging.check_run_name(run_name)
@@ -280,7 +284,7 @@ def execute_run(
     staging.check_targets(run_name)  # a linked run folder is refused before any kernel starts
     try:
         with staging.run_lock(run_name):
-            return _locked_run(parameters, run_name, paths, partial, say, prestart, export, jobs)
+            return _locked_run(parameters, run_name, paths, partial, say, prestart, export, jobs, cached_only)
     except OSError as exc:  # full disk, read-only file system, permissions: one line naming the path
         from rotation.core.files import os_error_line
 
@@ -288,7 +292,15 @@ def execute_run(
 
 
 def _locked_run(
-    parameters, run_name: str, paths: list[Path], partial: bool, say, prestart: bool, export: bool, jobs: int | None
+    parameters,
+    run_name: str,
+    paths: list[Path],
+    partial: bool,
+    say,
+    prestart: bool,
+    export: bool,
+    jobs: int | None,
+    cached_only: bool = False,
 ) -> dict:
     """``execute_run`` once the run's lock is held."""
     staging.recover(run_name)  # a publish a killed process left half done: settled before the published run is read
@@ -316,7 +328,11 @@ def _locked_run(
             prestart,
             export,
             default_notebook_jobs() if jobs is None else jobs,
+            cached_only,
         )
+    except cache.Miss:
+        staging.discard(stage)  # a restore-only attempt: nothing of it is published or kept
+        raise
     except BaseException as exc:
         import signal
 
@@ -427,6 +443,7 @@ def _execute_staged(
     prestart: bool,
     export_vectors: bool = False,
     jobs: int = 1,
+    cached_only: bool = False,
 ) -> dict:
     """Execute ``paths`` into ``stage`` with the kernels pointed at it; returns the status (``state`` ok or failed).
 
@@ -537,6 +554,8 @@ def _execute_staged(
                 key = keys.key(path, given_parameters(path))
                 hit = cache.load(key, path.stem) if key is not None and use_cache else None
                 if hit is None:
+                    if cached_only:
+                        raise cache.Miss(path.stem)
                     todo.append((path, key))
                     continue
                 entry = cache.restore(stage, path.stem, *hit, export=export_vectors)
@@ -712,6 +731,33 @@ class ExecutionKeys:
             cache.store(key, path.stem, files, mine, entry)
 
 
+def restore_run(
+    parameters: Mapping[str, object],
+    run_name: str,
+    *,
+    notebooks: list[Path],
+    partial: bool | None = None,
+    check_data: bool = True,
+) -> dict | None:
+    """The run restored whole from the execution cache in this process (no kernel, no worker); returns its
+    status, or None (nothing published) when a notebook is not cached, the cache is off, or the attempt
+    failed otherwise (the caller then executes the run as usual, which reports any failure)."""
+    if not cache.enabled():
+        return None
+    try:
+        return execute_run(
+            parameters,
+            run_name,
+            notebooks=notebooks,
+            log=lambda line: None,
+            partial=partial,
+            check_data=check_data,
+            cached_only=True,
+        )
+    except Exception:  # noqa: BLE001 - a miss, a busy run name, bad data: the ordinary execution deals with it
+        return None
+
+
 def failure_lines(status: Mapping) -> list[str]:
     """One line per failed notebook: run, notebook, cell and error."""
     return [
@@ -731,6 +777,7 @@ __all__ = [
     "ensure_kernel",
     "default_notebook_jobs",
     "execute_run",
+    "restore_run",
     "failure_lines",
     "notebook_waves",
     "validate_parameters",

@@ -355,6 +355,9 @@ def execute(
         if on_done:
             on_done(status)
 
+    every, todo = todo, _not_restored(todo, finish)
+    if not todo:  # every run restored whole from the execution cache: no worker, no kernel server
+        return [done[job["name"]] for job in every]
     if executor == "dask":
         _execute_dask(todo, workers, scheduler, finish)
     else:
@@ -385,7 +388,24 @@ def execute(
             finally:
                 if server is not None:
                     server.close()
-    return [done[job["name"]] for job in todo]
+    return [done[job["name"]] for job in every]
+
+
+def _not_restored(jobs: list[dict], finish: Callable[[dict], None]) -> list[dict]:
+    """The jobs left once the runs the execution cache holds whole are restored here, in order, up to
+    the first that is not (``runner.restore_run``; a sweep with anything new then pays one lookup)."""
+    for i, job in enumerate(jobs):
+        status = runner.restore_run(
+            job["parameters"],
+            job["name"],
+            notebooks=[Path(p) for p in job["notebooks"]],
+            partial=job.get("partial"),
+            check_data=job.get("check_data", True),
+        )
+        if status is None:
+            return jobs[i:]
+        finish(status)
+    return []
 
 
 def check_executor(executor: str, scheduler: str | None = None, timeout: float = 1.0) -> None:
