@@ -436,8 +436,8 @@ def claim_rows(
     fast = None if reference else FAST_PATHS.get(kind)
     values = fast(s, claim, todo) if fast is not None and len(todo) else None
     if values is not None:
-        measurements = [v if isinstance(v, Measurement) else Measurement(value=_plain(v)) for v in values]
-        shown = [m.value if m.status is None else None for m in measurements]
+        judged = judged_values(values, claim)
+        shown = [m.value if m.status is None else None for m, _ in judged]
         sample = next((v for v in shown if isinstance(v, Mapping)), None)
         parts.append(
             _frame(
@@ -446,9 +446,9 @@ def claim_rows(
                 kind,
                 [measured_number(v) for v in shown],
                 shown_unit(claim, sample),
-                [judge(m, claim).value for m in measurements],
+                [v for _, v in judged],
                 FAST,
-                [m.reason if m.status is not None else "" for m in measurements],
+                [m.reason if m.status is not None else "" for m, _ in judged],
                 rule,
             )
         )
@@ -456,8 +456,28 @@ def claim_rows(
     else:
         rows, plan = _reference_rows(s, claim, todo, budget)
         parts.append(rows)
-    frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
-    return frame.sort_values("date", kind="stable", ignore_index=True), plan
+    frame = _concat(parts)
+    order = np.argsort(frame["date"].to_numpy(), kind="stable")
+    return frame.take(order).reset_index(drop=True), plan
+
+
+def judged_values(values: Iterable[object], claim: Mapping) -> list[tuple[Measurement, str]]:
+    """Each value (a number, a criteria dict or a ``Measurement``) as a measurement and ``judge``'s verdict on it.
+
+    ``judge`` runs once per distinct value: a streak length, a rate or a set of criteria recurs on many dates.
+    """
+    seen: dict[object, tuple[Measurement, str]] = {}
+    out = []
+    for v in values:
+        v = _plain(v)
+        key = ("m", id(v)) if isinstance(v, Measurement) else tuple(sorted(v.items())) if isinstance(v, Mapping) else v
+        if isinstance(key, float) and np.isnan(key):
+            key = "nan"
+        if key not in seen:
+            m = v if isinstance(v, Measurement) else Measurement(value=v)
+            seen[key] = (m, judge(m, claim).value)
+        out.append(seen[key])
+    return out
 
 
 def _plain(value: object) -> object:
@@ -502,27 +522,52 @@ def _reference_rows(
 
 
 def _frame(dates, cid, kind, measured, unit, verdict, how, note, rule) -> pd.DataFrame:
+    """Rows of ``COLUMNS``; each text column categorical (one value or one per row), the table's memory per row small."""
     n = len(dates)
     return pd.DataFrame(
         {
             "date": pd.DatetimeIndex(dates),
-            "claim_id": [cid] * n,
-            "kind": [kind] * n,
-            "measured": np.broadcast_to(np.asarray(measured, dtype=float), (n,)) if n else np.array([], dtype=float),
-            "unit": _column(unit, n),
-            "verdict": _column(verdict, n),
-            "how": [how] * n,
-            "note": _column(note, n),
-            "rule": [rule] * n,
+            "claim_id": _text(cid, n),
+            "kind": _text(kind, n),
+            "measured": np.broadcast_to(np.asarray(measured, dtype=float), (n,)).copy()
+            if n
+            else np.array([], dtype=float),
+            "unit": _text(unit, n),
+            "verdict": _text(verdict, n),
+            "how": _text(how, n),
+            "note": _text(note, n),
+            "rule": _text(rule, n),
         },
         columns=COLUMNS,
     )
 
 
-def _column(value: object, n: int) -> list:
+def _text(value: object, n: int) -> pd.Categorical:
+    """A categorical text column of ``n`` rows: ``value`` repeated, or one value per row."""
     if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
-        return list(value)
-    return [value] * n
+        codes, uniques = pd.factorize(np.asarray([str(v) for v in value], dtype=object))
+        return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([str(value)], dtype=object))
+
+
+def _object_categories(values: pd.Categorical) -> pd.Categorical:
+    """The same categorical with its categories held as Python objects (one category dtype to merge on)."""
+    return pd.Categorical.from_codes(values.codes, categories=pd.Index(list(values.categories), dtype=object))
+
+
+def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of ``_frame`` end to end, categorical columns merged without going through text again."""
+    from pandas.api.types import union_categoricals
+
+    frames = [f for f in frames if len(f)] or list(frames[:1])
+    columns = {}
+    for column in COLUMNS:
+        parts = [f[column] for f in frames]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            columns[column] = _object_categories(union_categoricals([_object_categories(p.array) for p in parts]))
+        else:
+            columns[column] = np.concatenate([p.to_numpy() for p in parts])
+    return pd.DataFrame(columns, columns=COLUMNS)
 
 
 def timeline(
@@ -555,9 +600,7 @@ def timeline(
         frame, plan = claim_rows(s, claim, budget=share, reference=reference)
         frames.append(frame)
         plans.append(plan)
-    table = pd.concat(frames, ignore_index=True)
-    for column in ("claim_id", "kind", "unit", "verdict", "how", "rule"):
-        table[column] = table[column].astype("category")
+    table = _concat(frames)
     table.attrs = {
         "small": s.ctx.small,
         "large": s.ctx.large,
