@@ -92,7 +92,7 @@ def test_article_run_renders_notebook_04(article_run, shared_data):
     expected = {
         "null model|independent days (iid)": verdict_at_most(probability_by_matrix_power(wins.size, 13, p, p), 0.05),
         "framing|a streak, once begun, reaching 13 sessions (Markov chain)": verdict_at_most(p11**12, 0.05),
-        "rarity cut|'exceedingly rare' read as below 1%": verdict_at_most(markov, 0.01),
+        "rarity cut|'statistical anomaly' read as below 1%": verdict_at_most(markov, 0.01),
     }
     for key, verdict in expected.items():
         assert rows[key]["verdict"] == verdict, key

@@ -14,7 +14,8 @@ A *win* is a session with spread > 0 (small caps beat large caps; a tie is a los
   dependence shorter than the block length, breaks it at block joins.
 
 Simulations are vectorised over replications and processed in chunks of rows (bounded memory).
-All randomness comes from a ``numpy.random.Generator`` passed in by the caller.
+All randomness comes from a ``numpy.random.Generator`` passed in by the caller. The plain reference
+simulations these fast paths are tested against live in ``rotation.analytics.nulls_reference``.
 """
 
 from __future__ import annotations
