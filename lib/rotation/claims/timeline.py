@@ -46,7 +46,7 @@ FAST, REFERENCE, APPLICABILITY, CLAIMS_FILE = "fast path", "reference", "applica
 GRIDS = ("every session", "month-ends", "quarter-ends", "year-ends")  # finest first
 LAST_ONLY = "the last applicable session only"  # the coarsest grid: the budget allowed one date
 FUTURE = "future not in the data"
-DEFAULT_BUDGET_S = 3.0  # seconds of reference measurement for a whole timeline (split over the claims needing it)
+DEFAULT_BUDGET_S = 4.0  # seconds of reference measurement for a whole timeline (split over the claims needing it)
 
 
 # ---------------------------------------------------------------------------------------------

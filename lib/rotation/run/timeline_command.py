@@ -111,7 +111,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--budget",
         type=float,
-        help="seconds of per-date measurement for the claims without a fast path (default: 3)",
+        help="seconds of per-date measurement for the claims without a fast path (default: 4)",
     )
     parser.add_argument(
         "--every-session",
