@@ -121,7 +121,7 @@ def test_the_caveats_name_each_episode_its_kind_and_the_features_it_lacks(tmp_pa
     r = study.resemblance(page)
     text = study.resemblance_caveats(page, r)
     for name in ("A", "B"):
-        ep = r.found[name]["row"]
+        ep = r.found[name].row
         assert f"the {name} episode: {history.episode_text(ep)}" in text
     assert "broad rally" in text  # A: both indexes rose over it
     assert "judged below" not in text  # no lead_after_event claim in the planted file

@@ -124,7 +124,7 @@ def open_history(page: Page, min_streak: int | None = None, horizons: Sequence[i
     current = ctx.streak
     found = {str(name): measures.find_named(ctx, spec, table) for name, spec in _specs(page).items()}
     named = {"current": current if current["sessions"] else None}
-    named.update({f"{name} episode": f["row"] for name, f in found.items()})
+    named.update({f"{name} episode": f.row for name, f in found.items()})
     notes = "; ".join(
         [_series_note(vix, vix_why, "VIX"), _series_note(dff, dff_why, "Fed funds"), _series_note(ff, ff_why, "SMB")]
     )
@@ -145,11 +145,13 @@ def named_episodes(h: History) -> Shown:
     lines = []
     for name, f in h.found.items():
         crash = ""
-        if f["crash"] is not None:
-            crash = f" (crash session {day(f['crash'])}: {h.page.large} {pct(h.large_px.pct_change().loc[f['crash']])} that day)"
-        where = f"{day(f['window'][0])} to {day(f['window'][1])}" if f["window"] else "n/a"
-        got = measures.episode_text(f["row"]) if f["row"] is not None else f"none: {f['status']} ({f['reason']})"
-        lines.append(f"* **{name} episode**, {f['text']}{crash}; window {where}: **{got}**.")
+        if f.crash is not None:
+            crash = (
+                f" (crash session {day(f.crash)}: {h.page.large} {pct(h.large_px.pct_change().loc[f.crash])} that day)"
+            )
+        where = f"{day(f.window[0])} to {day(f.window[1])}" if f.window else "n/a"
+        got = measures.episode_text(f.row) if f.row is not None else f"none: {f.status} ({f.reason})"
+        lines.append(f"* **{name} episode**, {f.text}{crash}; window {where}: **{got}**.")
     now = (
         f"**{measures.episode_text(h.current)}**."
         if h.current["sessions"]
@@ -272,7 +274,7 @@ def resemblance_caveats(page: Page, r: measures.Resemblance) -> str:
     verdict on the claim that small caps led after the crash (the premise of the comparison), when the notebook has it."""
     lines = []
     for name in (r.nearer, r.other):
-        ep = r.found[name]["row"]
+        ep = r.found[name].row
         entered = (r.registered[f"features {name}"] or "").split(", ")
         missing = [c for c in r.columns if c not in entered]
         lack = f"; no {', '.join(missing)} (no data for it over the episode)" if missing else ""

@@ -71,17 +71,30 @@ def crash_session(ctx: Context, month: str) -> tuple[pd.Timestamp | None, str]:
         )
 
 
-def find_named(ctx: Context, spec: Mapping, table: pd.DataFrame) -> dict:
-    """Locate one named episode with data up to ``as_of``.
+@dataclass(frozen=True)
+class NamedEpisode:
+    """One named episode located with data up to ``as_of``.
 
-    Returns ``{"row": streak row or None, "text": how it is defined, "status": None or a
-    ``Verdict``, "reason": str, "crash": session or None, "window": (first, last) or None}``;
-    ``status`` is ``Verdict.NOT_APPLICABLE`` when the spec's window is not over at ``as_of`` and
-    ``Verdict.NOT_VERIFIABLE`` when the data do not cover it.
+    ``row``: the streak row (None when not found); ``text``: how the spec defines it; ``status``: None,
+    ``Verdict.NOT_APPLICABLE`` (the spec's window is not over at ``as_of``) or ``Verdict.NOT_VERIFIABLE``
+    (the data do not cover it), with ``reason``; ``crash``: the crash session of an ``after_crash`` spec;
+    ``window``: the (first, last) dates searched.
     """
+
+    text: str
+    row: pd.Series | None = None
+    status: Verdict | None = None
+    reason: str = ""
+    crash: pd.Timestamp | None = None
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None
+
+
+def find_named(ctx: Context, spec: Mapping, table: pd.DataFrame) -> NamedEpisode:
+    """Locate one named episode with data up to ``as_of`` (see ``NamedEpisode``)."""
     returns = ctx.returns_at
     have = f"the {ctx.small} vs {ctx.large} returns hold {span_text(ctx.returns)}"
-    out = {"row": None, "text": spec_text(spec), "status": None, "reason": "", "crash": None, "window": None}
+    text = spec_text(spec)
+    crash = None
     if "window" in spec:
         first, last = parse_period(spec["window"])
     else:
@@ -89,42 +102,31 @@ def find_named(ctx: Context, spec: Mapping, table: pd.DataFrame) -> dict:
         if crash is None:
             first, last = episodes.month_bounds(spec["after_crash"])
             last = last + pd.DateOffset(months=int(spec.get("months", 12)))
-            out.update(
-                status=Verdict.NOT_VERIFIABLE,
-                reason=f"{why}; and daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)}",
-            )
-            return out
-        out["crash"] = crash
+            reason = f"{why}; and daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)}"
+            return NamedEpisode(text, status=Verdict.NOT_VERIFIABLE, reason=reason)
         first, last = crash + pd.Timedelta(days=1), crash + pd.DateOffset(months=int(spec.get("months", 12)))
-    out["window"] = (first, last)
+    window = (first, last)
     if last > ctx.session:
         dates = f" ({day(first)} to {day(last)})" if "after_crash" in spec else ""
-        out.update(
-            status=Verdict.NOT_APPLICABLE, reason=f"{out['text']}{dates} is not over at as_of {day(ctx.session)}"
-        )
-        return out
+        reason = f"{text}{dates} is not over at as_of {day(ctx.session)}"
+        return NamedEpisode(text, status=Verdict.NOT_APPLICABLE, reason=reason, crash=crash, window=window)
     if returns.index[0] > first:
-        out.update(
-            status=Verdict.NOT_VERIFIABLE,
-            reason=f"needs daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)} ({out['text']}); {have}",
-        )
-        return out
+        reason = f"needs daily closes of {ctx.small} and {ctx.large} from {day(first)} to {day(last)} ({text}); {have}"
+        return NamedEpisode(text, status=Verdict.NOT_VERIFIABLE, reason=reason, crash=crash, window=window)
     row = (
         episodes.longest_streak_overlapping(table, first, last)
         if "window" in spec
         else episodes.longest_streak_in(table, first, last)
     )
     if row is None:
-        out.update(
-            status=Verdict.NOT_VERIFIABLE, reason=f"no {ctx.small} > {ctx.large} streak in {day(first)} to {day(last)}"
-        )
-    out["row"] = row
-    return out
+        reason = f"no {ctx.small} > {ctx.large} streak in {day(first)} to {day(last)}"
+        return NamedEpisode(text, status=Verdict.NOT_VERIFIABLE, reason=reason, crash=crash, window=window)
+    return NamedEpisode(text, row=row, crash=crash, window=window)
 
 
-def _blocked(found: dict, **fields) -> Measurement:
-    maker = not_applicable if found["status"] == Verdict.NOT_APPLICABLE else not_verifiable
-    return maker(found["reason"], **fields)
+def _blocked(found: NamedEpisode, **fields) -> Measurement:
+    maker = not_applicable if found.status == Verdict.NOT_APPLICABLE else not_verifiable
+    return maker(found.reason, **fields)
 
 
 def episode_text(row: Mapping | pd.Series) -> str:
@@ -193,9 +195,9 @@ def fear_result(ctx: Context, claim: Mapping) -> FearResult | Measurement:
         raise _claim_error(claim, f"params.vix_cut: a percentile between 0 and 100, got {cut!r}")
     table = streaks.outperformance_streaks(ctx.returns_at)
     found = find_named(ctx, spec, table)
-    if found["status"]:
+    if found.status:
         return _blocked(found)
-    ep = found["row"]
+    ep = found.row
     large = ctx.prices(ctx.large).loc[: ctx.session]
     vix_all, why = ctx.try_prices(str(p.get("vix_series", "vix")))
     vix = vix_all.loc[: ctx.session] if vix_all is not None else None
@@ -253,7 +255,7 @@ def fear_result(ctx: Context, claim: Mapping) -> FearResult | Measurement:
         ]
     ).set_index("criterion")
     detail = (
-        f"{found['text']}: {episode_text(ep)} (base close {day(base)}); {ctx.small} {pct(ep['small_return'])}, {ctx.large} {pct(ep['large_return'])}; "
+        f"{found.text}: {episode_text(ep)} (base close {day(base)}); {ctx.small} {pct(ep['small_return'])}, {ctx.large} {pct(ep['large_return'])}; "
         f"VIX average {vix_mean:.2f} against a {cut_text} of {vix_level:.2f} (percentile {vix_pct:.1f} of {len(vix.dropna()):,} closes, {span_text(vix)}; "
         f"percentile {vix_pct_then:.1f} of the closes to the streak's end); "
         f"{ctx.large} drawdown {at_text} {pct(drawdown)} (threshold {-threshold:.0%}; "
@@ -264,7 +266,7 @@ def fear_result(ctx: Context, claim: Mapping) -> FearResult | Measurement:
         unit="criteria",
         window=(ctx.returns_at.index[0], ctx.session),
         definition=(
-            f"{found['text']} ({ctx.small} > {ctx.large}; {STREAK_DEF}); drawdown = close / running maximum of {ctx.large} closes since "
+            f"{found.text} ({ctx.small} > {ctx.large}; {STREAK_DEF}); drawdown = close / running maximum of {ctx.large} closes since "
             f"{day(large.index[0])} - 1; VIX cut = {cut_text} of all VIX closes from {day(vix.index[0])} to {day(ctx.session)}"
         ),
         detail=detail,
@@ -377,20 +379,20 @@ def _resemblance_setup(ctx: Context, claim: Mapping) -> dict | Measurement:
     table = streaks.outperformance_streaks(ctx.returns_at)
     found = {name: find_named(ctx, spec, table) for name, spec in specs.items()}
     for name, f in found.items():
-        if f["status"]:
-            return _blocked(f, detail=f"{name} episode: {f['text']}")
+        if f.status:
+            return _blocked(f, detail=f"{name} episode: {f.text}")
     current = ctx.streak
     if not current["sessions"]:
         return not_applicable(f"no {ctx.small} > {ctx.large} streak is in force at {day(ctx.session)}")
     for name, f in found.items():
-        if f["row"]["start"] == current["start"]:
+        if f.row["start"] == current["start"]:
             return not_applicable(
                 f"the streak in force at {day(ctx.session)} ({episode_text(current)}) is the {name} episode itself; there is nothing to compare"
             )
     return {
         "found": found,
         "current": current,
-        "named": {"current": current, **{f"{n} episode": f["row"] for n, f in found.items()}},
+        "named": {"current": current, **{f"{n} episode": f.row for n, f in found.items()}},
     }
 
 
@@ -408,7 +410,7 @@ def variant_grid(ctx: Context, claim: Mapping, setup: dict) -> tuple[pd.DataFram
             )
     opts = feature_options(p)
     tables = {m: feature_table(ctx, m, setup["named"], **opts) for m in lengths}
-    names = {n: episodes.episode_key(f["row"]["start"]) for n, f in setup["found"].items()}
+    names = {n: episodes.episode_key(f.row["start"]) for n, f in setup["found"].items()}
     target = episodes.episode_key(setup["current"]["start"])
     key = ("grid", ctx.small, ctx.large, str(ctx.session), str(ctx.end), sets, hows, lengths, names, opts)
     grid = ctx.memo(key, lambda: episodes.resemblance_grid(tables, target, names, sets, hows))
@@ -554,7 +556,7 @@ def resemblance(ctx: Context, claim: Mapping) -> Resemblance | Measurement:
     min_streak = int(p.get("min_streak", 10))
     feats = feature_table(ctx, min_streak, setup["named"], **feature_options(p))
     target = episodes.episode_key(setup["current"]["start"])
-    keys = {n: episodes.episode_key(f["row"]["start"]) for n, f in setup["found"].items()}
+    keys = {n: episodes.episode_key(f.row["start"]) for n, f in setup["found"].items()}
     dist = episodes.standardized_distance(feats, target, cols, how)
     row = episodes.resemblance_grid({min_streak: feats}, target, keys, {set_name: cols}, [how]).iloc[0]
     grid, tables = variant_grid(ctx, claim, setup)
@@ -620,7 +622,7 @@ def episode_resemblance(ctx: Context, claim: Mapping) -> Measurement:
     parts = []
     for n in names:
         miss = f" (no {', '.join(lacking[n])})" if lacking[n] else ""
-        ep = found.found[n]["row"]
+        ep = found.found[n].row
         parts.append(
             f"to the {n} episode ({episode_text(ep)}, {episodes.classify(ep['small_return'], ep['large_return'])}) {row[f'distance {n}']:.2f} "
             f"over {len(cols) - len(lacking[n])} of {len(cols)} features{miss}, rank {row[f'rank {n}']} of {row['episodes']}"
@@ -660,8 +662,8 @@ def episode_resemblance(ctx: Context, claim: Mapping) -> Measurement:
         definition=(
             f"standardized feature distance ({episodes.STANDARDISATION_TEXT[found.how]}; Euclidean over the features both episodes have, "
             f"rescaled to the full count) from the streak in force at {day(ctx.session)} to every episode (streaks of at least {found.min_streak} "
-            f"sessions to as_of, plus the named ones); {want} episode = {found.found[want]['text']}; {other} episode = "
-            f"{found.found[other]['text']}; {STREAK_DEF}"
+            f"sessions to as_of, plus the named ones); {want} episode = {found.found[want].text}; {other} episode = "
+            f"{found.found[other].text}; {STREAK_DEF}"
             + ("; the verdict counts the variants of the grid (majority rule)" if decide == "grid" else "")
         ),
         detail=detail,
@@ -806,6 +808,7 @@ __all__ = [
     "DECIDE",
     "FearResult",
     "LeadResult",
+    "NamedEpisode",
     "fear_result",
     "lead_result",
     "GridDecision",
