@@ -273,10 +273,8 @@ def test_resemblance_grid_planted_nearer_ranks_and_summary():
     assert (drawdown_rows["nearer"] == "B").all() and (drawdown_rows["nearest"] == "B").all()
     assert (grid["episodes"] == 4).all()
     summary = episodes.grid_summary(grid, "A")
-    assert summary["share_nearer"] == pytest.approx(0.5) and summary["comparable"] == 4
-    assert summary["nearest"] == "A" and summary["share_nearest"] == pytest.approx(
-        0.5
-    )  # A and B tie; the earlier key wins
+    assert summary.share_nearer == pytest.approx(0.5) and summary.comparable == 4
+    assert summary.nearest == "A" and summary.share_nearest == pytest.approx(0.5)  # A and B tie; the earlier key wins
     with_vix = episodes.resemblance_grid(
         {5: planted_features()}, "T", {"A": "A", "N": "N"}, {"r+v": ["small_return", "large_return", "vix_pct"]}
     )

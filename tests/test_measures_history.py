@@ -253,7 +253,7 @@ def test_resemblance_verdict_grid_and_the_feature_set_that_flips_it(tmp_path):
     assert (grid.loc[grid["feature_set"] != "drawdown only", "nearer"] == "A").all()
     assert (grid.loc[grid["feature_set"] == "drawdown only", "nearer"] == "B").all()
     summary = found.summary
-    assert summary["share_nearer"] == pytest.approx(12 / 18)
+    assert summary.share_nearer == pytest.approx(12 / 18)
     assert grid.loc[grid["min_streak"] == 9, "episodes"].eq(3).all()  # only D reaches 9 sessions, plus A and B
     # missing VIX is said, not imputed: B's distances on returns and VIX use two of three features
     vix_rows = grid[grid["feature_set"] == "returns and VIX"]

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -476,25 +477,37 @@ def nearer(row: Mapping, names: Sequence[str]) -> str | None:
     return winners[0] if len(winners) == 1 else "tie"
 
 
-def grid_summary(grid: pd.DataFrame, name: str) -> dict:
-    """How often ``name`` is the nearer named episode, and which episode is nearest most often, across the grid's variants.
+@dataclass(frozen=True)
+class GridSummary:
+    """How often a named episode is the nearer one, and which episode is nearest most often, across a grid's variants.
 
-    Keys: ``variants`` (rows), ``comparable`` (rows where every named distance exists),
-    ``share_nearer`` (fraction of comparable rows where ``name`` is nearer; NaN when none),
-    ``nearest`` (the most frequent nearest episode; ties: the earliest key), ``share_nearest``
-    (fraction of rows with a nearest episode in which it is that one), ``nearest_counts``.
+    ``variants`` (rows), ``comparable`` (rows where every named distance exists), ``share_nearer``
+    (fraction of comparable rows where the name is nearer; NaN when none), ``nearest`` (the most
+    frequent nearest episode; ties: the earliest key; None when none), ``share_nearest`` (fraction of
+    rows with a nearest episode in which it is that one), ``nearest_counts`` (variants per nearest episode).
     """
+
+    variants: int
+    comparable: int
+    share_nearer: float
+    nearest: str | None
+    share_nearest: float
+    nearest_counts: pd.Series
+
+
+def grid_summary(grid: pd.DataFrame, name: str) -> GridSummary:
+    """The ``GridSummary`` of ``name`` over the grid's variants (``resemblance_grid`` rows)."""
     comparable = grid[grid["nearer"].notna()]
     counts = grid["nearest"].dropna().value_counts()
     top = sorted(counts[counts == counts.max()].index)[0] if len(counts) else None
-    return {
-        "variants": int(len(grid)),
-        "comparable": int(len(comparable)),
-        "share_nearer": float((comparable["nearer"] == name).mean()) if len(comparable) else float("nan"),
-        "nearest": top,
-        "share_nearest": float(counts[top] / counts.sum()) if top is not None else float("nan"),
-        "nearest_counts": counts,
-    }
+    return GridSummary(
+        variants=int(len(grid)),
+        comparable=int(len(comparable)),
+        share_nearer=float((comparable["nearer"] == name).mean()) if len(comparable) else float("nan"),
+        nearest=top,
+        share_nearest=float(counts[top] / counts.sum()) if top is not None else float("nan"),
+        nearest_counts=counts,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -536,6 +549,7 @@ __all__ = [
     "distance_rank",
     "episode_key",
     "episode_rows",
+    "GridSummary",
     "grid_summary",
     "lead_after",
     "month_bounds",

@@ -293,14 +293,14 @@ def grid_tables(page: Page) -> Shown:
     if r is None:
         return Shown()
     s = r.summary
-    counts = s["nearest_counts"].rename("variants in which it is the nearest").to_frame()
+    counts = s.nearest_counts.rename("variants in which it is the nearest").to_frame()
     sessions = {k: int(t.loc[k, "sessions"]) for t in r.tables.values() for k in t.index}
     counts["sessions"] = [sessions.get(k, 0) for k in counts.index]
     counts["share (%)"] = 100 * counts.iloc[:, 0] / counts.iloc[:, 0].sum()
     text = (
-        f"**{s['variants']} variants**: closer to {r.nearer} than to {r.other} on these features in "
-        f"**{100 * s['share_nearer']:.0f}%** ({s['comparable']} comparable); the nearest episode is **{s['nearest']}** in "
-        f"**{100 * s['share_nearest']:.0f}%** of the variants. Episodes: {page.small} > {page.large} streaks from "
+        f"**{s.variants} variants**: closer to {r.nearer} than to {r.other} on these features in "
+        f"**{100 * s.share_nearer:.0f}%** ({s.comparable} comparable); the nearest episode is **{s.nearest}** in "
+        f"**{100 * s.share_nearest:.0f}%** of the variants. Episodes: {page.small} > {page.large} streaks from "
         f"{day(page.ctx.returns_at.index[0])} to {day(page.ctx.session)}."
     )
     grid = r.grid.rename(columns={"min_streak": "min streak", "feature_set": "feature set"})
@@ -522,7 +522,7 @@ def resemblance_ranks_figure(page: Page, run_name: str) -> Shown:
     )
     title = (
         f"Rank of the {want} episode (green circles) and the {other} episode (blue squares) by distance to the current streak, {len(grid)} variants\n"
-        f"{want} nearer than {other} in {100 * s['share_nearer']:.0f}% of the variants; the nearest episode is {s['nearest']} in {100 * s['share_nearest']:.0f}%"
+        f"{want} nearer than {other} in {100 * s.share_nearer:.0f}% of the variants; the nearest episode is {s.nearest} in {100 * s.share_nearest:.0f}%"
     )
     definition = (
         f"distance from the {page.small} > {page.large} streak in force at {day(page.ctx.session)} over each feature set "

@@ -638,11 +638,11 @@ def episode_resemblance(ctx: Context, claim: Mapping) -> Measurement:
             if nearest
             else ""
         )
-        + f". Across {summary['variants']} variants ({len(grid['feature_set'].unique())} feature sets x {len(grid['standardisation'].unique())} standardisations x "
-        f"{len(grid['min_streak'].unique())} minimum lengths): closer to {want} than to {other} on these features in {100 * summary['share_nearer']:.0f}% "
-        f"({int(round(summary['share_nearer'] * summary['comparable']))} of {summary['comparable']} comparable); nearest is {summary['nearest']} in "
-        f"{100 * summary['share_nearest']:.0f}% ({int(summary['nearest_counts'].get(summary['nearest'], 0))} of {int(summary['nearest_counts'].sum())}); "
-        f"{want} the nearest in {int((grid['nearest'] == found.keys[want]).sum())} of {summary['variants']}"
+        + f". Across {summary.variants} variants ({len(grid['feature_set'].unique())} feature sets x {len(grid['standardisation'].unique())} standardisations x "
+        f"{len(grid['min_streak'].unique())} minimum lengths): closer to {want} than to {other} on these features in {100 * summary.share_nearer:.0f}% "
+        f"({int(round(summary.share_nearer * summary.comparable))} of {summary.comparable} comparable); nearest is {summary.nearest} in "
+        f"{100 * summary.share_nearest:.0f}% ({int(summary.nearest_counts.get(summary.nearest, 0))} of {int(summary.nearest_counts.sum())}); "
+        f"{want} the nearest in {int((grid['nearest'] == found.keys[want]).sum())} of {summary.variants}"
     )
     if decide == "grid":
         kept = (
