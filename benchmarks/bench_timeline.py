@@ -69,10 +69,11 @@ def longer_prices(small, large, factor: int):
     )
 
 
-def whole_process(args: list[str], repeats: int, env: dict | None = None) -> float:
+def whole_process(args: list[str], repeats: int, env: dict | None = None, warm: bool = True) -> float:
     rotation = Path(sys.executable).with_name("rotation")
     command = [str(rotation), *args]
-    subprocess.run(command, check=True, capture_output=True, env=env)  # warm-up: bytecode, font cache
+    if warm:
+        subprocess.run(command, check=True, capture_output=True, env=env)  # warm-up: bytecode, font cache
     seconds, _ = best_of(repeats, lambda: subprocess.run(command, check=True, capture_output=True, env=env))
     return seconds
 
@@ -152,11 +153,18 @@ def bench(quick: bool = False, with_run: bool = False) -> list[dict]:
         if with_run:
             root = make_project(Path(tmp) / "project", None)
             env = {**os.environ, "ROTATION_PROJECT_DIR": str(root)}
-            one = whole_process(["run", "--run-name", "bench"], 1, env)
+            rotation = Path(sys.executable).with_name("rotation")
+            helptext = subprocess.run([str(rotation), "run", "--help"], capture_output=True, text=True).stdout
+            fresh = ["--no-cache"] if "--no-cache" in helptext else []  # the execution cache would skip every notebook
+            one = whole_process(["run", "--run-name", "bench", *fresh], 1, env, warm=False)
             dates = SWEEP_DATES[:2] if quick else SWEEP_DATES
             sweep = [x for d in dates for x in ("--as-of", d)]
-            only = whole_process(["run", *sweep, "--run-name", "bench", "--verdicts-only", "--jobs", "2"], 1, env)
-            print(f"one `rotation run` (every notebook), whole process: {one:.1f} s")
+            only = whole_process(
+                ["run", *sweep, "--run-name", "bench", "--verdicts-only", "--jobs", "2"], 1, env, warm=False
+            )
+            print(
+                f"one `rotation run` (every notebook executed{', --no-cache' if fresh else ''}), whole process: {one:.1f} s"
+            )
             print(
                 f"`rotation run` of {len(dates)} as_of dates --verdicts-only --jobs 2, whole process: {only:.1f} s; "
                 f"ratio to one run {only / one:.2f} {verdict(only / one, TARGET_VERDICTS_ONLY)}"
