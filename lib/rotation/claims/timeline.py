@@ -46,6 +46,7 @@ FAST, REFERENCE, APPLICABILITY, CLAIMS_FILE = "fast path", "reference", "applica
 GRIDS = ("every session", "month-ends", "quarter-ends", "year-ends")  # finest first
 LAST_ONLY = "the last applicable session only"  # the coarsest grid: the budget allowed one date
 FUTURE = "future not in the data"
+MAX_CONTEXTS = 64  # per-date contexts kept at once (claims measured on the same dates share them)
 DEFAULT_BUDGET_S = 4.0  # seconds of reference measurement for a whole timeline (split over the claims needing it)
 
 
@@ -87,6 +88,8 @@ class Sessions:
             _series=base._series,
         )
         ctx.__dict__["returns"] = base.returns  # the same cached_property value: same series, same data end
+        if len(self.contexts) >= MAX_CONTEXTS:  # each holds its slices and judgements: keep the latest ones only
+            self.contexts.pop(next(iter(self.contexts)))
         self.contexts[key] = ctx
         return ctx
 
