@@ -115,6 +115,22 @@ def test_an_allowed_reading_that_flips_the_verdict_names_its_choice_and_words(tm
     assert j.label == 'confirmed, but depends on index pair ("Small  CAPS have")'  # never plainly confirmed
 
 
+def test_another_number_the_words_may_mean_is_a_reading(tmp_path):
+    """A changed claimed value resting on the quote's words is counted; a widened tolerance is not."""
+    ctx = planted(
+        tmp_path,
+        {
+            "c": length(
+                alt("claimed length", "allowed", "small caps", claimed=9),  # flips
+                alt("tolerance", "sensitivity", tolerance=0.5),
+            )
+        },
+    )
+    j = evaluate.evaluate(ctx, "c")
+    assert j.verdict == Verdict.CONFIRMED
+    assert j.label == 'confirmed, but depends on claimed length ("small caps")'
+
+
 def refusal(tmp_path, entry: dict, **article) -> str:
     path = tmp_path / "bad.yaml"
     head = {"title": "t", "as_of": "2026-01-21", "small": "rut", "large": "spx", **article}
@@ -150,7 +166,11 @@ def refusal(tmp_path, entry: dict, **article) -> str:
             "alternatives[0].reading",
             "reading: sensitivity",
         ),
-        (length(alt("claimed", "context", "record", claimed=9)), "alternatives[0].reading", "reading: sensitivity"),
+        (
+            length(alt("partly", "context", "record", partly_tolerance=2)),
+            "alternatives[0].reading",
+            "reading: sensitivity",
+        ),
         (length(alt("pair", "sensitivity", params=ETFS)), "alternatives[0].reading", "changes the measurement"),
         (length(alt("pair", "sometimes", params=ETFS)), "alternatives[0].reading", "unknown value"),
         (length(part="nine straight sessions"), "part", "does not occur in the quote"),

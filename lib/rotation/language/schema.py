@@ -653,9 +653,11 @@ def judging_only(alt: Mapping) -> bool:
 def check_reading(alt: Mapping, quote: str, where: str) -> None:
     """The reading rule (docs/readings.md): what an alternative is, and the quote's words it rests on or contradicts.
 
-    ``allowed`` needs ``rests_on`` and ``context`` needs ``contradicts``: words that occur in the quote;
-    ``sensitivity`` is an alternative that changes only judging fields (claimed, tolerance,
-    partly_tolerance), and such an alternative is always a sensitivity, never a reading.
+    ``allowed`` needs ``rests_on`` and ``context`` needs ``contradicts``: words that occur in the quote.
+    A changed measurement (params, query) or a changed claimed value (another number the words may
+    mean: "exceedingly rare" as one streak in twenty years rather than in ten) is a reading; an
+    alternative that changes only the tolerances widens the decision rule and is always a
+    ``sensitivity``, never a reading. A sensitivity never changes the measurement.
     """
     reading = alt["reading"]
     own = {"allowed": "rests_on", "context": "contradicts"}.get(reading)
@@ -670,11 +672,11 @@ def check_reading(alt: Mapping, quote: str, where: str) -> None:
             )
         if not in_words(alt[own], quote):
             raise Bad(f"{where}.{own}", f"{_show(alt[own])} does not occur in the quote")
-    if judging_only(alt) and reading != "sensitivity":
+    if judging_only(alt) and "claimed" not in alt and reading != "sensitivity":
         raise Bad(
             f"{where}.reading",
             f"{reading} for an alternative that changes only {', '.join(k for k in JUDGING_FIELDS if k in alt) or 'nothing'}: "
-            "a change of the decision rule is reading: sensitivity",
+            "a widened tolerance is reading: sensitivity",
         )
     if not judging_only(alt) and reading == "sensitivity":
         raise Bad(
