@@ -176,7 +176,14 @@ def test_readings_are_listed_under_the_rule_and_only_allowed_ones_count(tmp_path
     (shown,) = study.stocks(page).shown
     text = shown.items[-1].data
     # RF +8% refutes; to the peak both reach 10% (RF 11%): the allowed reading flips it, the context one does not count
-    assert text.startswith('**Verdict: refuted, but depends on gain ("gained").**')
-    assert '*either bank* (series): confirmed; context, not counted: it contradicts "both banks"' in text
-    assert '*to the peak* (gain): confirmed; a reading the words allow (it rests on "gained"): counted' in text
-    assert "*8 percent* (threshold): confirmed; a sensitivity of the decision rule, not a reading: not counted" in text
+    assert text.endswith(
+        '**Verdict by the rule: refuted, but depends on gain ("gained")** (robustness: depends on gain ("gained")).'
+    )
+    assert (
+        '- Context, not counted (the reading contradicts the words):\n  - either bank (contradicts "both banks"): '
+        in text
+    )
+    assert '- Readings the words allow (counted):\n  - to the peak (rests on "gained"): ' in text
+    assert "- Sensitivity, not counted (a changed decision rule, not a reading of the words):\n  - 8 percent: " in text
+    for line in text.splitlines()[2:]:  # each alternative's own verdict is shown
+        assert not line.startswith("  - ") or line.endswith("→ confirmed")

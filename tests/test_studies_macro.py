@@ -58,7 +58,7 @@ def test_inflation_section_shows_both_views_and_its_figure(tmp_path, data_dir, p
     page = page_for(tmp_path, data_dir, {"g": claim("inflation_trend", {"series": ["cpi"], "months": 3})})
     section = study.inflation(page, years=2)
     (shown,) = section.shown
-    assert [type(i) for i in shown.items] == [Markdown, pd.DataFrame, Image]
+    assert [type(i) for i in shown.items] == [Markdown, pd.DataFrame, Image, Markdown]  # words, table, figure, readings
     table = shown.items[1]
     assert set(table.index.get_level_values("view")) == {"published", "revised"}
     assert (project_dir / "figures" / "planted" / "07_g.png").is_file()

@@ -22,7 +22,7 @@ from IPython.display import Image, Markdown
 from rotation.analytics import markets
 from rotation.analytics.returns import rebased
 from rotation.claims import judge, registry
-from rotation.claims.evaluate import Judgement, evaluate, measure
+from rotation.claims.evaluate import evaluate, measure
 from rotation.claims.measures.base import Measurement
 from rotation.claims.measures.context import (
     BreadthMeasurement,
@@ -33,7 +33,7 @@ from rotation.claims.measures.context import (
 from rotation.claims.measures.macro import SensitivityMeasurement
 from rotation.core.fmt import day, pct
 from rotation.outputs import plots, results
-from rotation.studies.page import Page
+from rotation.studies.page import Page, readings_text
 
 Draw = Callable[[Page, Mapping, Measurement], plt.Figure]
 
@@ -100,28 +100,6 @@ def claim_markdown(claim: Mapping, m: Measurement) -> Markdown:
     return Markdown(f"{head}\n\n*Measured:* {m.definition}.\n\n*Evidence:* {m.detail}.\n\n*Sources:* {sources}.")
 
 
-READING_WORDS = {
-    "allowed": 'a reading the words allow (it rests on "{words}"): counted',
-    "context": 'context, not counted: it contradicts "{words}"',
-    "sensitivity": "a sensitivity of the decision rule, not a reading: not counted",
-}
-
-
-def readings_markdown(judgement: Judgement) -> list[Markdown]:
-    """The verdict as shown and, for each alternative the claims file lists, its verdict and what it is under the
-    reading rule (docs/readings.md): a reading the words allow (counted in robustness), context (it contradicts the
-    words) or a sensitivity. Empty when the claim lists no alternative or could not be judged."""
-    table = judgement.sensitivity
-    if table is None:
-        return []
-    lines = [
-        f"- *{row['alternative']}* ({row['choice']}): {row['verdict']}; "
-        + READING_WORDS.get(row.get("reading", "allowed"), "{words}").format(words=row.get("words", ""))
-        for _, row in table.iloc[1:].iterrows()
-    ]
-    return [Markdown(f"**Verdict: {judgement.label}.** The alternatives the claims file lists:\n\n" + "\n".join(lines))]
-
-
 def saved_image(fig: plt.Figure, name: str, run_name: str) -> Image:
     """Save ``fig`` through ``plots.save_figure`` and return the saved PNG to display (the figure is closed)."""
     width = round(fig.get_figwidth() * plt.rcParams["figure.dpi"])
@@ -156,7 +134,7 @@ def section(page: Page, kinds: Iterable[str], anchor: str, draw: Draw, *, digits
             name = figure_name(page, cid)
             shown.items.append(saved_image(draw(page, claim, m), name, page.run_name))
             shown.figures.append(name)
-            shown.items += readings_markdown(evaluate(page.ctx, cid))
+            shown.items.append(Markdown(readings_text(evaluate(page.ctx, cid))))
         out.shown.append(shown)
     return out
 
@@ -508,7 +486,6 @@ __all__ = [
     "curve_figure",
     "data_note",
     "rangebound",
-    "readings_markdown",
     "range_figure",
     "rate_effect",
     "rate_figure",

@@ -19,6 +19,7 @@ from IPython.display import Markdown
 
 from rotation.claims import registry
 from rotation.claims.measuring import Context
+from rotation.claims.registry import markdown_text
 from rotation.outputs import plots, results
 
 
@@ -101,4 +102,39 @@ def setup(
     return Page(notebook=notebook, run_name=run_name, ctx=ctx, by_kind=registry.claims_by_kind(ctx.registry, notebook))
 
 
-__all__ = ["Page", "Section", "setup"]
+READING_GROUPS = (
+    ("allowed", "Readings the words allow (counted)", "rests on"),
+    ("context", "Context, not counted (the reading contradicts the words)", "contradicts"),
+    ("sensitivity", "Sensitivity, not counted (a changed decision rule, not a reading of the words)", ""),
+)
+
+
+def _reading_line(row: Mapping, relation: str) -> str:
+    words = f' ({relation} "{row["words"]}")' if relation and row.get("words") else ""
+    rule = "" if row["decision rule"] == "same" else f" under the rule: {row['decision rule']}"
+    return f"  - {row['alternative']}{words}: {row['measured']}{rule} → {row['verdict']}"
+
+
+def readings_text(judgement) -> str:
+    """How a judged claim is read (docs/readings.md), as Markdown: the registered reading, then each listed
+    alternative grouped as counted readings, context and sensitivities, then the verdict label the rule gives."""
+    claim = judgement.claim
+    table = judgement.sensitivity
+    if table is None:
+        return f"**How the words are read.** `{claim['id']}`: no alternative listed; verdict **{judgement.label}**."
+    table = table.assign(reading=table.get("reading", "allowed"), words=table.get("words", ""))
+    head = table.iloc[0]
+    lines = [
+        f'**How the words are read** (`{claim["id"]}`, "{markdown_text(claim["quote"])}"). As registered: '
+        + "".join(f"{m}: " for m in [claim.get("measure")] if m)
+        + f"{head['measured']} → {head['verdict']}."
+    ]
+    for reading, title, relation in READING_GROUPS:
+        part = table.iloc[1:][table.iloc[1:]["reading"] == reading]
+        if len(part):
+            lines += [f"- {title}:", *[_reading_line(r, relation) for r in part.to_dict("records")]]
+    lines.append(f"\n**Verdict by the rule: {judgement.label}** (robustness: {judgement.robustness}).")
+    return "\n".join(lines)
+
+
+__all__ = ["readings_text", "Page", "Section", "setup"]

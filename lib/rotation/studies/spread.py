@@ -25,7 +25,7 @@ from rotation.claims.measures import spread as spread_measures
 from rotation.core.fmt import day, pct
 from rotation.core.verdicts import Verdict
 from rotation.outputs import plots
-from rotation.studies.page import Page, Section
+from rotation.studies.page import Page, Section, readings_text
 
 DEFINITION = "daily price returns (no dividends), close to close, common calendar; spread = small minus large"
 NAN = float("nan")
@@ -490,19 +490,6 @@ def records(page: Page, window: Window, etf: str, level_band: float) -> Section:
 # How the words are read
 
 
-READING_GROUPS = (
-    ("allowed", "Readings the words allow (counted)", "rests on"),
-    ("context", "Context, not counted (the reading contradicts the words)", "contradicts"),
-    ("sensitivity", "Sensitivity, not counted (a changed decision rule, not a reading of the words)", ""),
-)
-
-
-def _reading_line(row: Mapping, relation: str) -> str:
-    words = f' ({relation} "{row["words"]}")' if relation and row.get("words") else ""
-    rule = "" if row["decision rule"] == "same" else f" under the rule: {row['decision rule']}"
-    return f"  - {row['alternative']}{words}: {row['measured']}{rule} → {row['verdict']}"
-
-
 def readings(page: Page, kind: str) -> Section:
     """How the claim of ``kind`` is read: its registered reading, then each listed alternative under the
     reading rule (allowed readings counted; context and sensitivity shown, not counted), and the verdict
@@ -510,22 +497,7 @@ def readings(page: Page, kind: str) -> Section:
     claim = page.by_kind.get(kind)
     if claim is None:
         return Section("")
-    j = evaluate.evaluate(page.ctx, claim["id"])
-    table = j.sensitivity
-    if table is None:
-        return Section(f"**How the words are read.** `{claim['id']}`: no alternative listed; verdict **{j.label}**.")
-    table = table.assign(reading=table.get("reading", "allowed"), words=table.get("words", ""))
-    head = table.iloc[0]
-    lines = [
-        f'**How the words are read** (`{claim["id"]}`, "{claim["quote"]}"). As registered: {claim.get("measure", "")}: '
-        f"{head['measured']} → {head['verdict']}."
-    ]
-    for reading, title, relation in READING_GROUPS:
-        part = table.iloc[1:][table.iloc[1:]["reading"] == reading]
-        if len(part):
-            lines += [f"- {title}:", *[_reading_line(r, relation) for r in part.to_dict("records")]]
-    lines.append(f"\n**Verdict by the rule: {j.label}** (robustness: {j.robustness}).")
-    return Section("\n".join(lines))
+    return Section(readings_text(evaluate.evaluate(page.ctx, claim["id"])))
 
 
 # ---------------------------------------------------------------------------------------------
