@@ -157,3 +157,17 @@ def test_no_table_cell_of_the_report_is_truncated(article_report):
     assert not cut, f"table cells cut short: {sorted(cut)[:5]}"
     gallery = (out / "index.html").read_text(encoding="utf-8")
     assert gallery.count("<figure") == gallery.count("<figcaption>") > 10 and gallery.count('class="source"') > 10
+
+
+@pytest.mark.notebooks
+def test_a_split_sentence_shows_the_words_each_claim_judges(article_report):
+    """Claims that share a quote (``part:``) show their own words beside it, so two rows never look the same."""
+    out, project = article_report
+    registry = claims_file.load_registry(project / "data" / "claims.yaml")
+    split = {cid: c["part"] for cid, c in registry["claims"].items() if c.get("part")}
+    assert split, "the article's claims file splits no sentence any more: plant one for this test"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for cid, words in split.items():
+        row = page[page.index(f'id="claim-{cid}"') :]
+        row = row[: row.index("</tr>")]
+        assert f"judged here: “{words}”" in row, cid

@@ -518,6 +518,7 @@ def index_html(
                 "claim": row["claim"],
                 "notebook": row["notebook"],
                 "article_says": row["article says"],
+                "part": row["part"] if isinstance(row.get("part"), str) else "",  # the words this claim judges
                 "measured": row["measured"],
                 "claimed": row["claimed"],
                 "verdict": row["verdict"],
