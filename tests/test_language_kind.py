@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -138,6 +139,21 @@ COUNT_YEARS = {
         ({**FORWARD_CAL, "event": {"window": {"dates": "07-01 to 12-31"}, "min_length": 3}}, "query.event.min_length"),
         ({**FORWARD_CAL, "event": {"min_length": 3}, "horizon": 5}, "query.then"),
         ({**FORWARD_CAL, "start": "1979-13-01"}, "query.start"),
+        ({"series": "rut", "measure": "rsi"}, "query.lookback"),
+        ({"series": "rut", "measure": "return", "window": {"sessions": 5}, "lookback": 5}, "query.lookback"),
+        ({"series": "rut", "leg": "small", "measure": "level"}, "query.leg"),
+        ({"pair": ["rut", "spx"], "measure": "drawdown"}, "query.pair_as"),
+        ({"pair": ["rut", "spx"], "measure": "return", "window": {"streak": "rises"}}, "query.window.streak"),
+        (
+            {"series": "rut", "measure": "return", "window": {"sessions": 5, "pair": ["rut", "spx"]}},
+            "query.window.pair",
+        ),
+        (
+            {"series": "rut", "measure": "return", "window": {"streak": "rises", "pair": ["rut", "spx"]}},
+            "query.window.streak",
+        ),
+        ({"series": "rut", "measure": "return", "window": {"months": 0}}, "query.window.months"),
+        ({"series": "rut", "measure": "rsi", "lookback": 14, "window": {"sessions": 3}}, "query.window"),
     ],
 )
 def test_new_forms_refused_in_one_line_naming_the_field(tmp_path, query, field):
@@ -171,3 +187,123 @@ def test_new_forms_accepted(tmp_path):
     }
     path, _, _ = setup(tmp_path, block)
     assert set(load_registry(path)["claims"]) == set(block)
+
+
+# ---------------------------------------------------------------------------------------------- several criteria
+
+
+def crit(criteria, **extra):
+    return {
+        "notebook": "01_streak",
+        "kind": "query",
+        "quote": "small caps beat for a week and rose",
+        "criteria": json.loads(json.dumps(criteria)),  # no shared mappings: the strict loader refuses YAML aliases
+        "claimed": "both",
+        "unit": "criteria",
+        "compare": "criteria",
+        **extra,
+    }
+
+
+STREAK = {"pair": ["rut", "spx"], "measure": "streak"}
+RISE = {"series": "rut", "measure": "return", "window": {"sessions": 7}}
+
+
+def test_a_claim_of_several_criteria_judges_each_query_on_its_own_rule(tmp_path):
+    block = {
+        "all": crit(
+            {
+                "a streak of 7": {"query": STREAK, "compare": "equal", "claimed": 7},
+                "rose": {"query": RISE, "compare": "above", "claimed": 0},
+            }
+        ),
+        "some": crit(
+            {
+                "a streak of 7": {"query": STREAK, "compare": "equal", "claimed": 7},
+                "fell": {"query": RISE, "compare": "below", "claimed": 0},
+            },
+            alternatives=[
+                {
+                    "choice": "direction",
+                    "label": "rose",
+                    "reading": "allowed",
+                    "rests_on": "rose",
+                    "criteria": {"fell": {"compare": "above"}},
+                }
+            ],
+        ),
+        "none": crit(
+            {
+                "a streak of 9": {"query": STREAK, "compare": "at_least", "claimed": 9},
+                "an earlier 5-session record": {
+                    "query": {**STREAK, "history": {"stat": "record", "among": "streaks"}},
+                    "compare": "boolean",
+                },
+            }
+        ),
+    }
+    path, data_dir, index = setup(tmp_path, block)
+    ctx = Context(claims=str(path), data_dir=str(data_dir))
+    got = {cid: evaluate.evaluate(ctx, cid) for cid in block}
+    assert got["all"].verdict == Verdict.CONFIRMED
+    assert got["all"].measurement.value == {"a streak of 7": True, "rose": True}
+    assert got["some"].verdict == Verdict.PARTLY_TRUE
+    assert got["some"].robustness.startswith("depends on direction")  # the allowed reading meets both criteria
+    assert got["none"].verdict == Verdict.PARTLY_TRUE  # 7 is a record (the earlier streak had 5), 7 < 9
+    assert got["none"].measurement.value == {"a streak of 9": False, "an earlier 5-session record": True}
+    table = got["all"].measurement.evidence
+    assert list(table.index) == ["a streak of 7", "rose"] and table.loc["rose", "rule"] == "> 0"
+
+
+@pytest.mark.parametrize(
+    "entry,field",
+    [
+        (crit({"x": {"query": STREAK, "compare": "equal"}}), "criteria.x.claimed"),
+        (crit({"x": {"query": STREAK, "compare": "boolean", "claimed": 1}}), "criteria.x.claimed"),
+        (crit({"x": {"query": RISE, "compare": "above", "claimed": 0, "tolerance": 1}}), "criteria.x.tolerance"),
+        (
+            crit({"x": {"query": {**STREAK, "window": {"sessions": 3}}, "compare": "equal", "claimed": 1}}),
+            "criteria.x.query.window",
+        ),
+        (crit({"x": {"query": STREAK, "compare": "equal", "claimed": 7}}, compare="equal", claimed=1), "criteria"),
+        ({**crit({"x": {"query": STREAK, "compare": "equal", "claimed": 7}}), "query": STREAK}, "query"),
+        (
+            crit(
+                {"x": {"query": STREAK, "compare": "equal", "claimed": 7}},
+                alternatives=[
+                    {
+                        "choice": "c",
+                        "label": "l",
+                        "reading": "allowed",
+                        "rests_on": "rose",
+                        "criteria": {"y": {"claimed": 1}},
+                    }
+                ],
+            ),
+            "alternatives[0].criteria.y",
+        ),
+        (
+            crit(
+                {"x": {"query": STREAK, "compare": "equal", "claimed": 7}},
+                alternatives=[
+                    {
+                        "choice": "c",
+                        "label": "l",
+                        "reading": "allowed",
+                        "rests_on": "rose",
+                        "criteria": {"x": {"tolerance": 1}},
+                    }
+                ],
+            ),
+            "alternatives[0].reading",
+        ),
+    ],
+)
+def test_criteria_refused_in_one_line_naming_the_field(tmp_path, entry, field):
+    from rotation.claims.registry import load_registry
+    from rotation.core.errors import ParameterError
+
+    path, _, _ = setup(tmp_path, {"c1": entry})
+    with pytest.raises(ParameterError) as err:
+        load_registry(path)
+    assert f"field '{field}" in str(err.value) and "\n" not in str(err.value), str(err.value)

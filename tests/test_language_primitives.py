@@ -346,6 +346,10 @@ def test_event_study_lists_cases_and_both_rows_per_horizon():
             "window": {"period": "ytd"},
             "history": {"stat": "rank", "among": "same_period"},
         },
+        {"pair": ["a", "b"], "measure": "mean_return", "window": {"streak": "beats"}, "history": {"stat": "rank"}},
+        {"series": "a", "measure": "rise_from_low", "window": {"months": 2}},
+        {"series": "a", "measure": "drawdown", "history": {"stat": "percentile"}},
+        {"series": "b", "measure": "rsi", "lookback": 14},
     ],
 )
 def test_no_look_ahead_value_at_a_date_ignores_later_data(query):
@@ -557,6 +561,14 @@ TIMELINE_QUERIES = [
         "history": {"stat": "count", "among": "same_period", "above": 0.0},
     },
     {**PAIR, "measure": "streak", "condition": "beats"},
+    {**PAIR, "measure": "mean_return", "window": {"streak": "beats"}, "history": {"stat": "rank"}},
+    {"series": "a", "measure": "rise_from_low", "window": {"sessions": 15}, "history": {"stat": "since_year"}},
+    {"series": "a", "measure": "return", "window": {"streak": "beats", "pair": ["a", "b"]}},
+    {**PAIR, "leg": "large", "measure": "return", "window": {"months": 3}, "history": {"stat": "percentile"}},
+    {"series": "a", "measure": "drawdown", "history": {"stat": "count", "below": -0.2}},
+    {"series": "a", "measure": "drawdown", "window": {"period": "year"}},
+    {"series": "b", "measure": "rsi", "lookback": 14, "history": {"stat": "record"}},
+    {**PAIR, "pair_as": "ratio", "measure": "above_average", "lookback": 50},
     {**PAIR, "measure": "sessions_meeting", "condition": "beats", "window": {"first_sessions": 14}},
     {
         **PAIR,
@@ -624,3 +636,96 @@ def test_values_over_dates_equal_the_date_by_date_evaluation(query):
             want = np.nan
         assert got.iloc[i] == pytest.approx(want, nan_ok=True, rel=1e-9, abs=1e-12), (d, query)
     assert got.notna().sum() > 10  # the property is not empty
+
+
+# ---------------------------------------------------------------------------------------------- indicators and extremes
+
+
+def test_range_extreme_equals_brute_force():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=500)
+    lo = rng.integers(-1, 500, 300)
+    hi = rng.integers(0, 500, 300)
+    got_min, got_max = P.range_extreme(x, lo, hi, "min"), P.range_extreme(x, lo, hi, "max")
+    for i in range(300):
+        if lo[i] < 0 or hi[i] < lo[i]:
+            assert np.isnan(got_min[i]) and np.isnan(got_max[i])
+        else:
+            assert got_min[i] == x[lo[i] : hi[i] + 1].min() and got_max[i] == x[lo[i] : hi[i] + 1].max()
+
+
+def test_mean_return_rise_from_low_and_drawdown_planted():
+    # 10 flat sessions at 100, a fall to 80, then +1% a session for 20 sessions
+    values = [100.0] * 10 + [80.0] + list(80 * 1.01 ** np.arange(1, 21))
+    s = series(values)
+    mean = P.window_values(one(s), "mean_return", {"sessions": 5})
+    assert mean.iloc[-1] == pytest.approx(0.01)
+    rise = P.window_values(one(s), "rise_from_low", {"sessions": 25})
+    assert rise.iloc[-1] == pytest.approx(1.01**20 - 1)  # from the 80 low
+    rise_short = P.window_values(one(s), "rise_from_low", {"sessions": 3})
+    assert rise_short.iloc[-1] == pytest.approx(1.01**3 - 1)
+    dd = P.window_values(one(s), "drawdown")
+    assert dd.iloc[10] == pytest.approx(-0.2) and dd.iloc[-1] == pytest.approx(80 * 1.01**20 / 100 - 1)
+    assert (dd <= 0).all()
+    dd_window = P.window_values(one(s), "drawdown", {"sessions": 5})
+    assert dd_window.iloc[-1] == 0.0  # a high of the last five sessions
+
+
+def test_rise_from_low_equals_the_largest_trailing_gain():
+    from rotation.analytics.spread import max_trailing_gain
+
+    a, _ = _varied_pair()
+    rise = P.window_values(one(a), "rise_from_low", {"sessions": 15})
+    for end in a.index[[20, 400, 1000, -1]]:
+        assert rise[end] == pytest.approx(max_trailing_gain(a, end, 15)["gain"])
+
+
+def test_rsi_and_distance_above_the_average_are_the_technicals():
+    from rotation.analytics.technicals import ma_distance, rsi_wilder
+
+    a, _ = _varied_pair()
+    rsi = P.window_values(one(a), "rsi", lookback=14)
+    pd.testing.assert_series_equal(rsi, rsi_wilder(a, 14).rename("rsi"))
+    above = P.window_values(one(a), "above_average", lookback=200)
+    pd.testing.assert_series_equal(above, ma_distance(a, 200).rename("above_average"))
+    with pytest.raises(ParameterError, match="lookback"):
+        P.window_values(one(a), "rsi")
+
+
+def test_a_pair_reads_a_leg_or_a_ratio_for_levels_and_indicators():
+    a, b = _varied_pair()
+    lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=a, b=b))
+    with pytest.raises(ParameterError, match="leg"):
+        P.window_values(lv, "rsi", lookback=14)
+    leg = P.with_leg(lv, "large")
+    pd.testing.assert_series_equal(P.window_values(leg, "level"), b.rename("level"), check_freq=False)
+    with pytest.raises(ParameterError, match="spread"):
+        P.with_leg(one(a), "small")
+
+
+def test_months_window_starts_at_the_same_day_months_before():
+    idx = pd.bdate_range("2020-01-01", "2020-12-31")
+    s = pd.Series(np.arange(len(idx), dtype=float) + 100, index=idx)
+    r = P.window_values(one(s), "return", {"months": 3})
+    day = pd.Timestamp("2020-06-15")
+    base = s.loc[:"2020-03-15"].iloc[-1]  # a Sunday: the Friday before
+    assert r[day] == pytest.approx(s[day] / base - 1)
+    assert r.loc[:"2020-03-31"].isna().all() and r.loc["2020-04-01":].notna().all()
+
+
+def test_streak_windows_of_the_subject_and_of_another_pair():
+    n = 30
+    small = np.full(n, -0.001)
+    small[20:] = 0.004  # the last 10 sessions beat
+    a = series(100 * np.cumprod(1 + small))
+    b = series(np.full(n, 100.0))
+    c = series(50 * 1.02 ** np.arange(n))  # another series: +2% a session
+    load = loader(a=a, b=b, c=c)
+    mean = query_values({"pair": ["a", "b"], "measure": "mean_return", "window": {"streak": "beats"}}, load)
+    assert mean.iloc[-1] == pytest.approx(0.004) and np.isnan(mean.iloc[10])  # no streak in force there
+    other = {"series": "c", "measure": "return", "window": {"streak": "beats", "pair": ["a", "b"]}}
+    got = evaluate(other, load, a.index[-1])
+    assert got.value == pytest.approx(1.02**10 - 1)
+    assert got.window == (a.index[19], a.index[-1])  # the close before the streak's first session
+    leg = {"pair": ["a", "b"], "leg": "small", "measure": "return", "window": {"streak": "beats"}}
+    assert evaluate(leg, load, a.index[-1]).value == pytest.approx(1.004**10 - 1)

@@ -312,3 +312,11 @@ def test_every_worked_example_of_the_guide_validates():
         compare = "boolean" if query.get("history", {}).get("stat") in ("since", "record") else "equal"
         entry = with_(QUERY, query=query, compare=compare, claimed=... if compare == "boolean" else 1)
         check_document("claims.yaml", {"article": ARTICLE, "claims": {"c1": entry}})
+
+
+def test_the_guide_example_of_several_criteria_validates():
+    text = (REPO / "docs" / "check_another_article.md").read_text(encoding="utf-8")
+    block = text.split("### Several criteria")[1].split("```yaml")[1].split("```")[0]
+    claims = yaml.safe_load(block)
+    assert next(iter(claims.values()))["compare"] == "criteria"
+    check_document("claims.yaml", {"article": ARTICLE, "claims": claims})

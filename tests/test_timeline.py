@@ -280,7 +280,7 @@ def test_the_timeline_equals_evaluate_on_the_real_data(shared_data, real_dates):
             assert got[cid] == evaluate(ctx, cid).verdict.value, (cid, day)
 
 
-@pytest.mark.parametrize("name", ["bespoke_2024-07-16", "schaeffers_2026-01-28"])
+@pytest.mark.parametrize("name", ["bespoke_2024-07-16", "schaeffers_2026-01-28", "article_2026-01-21_queries"])
 def test_claim_language_fast_path_equals_the_reference_on_the_real_data(shared_data, name):
     from conftest import REPO
 

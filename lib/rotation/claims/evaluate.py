@@ -100,6 +100,10 @@ def with_alternative(claim: Mapping, alternative: Mapping) -> dict:
     for key in ("params", "query"):  # a query claim varies its query as other kinds vary their params
         if alternative.get(key):
             out[key] = {**dict(out.get(key) or {}), **dict(alternative[key])}
+    if alternative.get("criteria"):  # a claim judged on several queries varies them by name
+        from rotation.language.schema import merge_criteria
+
+        out["criteria"] = merge_criteria(out["criteria"], alternative["criteria"], "alternative.criteria")
     for key in ("claimed", "tolerance", "partly_tolerance"):
         if key in alternative:
             out[key] = alternative[key]
@@ -157,7 +161,7 @@ def _judge_claim(ctx, claim: Mapping) -> Judgement:
     if verdict.judged:
         for alt in claim.get("alternatives", []):
             variant = with_alternative(claim, alt)
-            m = measure(ctx, variant) if alt.get("params") or alt.get("query") else main
+            m = measure(ctx, variant) if alt.get("params") or alt.get("query") or alt.get("criteria") else main
             v = judge(m, variant)
             shown = m.value if m.status is None else m.status.value
             rows.append(

@@ -45,6 +45,7 @@ ALTERNATIVE_KEYS = {
     "contradicts",
     "params",
     "query",
+    "criteria",
     "claimed",
     "tolerance",
     "partly_tolerance",

@@ -284,9 +284,29 @@ def fast_query(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Serie
         once = reference_measure(s.context(later[-1]), claim) if len(later) else None
         before = not_applicable(f"the claim is dated {when.date()}, after the date checked at")
         return pd.Series([once if d >= when else before for d in dates], index=dates, dtype=object)
+    ctx = s.ctx
+    if claim.get("criteria"):  # several queries, each judged on its own rule at every date
+        from rotation.claims.measures.base import not_verifiable
+        from rotation.claims.measures.query import criterion_met
+
+        criteria = dict(claim["criteria"])
+        if any(c["query"].get("measure") == "forward" for c in criteria.values()):
+            return None
+        columns = {
+            name: values_over_dates(c["query"], ctx.prices, dates, max_age_days=_max_age(ctx, c["query"])).to_numpy()
+            for name, c in criteria.items()
+        }
+        rows = [
+            {name: criterion_met(float(columns[name][i]), c) for name, c in criteria.items()} for i in range(len(dates))
+        ]
+        missing = [[name for name, met in row.items() if met is None] for row in rows]
+        out = [
+            not_verifiable(f"not defined at this date (stale, early or incomplete data): {', '.join(m)}") if m else row
+            for row, m in zip(rows, missing, strict=True)
+        ]
+        return pd.Series(out, index=dates, dtype=object)
     if query.get("measure") == "forward":
         return None
-    ctx = s.ctx
     values = values_over_dates(query, ctx.prices, dates, max_age_days=_max_age(ctx, query))
     return pd.Series(values.to_numpy(), index=dates)
 
@@ -438,7 +458,9 @@ def claim_rows(
     todo = dates[ok]
     fast = None if reference else FAST_PATHS.get(kind)
     values = fast(s, claim, todo) if fast is not None and len(todo) else None
-    if values is not None:
+    if fast is not None and not len(todo):  # no date to measure: nothing for either path to do
+        plan = ClaimPlan(cid, FAST, todo)
+    elif values is not None:
         judged = judged_values(values, claim)
         shown = [m.value if m.status is None else None for m, _ in judged]
         sample = next((v for v in shown if isinstance(v, Mapping)), None)

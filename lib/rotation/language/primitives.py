@@ -8,7 +8,9 @@ of a claim is the same computation read at every date.
 
 Units: simple and log returns are fractions (0.018 = 1.8 %); ``change_bp`` is in basis points
 (``(end - base) * 100`` of a series quoted in percent); levels are the series' own unit; streak
-lengths and counts are sessions / numbers of streaks. A window's return runs from the close of
+lengths and counts are sessions / numbers of streaks; ``mean_return`` is a fraction per session;
+``rise_from_low`` and ``drawdown`` are fractions; ``rsi`` is in points (0 to 100);
+``above_average`` is a fraction (0.08: the close 8 % above its moving average). A window's return runs from the close of
 its *base* session to the close of its *end* session (``rotation.analytics.returns`` conventions). For a
 pair read as ``spread`` a return is small minus large (difference of the two window returns);
 read as ``ratio`` the pair is the single series ``small / large``.
@@ -35,15 +37,41 @@ MEASURES = (
     "streak",
     "count",
     "sessions_meeting",
+    "mean_return",
+    "rise_from_low",
+    "drawdown",
+    "rsi",
+    "above_average",
     "forward",
 )
-WINDOW_MEASURES = ("return", "log_return", "change_bp", "sessions_meeting")  # measures over a window
+WINDOW_MEASURES = (  # measures over a window (``window:`` required)
+    "return",
+    "log_return",
+    "change_bp",
+    "sessions_meeting",
+    "mean_return",
+    "rise_from_low",
+)
+LOOKBACK_MEASURES = ("rsi", "above_average")  # indicators over a trailing number of sessions (``lookback:``)
 PERIODS = {"month": "M", "quarter": "Q", "ytd": "Y", "year": "Y"}
 HORIZONS = {"1w": 5, "2w": 10, "4w": 20, "1m": 21, "2m": 42, "3m": 63, "6m": 126, "9m": 189, "12m": 252, "1y": 252}
 
 
 # ---------------------------------------------------------------------------------------------
 # Subjects
+
+
+def with_leg(levels: pd.DataFrame, leg: str | None) -> pd.DataFrame:
+    """A spread pair's frame with column ``value`` set to one of its legs (``small`` or ``large``).
+
+    The measure then reads that leg, while ``beats`` conditions and streak windows still read the
+    pair ("the Russell 2000 gained 7 % during its streak against the S&P 500").
+    """
+    if leg is None:
+        return levels
+    if "small" not in levels:
+        raise ParameterError("leg: only with a pair read as a spread")
+    return levels.assign(value=levels[str(leg)])
 
 
 def subject_levels(query: Mapping, load: Callable[[str], pd.Series]) -> pd.DataFrame:
@@ -82,10 +110,13 @@ def _pos_on_or_before(index: pd.DatetimeIndex, when: object) -> int:
     return int(index.searchsorted(pd.Timestamp(when), side="right")) - 1
 
 
-def window_positions(index: pd.DatetimeIndex, window: Mapping | None) -> tuple[np.ndarray, np.ndarray]:
+def window_positions(
+    index: pd.DatetimeIndex, window: Mapping | None, flags: pd.Series | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(base, end)`` integer positions, one pair per date of ``index`` (-1 where the window is not defined at that date).
 
-    Windows: ``{sessions: N}`` the N sessions ending at the date; ``{period: month|quarter|ytd|year}``
+    Windows: ``{sessions: N}`` the N sessions ending at the date; ``{months: N}`` from the last
+    session on or before the same calendar day N months earlier; ``{period: month|quarter|ytd|year}``
     the period to date (base: last session of the previous period); ``{first_sessions: N}`` the
     first N sessions of the date's year (defined once the Nth has closed); ``{dates: "MM-DD to
     MM-DD"}`` the same calendar window of the date's year (``yearly_windows``; defined once it is
@@ -100,6 +131,10 @@ def window_positions(index: pd.DatetimeIndex, window: Mapping | None) -> tuple[n
     end = pos.copy()
     if "sessions" in window:
         base = pos - int(window["sessions"])
+    elif "months" in window:
+        then = index - pd.DateOffset(months=int(window["months"]))
+        base = index.searchsorted(then, side="right") - 1
+        base = np.where(base < pos, base, -1)
     elif "period" in window:
         base = _period_start_pos(index, str(window["period"])) - 1
     elif "first_sessions" in window:
@@ -118,6 +153,11 @@ def window_positions(index: pd.DatetimeIndex, window: Mapping | None) -> tuple[n
         b, e, ready = (table[c].to_numpy()[row] for c in ("base_pos", "end_pos", "ready_pos"))
         ok = (ready >= 0) & (pos >= ready) & (b >= 0)
         base, end = np.where(ok, b, -1), np.where(ok, e, -1)
+    elif "streak" in window:
+        if flags is None:
+            raise ParameterError("window.streak: the condition's flags are needed (condition_flags)")
+        length = streak_values(flags).to_numpy().astype(int)
+        base = np.where(length > 0, pos - length, -1)
     elif "from" in window:
         b = _pos_on_or_before(index, window["from"])
         if "to" in window:
@@ -128,7 +168,9 @@ def window_positions(index: pd.DatetimeIndex, window: Mapping | None) -> tuple[n
             ok = pos > b
         base = np.where(ok & (b >= 0), b, -1)
     else:
-        raise ParameterError(f"window: expected sessions, period, first_sessions, dates or from, got {sorted(window)}")
+        raise ParameterError(
+            f"window: expected sessions, period, first_sessions, dates, streak or from, got {sorted(window)}"
+        )
     bad = (base < 0) | (end < 0) | (end > pos)
     return np.where(bad, -1, base), np.where(bad, -1, end)
 
@@ -216,10 +258,7 @@ def yearly_values(levels: pd.DataFrame, measure: str, window: Mapping) -> pd.Dat
     t = yearly_windows(index, window)
     t = t[t["end_pos"] >= 0].reset_index(drop=True)
     b, e = t["base_pos"].to_numpy(), t["end_pos"].to_numpy()
-    if "value" in levels:
-        value = _change(levels["value"].to_numpy(), b, e, measure)
-    else:
-        value = _change(levels["small"].to_numpy(), b, e, measure) - _change(levels["large"].to_numpy(), b, e, measure)
+    value = _over_window(levels, b, e, measure)
     return t.assign(base=index[b], end=index[e], value=value)[["year", "base", "end", "ready_pos", "value"]]
 
 
@@ -242,33 +281,114 @@ def _change(values: np.ndarray, base: np.ndarray, end: np.ndarray, measure: str)
     return np.where(ok, out, np.nan)
 
 
-def window_values(levels: pd.DataFrame, measure: str, window: Mapping | None = None) -> pd.Series:
-    """The measured value at every date: a level, a one-session return, or a change over ``window``.
+def range_extreme(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, kind: str) -> np.ndarray:
+    """The minimum (``kind="min"``) or maximum of ``values[lo:hi + 1]`` for each pair of positions (NaN where ``lo > hi``).
 
-    A spread pair gives small minus large for changes; its ``level`` is refused (read it as a ratio).
+    A sparse table: O(n log n) to build, O(1) per range, so every date's window is read at once.
     """
+    fn = np.minimum if kind == "min" else np.maximum
+    values = np.asarray(values, dtype=float)
+    levels = [values]
+    while 2 ** len(levels) <= len(values):
+        prev, half = levels[-1], 2 ** (len(levels) - 1)
+        levels.append(fn(prev[:-half], prev[half:]))
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    ok = (lo >= 0) & (hi >= lo)
+    length = np.where(ok, hi - lo + 1, 1)
+    k = np.floor(np.log2(length)).astype(int)
+    out = np.full(len(lo), np.nan)
+    for j in np.unique(k[ok]):
+        sel = ok & (k == j)
+        table = levels[j]
+        out[sel] = fn(table[lo[sel]], table[hi[sel] - 2**j + 1])
+    return out
+
+
+def _extreme_change(values: np.ndarray, base: np.ndarray, end: np.ndarray, measure: str) -> np.ndarray:
+    """``rise_from_low``: end close over the lowest close from the base to the session before the end, minus 1;
+    ``drawdown``: end close over the highest close from the base to the end, minus 1 (fractions)."""
+    ok = (base >= 0) & (end >= 0)
+    e = values[np.where(ok, end, 0)]
+    if measure == "rise_from_low":
+        low = range_extreme(values, np.where(ok, base, -1), end - 1, "min")
+        return np.where(ok, e / low - 1.0, np.nan)
+    high = range_extreme(values, np.where(ok, base, -1), end, "max")
+    return np.where(ok, e / high - 1.0, np.nan)
+
+
+def _mean_session_return(values: np.ndarray, base: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Arithmetic mean of the one-session returns of the sessions after ``base`` up to ``end`` (fraction per session)."""
+    daily = np.concatenate(([0.0], values[1:] / values[:-1] - 1.0))
+    total = np.cumsum(daily)
+    ok = (base >= 0) & (end > base)
+    b, e = np.where(ok, base, 0), np.where(ok, end, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, (total[e] - total[b]) / (e - b), np.nan)
+
+
+def _over_window(levels: pd.DataFrame, base: np.ndarray, end: np.ndarray, measure: str) -> np.ndarray:
+    """A window measure of one series (column ``value``) or small minus large (a spread pair)."""
+
+    def one(values: np.ndarray) -> np.ndarray:
+        if measure == "mean_return":
+            return _mean_session_return(values, base, end)
+        if measure in ("rise_from_low", "drawdown"):
+            return _extreme_change(values, base, end, measure)
+        return _change(values, base, end, measure)
+
+    if "value" in levels:
+        return one(levels["value"].to_numpy(dtype=float))
+    if measure in ("rise_from_low", "drawdown"):
+        raise ParameterError(f"measure {measure} of a pair: set pair_as: ratio, or leg: small|large")
+    return one(levels["small"].to_numpy(dtype=float)) - one(levels["large"].to_numpy(dtype=float))
+
+
+def window_values(
+    levels: pd.DataFrame,
+    measure: str,
+    window: Mapping | None = None,
+    flags: pd.Series | None = None,
+    lookback: int | None = None,
+) -> pd.Series:
+    """The measured value at every date: a level, an indicator, a one-session return, or a measure over ``window``.
+
+    ``level``; ``session_return``; over a window: ``return``, ``log_return``, ``change_bp``,
+    ``mean_return`` (mean one-session return), ``rise_from_low`` (end close over the lowest close
+    from the base up to the session before the end, minus 1: the largest gain ending at the date),
+    ``drawdown`` (end close over the highest close from the base to the end, minus 1; without a
+    window, since the first close); over ``lookback`` sessions: ``rsi`` (Wilder, points) and
+    ``above_average`` (close over its simple moving average, minus 1). A spread pair gives small
+    minus large for returns and changes; its level and indicators are refused (read it as a
+    ratio, or one leg). ``flags``: the window's condition (``window.streak``).
+    """
+    from rotation.analytics.technicals import ma_distance, rsi_wilder
+
     index = levels.index
-    if measure == "level":
+    if measure in ("level", *LOOKBACK_MEASURES) or (measure == "drawdown" and not window):
         if "value" not in levels:
-            raise ParameterError("measure level of a pair: set pair_as: ratio (the level of small / large)")
-        return levels["value"].rename("level")
+            raise ParameterError(
+                f"measure {measure} of a pair: set pair_as: ratio (small / large), or leg: small|large"
+            )
+        v = levels["value"]
+        if measure == "level":
+            return v.rename("level")
+        if measure == "drawdown":
+            return (v / v.cummax() - 1.0).rename("drawdown")
+        if lookback is None:
+            raise ParameterError(f"measure {measure}: lookback (sessions) is needed")
+        out = rsi_wilder(v, int(lookback)) if measure == "rsi" else ma_distance(v, int(lookback))
+        return out.rename(measure)
     if measure == "session_return":
         window = {"sessions": 1}
-    base, end = window_positions(index, window)
-    if "value" in levels:
-        out = _change(levels["value"].to_numpy(), base, end, measure)
-    else:
-        out = _change(levels["small"].to_numpy(), base, end, measure) - _change(
-            levels["large"].to_numpy(), base, end, measure
-        )
-    return pd.Series(out, index=index, name=measure)
+    base, end = window_positions(index, window, flags)
+    return pd.Series(_over_window(levels, base, end, measure), index=index, name=measure)
 
 
 def window_bounds(
-    levels: pd.DataFrame, window: Mapping | None, at: pd.Timestamp
+    levels: pd.DataFrame, window: Mapping | None, at: pd.Timestamp, flags: pd.Series | None = None
 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The base and end dates of the window a claim at session ``at`` is about (None where undefined)."""
-    base, end = window_positions(levels.index, window)
+    base, end = window_positions(levels.index, window, flags)
     i = levels.index.get_loc(at)
     return None if base[i] < 0 else (levels.index[base[i]], levels.index[end[i]])
 
@@ -327,13 +447,14 @@ def streak_count_values(flags: pd.Series, min_length: int, since: object = None)
     return pd.Series(np.cumsum(reach), index=flags.index, name="count")
 
 
-def sessions_meeting_values(flags: pd.Series, window: Mapping) -> pd.Series:
+def sessions_meeting_values(flags: pd.Series, window: Mapping, window_flags: pd.Series | None = None) -> pd.Series:
     """At each date: how many sessions of ``window`` (after its base, to its end) met the condition (a count of sessions).
 
     "For each of the first 14 sessions of the year" is ``window: {first_sessions: 14}`` with a
-    value of 14; NaN where the window is not defined at the date (``window_positions``).
+    value of 14; NaN where the window is not defined at the date (``window_positions``; a streak
+    window reads ``window_flags``).
     """
-    base, end = window_positions(flags.index, window)
+    base, end = window_positions(flags.index, window, window_flags)
     held = np.concatenate(([0], np.cumsum(flags.to_numpy(dtype=int))))  # held[i + 1]: sessions 0..i that met it
     ok = (base >= 0) & (end >= 0)
     out = np.where(ok, held[np.maximum(end, 0) + 1] - held[np.maximum(base, 0) + 1], np.nan)
@@ -768,7 +889,11 @@ def outcome_table(
 
 __all__ = [
     "HORIZONS",
+    "LOOKBACK_MEASURES",
     "STUDY_HORIZONS",
+    "WINDOW_MEASURES",
+    "range_extreme",
+    "with_leg",
     "EventStudy",
     "event_study",
     "calendar_outcomes",

@@ -48,7 +48,11 @@ def describe(query: Mapping) -> str:
     else:
         a, b = query["pair"]
         subject = f"{a}/{b} ratio" if query.get("pair_as") == "ratio" else f"{a} minus {b}"
+        if query.get("leg"):
+            subject = f"{query['pair'][0 if query['leg'] == 'small' else 1]} (with {a} against {b})"
     parts = [f"{query['measure']} of {subject}"]
+    if query.get("lookback"):
+        parts.append(f"over {query['lookback']} sessions")
     if query.get("window"):
         parts.append("window " + ", ".join(f"{k} {v}" for k, v in dict(query["window"]).items()))
     if query.get("condition") is not None:
@@ -60,14 +64,35 @@ def describe(query: Mapping) -> str:
     return "; ".join(parts)
 
 
+def window_flags(query: Mapping, levels: pd.DataFrame, load: Loader | None = None) -> pd.Series | None:
+    """The condition of a streak window (``window: {streak: condition}``) on every date of ``levels``, else None.
+
+    With ``window.pair`` the condition is read on that pair (``beats``: its small leg beat its large
+    one) and carried to the subject's dates; a subject date the pair lacks counts as not met.
+    """
+    window = dict(query.get("window") or {})
+    if "streak" not in window:
+        return None
+    if window.get("pair"):
+        if load is None:
+            raise ParameterError("window.pair: the series loader is needed")
+        other = P.subject_levels({"pair": list(window["pair"])}, load)
+        flags = P.condition_flags(other, window["streak"])
+        return flags.reindex(levels.index, fill_value=False).astype(bool)
+    return P.condition_flags(P.with_leg(levels, query.get("leg")), window["streak"])
+
+
 def query_values(query: Mapping, load: Loader, levels: pd.DataFrame | None = None) -> pd.Series:
     """The measured quantity at every date (before any comparison with history). Forward queries have none (see ``evaluate``)."""
     levels = P.subject_levels(query, load) if levels is None else levels
+    flags = window_flags(query, levels, load)
+    levels = P.with_leg(levels, query.get("leg"))
     measure = str(query["measure"])
     if measure == "sessions_meeting":
-        return P.sessions_meeting_values(P.condition_flags(levels, query.get("condition", "beats")), query["window"])
-    if measure in ("level", "session_return", *P.WINDOW_MEASURES):
-        return P.window_values(levels, measure, query.get("window"))
+        condition = P.condition_flags(levels, query.get("condition", "beats"))
+        return P.sessions_meeting_values(condition, query["window"], flags)
+    if measure in ("level", "session_return", "drawdown", *P.WINDOW_MEASURES, *P.LOOKBACK_MEASURES):
+        return P.window_values(levels, measure, query.get("window"), flags, query.get("lookback"))
     if measure == "streak":
         return P.streak_values(P.condition_flags(levels, query.get("condition", "beats"))).astype(float)
     if measure == "count":
@@ -89,7 +114,7 @@ def resolve_session(index: pd.DatetimeIndex, at: object, max_age_days: int = 7) 
 
 def _streak_history(levels: pd.DataFrame, query: Mapping, session: pd.Timestamp, start: object) -> pd.Series:
     """Lengths of the streaks of the condition that ended before the current one started (indexed by end date)."""
-    flags = P.condition_flags(levels.loc[:session], query.get("condition", "beats"))
+    flags = P.condition_flags(P.with_leg(levels.loc[:session], query.get("leg")), query.get("condition", "beats"))
     table = P.streak_table(flags)
     current_start = (
         table["start"].iloc[-1] if len(table) and table["end"].iloc[-1] == session else session + pd.Timedelta(days=1)
@@ -190,9 +215,14 @@ def evaluate(
     raw = values.loc[session]
     raw = None if pd.isna(raw) else float(raw)
     window = None
-    if query["measure"] in ("session_return", *P.WINDOW_MEASURES):
+    if query["measure"] in ("session_return", *P.WINDOW_MEASURES) or (
+        query.get("window") and query["measure"] == "drawdown"
+    ):
         window = P.window_bounds(
-            levels, {"sessions": 1} if query["measure"] == "session_return" else query.get("window"), session
+            levels,
+            {"sessions": 1} if query["measure"] == "session_return" else query.get("window"),
+            session,
+            window_flags(query, levels, load),
         )
     words = describe(query)
     history = query.get("history")
@@ -375,7 +405,7 @@ def _comparable_stream(
     pos = np.arange(len(index))
     start = pd.Timestamp(h["start"]) if h.get("start") else None
     if among == "streaks":
-        table = P.streak_table(P.condition_flags(levels, query.get("condition", "beats")))
+        table = P.streak_table(P.condition_flags(P.with_leg(levels, query.get("leg")), query.get("condition", "beats")))
         avail, vals, dates = (
             table["last"].to_numpy() + 1,
             table["sessions"].to_numpy(dtype=float),
@@ -525,7 +555,7 @@ def values_over_dates(
     if query["measure"] == "forward":
         out[reachable] = _forward_over_positions(query, levels, qpos)
         return pd.Series(out, index=dates, name="value")
-    values = query_values(query, None, levels)
+    values = query_values(query, None if isinstance(frame, pd.DataFrame) else frame, levels)
     h = dict(query.get("history") or {})
     if not h:
         out[reachable] = values.to_numpy(dtype=float)[qpos]

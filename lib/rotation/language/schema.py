@@ -292,7 +292,7 @@ class DictOf(Spec):
 
 
 def _query_rule(q: Mapping, where: str) -> None:
-    from rotation.language.primitives import WINDOW_MEASURES
+    from rotation.language.primitives import LOOKBACK_MEASURES, WINDOW_MEASURES
 
     measure = q["measure"]
     if ("series" in q) == ("pair" in q):
@@ -302,15 +302,32 @@ def _query_rule(q: Mapping, where: str) -> None:
         raise Bad(_join(where, "pair_as"), "only with pair")
     if measure in WINDOW_MEASURES and "window" not in q:
         raise Bad(_join(where, "window"), f"missing field (measure {measure} is a change over a window)")
-    if measure not in WINDOW_MEASURES and "window" in q and not (q.get("history") or {}).get("among") == "every_period":
+    every_period = (q.get("history") or {}).get("among") == "every_period"
+    if measure not in (*WINDOW_MEASURES, "drawdown") and "window" in q and not every_period:
         raise Bad(_join(where, "window"), f"measure {measure} takes no window")
-    if measure == "level" and spread_pair:
-        raise Bad(_join(where, "pair_as"), "the level of a pair is its ratio: set pair_as: ratio")
+    if (measure in LOOKBACK_MEASURES) != ("lookback" in q):
+        if "lookback" in q:
+            raise Bad(_join(where, "lookback"), f"only with measure {' or '.join(LOOKBACK_MEASURES)}")
+        raise Bad(_join(where, "lookback"), f"missing field (measure {measure}: the sessions it looks back over)")
+    if "leg" in q and not spread_pair:
+        raise Bad(_join(where, "leg"), "only with a pair read as a spread (the leg the measure reads)")
+    if "leg" in q and measure == "forward":
+        raise Bad(_join(where, "leg"), "measure forward reads its legs with of: small|large|relative")
+    one_series = "series" in q or not spread_pair or "leg" in q
+    if measure in ("level", "rise_from_low", "drawdown", *LOOKBACK_MEASURES) and not one_series:
+        raise Bad(_join(where, "pair_as"), f"measure {measure} of a pair: set pair_as: ratio, or leg: small|large")
+    streak_window = (q.get("window") or {}).get("streak")
+    own_streak = streak_window is not None and "pair" not in (q.get("window") or {})
+    if own_streak and (streak_window == "beats") != spread_pair:
+        raise Bad(
+            _join(where, "window.streak"),
+            "beats needs a pair (read as a spread); rises/falls/rises_by... need one series, a ratio pair or a leg",
+        )
     if measure in ("streak", "count", "sessions_meeting"):
-        cond = q.get("condition", "beats" if spread_pair else None)
+        cond = q.get("condition", "beats" if spread_pair and "leg" not in q else None)
         if cond is None:
             raise Bad(_join(where, "condition"), f"missing field (measure {measure} counts sessions of a condition)")
-        if (cond == "beats") != spread_pair:
+        if cond == "beats" and not spread_pair or cond != "beats" and not one_series:
             raise Bad(
                 _join(where, "condition"),
                 "beats needs a pair (read as a spread); rises/falls/rises_by... need one series or a ratio pair",
@@ -361,9 +378,13 @@ def _query_rule(q: Mapping, where: str) -> None:
 
 
 def _window_rule(w: Mapping, where: str) -> None:
-    kinds = [k for k in ("sessions", "period", "first_sessions", "dates", "from") if k in w]
+    kinds = [k for k in ("sessions", "months", "period", "first_sessions", "dates", "streak", "from") if k in w]
     if len(kinds) != 1:
-        raise Bad(where, "give exactly one of sessions, period, first_sessions, dates, from")
+        raise Bad(where, "give exactly one of sessions, months, period, first_sessions, dates, streak, from")
+    if "pair" in w and "streak" not in w:
+        raise Bad(_join(where, "pair"), "only with streak (the pair whose streak the window is)")
+    if "pair" in w and w["streak"] != "beats":
+        raise Bad(_join(where, "streak"), "a streak of another pair is a streak of beats")
     if "dates" in w:
         from rotation.language.primitives import month_days
 
@@ -439,6 +460,9 @@ def query_spec() -> Fields:
             "period": Choice(("month", "quarter", "ytd", "year")),
             "first_sessions": Int(1, 260),
             "dates": Text(14, r"\d{2}-\d{2} to \d{2}-\d{2}", "'MM-DD to MM-DD'"),
+            "months": Int(1, 1200),
+            "streak": _condition(),
+            "pair": ListOf(SeriesId(), 2, 2),
             "from": Date(),
             "to": Date(),
         },
@@ -449,7 +473,9 @@ def query_spec() -> Fields:
             "series": SeriesId(),
             "pair": ListOf(SeriesId(), 2, 2),
             "pair_as": Choice(("spread", "ratio")),
+            "leg": Choice(("small", "large")),
             "measure": Choice(MEASURES),
+            "lookback": Int(1, 5000),
             "window": window,
             "condition": _condition(),
             "min_length": Int(1, 10_000),
@@ -538,6 +564,7 @@ def claim_fields() -> dict:
         "premise": Choice(("streak", None)),
         "params": _Any(),
         "query": _Any(),
+        "criteria": _Any(),
         "claimed": claimed,
         "unit": Text(100),
         "compare": Choice(COMPARES),
@@ -555,6 +582,7 @@ def claim_fields() -> dict:
                     "contradicts": Text(MAX_WORDS),
                     "params": _Any(),
                     "query": _Any(),
+                    "criteria": _Any(),
                     "claimed": claimed,
                     "tolerance": tol,
                     "partly_tolerance": tol,
@@ -565,6 +593,60 @@ def claim_fields() -> dict:
             MAX_ALTERNATIVES,
         ),
     }
+
+
+MAX_CRITERIA = 12
+CRITERION_COMPARES = ("equal", "at_least", "at_most", "above", "below", "boolean")
+
+
+def _criterion_rule(c: Mapping, where: str) -> None:
+    if c["compare"] == "boolean":
+        if "claimed" in c or "tolerance" in c:
+            raise Bad(_join(where, "claimed" if "claimed" in c else "tolerance"), "not with compare boolean")
+        return
+    if "claimed" not in c:
+        raise Bad(_join(where, "claimed"), f"missing field (needed for compare {c['compare']})")
+    if c["compare"] in ("above", "below") and "tolerance" in c:
+        raise Bad(_join(where, "tolerance"), f"not with compare {c['compare']} (strictly above or below claimed)")
+
+
+def criteria_spec() -> DictOf:
+    """``criteria:`` of a query claim: name -> {query, compare, claimed, tolerance}, each judged on its own.
+
+    ``compare``: ``equal``/``at_least``/``at_most`` as a claim's own rule (``claims.judge``, met when
+    it would be confirmed), ``above``/``below`` strictly (a yield "rose": its change above 0 bp), or
+    ``boolean`` (a history ``record``/``since``)."""
+    criterion = Fields(
+        {
+            "query": query_spec(),
+            "compare": Choice(CRITERION_COMPARES),
+            "claimed": Number(),
+            "tolerance": Number(0),
+        },
+        required=("query", "compare"),
+        rule=_criterion_rule,
+    )
+    return DictOf(criterion, MAX_CRITERIA)
+
+
+def merge_criteria(base: object, change: object, where: str) -> dict:
+    """An alternative's ``criteria:`` over the claim's: each named criterion's fields replaced, its query merged."""
+    if not isinstance(base, Mapping) or not isinstance(change, Mapping):
+        raise Bad(where, "expected a mapping of criterion name -> fields")
+    out = {name: dict(c) for name, c in base.items()}
+    for name, fields in change.items():
+        if name not in out:
+            near = difflib.get_close_matches(str(name), list(out), n=1)
+            raise Bad(
+                _join(where, name), "not a criterion of the claim" + (f" (did you mean {near[0]!r}?)" if near else "")
+            )
+        if not isinstance(fields, Mapping):
+            raise Bad(_join(where, name), "expected a mapping")
+        merged = {**out[name], **dict(fields)}
+        if "query" in fields and isinstance(fields["query"], Mapping):
+            merged["query"] = {**dict(out[name].get("query") or {}), **dict(fields["query"])}
+        out[name] = merged
+    return out
 
 
 def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) -> None:
@@ -607,24 +689,35 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
     if kind == "query":
         if "params" in entry:
             raise Bad("params", "a query claim states its query under query:, not params:")
-        if "query" not in entry:
-            raise Bad("query", "missing field (kind query)")
-        spec = query_spec()
-        spec.check(entry["query"], "query")
+        if ("query" in entry) == ("criteria" in entry):
+            raise Bad("query", "give exactly one of query (one value) or criteria (several, each judged)")
+        if "criteria" in entry:
+            if compare != "criteria":
+                raise Bad("criteria", "only with compare: criteria")
+            criteria_spec().check(entry["criteria"], "criteria")
+        else:
+            if compare == "criteria":
+                raise Bad("compare", "a query claim judged on criteria lists them under criteria:")
+            spec = query_spec()
+            spec.check(entry["query"], "query")
     else:
-        if "query" in entry:
-            raise Bad("query", "only with kind: query")
+        for key in ("query", "criteria"):
+            if key in entry:
+                raise Bad(key, "only with kind: query")
         spec = kinds.get(kind) or _Undeclared()
         if "params" in entry:
             spec.check(entry["params"], "params")
     ListOf(_Any(), 0, MAX_ALTERNATIVES).check(entry.get("alternatives", []), "alternatives")
+    own = "params" if kind != "query" else "criteria" if "criteria" in entry else "query"
     for i, alt in enumerate(entry.get("alternatives") or []):
         fields["alternatives"].item.check(alt, f"alternatives[{i}]")
-        own = "query" if kind == "query" else "params"
-        other = "params" if own == "query" else "query"
-        if other in alt:
-            raise Bad(f"alternatives[{i}].{other}", f"this claim varies its {own}:, not {other}:")
-        if own in alt:
+        for other in {"params", "query", "criteria"} - {own}:
+            if other in alt:
+                raise Bad(f"alternatives[{i}].{other}", f"this claim varies its {own}:, not {other}:")
+        if own == "criteria" and own in alt:
+            merged = merge_criteria(entry["criteria"], alt["criteria"], f"alternatives[{i}].criteria")
+            criteria_spec().check(merged, f"alternatives[{i}].criteria")
+        elif own in alt:
             spec.loose().check(alt[own], f"alternatives[{i}].{own}")
             merged = {**dict(entry.get(own) or {}), **dict(alt[own])}
             spec.check(merged, f"alternatives[{i}].{own}")
@@ -646,8 +739,16 @@ def in_words(words: str, quote: str) -> bool:
 
 
 def judging_only(alt: Mapping) -> bool:
-    """True when an alternative changes only the decision rule (claimed value, tolerances), not the measurement."""
-    return not alt.get("params") and not alt.get("query")
+    """True when an alternative changes only the decision rule (claimed value, tolerances), not the measurement.
+
+    Under ``criteria:`` a criterion's query or claimed value counts as a change of what is judged
+    (as a claim's own ``claimed`` may be a reading); its tolerance alone does not.
+    """
+    criteria = alt.get("criteria") or {}
+    changes = isinstance(criteria, Mapping) and any(
+        not isinstance(c, Mapping) or set(c) - {"tolerance"} for c in criteria.values()
+    )
+    return not alt.get("params") and not alt.get("query") and not changes
 
 
 def check_reading(alt: Mapping, quote: str, where: str) -> None:
