@@ -307,3 +307,30 @@ def test_criteria_refused_in_one_line_naming_the_field(tmp_path, entry, field):
     with pytest.raises(ParameterError) as err:
         load_registry(path)
     assert f"field '{field}" in str(err.value) and "\n" not in str(err.value), str(err.value)
+
+
+def test_a_notebook_shows_what_each_query_claim_measured(tmp_path):
+    from rotation.studies.page import query_sections
+
+    block = {
+        "length": q(
+            {"pair": ["rut", "spx"], "measure": "streak", "history": {"stat": "rank", "among": "streaks"}},
+            claimed=1,
+            unit="rank",
+            compare="equal",
+        ),
+        "both": crit(
+            {
+                "a streak of 7": {"query": STREAK, "compare": "equal", "claimed": 7},
+                "rose": {"query": RISE, "compare": "above", "claimed": 0},
+            }
+        ),
+        "elsewhere": q(STREAK, claimed=7, unit="sessions", compare="equal", notebook="02_spread"),
+    }
+    path, data_dir, index = setup(tmp_path, block)
+    sections = query_sections(Context(claims=str(path), data_dir=str(data_dir)), "01_streak")
+    assert [s.text.split("`")[1] for s in sections] == ["length", "both"]
+    first, second = sections
+    assert "rut, spx" in first.text and f"to {index[-1].date()}" in first.text and "rank" in first.text
+    assert first.table is not None and len(first.table) == 1  # the one earlier streak
+    assert list(second.table.index) == ["a streak of 7", "rose"] and second.table["met"].tolist() == [True, True]

@@ -157,6 +157,7 @@ def record(page: Page, sections: Iterable[KindSection], *, unjudged_anchor: str 
         )
         for cid, c in notebook_claims(page).items()
     ]
+    page.show_query_claims()
     return results.verdict_table(page.records)
 
 

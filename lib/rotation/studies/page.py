@@ -78,7 +78,16 @@ class Page:
         The records (with each claim's sensitivity rows) are kept in ``self.records``.
         """
         self.records = results.record_notebook(self.run_name, self.ctx, self.notebook, evidence)
+        self.show_query_claims()
         return results.verdict_table(self.records)
+
+    def show_query_claims(self) -> None:
+        """Display what each claim-language claim of this notebook measured (``query_sections``), if any."""
+        shown = query_sections(self.ctx, self.notebook)
+        if shown:
+            from IPython.display import display
+
+            display(*shown)
 
     def sensitivity(self) -> pd.DataFrame:
         """Every listed alternative of this notebook's recorded claims (after ``record``)."""
@@ -100,6 +109,39 @@ def setup(
     plots.house_style()
     ctx = Context(as_of=as_of, data_end=data_end, small=small, large=large, claims=claims, data_dir=data_dir)
     return Page(notebook=notebook, run_name=run_name, ctx=ctx, by_kind=registry.claims_by_kind(ctx.registry, notebook))
+
+
+def query_sections(ctx: Context, notebook: str) -> list[Section]:
+    """What each claim-language claim (``kind: query``) of ``notebook`` measured: the query in words, its
+    window and series, the measurement's detail, then its evidence rows (history's most extreme
+    values, forward cases, criteria). Shown by ``Page.record`` before the verdict table; empty when
+    the notebook has no such claim (the January 2026 article's registry has none)."""
+    from rotation.claims.evaluate import evaluate
+    from rotation.core.fmt import day
+
+    out = []
+    for claim_id, claim in ctx.registry["claims"].items():
+        if claim["notebook"] != notebook or claim.get("kind") != "query":
+            continue
+        m = evaluate(ctx, claim_id).measurement
+        queries = [claim["query"]] if claim.get("query") else [c["query"] for c in claim["criteria"].values()]
+        series = sorted(
+            {
+                str(s)
+                for q in queries
+                for s in [q.get("series"), *(q.get("pair") or []), *(q.get("window") or {}).get("pair", [])]
+                if s
+            }
+        )
+        window = f"; data window {day(m.window[0])} to {day(m.window[1])}" if m.window else ""
+        words = m.detail or m.reason
+        text = (
+            f"**`{claim_id}`** (claim language). Measured: {markdown_text(m.definition or '')}{window}. "
+            f"Series: {', '.join(series)} (catalogue ids; index series are price indexes, ETF and stock "
+            f"series adjusted closes; returns close to close, as fractions). {markdown_text(words or '')}"
+        )
+        out.append(Section(text, m.evidence))
+    return out
 
 
 READING_GROUPS = (

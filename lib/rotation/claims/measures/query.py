@@ -64,6 +64,13 @@ def criterion_met(value: object, criterion: Mapping) -> bool | None:
     return judge(value, criterion) == Verdict.CONFIRMED
 
 
+def _number(value: object) -> str:
+    """A measured value in a sentence: six significant digits, booleans as they are, 'undefined' for none."""
+    if value is None:
+        return "undefined"
+    return str(value) if isinstance(value, bool) else f"{float(value):.6g}"
+
+
 def criterion_rule(criterion: Mapping) -> str:
     """One criterion's rule in words (``= 13 within 0``, ``>= 0.1``, ``true``)."""
     compare = criterion["compare"]
@@ -98,7 +105,7 @@ def _criteria_measure(ctx: Context, claim: Mapping, when: pd.Timestamp) -> Measu
         )
     evidence = pd.DataFrame(rows).set_index("criterion")
     detail = "; ".join(
-        f"{r['criterion']}: {r['measured'] if r['measured'] is not None else 'undefined'} {r['rule']} -> "
+        f"{r['criterion']}: {_number(r['measured'])} {r['rule']} -> "
         f"{'met' if r['met'] else 'not met' if r['met'] is not None else 'cannot say'}"
         for r in rows
     )
