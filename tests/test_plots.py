@@ -140,3 +140,33 @@ def test_png_is_rgb_of_the_drawn_pixels(project):
     written = Image.open(path)
     assert written.mode == "RGB" and np.array_equal(np.asarray(written), image[..., :3])
     assert round(written.info["dpi"][0]) == 200
+
+
+def greedy_wrap(text, width_px, prop, renderer):
+    """The greedy rule measured word by word: each line takes words while the line stays within the width."""
+    out = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            if line and renderer.get_text_width_height_descent(candidate, prop, ismath=False)[0] > width_px:
+                out.append(line)
+                line = word
+            else:
+                line = candidate
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_wrap_to_width_by_bisection_breaks_lines_where_the_greedy_rule_does():
+    plots.house_style()
+    fig = plt.figure()
+    renderer = fig.canvas.get_renderer()
+    prop = matplotlib.font_manager.FontProperties(size=plots.source_fontsize())
+    words = "Source: Yahoo ^RUT, FRED DGS10; 1988-01-04 to 2026-08-21. Daily close-to-close spread, Russell 2000 minus S&P 500 (pp), WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW i i i"
+    texts = [words, f"{words}\n\n  {words[::-1]}  \n", "", "one", "  \n  "]
+    for text in texts:
+        for width_px in (1.0, 40.0, 72.0, 150.0, 333.3, 600.0, 5000.0):
+            wrapped = plots.wrap_to_width(text, width_px, prop, renderer)
+            assert wrapped == greedy_wrap(text, width_px, prop, renderer), (text, width_px)
+    plt.close(fig)

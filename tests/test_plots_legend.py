@@ -114,3 +114,31 @@ def test_every_figure_of_the_article_run_is_a_report_column_wide_with_its_legend
     assert len(pngs) >= 20
     width = round(plots.REPORT_WIDTH_IN * plt.rcParams["savefig.dpi"])
     assert {p.name: Image.open(p).size[0] for p in pngs if Image.open(p).size[0] != width} == {}
+
+
+def test_what_a_legend_may_cover_is_the_same_wherever_the_legend_goes():
+    """``_place`` measures the plotted things once and tries every location against them: each count equals
+    ``legend_covers`` measured afresh with the legend at that location."""
+    fig, ax = figure()
+    x = np.linspace(0, 10, 200)
+    ax.plot(x, np.sin(x) + 5, label="line")
+    ax.plot([2, 8], [3, 7], ls="none", marker="o", label="markers")
+    ax.bar([1, 4, 9], [6, 2, 4], width=0.8, label="bars")
+    ax.scatter([0.5, 5, 9.5], [7, 1, 6.5], label="points")
+    ax.vlines([3, 7], 0, 7, label="vlines")
+    ax.errorbar([6], [5], yerr=[1], label="error bar")
+    ax.text(9, 1, "a note")
+    ax.axhline(6.8, clip_on=False, label="unclipped")
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    plotted = None
+    counts = []
+    for loc in plots.LEGEND_LOCATIONS:
+        legend = ax.legend(loc=loc)
+        box = legend.get_window_extent(renderer)
+        if plotted is None:
+            plotted = plots._plotted(fig, renderer)
+        counts.append(plots._covered(box, plotted))
+        assert counts[-1] == plots.legend_covers(legend, renderer), loc
+    assert len(set(counts)) > 2  # the locations cover different things
+    plt.close(fig)

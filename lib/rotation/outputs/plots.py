@@ -240,22 +240,36 @@ def wrap_to_width(text: str, width_px: float, prop, renderer) -> str:
     """``text`` with line breaks so that no line is wider than ``width_px`` (display pixels) in font ``prop``.
 
     Explicit line breaks are kept; a single word wider than the limit stays on its own line.
+    Each line takes as many words as fit (the greedy rule). A line's measured width never shrinks
+    when a word is added (it is the box around every glyph drawn so far, and the glyphs before keep
+    their places), so the number of words that fit is found by doubling it, then by bisection: about
+    2 log2(words in the line) measurements a line instead of one a word, the same lines.
     """
 
-    def width(s: str) -> float:
-        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0]
+    def fits(words: list[str]) -> bool:
+        return renderer.get_text_width_height_descent(" ".join(words), prop, ismath=False)[0] <= width_px
 
     out = []
     for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split():
-            candidate = f"{line} {word}".strip()
-            if line and width(candidate) > width_px:
-                out.append(line)
-                line = word
-            else:
-                line = candidate
-        out.append(line)
+        words = paragraph.split()
+        start = 0
+        while start < len(words):
+            left = len(words) - start
+            lo = 1  # the first lo words fit (one word always stays, however wide)
+            k = 2
+            while k <= left and fits(words[start : start + k]):
+                lo, k = k, 2 * k
+            hi = min(k - 1, left)  # the first k words do not fit, or there are fewer
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if fits(words[start : start + mid]):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            out.append(" ".join(words[start : start + lo]))
+            start += lo
+        if not words:
+            out.append("")
     return "\n".join(out)
 
 
@@ -537,9 +551,13 @@ def _place(ax: plt.Axes, renderer) -> mpl.legend.Legend:
     spec = ax._rotation_legend
     kwargs = dict(spec["kwargs"])
     kwargs.pop("bbox_to_anchor", None)
+    plotted = None  # what a legend may cover: the same wherever the legend goes, so measured once
     for loc in dict.fromkeys(([spec["loc"]] if spec["loc"] else []) + list(LEGEND_LOCATIONS)):
         legend = ax.legend(spec["handles"], spec["labels"], loc=loc, **kwargs)
-        if not legend_covers(legend, renderer):
+        box = legend.get_window_extent(renderer)
+        if plotted is None:
+            plotted = _plotted(ax.figure, renderer)
+        if not _covered(box, plotted):
             if getattr(ax, "_rotation_grown", 0.0):
                 ax.figure.set_figheight(ax.figure.get_figheight() - ax._rotation_grown)
                 ax._rotation_grown = 0.0
@@ -600,57 +618,73 @@ def legend_covers(legend: mpl.legend.Legend, renderer=None) -> int:
     highlighted periods) and images are background and do not count. A line is only counted where
     it is drawn: inside its axes when it is clipped.
     """
-    import numpy as np
-
     fig = legend.figure
     renderer = renderer or fig.canvas.get_renderer()
-    box = legend.get_window_extent(renderer)
-    covered = 0
+    return _covered(legend.get_window_extent(renderer), _plotted(fig, renderer))
+
+
+def _plotted(fig: plt.Figure, renderer) -> list[tuple]:
+    """What ``legend_covers`` counts, in display coordinates: ``("points", xy, clip, radius)``,
+    ``("segments", xy, clip)`` and ``("box", bbox)`` for every plotted thing of ``fig``'s axes.
+
+    ``clip`` is the axes' box for a clipped artist, else None. Valid until the figure is laid out
+    again or resized; placing a legend changes none of it (``_place`` measures it once for every
+    location it tries).
+    """
+    import numpy as np
+
+    items: list[tuple] = []
     for ax in fig.axes:
         for line in ax.lines:
             if not line.get_visible():
                 continue
             xy = line.get_transform().transform(np.asarray(line.get_path().vertices, dtype=float))
-            seg_box = _clip_box(box, ax.bbox if line.get_clip_on() else None)
-            if seg_box is None:
-                continue
+            clip = ax.bbox if line.get_clip_on() else None
             if line.get_linestyle() in ("None", "", " ", "none") or len(xy) == 1:
                 r = (
                     line.get_markersize() * fig.dpi / 72 / 2
                     if line.get_marker() not in (None, "None", "", " ")
                     else 0.0
                 )
-                covered += _points_in(xy, seg_box, r)
+                items.append(("points", xy, clip, r))
             else:
-                covered += _segments_hit(xy[:-1], xy[1:], seg_box)
+                items.append(("segments", xy, clip))
         for coll in ax.collections:
             if not coll.get_visible():
                 continue
-            seg_box = _clip_box(box, ax.bbox if coll.get_clip_on() else None)
-            if seg_box is None:
-                continue
+            clip = ax.bbox if coll.get_clip_on() else None
             if isinstance(coll, mpl.collections.PathCollection):
                 offsets = coll.get_offset_transform().transform(np.asarray(coll.get_offsets(), dtype=float))
-                covered += _points_in(offsets, seg_box, 3 * fig.dpi / 72)
+                items.append(("points", offsets, clip, 3 * fig.dpi / 72))
             elif isinstance(coll, mpl.collections.LineCollection):
                 transform = coll.get_transform()
                 for path in coll.get_paths():
                     xy = transform.transform(np.asarray(path.vertices, dtype=float))
-                    covered += _segments_hit(xy[:-1], xy[1:], seg_box) if len(xy) > 1 else _points_in(xy, seg_box, 0.0)
+                    items.append(("segments", xy, clip) if len(xy) > 1 else ("points", xy, clip, 0.0))
         for container in ax.containers:
             if isinstance(container, mpl.container.BarContainer):
                 for patch in container.patches:
-                    extent = patch.get_window_extent(renderer)
-                    clipped = _clip_box(extent, ax.bbox)
-                    if clipped is not None and _clip_box(clipped, box) is not None and patch.get_visible():
-                        covered += 1
+                    clipped = _clip_box(patch.get_window_extent(renderer), ax.bbox)
+                    if clipped is not None and patch.get_visible():
+                        items.append(("box", clipped))
         for text in ax.texts:
-            if (
-                text.get_visible()
-                and text.get_text().strip()
-                and _clip_box(text.get_window_extent(renderer), box) is not None
-            ):
-                covered += 1
+            if text.get_visible() and text.get_text().strip():
+                items.append(("box", text.get_window_extent(renderer)))
+    return items
+
+
+def _covered(box, plotted: list[tuple]) -> int:
+    """How many of ``plotted`` (``_plotted``) the display box ``box`` covers."""
+    covered = 0
+    for kind, *item in plotted:
+        if kind == "box":
+            covered += _clip_box(item[0], box) is not None
+            continue
+        seg_box = _clip_box(box, item[1])
+        if seg_box is None:
+            continue
+        xy = item[0]
+        covered += _points_in(xy, seg_box, item[2]) if kind == "points" else _segments_hit(xy[:-1], xy[1:], seg_box)
     return covered
 
 
