@@ -154,6 +154,15 @@ COUNT_YEARS = {
         ),
         ({"series": "rut", "measure": "return", "window": {"months": 0}}, "query.window.months"),
         ({"series": "rut", "measure": "rsi", "lookback": 14, "window": {"sessions": 3}}, "query.window"),
+        ({"series": "rut", "measure": "level", "over": {"window": {"sessions": 5}}}, "query.over.stat"),
+        ({"series": "rut", "measure": "level", "over": {"window": {"sessions": 5}, "stat": "sum"}}, "query.over.stat"),
+        (
+            {"series": "rut", "measure": "level", "over": {"window": {"streak": "beats"}, "stat": "max"}},
+            "query.over.window.streak",
+        ),
+        ({**FORWARD_CAL, "over": {"window": {"sessions": 5}, "stat": "max"}}, "query.over"),
+        ({"series": "rut", "measure": "level", "history": {"stat": "share"}}, "query.history.above"),
+        ({"series": "rut", "measure": "volatility"}, "query.window"),
     ],
 )
 def test_new_forms_refused_in_one_line_naming_the_field(tmp_path, query, field):

@@ -350,6 +350,8 @@ def test_event_study_lists_cases_and_both_rows_per_horizon():
         {"series": "a", "measure": "rise_from_low", "window": {"months": 2}},
         {"series": "a", "measure": "drawdown", "history": {"stat": "percentile"}},
         {"series": "b", "measure": "rsi", "lookback": 14},
+        {"series": "a", "measure": "volatility", "window": {"sessions": 20}},
+        {"series": "a", "measure": "rsi", "lookback": 5, "over": {"window": {"sessions": 10}, "stat": "max"}},
     ],
 )
 def test_no_look_ahead_value_at_a_date_ignores_later_data(query):
@@ -569,6 +571,35 @@ TIMELINE_QUERIES = [
     {"series": "a", "measure": "drawdown", "window": {"period": "year"}},
     {"series": "b", "measure": "rsi", "lookback": 14, "history": {"stat": "record"}},
     {**PAIR, "pair_as": "ratio", "measure": "above_average", "lookback": 50},
+    {"series": "a", "measure": "annualized_return", "window": {"months": 12}, "history": {"stat": "rank"}},
+    {**PAIR, "measure": "volatility", "window": {"sessions": 21}},
+    {"series": "a", "measure": "volatility", "window": {"period": "month"}, "history": {"stat": "percentile"}},
+    {
+        **PAIR,
+        "measure": "return",
+        "window": {"period": "month"},
+        "history": {"stat": "share", "among": "every_period", "above": 0},
+    },
+    {
+        "series": "a",
+        "measure": "return",
+        "window": {"period": "ytd"},
+        "history": {"stat": "share", "among": "same_period", "below": 0},
+    },
+    {
+        "series": "a",
+        "measure": "rsi",
+        "lookback": 14,
+        "over": {"window": {"streak": "beats", "pair": ["a", "b"]}, "stat": "max"},
+    },
+    {**PAIR, "measure": "session_return", "over": {"window": {"streak": "beats"}, "stat": "median"}},
+    {
+        "series": "a",
+        "measure": "level",
+        "history": {"stat": "record"},
+        "over": {"window": {"sessions": 10}, "stat": "max"},
+    },
+    {**PAIR, "measure": "return", "window": {"sessions": 5}, "over": {"window": {"months": 1}, "stat": "mean"}},
     {**PAIR, "measure": "sessions_meeting", "condition": "beats", "window": {"first_sessions": 14}},
     {
         **PAIR,
@@ -729,3 +760,47 @@ def test_streak_windows_of_the_subject_and_of_another_pair():
     assert got.window == (a.index[19], a.index[-1])  # the close before the streak's first session
     leg = {"pair": ["a", "b"], "leg": "small", "measure": "return", "window": {"streak": "beats"}}
     assert evaluate(leg, load, a.index[-1]).value == pytest.approx(1.004**10 - 1)
+
+
+def test_annualized_return_and_volatility_planted():
+    idx = pd.date_range("2020-01-01", "2022-01-01", freq="D")  # every calendar day, two years (731 days)
+    s = pd.Series(100 * 1.21 ** ((idx - idx[0]).days / 730.5), index=idx)
+    ann = P.window_values(one(s), "annualized_return", {"from": "2020-01-01"})
+    assert ann.iloc[-1] == pytest.approx(0.1, rel=1e-12)  # 21% over two years: 10% a year
+    alternating = series(100 * np.cumprod(np.where(np.arange(60) % 2, 1.01, 1 / 1.01)))
+    vol = P.window_values(one(alternating), "volatility", {"sessions": 20})
+    daily = np.diff(np.log(alternating.to_numpy()))[-20:]
+    assert vol.iloc[-1] == pytest.approx(np.std(daily, ddof=1) * np.sqrt(252))
+    assert np.isnan(vol.iloc[1])
+
+
+def test_share_of_earlier_values_over_a_threshold():
+    got = P.history_stat(
+        None, pd.Series([0.1, -0.2, 0.3, 0.0], index=pd.bdate_range("2020-01-01", periods=4)), "share", above=0
+    )
+    assert got["value"] == 0.5 and got["n"] == 4
+    assert P.history_stat(None, pd.Series([], dtype=float), "share", below=0)["value"] is None
+
+
+def test_over_reduces_a_value_over_a_window_planted():
+    n = 30
+    small = np.full(n, -0.001)
+    small[20:] = 0.002
+    small[25] = 0.010  # the largest daily spread of the streak
+    a = series(100 * np.cumprod(1 + small))
+    b = series(np.full(n, 100.0))
+    load = loader(a=a, b=b)
+    daily = {"pair": ["a", "b"], "measure": "session_return"}
+    top = evaluate({**daily, "over": {"window": {"streak": "beats"}, "stat": "max"}}, load, a.index[-1])
+    assert top.value == pytest.approx(0.010) and top.window == (a.index[19], a.index[-1])
+    med = evaluate({**daily, "over": {"window": {"streak": "beats"}, "stat": "median"}}, load, a.index[-1])
+    assert med.value == pytest.approx(0.002)
+    mean = evaluate({**daily, "over": {"window": {"streak": "beats"}, "stat": "mean"}}, load, a.index[-1])
+    assert mean.value == pytest.approx(
+        query_values({**daily, "measure": "mean_return", "window": {"streak": "beats"}}, load).iloc[-1]
+    )
+    record = {"series": "a", "measure": "level", "history": {"stat": "record"}}
+    within = evaluate({**record, "over": {"window": {"sessions": 5}, "stat": "max"}}, load, a.index[-1])
+    assert within.value == 1.0  # a new high on the last session
+    early = evaluate({**record, "over": {"window": {"sessions": 5}, "stat": "max"}}, load, a.index[15])
+    assert early.value == 0.0  # falling: no record close in that window

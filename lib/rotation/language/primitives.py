@@ -9,6 +9,7 @@ of a claim is the same computation read at every date.
 Units: simple and log returns are fractions (0.018 = 1.8 %); ``change_bp`` is in basis points
 (``(end - base) * 100`` of a series quoted in percent); levels are the series' own unit; streak
 lengths and counts are sessions / numbers of streaks; ``mean_return`` is a fraction per session;
+``annualized_return`` and ``volatility`` are fractions per year;
 ``rise_from_low`` and ``drawdown`` are fractions; ``rsi`` is in points (0 to 100);
 ``above_average`` is a fraction (0.08: the close 8 % above its moving average). A window's return runs from the close of
 its *base* session to the close of its *end* session (``rotation.analytics.returns`` conventions). For a
@@ -38,6 +39,8 @@ MEASURES = (
     "count",
     "sessions_meeting",
     "mean_return",
+    "annualized_return",
+    "volatility",
     "rise_from_low",
     "drawdown",
     "rsi",
@@ -50,9 +53,16 @@ WINDOW_MEASURES = (  # measures over a window (``window:`` required)
     "change_bp",
     "sessions_meeting",
     "mean_return",
+    "annualized_return",
+    "volatility",
     "rise_from_low",
 )
-LOOKBACK_MEASURES = ("rsi", "above_average")  # indicators over a trailing number of sessions (``lookback:``)
+LOOKBACK_MEASURES = ("rsi", "above_average")
+COUNTING_STATS = (
+    "count",
+    "run",
+    "share",
+)  # history statistics over a threshold (``above`` / ``below``)  # indicators over a trailing number of sessions (``lookback:``)
 PERIODS = {"month": "M", "quarter": "Q", "ytd": "Y", "year": "Y"}
 HORIZONS = {"1w": 5, "2w": 10, "4w": 20, "1m": 21, "2m": 42, "3m": 63, "6m": 126, "9m": 189, "12m": 252, "1y": 252}
 
@@ -285,8 +295,9 @@ def range_extreme(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, kind: str)
     """The minimum (``kind="min"``) or maximum of ``values[lo:hi + 1]`` for each pair of positions (NaN where ``lo > hi``).
 
     A sparse table: O(n log n) to build, O(1) per range, so every date's window is read at once.
+    Missing values (NaN) are skipped; a range of missing values only gives NaN.
     """
-    fn = np.minimum if kind == "min" else np.maximum
+    fn = np.fmin if kind == "min" else np.fmax  # a missing value is skipped (NaN only when all are)
     values = np.asarray(values, dtype=float)
     levels = [values]
     while 2 ** len(levels) <= len(values):
@@ -302,6 +313,38 @@ def range_extreme(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, kind: str)
         table = levels[j]
         out[sel] = fn(table[lo[sel]], table[hi[sel] - 2**j + 1])
     return out
+
+
+REDUCTIONS = ("max", "min", "mean", "median")
+
+
+def reduce_over_window(values: pd.Series, base: np.ndarray, end: np.ndarray, stat: str) -> pd.Series:
+    """``stat`` of ``values`` over the sessions after ``base`` up to ``end`` (positions), at every date.
+
+    ``max``/``min`` (``range_extreme``), ``mean`` and ``median`` of the values present (missing values
+    skipped); NaN where the window is undefined (``base < 0``) or holds no value.
+    """
+    x = values.to_numpy(dtype=float)
+    ok = (base >= 0) & (end > base)
+    lo, hi = np.where(ok, base + 1, -1), np.where(ok, end, -1)
+    if stat in ("max", "min"):
+        out = range_extreme(x, lo, hi, stat)
+    elif stat == "mean":
+        present = ~np.isnan(x)
+        total = np.concatenate(([0.0], np.cumsum(np.where(present, x, 0.0))))
+        count = np.concatenate(([0], np.cumsum(present)))
+        n = np.where(ok, count[np.maximum(hi, 0) + 1] - count[np.maximum(lo, 0)], 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(n > 0, (total[np.maximum(hi, 0) + 1] - total[np.maximum(lo, 0)]) / n, np.nan)
+    elif stat == "median":
+        out = np.full(len(x), np.nan)
+        for i in np.flatnonzero(ok):
+            part = x[lo[i] : hi[i] + 1]
+            part = part[~np.isnan(part)]
+            out[i] = np.median(part) if part.size else np.nan
+    else:
+        raise ParameterError(f"over.stat: expected one of {', '.join(REDUCTIONS)}, got {stat!r}")
+    return pd.Series(out, index=values.index, name=f"{stat} over window")
 
 
 def _extreme_change(values: np.ndarray, base: np.ndarray, end: np.ndarray, measure: str) -> np.ndarray:
@@ -326,12 +369,45 @@ def _mean_session_return(values: np.ndarray, base: np.ndarray, end: np.ndarray) 
         return np.where(ok, (total[e] - total[b]) / (e - b), np.nan)
 
 
+def _annualized(values: np.ndarray, dates: pd.DatetimeIndex, base: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """``(end close / base close) ** (365.25 / calendar days between them) - 1`` (fraction per year)."""
+    ok = (base >= 0) & (end > base)
+    b, e = np.where(ok, base, 0), np.where(ok, end, 1)
+    days = (dates.to_numpy()[e] - dates.to_numpy()[b]) / np.timedelta64(1, "D")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, (values[e] / values[b]) ** (365.25 / days) - 1.0, np.nan)
+
+
+def _volatility(daily: np.ndarray, base: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Standard deviation (ddof 1) of the daily returns after ``base`` up to ``end``, times sqrt(252) (fraction per year)."""
+    x = np.concatenate(([0.0], daily[1:]))
+    s1, s2 = np.cumsum(x), np.cumsum(x * x)
+    ok = (base >= 0) & (end - base >= 2)
+    b, e = np.where(ok, base, 0), np.where(ok, end, 2)
+    n = e - b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (s1[e] - s1[b]) / n
+        var = ((s2[e] - s2[b]) - n * mean * mean) / (n - 1)
+        return np.where(ok, np.sqrt(np.maximum(var, 0.0) * 252.0), np.nan)
+
+
 def _over_window(levels: pd.DataFrame, base: np.ndarray, end: np.ndarray, measure: str) -> np.ndarray:
     """A window measure of one series (column ``value``) or small minus large (a spread pair)."""
+
+    if measure == "volatility":  # of one series' daily log returns, or of a spread pair's daily return difference
+        if "value" in levels:
+            daily = np.log(levels["value"].to_numpy(dtype=float))
+            daily = np.concatenate(([0.0], np.diff(daily)))
+        else:
+            r = levels[["small", "large"]].pct_change().fillna(0.0)
+            daily = (r["small"] - r["large"]).to_numpy()
+        return _volatility(daily, base, end)
 
     def one(values: np.ndarray) -> np.ndarray:
         if measure == "mean_return":
             return _mean_session_return(values, base, end)
+        if measure == "annualized_return":
+            return _annualized(values, levels.index, base, end)
         if measure in ("rise_from_low", "drawdown"):
             return _extreme_change(values, base, end, measure)
         return _change(values, base, end, measure)
@@ -353,7 +429,9 @@ def window_values(
     """The measured value at every date: a level, an indicator, a one-session return, or a measure over ``window``.
 
     ``level``; ``session_return``; over a window: ``return``, ``log_return``, ``change_bp``,
-    ``mean_return`` (mean one-session return), ``rise_from_low`` (end close over the lowest close
+    ``mean_return`` (mean one-session return), ``annualized_return`` (the window's growth over its
+    calendar days, ``(end / base) ** (365.25 / days) - 1``), ``volatility`` (standard deviation of
+    the daily log returns, or of a spread pair's daily return difference, times sqrt(252)), ``rise_from_low`` (end close over the lowest close
     from the base up to the session before the end, minus 1: the largest gain ending at the date),
     ``drawdown`` (end close over the highest close from the base to the end, minus 1; without a
     window, since the first close); over ``lookback`` sessions: ``rsi`` (Wilder, points) and
@@ -540,18 +618,22 @@ def history_stat(
     ``since_year``: the calendar year of that date (None when no earlier value is as extreme: a
     record); ``count``: how many earlier values are strictly above ``above`` (or strictly below
     ``below``), in the values' unit, whatever the value itself (which may be None); ``run``: how
-    many of the LATEST earlier values in a row pass that threshold ("each of the past five years").
-    Returns ``{"value": ..., "since": date or NaT, "n": comparables}``.
+    many of the LATEST earlier values in a row pass that threshold ("each of the past five years");
+    ``share``: the count over the number of earlier values (a fraction; undefined without any:
+    "small caps beat in January in 60% of years"). Returns ``{"value": ..., "since": date or NaT, "n": comparables}``.
     """
     sign = 1.0 if direction == "high" else -1.0
     e = earlier.dropna()
-    if stat in ("count", "run"):
+    if stat in COUNTING_STATS:
         if (above is None) == (below is None):
             raise ParameterError(f"history.stat {stat} needs exactly one of history.above or history.below")
         x = e.to_numpy(dtype=float)
         passes = x > above if above is not None else x < below
         if stat == "count":
             return {"value": int(np.count_nonzero(passes)), "since": pd.NaT, "n": int(e.size)}
+        if stat == "share":
+            share = float(np.count_nonzero(passes)) / e.size if e.size else None
+            return {"value": share, "since": pd.NaT, "n": int(e.size)}
         failed = np.flatnonzero(~passes)
         run = len(passes) - (failed[-1] + 1 if len(failed) else 0)
         return {"value": int(run), "since": pd.NaT, "n": int(e.size)}
@@ -889,6 +971,9 @@ def outcome_table(
 
 __all__ = [
     "HORIZONS",
+    "COUNTING_STATS",
+    "REDUCTIONS",
+    "reduce_over_window",
     "LOOKBACK_MEASURES",
     "STUDY_HORIZONS",
     "WINDOW_MEASURES",

@@ -61,6 +61,9 @@ def describe(query: Mapping) -> str:
         parts.append("event " + ", ".join(f"{k} {v}" for k, v in dict(query["event"]).items()))
     if query.get("history"):
         parts.append("against history: " + ", ".join(f"{k} {v}" for k, v in dict(query["history"]).items()))
+    if query.get("over"):
+        over = dict(query["over"])
+        parts.append(f"{over['stat']} over window " + ", ".join(f"{k} {v}" for k, v in dict(over["window"]).items()))
     return "; ".join(parts)
 
 
@@ -194,6 +197,35 @@ def _evaluate_forward(query: Mapping, levels: pd.DataFrame, session: pd.Timestam
     return Result(value=value, session=session, raw=value, n=len(rows), detail=detail, evidence=evidence)
 
 
+def over_values(query: Mapping, load: Loader | None, levels: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """A query with ``over: {window, stat}``: the inner query's value at every date (after its history
+    comparison; booleans as 1/0), reduced by ``stat`` over ``over.window`` ending at each date.
+
+    Returns the reduced Series and the window's base and end positions ("the highest RSI during the
+    streak", "a record close at some session of the run", "the median daily spread").
+    """
+    over = dict(query["over"])
+    inner = {k: v for k, v in query.items() if k != "over"}
+    values = values_over_dates(inner, levels if load is None else load, levels.index)
+    values.index = levels.index
+    flags = window_flags({"window": over["window"], "leg": query.get("leg")}, levels, load)
+    base, end = P.window_positions(levels.index, over["window"], flags)
+    return P.reduce_over_window(values, base, end, str(over["stat"])), base, end
+
+
+def _evaluate_over(query: Mapping, load: Loader | None, levels: pd.DataFrame, session: pd.Timestamp) -> Result:
+    reduced, base, end = over_values(query, load, levels)
+    i = levels.index.get_loc(session)
+    over = dict(query["over"])
+    words = describe(query)
+    if base[i] < 0 or pd.isna(reduced.iloc[i]):
+        return Result(value=None, session=session, detail=f"{words}: not defined at {session.date()} (no window there)")
+    value = float(reduced.iloc[i])
+    window = (levels.index[base[i]], levels.index[end[i]])
+    detail = f"{words}: {over['stat']} {value:.6g} over the sessions after {window[0].date()} to {window[1].date()}"
+    return Result(value=value, session=session, raw=value, window=window, detail=detail)
+
+
 def evaluate(
     query: Mapping,
     load: Loader,
@@ -209,6 +241,8 @@ def evaluate(
     """
     levels = P.subject_levels(query, load) if levels is None else levels
     session = resolve_session(levels.index, at, max_age_days)
+    if query.get("over"):
+        return _evaluate_over(query, load, levels, session)
     if query["measure"] == "forward":
         return _evaluate_forward(query, levels, session)
     values = query_values(query, load, levels) if values is None else values
@@ -226,7 +260,7 @@ def evaluate(
         )
     words = describe(query)
     history = query.get("history")
-    counting = bool(history) and dict(history).get("stat") in ("count", "run")
+    counting = bool(history) and dict(history).get("stat") in P.COUNTING_STATS
     if raw is None and not counting:
         return Result(
             value=None,
@@ -359,13 +393,12 @@ def _running_history(
             stack_vals.append(-x)
             stack_dates.append(comp_dates[j])
             j += 1
-        if stat in ("count", "run"):
+        if stat in P.COUNTING_STATS:
             if stat == "run":
                 out[q] = run
-            elif above is not None:
-                out[q] = len(raw) - bisect.bisect_right(raw, above)
-            else:
-                out[q] = bisect.bisect_left(raw, below)
+                continue
+            k = len(raw) - bisect.bisect_right(raw, above) if above is not None else bisect.bisect_left(raw, below)
+            out[q] = k if stat == "count" else (k / len(raw) if raw else np.nan)
             continue
         v = query_vals[q]
         if np.isnan(v):
@@ -442,7 +475,7 @@ def _same_day_history(query: Mapping, values: pd.Series, positions: np.ndarray) 
     at = values.index[positions]
     out = np.full(len(positions), np.nan)
     if valid.empty:
-        return np.zeros(len(positions)) if stat in ("count", "run") else out
+        return np.zeros(len(positions)) if stat in ("count", "run") else out  # share: undefined
     years = np.arange(valid.index[0].year, at.year.max() + 1) if len(at) else np.arange(0)
     vals = np.full((len(at), len(years)), np.nan)
     dates = np.full((len(at), len(years)), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -455,12 +488,16 @@ def _same_day_history(query: Mapping, values: pd.Series, positions: np.ndarray) 
         ok &= found.to_period(code).asi8 == pd.DatetimeIndex(wanted).to_period(code).asi8
         vals[:, k] = np.where(ok, valid.to_numpy()[np.maximum(p, 0)], np.nan)
         dates[:, k] = np.where(ok, found.to_numpy(), np.datetime64("NaT"))
-    if stat in ("count", "run"):
+    if stat in P.COUNTING_STATS:
         x = vals
         with np.errstate(invalid="ignore"):
             passed = x > h["above"] if h.get("above") is not None else x < h["below"]
         if stat == "count":
             return np.sum(passed & ~np.isnan(x), axis=1).astype(float)
+        if stat == "share":
+            n = np.sum(~np.isnan(x), axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(n > 0, np.sum(passed & ~np.isnan(x), axis=1) / n, np.nan)
         run, alive = np.zeros(len(x)), np.ones(len(x), dtype=bool)
         for k in range(x.shape[1] - 1, -1, -1):  # from the latest year back; a year without a value is skipped
             present = ~np.isnan(x[:, k])
@@ -552,6 +589,10 @@ def values_over_dates(
     reachable &= age <= max_age_days
     out = np.full(len(dates), np.nan)
     qpos = pos[reachable]
+    if query.get("over"):
+        reduced, _, _ = over_values(query, None if isinstance(frame, pd.DataFrame) else frame, levels)
+        out[reachable] = reduced.to_numpy(dtype=float)[qpos]
+        return pd.Series(out, index=dates, name="value")
     if query["measure"] == "forward":
         out[reachable] = _forward_over_positions(query, levels, qpos)
         return pd.Series(out, index=dates, name="value")

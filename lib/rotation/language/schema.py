@@ -341,6 +341,14 @@ def _query_rule(q: Mapping, where: str) -> None:
             if key in q:
                 raise Bad(_join(where, key), "only with measure count")
     forward_keys = ("event", "horizon", "stat", "of", "independent", "then", "start")
+    if "over" in q:
+        if measure == "forward":
+            raise Bad(_join(where, "over"), "measure forward takes no over (its outcomes are already a sample)")
+        ow = q["over"]["window"]
+        if "streak" in ow and "pair" not in ow and (ow["streak"] == "beats") != spread_pair:
+            raise Bad(
+                _join(where, "over.window.streak"), "beats needs a pair: set over.window.pair, or use rises/falls"
+            )
     if measure == "forward":
         if not spread_pair:
             raise Bad(_join(where, "pair"), "measure forward needs a pair read as a spread")
@@ -367,8 +375,8 @@ def _query_rule(q: Mapping, where: str) -> None:
             )
         if stat != "since" and "in" in h:
             raise Bad(_join(where, "history.in"), "only with stat since")
-        if (stat in ("count", "run")) != (("above" in h) != ("below" in h)) or ("above" in h and "below" in h):
-            raise Bad(_join(where, "history.above"), "count and run take one of above or below (only they)")
+        if (stat in ("count", "run", "share")) != (("above" in h) != ("below" in h)) or ("above" in h and "below" in h):
+            raise Bad(_join(where, "history.above"), "count, run and share take one of above or below (only they)")
         if among == "streaks" and measure != "streak":
             raise Bad(_join(where, "history.among"), "streaks only with measure streak")
         if among == "every_period" and "period" not in (q.get("window") or {}):
@@ -436,7 +444,7 @@ def _condition() -> Spec:
 
 def query_spec() -> Fields:
     from rotation.analytics.forward import ANCHORS
-    from rotation.language.primitives import HORIZONS, MEASURES
+    from rotation.language.primitives import HORIZONS, MEASURES, REDUCTIONS
 
     stats = (
         "n",
@@ -482,7 +490,7 @@ def query_spec() -> Fields:
             "since": Date(),
             "history": Fields(
                 {
-                    "stat": Choice(("rank", "percentile", "record", "since", "since_year", "count", "run")),
+                    "stat": Choice(("rank", "percentile", "record", "since", "since_year", "count", "run", "share")),
                     "among": Choice(("rolling", "same_period", "every_period", "streaks")),
                     "direction": Choice(("high", "low")),
                     "start": Date(),
@@ -522,6 +530,7 @@ def query_spec() -> Fields:
                 f"a number of sessions (1 to 2520) or one of {', '.join(HORIZONS)}",
             ),
             "stat": Choice(stats),
+            "over": Fields({"window": window, "stat": Choice(REDUCTIONS)}, required=("window", "stat")),
             "of": Choice(("small", "large", "relative")),
             "independent": Boolean(),
         },
