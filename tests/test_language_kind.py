@@ -135,7 +135,7 @@ COUNT_YEARS = {
         ({**FORWARD_CAL, "horizon": "1m"}, "query.horizon"),
         ({k: v for k, v in FORWARD_CAL.items() if k != "then"}, "query.then"),
         ({**FORWARD_CAL, "then": {"dates": "01-01 to 01-31", "year": "last"}}, "query.then"),
-        ({**FORWARD_CAL, "event": {"window": {"sessions": 5}, "above": 0}}, "query.event.window"),
+        ({**FORWARD_CAL, "event": {"window": {"period": "month"}, "above": 0}}, "query.event.window"),
         ({**FORWARD_CAL, "event": {"window": {"dates": "07-01 to 12-31"}, "min_length": 3}}, "query.event.min_length"),
         ({**FORWARD_CAL, "event": {"min_length": 3}, "horizon": 5}, "query.then"),
         ({**FORWARD_CAL, "start": "1979-13-01"}, "query.start"),
@@ -163,6 +163,8 @@ COUNT_YEARS = {
         ({**FORWARD_CAL, "over": {"window": {"sessions": 5}, "stat": "max"}}, "query.over"),
         ({"series": "rut", "measure": "level", "history": {"stat": "share"}}, "query.history.above"),
         ({"series": "rut", "measure": "volatility"}, "query.window"),
+        ({**FORWARD_CAL, "event": {"window": {"sessions": 5}}, "horizon": 5}, "query.event.above"),
+        ({**FORWARD_CAL, "event": {"window": {"sessions": 5}, "above": 0.02}}, "query.horizon"),
     ],
 )
 def test_new_forms_refused_in_one_line_naming_the_field(tmp_path, query, field):

@@ -352,6 +352,13 @@ def test_event_study_lists_cases_and_both_rows_per_horizon():
         {"series": "b", "measure": "rsi", "lookback": 14},
         {"series": "a", "measure": "volatility", "window": {"sessions": 20}},
         {"series": "a", "measure": "rsi", "lookback": 5, "over": {"window": {"sessions": 10}, "stat": "max"}},
+        {
+            "pair": ["a", "b"],
+            "measure": "forward",
+            "event": {"window": {"sessions": 3}, "above": 0.0},
+            "horizon": 5,
+            "stat": "mean",
+        },
     ],
 )
 def test_no_look_ahead_value_at_a_date_ignores_later_data(query):
@@ -600,6 +607,22 @@ TIMELINE_QUERIES = [
         "over": {"window": {"sessions": 10}, "stat": "max"},
     },
     {**PAIR, "measure": "return", "window": {"sessions": 5}, "over": {"window": {"months": 1}, "stat": "mean"}},
+    {
+        **PAIR,
+        "measure": "forward",
+        "event": {"window": {"sessions": 5}, "above": 0.02},
+        "horizon": 10,
+        "stat": "share_beating",
+    },
+    {
+        **PAIR,
+        "measure": "forward",
+        "event": {"window": {"months": 1}, "below": -0.03},
+        "horizon": "1m",
+        "stat": "mean",
+        "of": "small",
+        "independent": True,
+    },
     {**PAIR, "measure": "sessions_meeting", "condition": "beats", "window": {"first_sessions": 14}},
     {
         **PAIR,
@@ -804,3 +827,28 @@ def test_over_reduces_a_value_over_a_window_planted():
     assert within.value == 1.0  # a new high on the last session
     early = evaluate({**record, "over": {"window": {"sessions": 5}, "stat": "max"}}, load, a.index[15])
     assert early.value == 0.0  # falling: no record close in that window
+
+
+def test_rolling_window_events_start_when_the_signal_first_passes_the_threshold():
+    n = 80
+    small = np.zeros(n)
+    small[[10, 11, 12]] = 0.02  # the 3-session lead passes 5% at session 12 only (once)
+    small[40] = 0.07  # passes at session 40, stays above through 42: one event
+    small[60] = -0.01
+    a = series(100 * np.cumprod(1 + small))
+    b = series(np.full(n, 100.0))
+    lv = P.subject_levels({"pair": ["a", "b"]}, loader(a=a, b=b))
+    rows = P.crossing_outcomes(lv, {"sessions": 3}, 20, above=0.05)
+    assert rows["anchor_pos"].tolist() == [12, 40]
+    assert rows["relative"].iloc[0] == pytest.approx(a.iloc[32] / a.iloc[12] - 1)
+    assert rows["relative"].iloc[1] == pytest.approx(a.iloc[60] / a.iloc[40] - 1)
+    assert rows["independent"].tolist() == [True, True] and rows["ready_pos"].tolist() == [32, 60]
+    q = {
+        "pair": ["a", "b"],
+        "measure": "forward",
+        "event": {"window": {"sessions": 3}, "above": 0.05},
+        "horizon": 20,
+        "stat": "n",
+    }
+    assert evaluate(q, loader(a=a, b=b), a.index[59]).value == 1.0  # the second outcome closes at session 60
+    assert evaluate(q, loader(a=a, b=b), a.index[60]).value == 2.0

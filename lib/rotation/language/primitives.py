@@ -710,6 +710,57 @@ def event_outcomes(levels: pd.DataFrame, min_length: int, horizon: int, anchor: 
     return episode_forward(returns, episodes, [int(horizon)])
 
 
+ROLLING_EVENT_WINDOWS = ("sessions", "months")  # event windows that end at every session (threshold crossings)
+
+
+def crossing_outcomes(
+    levels: pd.DataFrame, window: Mapping, horizon: int, above: float | None = None, below: float | None = None
+) -> pd.DataFrame:
+    """Every session on which a pair's window return first passes a threshold, and what followed over ``horizon`` sessions.
+
+    The small-minus-large return over ``window`` (``{sessions: N}`` or ``{months: N}``, ending at each
+    session) is the signal; an event is a session where it is strictly above ``above`` (or below
+    ``below``) after a session where it was not ("the first day the five-day lead topped 4%"). The
+    outcome runs from that session's close over the next ``horizon`` sessions. One row per event whose
+    outcome window closed in ``levels``: ``start`` (the window's base date), ``end``, ``anchor`` (the
+    event session), ``anchor_pos`` and ``ready_pos`` (positions in ``levels``: the event, and the
+    session its outcome is known), ``sessions`` (the window's sessions), ``event`` (the signal value),
+    ``small``, ``large``, ``relative`` (fractions) and ``independent`` (no outcome window overlapping
+    an earlier kept one).
+    """
+    from rotation.analytics.forward import independent_mask
+
+    if (above is None) == (below is None):
+        raise ParameterError("event: give exactly one of above or below with a rolling window")
+    h = horizon_sessions(horizon)
+    index = levels.index
+    base, end = window_positions(index, window)
+    signal = _over_window(levels, base, end, "return")
+    with np.errstate(invalid="ignore"):
+        passes = signal > above if above is not None else signal < below
+    first = passes & ~np.concatenate(([False], passes[:-1]))
+    pos = np.flatnonzero(first)
+    pos = pos[pos + h < len(index)]
+    small, large = levels["small"].to_numpy(dtype=float), levels["large"].to_numpy(dtype=float)
+    out_small = small[pos + h] / small[pos] - 1.0
+    out_large = large[pos + h] / large[pos] - 1.0
+    return pd.DataFrame(
+        {
+            "start": index[base[pos]],
+            "end": index[pos],
+            "sessions": end[pos] - base[pos],
+            "anchor": index[pos],
+            "anchor_pos": pos,
+            "ready_pos": pos + h,
+            "event": signal[pos],
+            "small": out_small,
+            "large": out_large,
+            "relative": out_small - out_large,
+            "independent": independent_mask(pos, h) if len(pos) else np.zeros(0, dtype=bool),
+        }
+    )
+
+
 def any_time_outcomes(levels: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """Forward returns over ``horizon`` sessions from EVERY session with a complete window (the any-time rate).
 
@@ -972,6 +1023,8 @@ def outcome_table(
 __all__ = [
     "HORIZONS",
     "COUNTING_STATS",
+    "ROLLING_EVENT_WINDOWS",
+    "crossing_outcomes",
     "REDUCTIONS",
     "reduce_over_window",
     "LOOKBACK_MEASURES",

@@ -141,6 +141,22 @@ def forward_samples(query: Mapping, known: pd.DataFrame) -> tuple[pd.DataFrame, 
         raise ParameterError("measure forward needs a pair read as a spread (pair: [small, large])")
     event = dict(query.get("event") or {})
     start = pd.Timestamp(query["start"]) if query.get("start") else None
+    if "window" in event and set(event["window"]) & set(P.ROLLING_EVENT_WINDOWS):
+        from rotation.analytics.forward import independent_mask
+
+        horizon = P.horizon_sessions(query.get("horizon", "1m"))
+        rows = P.crossing_outcomes(known, event["window"], horizon, event.get("above"), event.get("below"))
+        base = P.any_time_outcomes(known, horizon)
+        if start is not None:
+            rows = rows[rows["anchor"] >= start].reset_index(drop=True)
+            rows["independent"] = independent_mask(rows["anchor_pos"].to_numpy(), horizon) if len(rows) else []
+            base = base.loc[start:]
+        side = f"above {event['above']:g}" if "above" in event else f"below {event['below']:g}"
+        words = (
+            f"sessions where small minus large over {dict(event['window'])} first passed {side}; "
+            f"outcome over {horizon} sessions"
+        )
+        return rows, base, words
     if "window" in event:
         then = query.get("then", "next_year")
         rows = P.calendar_outcomes(known, event["window"], then, event.get("above"), event.get("below"))

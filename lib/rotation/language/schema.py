@@ -352,13 +352,17 @@ def _query_rule(q: Mapping, where: str) -> None:
     if measure == "forward":
         if not spread_pair:
             raise Bad(_join(where, "pair"), "measure forward needs a pair read as a spread")
-        calendar = "window" in (q.get("event") or {})
+        event_window = (q.get("event") or {}).get("window") or {}
+        calendar = bool(event_window) and not ({"sessions", "months"} & set(event_window))
         for key in ("event", "then" if calendar else "horizon", "stat"):
             if key not in q:
                 raise Bad(_join(where, key), "missing field (measure forward)")
         if ("horizon" if calendar else "then") in q:
             key = "horizon" if calendar else "then"
-            raise Bad(_join(where, key), "horizon with streak events, then with calendar events (event.window)")
+            raise Bad(
+                _join(where, key),
+                "horizon with streak and rolling-window events, then with calendar events (event.window: dates, first_sessions, year)",
+            )
         if "history" in q:
             raise Bad(_join(where, "history"), "measure forward takes no history comparison")
     else:
@@ -416,8 +420,14 @@ def _event_rule(e: Mapping, where: str) -> None:
         if "above" in e and "below" in e:
             raise Bad(_join(where, "below"), "give one of above or below")
         every_year = {"first_sessions", "dates"} & set(e["window"]) or e["window"].get("period") in ("year", "ytd")
-        if not every_year:
-            raise Bad(_join(where, "window"), "a calendar event's window recurs: dates, first_sessions, year")
+        rolling = {"sessions", "months"} & set(e["window"])
+        if not every_year and not rolling:
+            raise Bad(
+                _join(where, "window"),
+                "an event window recurs (dates, first_sessions, year) or rolls (sessions, months, with above or below)",
+            )
+        if rolling and not ({"above", "below"} & set(e)):
+            raise Bad(_join(where, "above"), "missing field (a rolling event window: the threshold it first passes)")
     else:
         if "min_length" not in e:
             raise Bad(_join(where, "min_length"), "missing field (streak events; or give window: for calendar events)")
