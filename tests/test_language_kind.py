@@ -165,6 +165,37 @@ COUNT_YEARS = {
         ({"series": "rut", "measure": "volatility"}, "query.window"),
         ({**FORWARD_CAL, "event": {"window": {"sessions": 5}}, "horizon": 5}, "query.event.above"),
         ({**FORWARD_CAL, "event": {"window": {"sessions": 5}, "above": 0.02}}, "query.horizon"),
+        (
+            {
+                "series": "rut",
+                "measure": "forward",
+                "event": {"min_length": 5, "condition": "beats"},
+                "horizon": 5,
+                "stat": "n",
+            },
+            "query.event.condition",
+        ),
+        (
+            {
+                "pair": ["rut", "spx"],
+                "measure": "forward",
+                "event": {"min_length": 5, "condition": "rises"},
+                "horizon": 5,
+                "stat": "n",
+            },
+            "query.event.condition",
+        ),
+        (
+            {
+                "series": "rut",
+                "measure": "forward",
+                "event": {"min_length": 5},
+                "horizon": 5,
+                "stat": "mean",
+                "of": "large",
+            },
+            "query.of",
+        ),
     ],
 )
 def test_new_forms_refused_in_one_line_naming_the_field(tmp_path, query, field):

@@ -852,3 +852,23 @@ def test_rolling_window_events_start_when_the_signal_first_passes_the_threshold(
     }
     assert evaluate(q, loader(a=a, b=b), a.index[59]).value == 1.0  # the second outcome closes at session 60
     assert evaluate(q, loader(a=a, b=b), a.index[60]).value == 2.0
+
+
+def test_forward_outcomes_of_one_series_after_its_own_streaks_of_rises():
+    rng = np.random.default_rng(11)
+    a = series(100 * np.cumprod(1 + rng.normal(0.0005, 0.01, 400)))
+    q = {"series": "a", "measure": "forward", "event": {"condition": "rises", "min_length": 4}, "horizon": 10}
+    got = evaluate({**q, "stat": "n"}, loader(a=a), a.index[-1])
+    # independent recomputation: streaks of rises reaching 4 sessions, outcome from the first falling session's close
+    up = (a.diff() > 0).to_numpy()
+    cases, run = [], 0
+    for i in range(1, len(a)):
+        if up[i]:
+            run += 1
+        else:
+            if run >= 4 and i + 10 < len(a):
+                cases.append(a.iloc[i + 10] / a.iloc[i] - 1)
+            run = 0
+    assert got.value == len(cases)
+    mean = evaluate({**q, "stat": "mean", "of": "small"}, loader(a=a), a.index[-1])
+    assert mean.value == pytest.approx(np.mean(cases))

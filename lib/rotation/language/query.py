@@ -131,14 +131,16 @@ def _streak_history(levels: pd.DataFrame, query: Mapping, session: pd.Timestamp,
 def forward_samples(query: Mapping, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """``(events, any_time, words)``: outcome rows after each event and over every base, from ``known`` (data to the claim date).
 
+    One series (or a ratio pair) is read against a constant: its ``relative`` outcome is its own
+    return, and streaks of ``beats`` are its streaks of rises (``event.condition: rises``).
     Events are streaks of ``beats`` (``event: {min_length, anchor}``, outcome over ``horizon``
     sessions, ``P.event_outcomes``) or calendar windows of every year whose small-minus-large
     return passes a threshold (``event: {window, above|below}``, outcome over ``then``,
     ``P.calendar_outcomes``). ``start``: only events (and any-time bases) from that date on.
     Rows carry ``small``, ``large``, ``relative`` (fractions) and ``independent``.
     """
-    if "small" not in known:
-        raise ParameterError("measure forward needs a pair read as a spread (pair: [small, large])")
+    if "small" not in known:  # one series (or a ratio): its own returns, against a constant (nothing to beat)
+        known = pd.DataFrame({"small": known["value"], "large": 1.0}, index=known.index)
     event = dict(query.get("event") or {})
     start = pd.Timestamp(query["start"]) if query.get("start") else None
     if "window" in event and set(event["window"]) & set(P.ROLLING_EVENT_WINDOWS):
@@ -153,7 +155,7 @@ def forward_samples(query: Mapping, known: pd.DataFrame) -> tuple[pd.DataFrame, 
             base = base.loc[start:]
         side = f"above {event['above']:g}" if "above" in event else f"below {event['below']:g}"
         words = (
-            f"sessions where small minus large over {dict(event['window'])} first passed {side}; "
+            f"sessions where the return over {dict(event['window'])} (small minus large for a pair) first passed {side}; "
             f"outcome over {horizon} sessions"
         )
         return rows, base, words

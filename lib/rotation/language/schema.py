@@ -350,8 +350,14 @@ def _query_rule(q: Mapping, where: str) -> None:
                 _join(where, "over.window.streak"), "beats needs a pair: set over.window.pair, or use rises/falls"
             )
     if measure == "forward":
-        if not spread_pair:
-            raise Bad(_join(where, "pair"), "measure forward needs a pair read as a spread")
+        condition = (q.get("event") or {}).get("condition", "beats" if spread_pair else "rises")
+        if (condition == "beats") != spread_pair:
+            raise Bad(
+                _join(where, "event.condition"),
+                "beats: streaks of a pair read as a spread; rises: streaks of one series (or a ratio pair)",
+            )
+        if not spread_pair and q.get("of", "small") != "small":
+            raise Bad(_join(where, "of"), "one series: its own return (of: small), nothing to beat")
         event_window = (q.get("event") or {}).get("window") or {}
         calendar = bool(event_window) and not ({"sessions", "months"} & set(event_window))
         for key in ("event", "then" if calendar else "horizon", "stat"):
@@ -512,7 +518,7 @@ def query_spec() -> Fields:
             ),
             "event": Fields(
                 {
-                    "condition": Choice(("beats",)),
+                    "condition": Choice(("beats", "rises")),
                     "min_length": Int(1, 10_000),
                     "anchor": Choice(ANCHORS),
                     "window": window,
