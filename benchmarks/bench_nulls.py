@@ -65,15 +65,15 @@ def three_nulls(spread: np.ndarray, n_sims: int, variant: str, block: int = 21, 
         iid = nulls.iid_hazard_counts(p, n, n_sims, rng_iid, max_j)  # 64 days per machine word
         markov = {
             "exact": [
-                nulls.markov_prob_either_run_at_least(n, CLAIM, chain["p01"], chain["p11"]),
-                *nulls.longest_run_sf(n, np.arange(0, 40), chain["p01"], chain["p11"]),
+                nulls.markov_prob_either_run_at_least(n, CLAIM, chain.p01, chain.p11),
+                *nulls.longest_run_sf(n, np.arange(0, 40), chain.p01, chain.p11),
             ]
         }
         boot = nulls.block_bootstrap_runs(spread, n_sims, block, rng_boot, max_length=CLAIM + 2)  # block summaries
     else:  # the earlier day-matrix simulations, for comparison
         iid = nulls_reference.simulate(nulls_reference.iid_samples(p, n, n_sims, rng_iid), max_j=max_j)
         markov = nulls_reference.summarise_runs(
-            nulls_reference.markov_runs(chain["p01"], chain["p11"], n, n_sims, rng_markov)
+            nulls_reference.markov_runs(chain.p01, chain.p11, n, n_sims, rng_markov)
         )
         boot = nulls_reference.simulate(nulls_reference.block_bootstrap_samples(spread, n_sims, block, rng_boot))
     return {"iid": iid, "markov": markov, "boot": boot, "n": n, "p": p, "chain": chain}
@@ -112,7 +112,7 @@ def bench(quick: bool = False) -> list[dict]:
         exact_seconds, sf = timed(
             lambda: (
                 nulls.iid_longest_sf(n, np.arange(0, 40), p),
-                nulls.longest_run_sf(n, np.arange(0, 40), chain["p01"], chain["p11"]),
+                nulls.longest_run_sf(n, np.arange(0, 40), chain.p01, chain.p11),
             )
         )
         reference = variant == "day matrices"

@@ -204,11 +204,9 @@ def test_rarity_table_two_framings_under_each_null():
     table = rarity.rarity_table(wins, spread, 8, 300, 10, np.random.default_rng(2))
     p, chain = wins.mean(), nulls.fit_markov(wins)
     assert table.loc["iid", "given_start"] == pytest.approx(p**7)
-    assert table.loc["markov", "given_start"] == pytest.approx(chain["p11"] ** 7)
+    assert table.loc["markov", "given_start"] == pytest.approx(chain.p11**7)
     assert table.loc["iid", "sample"] == pytest.approx(nulls.iid_prob_run_at_least(1500, 8, p))
-    assert table.loc["markov", "sample"] == pytest.approx(
-        nulls.markov_prob_run_at_least(1500, 8, chain["p01"], chain["p11"])
-    )
+    assert table.loc["markov", "sample"] == pytest.approx(nulls.markov_prob_run_at_least(1500, 8, chain.p01, chain.p11))
     assert 0 <= table.loc["bootstrap", "given_start"] <= 1 and table.loc["bootstrap", "mc_se"] > 0
     for null in ("iid", "markov"):  # the chance of this streak is far below the chance of some streak that long
         assert table.loc[null, "given_start"] < table.loc[null, "sample"]
@@ -266,9 +264,7 @@ def test_length_grid_counts_planted_streaks_and_agrees_with_the_exact_nulls():
         15 * (1 - p) * p**5
     )
     chain = nulls.fit_markov(wins)
-    assert grid.loc[5, "markov_p_any"] == pytest.approx(
-        nulls.markov_prob_run_at_least(15, 5, chain["p01"], chain["p11"])
-    )
+    assert grid.loc[5, "markov_p_any"] == pytest.approx(nulls.markov_prob_run_at_least(15, 5, chain.p01, chain.p11))
     assert grid.loc[5, "iid_p_any"] == pytest.approx(nulls.iid_prob_run_at_least(15, 5, p))
     # by enumeration of all 2**15 sequences: P(some run of wins >= 5) under iid days with win probability p
     seqs = np.array(list(itertools.product([0, 1], repeat=15)), dtype=bool)

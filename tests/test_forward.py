@@ -202,11 +202,11 @@ def test_streak_regression_matches_a_hand_newey_west():
     x = streaks.streak_in_force(ret["small"] - ret["large"]).to_numpy(dtype=float)
     keep = ~np.isnan(y)
     slope, se = newey_west_slope_se(x[keep], y[keep], h)
-    assert out["n"] == 600 - h and out["maxlags"] == h
-    assert out["slope"] == pytest.approx(slope, rel=1e-9)
-    assert out["se_hac"] == pytest.approx(se, rel=1e-9)
-    assert forward.streak_regression(ret, h, maxlags=12)["maxlags"] == 12
-    assert forward.streak_regression(ret, h, maxlags=2)["maxlags"] == h  # never fewer lags than the horizon
+    assert out.n == 600 - h and out.maxlags == h
+    assert out.slope == pytest.approx(slope, rel=1e-9)
+    assert out.se_hac == pytest.approx(se, rel=1e-9)
+    assert forward.streak_regression(ret, h, maxlags=12).maxlags == 12
+    assert forward.streak_regression(ret, h, maxlags=2).maxlags == h  # never fewer lags than the horizon
 
 
 def test_streak_regression_finds_a_planted_effect():
@@ -221,7 +221,7 @@ def test_streak_regression_finds_a_planted_effect():
         small[t] = base + 0.001 * streak
         streak = streak + 1 if small[t] > 0 else 0
     out = forward.streak_regression(frame(small), 1)
-    assert out["slope"] > 0 and out["t_hac"] > 5
+    assert out.slope > 0 and out.t_hac > 5
 
 
 # ------------------------------------------------------------------ the published studies' base: the first losing session

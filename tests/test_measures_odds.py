@@ -228,11 +228,9 @@ def test_rarity_framings_differ_and_the_label_names_the_framing(tmp_path):
     )
     j = evaluate.evaluate(ctx, "rare")
     chain = nulls.fit_markov(wins)
-    assert j.measurement.value == pytest.approx(
-        nulls.markov_prob_run_at_least(wins.size, 11, chain["p01"], chain["p11"])
-    )
+    assert j.measurement.value == pytest.approx(nulls.markov_prob_run_at_least(wins.size, 11, chain.p01, chain.p11))
     assert j.measurement.evidence.loc["iid", "given_start"] == pytest.approx(0.5**10)  # exactly half wins: p = 1/2
-    assert j.measurement.evidence.loc["markov", "given_start"] == pytest.approx(chain["p11"] ** 10)
+    assert j.measurement.evidence.loc["markov", "given_start"] == pytest.approx(chain.p11**10)
     # planted: in 1,200 fair coin days a run of 11 turns up with probability about 1 - exp(-600 / 2**11) = 0.25 (> 5%),
     # while a given run reaches 11 with probability 2**-10 (< 1%)
     assert j.verdict == Verdict.REFUTED

@@ -219,20 +219,20 @@ def test_markov_fit_recovers_known_transition_probabilities():
     p01, p11 = 0.3, 0.65
     x = next(nulls_reference.markov_samples(p01, p11, 200_000, 1, np.random.default_rng(4)))[0]
     fit = nulls.fit_markov(x)
-    assert fit["n00"] + fit["n01"] + fit["n10"] + fit["n11"] == x.size - 1
-    assert abs(fit["p01"] - p01) < 4 * fit["se01"]
-    assert abs(fit["p11"] - p11) < 4 * fit["se11"]
-    assert fit["stationary"] == pytest.approx(p01 / (p01 + 1 - p11), abs=0.01)
-    assert fit["lr_p"] < 1e-6  # clearly not iid
+    assert fit.n00 + fit.n01 + fit.n10 + fit.n11 == x.size - 1
+    assert abs(fit.p01 - p01) < 4 * fit.se01
+    assert abs(fit.p11 - p11) < 4 * fit.se11
+    assert fit.stationary == pytest.approx(p01 / (p01 + 1 - p11), abs=0.01)
+    assert fit.lr_p < 1e-6  # clearly not iid
     iid = nulls.fit_markov(np.random.default_rng(5).random(100_000) < 0.5)
-    assert abs(iid["p01"] - iid["p11"]) < 4 * np.hypot(iid["se01"], iid["se11"])
+    assert abs(iid.p01 - iid.p11) < 4 * np.hypot(iid.se01, iid.se11)
 
 
 def test_markov_fit_counts_on_a_hand_sequence():
     fit = nulls.fit_markov(np.array([1, 1, 0, 1, 0, 0, 1, 1, 1], dtype=bool))
     # transitions: 11, 10, 01, 10, 00, 01, 11, 11
-    assert (fit["n11"], fit["n10"], fit["n01"], fit["n00"]) == (3, 2, 2, 1)
-    assert fit["p11"] == pytest.approx(3 / 5) and fit["p01"] == pytest.approx(2 / 3)
+    assert (fit.n11, fit.n10, fit.n01, fit.n00) == (3, 2, 2, 1)
+    assert fit.p11 == pytest.approx(3 / 5) and fit.p01 == pytest.approx(2 / 3)
     with pytest.raises(DataError):
         nulls.fit_markov(np.ones(10, dtype=bool))
 

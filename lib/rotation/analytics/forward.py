@@ -25,6 +25,8 @@ Conventions (used by notebook 04):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -331,15 +333,34 @@ def bh_adjusted(p: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndar
     return adjusted, reject
 
 
-def streak_regression(returns: pd.DataFrame, horizon: int, maxlags: int | None = None) -> dict:
+@dataclass(frozen=True)
+class StreakRegression:
+    """The all-days OLS of the forward ``horizon``-session relative return on the streak in force.
+
+    ``n`` sessions used, ``maxlags`` (HAC lags), ``intercept`` (fraction), ``slope`` (fraction per
+    streak session), its HAC (Newey-West) ``se_hac``, ``t_hac``, ``p_hac`` and its plain OLS
+    ``se_ols``, ``t_ols`` (too small when windows overlap; shown beside).
+    """
+
+    horizon: int
+    n: int
+    maxlags: int
+    intercept: float
+    slope: float
+    se_hac: float
+    t_hac: float
+    p_hac: float
+    se_ols: float
+    t_ols: float
+
+
+def streak_regression(returns: pd.DataFrame, horizon: int, maxlags: int | None = None) -> StreakRegression:
     """All-days OLS of the forward h-session relative return on the streak in force (sessions).
 
     ``y_t`` = relative return over sessions t+1..t+h (fraction), ``x_t`` =
     ``streaks.streak_in_force`` at t. Standard errors: HAC (Newey-West, Bartlett kernel)
     with ``maxlags = max(h, maxlags)``, because overlapping windows make plain OLS errors
-    too small; the plain OLS error is reported beside it. Keys: ``horizon``, ``n``,
-    ``maxlags``, ``intercept``, ``slope`` (fraction per streak session), ``se_hac``,
-    ``t_hac``, ``p_hac``, ``se_ols``, ``t_ols``.
+    too small; the plain OLS error is reported beside it (``StreakRegression``).
     """
     from statsmodels.regression.linear_model import OLS
     from statsmodels.tools.tools import add_constant
@@ -355,15 +376,15 @@ def streak_regression(returns: pd.DataFrame, horizon: int, maxlags: int | None =
     model = OLS(y.to_numpy()[keep], design)
     hac = model.fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
     ols = model.fit()
-    return {
-        "horizon": h,
-        "n": int(keep.sum()),
-        "maxlags": lags,
-        "intercept": float(hac.params[0]),
-        "slope": float(hac.params[1]),
-        "se_hac": float(hac.bse[1]),
-        "t_hac": float(hac.tvalues[1]),
-        "p_hac": float(hac.pvalues[1]),
-        "se_ols": float(ols.bse[1]),
-        "t_ols": float(ols.tvalues[1]),
-    }
+    return StreakRegression(
+        horizon=h,
+        n=int(keep.sum()),
+        maxlags=lags,
+        intercept=float(hac.params[0]),
+        slope=float(hac.params[1]),
+        se_hac=float(hac.bse[1]),
+        t_hac=float(hac.tvalues[1]),
+        p_hac=float(hac.pvalues[1]),
+        se_ols=float(ols.bse[1]),
+        t_ols=float(ols.tvalues[1]),
+    )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -214,14 +215,32 @@ def iid_longest_sf(n: int, lengths, p: float) -> np.ndarray:
     return longest_run_sf(n, lengths, p, p, p)
 
 
-def fit_markov(flags: np.ndarray) -> dict:
-    """Maximum-likelihood two-state Markov chain for a win sequence.
+@dataclass(frozen=True)
+class MarkovFit:
+    """A maximum-likelihood two-state Markov chain of win days (1 = win).
 
-    Keys: ``n00, n01, n10, n11`` (transition counts, from -> to, 1 = win), ``p01`` =
-    P(win | loss), ``p11`` = P(win | win), their binomial standard errors ``se01``,
-    ``se11``, ``stationary`` win probability, ``p_iid`` (overall win share), and
-    ``lr_stat``/``lr_p``: likelihood-ratio test of the chain against iid days (chi-square, 1 df).
+    ``n00, n01, n10, n11``: transition counts (from -> to); ``p01`` = P(win | loss yesterday), ``p11`` =
+    P(win | win yesterday), with binomial standard errors ``se01``, ``se11``; ``stationary``: the
+    chain's long-run win probability; ``p_iid``: the overall win share; ``lr_stat``, ``lr_p``: the
+    likelihood-ratio test of the chain against independent days (chi-square, 1 df).
     """
+
+    n00: int
+    n01: int
+    n10: int
+    n11: int
+    p01: float
+    p11: float
+    se01: float
+    se11: float
+    stationary: float
+    p_iid: float
+    lr_stat: float
+    lr_p: float
+
+
+def fit_markov(flags: np.ndarray) -> MarkovFit:
+    """Maximum-likelihood two-state Markov chain for a win sequence (``MarkovFit``)."""
     from scipy import stats  # here, not at import: the runner validates claims without scipy.stats
 
     x = np.asarray(flags, dtype=bool)
@@ -241,20 +260,20 @@ def fit_markov(flags: np.ndarray) -> dict:
         return (k * np.log(p) if k else 0.0) + ((m - k) * np.log1p(-p) if m - k else 0.0)
 
     lr = 2.0 * (ll(n11, n11 + n10, p11) + ll(n01, n01 + n00, p01) - ll(n11 + n01, x.size - 1, p_pool))
-    return {
-        "n00": n00,
-        "n01": n01,
-        "n10": n10,
-        "n11": n11,
-        "p01": p01,
-        "p11": p11,
-        "se01": float(np.sqrt(p01 * (1 - p01) / (n01 + n00))),
-        "se11": float(np.sqrt(p11 * (1 - p11) / (n11 + n10))),
-        "stationary": markov_stationary(p01, p11),
-        "p_iid": float(x.mean()),
-        "lr_stat": float(max(lr, 0.0)),
-        "lr_p": float(stats.chi2.sf(max(lr, 0.0), 1)),
-    }
+    return MarkovFit(
+        n00=n00,
+        n01=n01,
+        n10=n10,
+        n11=n11,
+        p01=p01,
+        p11=p11,
+        se01=float(np.sqrt(p01 * (1 - p01) / (n01 + n00))),
+        se11=float(np.sqrt(p11 * (1 - p11) / (n11 + n10))),
+        stationary=markov_stationary(p01, p11),
+        p_iid=float(x.mean()),
+        lr_stat=float(max(lr, 0.0)),
+        lr_p=float(stats.chi2.sf(max(lr, 0.0), 1)),
+    )
 
 
 # ------------------------------------------------------------------ simulated samples (chunks of rows)

@@ -58,7 +58,7 @@ def exact_null_chains(wins: np.ndarray) -> dict[str, tuple[float, float, float |
     share) and the maximum-likelihood Markov chain (``p_first`` None: its stationary probability)."""
     p = float(np.mean(wins))
     chain = nulls.fit_markov(wins)
-    return {"iid": (p, p, p), "markov": (chain["p01"], chain["p11"], None)}
+    return {"iid": (p, p, p), "markov": (chain.p01, chain.p11, None)}
 
 
 def length_grid(wins: np.ndarray, observed_lengths: pd.Series | np.ndarray, lengths: list[int]) -> pd.DataFrame:
@@ -184,8 +184,8 @@ def rarity_table(
             "method": "exact",
         },
         "markov": {
-            "given_start": reach_probability(L, chain["p11"]),
-            "sample": nulls.markov_prob_run_at_least(n, L, chain["p01"], chain["p11"]),
+            "given_start": reach_probability(L, chain.p11),
+            "sample": nulls.markov_prob_run_at_least(n, L, chain.p01, chain.p11),
             "mc_se": 0.0,
             "method": "exact",
         },

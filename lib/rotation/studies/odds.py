@@ -13,7 +13,7 @@ rarity claim's settings), so the notebook never shows two estimates of one proba
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -200,7 +200,7 @@ def regressions(o: Odds) -> Shown:
             notes.append(f"{exc} before as_of (the history from {day(o.history.index[0])} is too short)")
     parts: list = ["Not estimated: " + "; ".join(notes) + "."] if notes else []
     if rows:
-        r = pd.DataFrame(rows).set_index("horizon")
+        r = pd.DataFrame([asdict(row) for row in rows]).set_index("horizon")
         table = pd.DataFrame(
             {
                 "sessions used": r["n"], "HAC lags": r["maxlags"], "slope (bp per streak session)": r["slope"] * 1e4,
@@ -309,9 +309,9 @@ def rarity_section(o: Odds) -> Shown:
     records = table_all[table_all["sessions"] == longest]
     text = (
         f"**Win/loss sequence.** {o.n_days:,} sessions, {runs['wins']:,} wins (share {pct(fit.p, signed=False)}). "
-        f"Markov fit: P(win | loss yesterday) = {chain['p01']:.4f} (s.e. {chain['se01']:.4f}), "
-        f"P(win | win yesterday) = {chain['p11']:.4f} (s.e. {chain['se11']:.4f}); likelihood-ratio test against iid days: "
-        f"statistic {chain['lr_stat']:.2f}, p = {chain['lr_p']:.3f}.\n\n"
+        f"Markov fit: P(win | loss yesterday) = {chain.p01:.4f} (s.e. {chain.se01:.4f}), "
+        f"P(win | win yesterday) = {chain.p11:.4f} (s.e. {chain.se11:.4f}); likelihood-ratio test against iid days: "
+        f"statistic {chain.lr_stat:.2f}, p = {chain.lr_p:.3f}.\n\n"
         f"**Wald-Wolfowitz runs test.** {runs['runs']:,} runs against {runs['expected']:,.1f} expected under independence "
         f"(s.d. {runs['sd']:.1f}): z = {runs['z']:.2f}, two-sided p = {runs['p']:.3f} (negative z: fewer runs, i.e. streakier than chance).\n\n"
         f"**Longest streak observed** up to as_of: **{longest} sessions** ("
@@ -367,7 +367,7 @@ def counts(o: Odds) -> pd.DataFrame:
     observed = streaks.outperformance_streaks(o.history)["sessions"].to_numpy()
     chain = o.fit.chain
     table = rarity.counts_by_length(
-        observed, o.n_days, count_lengths(o), o.fit.p, chain["p01"], chain["p11"], o.fit.boot["counts"], o.fit.n_sims
+        observed, o.n_days, count_lengths(o), o.fit.p, chain.p01, chain.p11, o.fit.boot["counts"], o.fit.n_sims
     )
     return table.rename_axis("L (sessions): streaks of at least L").round(2)
 

@@ -7,7 +7,7 @@ win is a session with small-cap return strictly above large-cap return (a tie is
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,7 +41,7 @@ class RarityFit:
     max_length: int
     spread: pd.Series
     wins: np.ndarray
-    chain: dict
+    chain: nulls.MarkovFit
     boot: dict
     table: pd.DataFrame
 
@@ -135,7 +135,7 @@ def streak_rarity(ctx: Context, claim: Mapping) -> Measurement:
         )
     result = rarity_fit(ctx, **rarity_settings(claim))
     table = result.table
-    fit = {"n": result.n, "p": result.p, **result.chain}
+    fit = {"n": result.n, "p": result.p, **asdict(result.chain)}
     value = float(table.loc[null, framing])
     others = "; ".join(
         f"{n}: given its start {float(r['given_start']):.2g}, in the sample {float(r['sample']):.3f}"
