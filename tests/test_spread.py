@@ -142,9 +142,9 @@ def test_block_bootstrap_edge_cases_and_reproducibility():
 def test_block_bootstrap_interval_brackets_the_mean():
     x = np.random.default_rng(4).normal(0.002, 0.01, 60)
     ci = spread.block_bootstrap_mean_ci(x, 4, 3000, np.random.default_rng(0), level=0.9)
-    assert ci["lower"] < ci["mean"] < ci["upper"]
-    assert ci["mean"] == pytest.approx(x.mean())
-    assert (ci["block_length"], ci["n_boot"], ci["level"]) == (4, 3000, 0.9)
+    assert ci.lower < ci.mean < ci.upper
+    assert ci.mean == pytest.approx(x.mean())
+    assert (ci.block_length, ci.n_boot, ci.level) == (4, 3000, 0.9)
 
 
 # --------------------------------------------------------------------------- HAC
@@ -167,19 +167,19 @@ def test_hac_mean_ci_matches_hand_newey_west(lags):
     x = np.random.default_rng(lags).normal(0.001, 0.01, 30)
     got = spread.hac_mean_ci(x, maxlags=lags)
     se = newey_west_se(list(x), lags)
-    assert got["mean"] == pytest.approx(x.mean())
-    assert got["se"] == pytest.approx(se, rel=1e-9)
+    assert got.mean == pytest.approx(x.mean())
+    assert got.se == pytest.approx(se, rel=1e-9)
     t = 2.045229642132703  # Student t, 29 degrees of freedom, 97.5% quantile
-    assert got["lower"] == pytest.approx(x.mean() - t * se, rel=1e-9)
-    assert got["upper"] == pytest.approx(x.mean() + t * se, rel=1e-9)
-    assert got["lags"] == lags and got["n"] == 30
+    assert got.lower == pytest.approx(x.mean() - t * se, rel=1e-9)
+    assert got.upper == pytest.approx(x.mean() + t * se, rel=1e-9)
+    assert got.lags == lags and got.n == 30
 
 
 def test_hac_default_lags_and_errors():
     assert spread.newey_west_lags(13) == 2  # floor(4 * 0.13 ** (2/9)) = floor(2.54)
     assert spread.newey_west_lags(100) == 4
     x = np.random.default_rng(0).normal(size=13)
-    assert spread.hac_mean_ci(x)["lags"] == 2
+    assert spread.hac_mean_ci(x).lags == 2
     with pytest.raises(DataError):
         spread.hac_mean_ci([1.0])
     with pytest.raises(ParameterError):

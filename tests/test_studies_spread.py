@@ -128,7 +128,7 @@ def test_unusual_places_the_mean_and_says_what_the_intervals_are(tmp_path):
     assert len(found.window_means) == len(means) and found.window_means.to_numpy() == pytest.approx(means.to_numpy())
     assert found.pct_windows == 100.0  # no earlier 7-session window averages 60 bp
     assert found.earlier.empty and np.isnan(found.pct_streaks)  # the only earlier streak has 5 sessions
-    assert found.hac["lower"] == pytest.approx(0.006) and found.hac["upper"] == pytest.approx(0.006)
+    assert found.hac.lower == pytest.approx(0.006) and found.hac.upper == pytest.approx(0.006)
     assert "measured exactly: **60.0 bp**" in found.text
     assert "An edge of 45 bp lies outside the HAC interval" in found.text
     assert study.interval_note(0.006, 45.0, None, None) == ""

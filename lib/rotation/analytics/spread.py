@@ -17,6 +17,7 @@ Spread definitions (``spread_definitions``), for ``n`` sessions with returns ``r
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -130,28 +131,52 @@ def moving_block_bootstrap_means(
     return values[index].mean(axis=1)
 
 
+@dataclass(frozen=True)
+class MeanInterval:
+    """An interval for the underlying mean of a sample, in the sample's units.
+
+    ``mean`` (the sample mean), ``se`` (standard error), ``lower``/``upper`` at ``level``, ``n``
+    observations; ``method`` says how (``HAC`` with ``lags``, or ``block bootstrap`` with
+    ``block_length`` and ``n_boot`` resamples; the other method's fields are None).
+    """
+
+    method: str
+    mean: float
+    se: float
+    lower: float
+    upper: float
+    level: float
+    n: int
+    lags: int | None = None
+    block_length: int | None = None
+    n_boot: int | None = None
+
+
 def block_bootstrap_mean_ci(
     x: np.ndarray | pd.Series, block_length: int, n_boot: int, rng: np.random.Generator, level: float = 0.95
-) -> dict:
+) -> MeanInterval:
     """Percentile interval for the mean of ``x`` from a moving-block bootstrap.
 
-    Keys: ``mean`` (sample mean), ``lower``, ``upper`` (the ``(1-level)/2`` and ``(1+level)/2``
-    quantiles of the bootstrap means), ``se`` (standard deviation of the bootstrap means),
-    ``block_length``, ``n_boot``, ``level``. Units of ``x``.
+    ``mean``: the sample mean; ``lower``, ``upper``: the ``(1-level)/2`` and ``(1+level)/2``
+    quantiles of the bootstrap means; ``se``: the standard deviation of the bootstrap means.
+    Units of ``x``.
     """
     if not 0 < level < 1:
         raise ParameterError(f"level must be between 0 and 1, got {level}")
     means = moving_block_bootstrap_means(x, block_length, n_boot, rng)
     lower, upper = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return {
-        "mean": float(np.mean(np.asarray(x, dtype=float))),
-        "lower": float(lower),
-        "upper": float(upper),
-        "se": float(means.std(ddof=1)) if means.size > 1 else float("nan"),
-        "block_length": int(block_length),
-        "n_boot": int(n_boot),
-        "level": level,
-    }
+    values = np.asarray(x, dtype=float).ravel()
+    return MeanInterval(
+        method="block bootstrap",
+        mean=float(np.mean(values)),
+        se=float(means.std(ddof=1)) if means.size > 1 else float("nan"),
+        lower=float(lower),
+        upper=float(upper),
+        level=level,
+        n=int(values.size),
+        block_length=int(block_length),
+        n_boot=int(n_boot),
+    )
 
 
 def newey_west_lags(n: int) -> int:
@@ -159,14 +184,13 @@ def newey_west_lags(n: int) -> int:
     return int(math.floor(4 * (n / 100) ** (2 / 9))) if n > 0 else 0
 
 
-def hac_mean_ci(x: np.ndarray | pd.Series, maxlags: int | None = None, level: float = 0.95) -> dict:
+def hac_mean_ci(x: np.ndarray | pd.Series, maxlags: int | None = None, level: float = 0.95) -> MeanInterval:
     """Mean of ``x`` with a HAC (Newey-West, Bartlett kernel) standard error and Student-t interval.
 
     Fits OLS of ``x`` on a constant with statsmodels, ``cov_type="HAC"``; ``maxlags`` defaults to
     ``newey_west_lags(n)``. The interval uses t quantiles with n - 1 degrees of freedom, not
     normal ones: streak windows are short (13 sessions), where normal quantiles are too
-    optimistic. Keys: ``mean``, ``se``, ``lower``, ``upper``, ``lags``, ``n``, ``level``.
-    Units of ``x``.
+    optimistic. Units of ``x``.
     """
     from statsmodels.regression.linear_model import OLS
 
@@ -183,15 +207,16 @@ def hac_mean_ci(x: np.ndarray | pd.Series, maxlags: int | None = None, level: fl
         raise ParameterError(f"HAC lags must be between 0 and n-1 = {n - 1}, got {lags}")
     fit = OLS(values, np.ones((n, 1))).fit(cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True)
     lower, upper = fit.conf_int(alpha=1 - level)[0]
-    return {
-        "mean": float(fit.params[0]),
-        "se": float(fit.bse[0]),
-        "lower": float(lower),
-        "upper": float(upper),
-        "lags": lags,
-        "n": n,
-        "level": level,
-    }
+    return MeanInterval(
+        method="HAC",
+        mean=float(fit.params[0]),
+        se=float(fit.bse[0]),
+        lower=float(lower),
+        upper=float(upper),
+        level=level,
+        n=n,
+        lags=lags,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -201,8 +201,8 @@ class Unusual(Section):
     pct_windows: float
     pct_streaks: float
     pct_claim: float
-    hac: dict | None
-    boot: dict | None
+    hac: spread.MeanInterval | None
+    boot: spread.MeanInterval | None
 
 
 def earlier_window_means(daily: pd.Series, session: pd.Timestamp, n: int) -> pd.Series:
@@ -211,7 +211,13 @@ def earlier_window_means(daily: pd.Series, session: pd.Timestamp, n: int) -> pd.
     return means.iloc[:-1]
 
 
-def interval_note(measured: float, claimed_bp: float, hac: dict | None, boot: dict | None) -> str:
+def _or_na(value: object) -> str:
+    return "n/a" if value is None else str(value)
+
+
+def interval_note(
+    measured: float, claimed_bp: float, hac: spread.MeanInterval | None, boot: spread.MeanInterval | None
+) -> str:
     """What the HAC and bootstrap intervals are, and what they are not (Markdown; empty without intervals).
 
     The claim states the realised average over the window, which the data give exactly; the intervals
@@ -222,7 +228,7 @@ def interval_note(measured: float, claimed_bp: float, hac: dict | None, boot: di
     if hac is None or boot is None:
         return ""
     inside = {
-        name: "inside" if ci["lower"] * 1e4 <= claimed_bp <= ci["upper"] * 1e4 else "outside"
+        name: "inside" if ci.lower * 1e4 <= claimed_bp <= ci.upper * 1e4 else "outside"
         for name, ci in (("HAC", hac), ("bootstrap", boot))
     }
     return (
@@ -264,8 +270,8 @@ def unusual(
     )
     pct_windows, pct_streaks = percentile_rank(measured, means), percentile_rank(measured, earlier["mean_spread"])
     pct_claim = percentile_rank(claimed_bp / 1e4, means)
-    hac_v = hac or {"lags": "n/a", "se": NAN, "lower": NAN, "upper": NAN}
-    boot_v = boot or {"block_length": "n/a", "lower": NAN, "upper": NAN}
+    hac_v = hac or spread.MeanInterval("HAC", NAN, NAN, NAN, NAN, 0.95, n)
+    boot_v = boot or spread.MeanInterval("block bootstrap", NAN, NAN, NAN, NAN, 0.95, n)
     rows = [
         (f"percentile among all {len(means):,} earlier {n}-session windows", pct_windows, "percentile (0-100)"),
         (
@@ -280,15 +286,15 @@ def unusual(
         ),
         (f"claimed {claimed_bp:g} bp: percentile among the same {n}-session windows", pct_claim, "percentile (0-100)"),
         ("arithmetic mean spread over the analysis window", measured * 1e4, "bp per session"),
-        (f"HAC standard error (Newey-West, {hac_v['lags']} lags)", hac_v["se"] * 1e4, "bp per session"),
-        ("HAC 95% interval (Student t, n-1 df), lower", hac_v["lower"] * 1e4, "bp per session"),
-        ("HAC 95% interval (Student t, n-1 df), upper", hac_v["upper"] * 1e4, "bp per session"),
+        (f"HAC standard error (Newey-West, {_or_na(hac_v.lags)} lags)", hac_v.se * 1e4, "bp per session"),
+        ("HAC 95% interval (Student t, n-1 df), lower", hac_v.lower * 1e4, "bp per session"),
+        ("HAC 95% interval (Student t, n-1 df), upper", hac_v.upper * 1e4, "bp per session"),
         (
-            f"moving-block bootstrap 95% interval, lower (block {boot_v['block_length']}, {n_boot:,} resamples)",
-            boot_v["lower"] * 1e4,
+            f"moving-block bootstrap 95% interval, lower (block {_or_na(boot_v.block_length)}, {n_boot:,} resamples)",
+            boot_v.lower * 1e4,
             "bp per session",
         ),
-        ("moving-block bootstrap 95% interval, upper", boot_v["upper"] * 1e4, "bp per session"),
+        ("moving-block bootstrap 95% interval, upper", boot_v.upper * 1e4, "bp per session"),
     ]
     table = pd.DataFrame(rows, columns=["measure", "value", "unit"]).set_index("measure")
     positive = int((window.rows["spread"] > 0).sum())
