@@ -163,6 +163,10 @@ COUNT_YEARS = {
         ({**FORWARD_CAL, "over": {"window": {"sessions": 5}, "stat": "max"}}, "query.over"),
         ({"series": "rut", "measure": "level", "history": {"stat": "share"}}, "query.history.above"),
         ({"series": "rut", "measure": "volatility"}, "query.window"),
+        ({"series": "rut", "measure": "change_bp", "window": {"sessions": 5}}, "query.measure"),
+        ({"series": "DFEDTARL", "measure": "level"}, "query.series"),
+        ({"series": "dgs10", "measure": "return", "window": {"sessions": 5}}, "query.measure"),
+        ({"pair": ["dgs10", "spx"], "leg": "small", "measure": "drawdown"}, "query.measure"),
         ({**FORWARD_CAL, "event": {"window": {"sessions": 5}}, "horizon": 5}, "query.event.above"),
         ({**FORWARD_CAL, "event": {"window": {"sessions": 5}, "above": 0.02}}, "query.horizon"),
         (
@@ -376,3 +380,66 @@ def test_a_notebook_shows_what_each_query_claim_measured(tmp_path):
     assert "rut, spx" in first.text and f"to {index[-1].date()}" in first.text and "rank" in first.text
     assert first.table is not None and len(first.table) == 1  # the one earlier streak
     assert list(second.table.index) == ["a streak of 7", "rose"] and second.table["met"].tolist() == [True, True]
+
+
+def test_an_alternative_removes_a_key_with_null_and_replaces_whole_values(tmp_path):
+    mean = {
+        "pair": ["rut", "spx"],
+        "measure": "session_return",
+        "over": {"window": {"streak": "beats"}, "stat": "mean"},
+    }
+    block = {
+        "avg": q(
+            mean,
+            claimed=0.006,
+            unit="fraction",
+            compare="equal",
+            tolerance=0.0001,
+            alternatives=[
+                {
+                    "choice": "measure",
+                    "label": "the mean return over the streak, written without over",
+                    "reading": "allowed",
+                    "rests_on": "q",
+                    "query": {"over": None, "measure": "mean_return", "window": {"streak": "beats"}},
+                },
+                {
+                    "choice": "average",
+                    "label": "median",
+                    "reading": "allowed",
+                    "rests_on": "q",
+                    "query": {"over": {"window": {"streak": "beats"}, "stat": "median"}},
+                },
+            ],
+        )
+    }
+    path, data_dir, _ = setup(tmp_path, block)
+    judged = evaluate.evaluate(Context(claims=str(path), data_dir=str(data_dir)), "avg")
+    rows = judged.sensitivity.set_index("alternative")
+    assert rows.loc["the mean return over the streak, written without over", "measured"] == rows.iloc[0]["measured"]
+    assert evaluate.with_alternative(block["avg"], block["avg"]["alternatives"][0])["query"] == {
+        "pair": ["rut", "spx"],
+        "measure": "mean_return",
+        "window": {"streak": "beats"},
+    }
+
+
+def test_a_query_claim_about_a_period_is_dated_at_its_end(tmp_path):
+    from rotation.claims.registry import load_registry
+    from rotation.core.errors import ParameterError
+
+    forecast = {"pair": ["rut", "spx"], "measure": "return", "window": {"from": "2020-01-01", "to": "2020-03-31"}}
+    path, _, _ = setup(
+        tmp_path,
+        {
+            "c1": q(
+                forecast,
+                about={"period": "2020-01-01 to 2020-03-31", "looks": "ahead"},
+                claimed=0,
+                compare="at_least",
+                unit="fraction",
+            )
+        },
+    )
+    with pytest.raises(ParameterError, match="field 'about.period': a query claim is dated with about.at"):
+        load_registry(path)

@@ -320,3 +320,17 @@ def test_the_guide_example_of_several_criteria_validates():
     claims = yaml.safe_load(block)
     assert next(iter(claims.values()))["compare"] == "criteria"
     check_document("claims.yaml", {"article": ARTICLE, "claims": claims})
+
+
+def test_the_guide_lists_every_catalogue_series():
+    from rotation.data.catalogue import CATALOGUE
+
+    text = (REPO / "docs" / "check_another_article.md").read_text(encoding="utf-8")
+    missing = [sid for sid in CATALOGUE if f"| `{sid}` |" not in text]
+    assert not missing, f"add to the guide's series table: {missing}"
+
+
+def test_the_guide_example_of_an_untestable_claim_validates():
+    text = (REPO / "docs" / "check_another_article.md").read_text(encoding="utf-8")
+    block = text.split("## Claims the data cannot settle")[1].split("```yaml")[1].split("```")[0]
+    check_document("claims.yaml", {"article": ARTICLE, "claims": yaml.safe_load(block)})

@@ -97,9 +97,11 @@ class Judgement:
 def with_alternative(claim: Mapping, alternative: Mapping) -> dict:
     """The claim under one listed alternative: its ``params`` merged in, judging fields replaced."""
     out = copy.deepcopy(dict(claim))
+    from rotation.language.schema import merge_keys
+
     for key in ("params", "query"):  # a query claim varies its query as other kinds vary their params
         if alternative.get(key):
-            out[key] = {**dict(out.get(key) or {}), **dict(alternative[key])}
+            out[key] = merge_keys(out.get(key), alternative[key])
     if alternative.get("criteria"):  # a claim judged on several queries varies them by name
         from rotation.language.schema import merge_criteria
 

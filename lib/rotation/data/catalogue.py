@@ -92,6 +92,13 @@ def series_spec(name: str) -> SeriesSpec:
         return CATALOGUE[key]
     if _TICKER.match(key):
         index = key.startswith("^")
+        same_file = [s for s in CATALOGUE.values() if s.file == f"{key.lstrip('^')}.csv" and s.source != "yahoo"]
+        if same_file:
+            other = same_file[0]
+            raise ParameterError(
+                f"series {key!r}: {other.file} is the catalogue series {other.name!r} ({other.description}, "
+                f"{other.source.upper()} {other.remote}), not a Yahoo ticker: write {other.name}"
+            )
         return SeriesSpec(
             name=key,
             description=f"Yahoo {key}",

@@ -418,8 +418,22 @@ def _http_get(url: str) -> bytes:
 
 
 def _yf_download(ticker: str, auto_adjust: bool) -> pd.DataFrame:
+    """yfinance's daily history of ``ticker``, its own printed errors and warnings kept off the terminal
+    (a failure is reported by ``download`` in one line)."""
+    import contextlib
+    import io
+    import logging
+    import warnings
+
     import yfinance as yf
 
+    logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _yf_call(yf, ticker, auto_adjust)
+
+
+def _yf_call(yf, ticker: str, auto_adjust: bool) -> pd.DataFrame:
     return yf.download(
         ticker,
         period="max",
@@ -444,6 +458,9 @@ def download(spec: SeriesSpec, tried: list[str] | None = None) -> tuple[pd.DataF
     hint = "check the connection, or set ROTATION_DATA_DIR to a folder holding " + spec.file
     try:
         if spec.source == "yahoo":
+            problem = _resolve_host(YAHOO_HOST)  # offline: say so at once, before yfinance tries
+            if problem:
+                raise DataError(problem)
             frame = _yf_download(spec.remote, spec.auto_adjust)
             if frame is None or len(frame) == 0:  # yfinance prints its errors and returns nothing
                 problem = _resolve_host(YAHOO_HOST)

@@ -291,6 +291,45 @@ class DictOf(Spec):
 # The query
 
 
+RATE_MOVES = ("change_bp",)  # measures of a rate quoted in percent
+PRICE_MOVES = ("return", "log_return", "mean_return", "annualized_return", "volatility", "rise_from_low", "drawdown")
+
+
+def _units_rule(q: Mapping, where: str) -> None:
+    """A rate (a yield, the fed funds rate, a series quoted in percent such as unemployment) moves in basis
+    points; a price or another level moves in percent."""
+    from rotation.data.catalogue import series_spec
+
+    if "series" in q:
+        ids = [q["series"]]
+    elif q.get("leg"):
+        ids = [q["pair"][0 if q["leg"] == "small" else 1]]
+    else:
+        ids = list(q["pair"])
+    specs = {str(s): series_spec(str(s)) for s in ids}
+    kinds = {
+        s: ("rate" if spec.kind == "rate" or spec.unit.startswith("percent") else spec.kind)
+        for s, spec in specs.items()
+    }
+    measure = q["measure"]
+    if q.get("pair_as") == "ratio":
+        return
+    if measure in RATE_MOVES:
+        prices = [s for s, k in kinds.items() if k != "rate"]
+        if prices:
+            raise Bad(
+                _join(where, "measure"),
+                f"change_bp is the move of a rate quoted in percent; {prices[0]!r} is not a rate: use return",
+            )
+    elif measure in PRICE_MOVES:
+        rates = [s for s, k in kinds.items() if k == "rate"]
+        if rates:
+            raise Bad(
+                _join(where, "measure"),
+                f"{rates[0]!r} is a rate quoted in percent: its move is measure change_bp (basis points), not {measure}",
+            )
+
+
 def _query_rule(q: Mapping, where: str) -> None:
     from rotation.language.primitives import LOOKBACK_MEASURES, WINDOW_MEASURES
 
@@ -321,7 +360,8 @@ def _query_rule(q: Mapping, where: str) -> None:
     if own_streak and (streak_window == "beats") != spread_pair:
         raise Bad(
             _join(where, "window.streak"),
-            "beats needs a pair (read as a spread); rises/falls/rises_by... need one series, a ratio pair or a leg",
+            "beats needs a pair: the subject read as a spread, or the window's own pair (window: {streak: beats, "
+            "pair: [rut, spx]}); rises/falls/rises_by... need one series, a ratio pair or a leg",
         )
     if measure in ("streak", "count", "sessions_meeting"):
         cond = q.get("condition", "beats" if spread_pair and "leg" not in q else None)
@@ -375,6 +415,8 @@ def _query_rule(q: Mapping, where: str) -> None:
         for key in forward_keys:
             if key in q:
                 raise Bad(_join(where, key), "only with measure forward")
+    if ("series" in q) != ("pair" in q):
+        _units_rule(q, where)
     h = q.get("history")
     if h:
         stat, among = h["stat"], h.get("among")
@@ -654,6 +696,13 @@ def criteria_spec() -> DictOf:
     return DictOf(criterion, MAX_CRITERIA)
 
 
+def merge_keys(base: Mapping | None, change: Mapping) -> dict:
+    """An alternative's ``query:`` or ``params:`` over the claim's: each key it names replaces the claim's whole
+    value of that key (a window, a history, an ``over``), and ``key: null`` removes the key."""
+    out = {**dict(base or {}), **dict(change)}
+    return {k: v for k, v in out.items() if v is not None}
+
+
 def merge_criteria(base: object, change: object, where: str) -> dict:
     """An alternative's ``criteria:`` over the claim's: each named criterion's fields replaced, its query merged."""
     if not isinstance(base, Mapping) or not isinstance(change, Mapping):
@@ -669,7 +718,7 @@ def merge_criteria(base: object, change: object, where: str) -> dict:
             raise Bad(_join(where, name), "expected a mapping")
         merged = {**out[name], **dict(fields)}
         if "query" in fields and isinstance(fields["query"], Mapping):
-            merged["query"] = {**dict(out[name].get("query") or {}), **dict(fields["query"])}
+            merged["query"] = merge_keys(out[name].get("query"), fields["query"])
         out[name] = merged
     return out
 
@@ -711,6 +760,12 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
         raise Bad(
             "about.at", "only query claims carry their own date; other kinds are measured at as_of (use kind: query)"
         )
+    if kind == "query" and "period" in about:
+        raise Bad(
+            "about.period",
+            "a query claim is dated with about.at; a claim about a period (a forecast) is a query over "
+            "window {from, to} dated at the period's last day: about: {at: 'YYYY-MM-DD'}",
+        )
     if kind == "query":
         if "params" in entry:
             raise Bad("params", "a query claim states its query under query:, not params:")
@@ -743,8 +798,10 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
             merged = merge_criteria(entry["criteria"], alt["criteria"], f"alternatives[{i}].criteria")
             criteria_spec().check(merged, f"alternatives[{i}].criteria")
         elif own in alt:
-            spec.loose().check(alt[own], f"alternatives[{i}].{own}")
-            merged = {**dict(entry.get(own) or {}), **dict(alt[own])}
+            if not isinstance(alt[own], Mapping):
+                raise Bad(f"alternatives[{i}].{own}", f"expected a mapping, got {_show(alt[own])}")
+            spec.loose().check({k: v for k, v in alt[own].items() if v is not None}, f"alternatives[{i}].{own}")
+            merged = merge_keys(entry.get(own), alt[own])
             spec.check(merged, f"alternatives[{i}].{own}")
         if "claimed" in alt and compare in ("equal", "at_least", "at_most"):
             Number().check(alt["claimed"], f"alternatives[{i}].claimed")
