@@ -253,6 +253,7 @@ def crit(criteria, **extra):
 
 STREAK = {"pair": ["rut", "spx"], "measure": "streak"}
 RISE = {"series": "rut", "measure": "return", "window": {"sessions": 7}}
+RECORD = {"pair": ["rut", "spx"], "measure": "streak", "history": {"stat": "record", "among": "streaks"}}
 
 
 def test_a_claim_of_several_criteria_judges_each_query_on_its_own_rule(tmp_path):
@@ -305,7 +306,12 @@ def test_a_claim_of_several_criteria_judges_each_query_on_its_own_rule(tmp_path)
     "entry,field",
     [
         (crit({"x": {"query": STREAK, "compare": "equal"}}), "criteria.x.claimed"),
-        (crit({"x": {"query": STREAK, "compare": "boolean", "claimed": 1}}), "criteria.x.claimed"),
+        (crit({"x": {"query": RECORD, "compare": "boolean", "claimed": 1}}), "criteria.x.claimed"),
+        (crit({"x": {"query": STREAK, "compare": "boolean"}}), "criteria.x.compare"),
+        (crit({"x": {"query": RECORD, "compare": "at_least", "claimed": 0.5}}), "criteria.x.compare"),
+        (crit({"": {"query": STREAK, "compare": "equal", "claimed": 7}}), "criteria."),
+        (q({"series": "rut", "measure": "level"}, claimed=True, compare="boolean", unit="x"), "compare"),
+        (q({"pair": ["rut", "rut"], "measure": "streak"}, claimed=1, compare="equal", unit="x"), "query.pair"),
         (crit({"x": {"query": RISE, "compare": "above", "claimed": 0, "tolerance": 1}}), "criteria.x.tolerance"),
         (
             crit({"x": {"query": {**STREAK, "window": {"sessions": 3}}, "compare": "equal", "claimed": 1}}),

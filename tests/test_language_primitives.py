@@ -872,3 +872,33 @@ def test_forward_outcomes_of_one_series_after_its_own_streaks_of_rises():
     assert got.value == len(cases)
     mean = evaluate({**q, "stat": "mean", "of": "small"}, loader(a=a), a.index[-1])
     assert mean.value == pytest.approx(np.mean(cases))
+
+
+def test_nothing_to_compare_with_is_undefined_not_vacuously_true():
+    a, b = _varied_pair()
+    load = loader(a=a, b=b)
+    at = a.index[300]
+    later = str(a.index[400].date())
+    for stat in ("record", "rank", "percentile", "since_year"):
+        got = evaluate({"series": "a", "measure": "level", "history": {"stat": stat, "start": later}}, load, at)
+        assert got.value is None and "after the claim's session" in got.detail
+    first = evaluate({"series": "a", "measure": "level", "history": {"stat": "record"}}, load, a.index[0])
+    assert first.value is None  # the first close has no earlier one
+    count = {"pair": ["a", "b"], "measure": "count", "condition": "beats", "min_length": 3, "since": later}
+    assert evaluate(count, load, at).value is None
+    assert evaluate(count, load, a.index[-1]).value is not None
+    from rotation.language.query import values_over_dates
+
+    q = {"series": "a", "measure": "level", "history": {"stat": "record", "start": later}}
+    got = values_over_dates(q, load, [at, a.index[-1]])
+    assert np.isnan(got.iloc[0]) and not np.isnan(got.iloc[1])
+
+
+def test_a_zero_base_or_a_short_annualizing_window_is_undefined():
+    s = series([0.0, 0.0, 1.0, 1.0, 0.0, 1.0] * 3)  # a 0/1 indicator (a recession flag)
+    r = P.window_values(one(s), "return", {"sessions": 1})
+    assert np.isnan(r.iloc[2]) and r.iloc[3] == 0.0 and not np.isinf(r).any()
+    a, _ = _varied_pair()
+    short = P.window_values(one(a), "annualized_return", {"sessions": 100})
+    year = P.window_values(one(a), "annualized_return", {"sessions": 300})
+    assert short.isna().all() and year.iloc[400:].notna().all()

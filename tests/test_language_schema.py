@@ -305,11 +305,13 @@ def guide_queries() -> list[str]:
 
 
 def test_every_worked_example_of_the_guide_validates():
+    from rotation.language.schema import boolean_query
+
     examples = guide_queries()
     assert len(examples) >= 18
     for text in examples:
         query = yaml.safe_load(text)["query"]
-        compare = "boolean" if query.get("history", {}).get("stat") in ("since", "record") else "equal"
+        compare = "boolean" if boolean_query(query) else "equal"
         entry = with_(QUERY, query=query, compare=compare, claimed=... if compare == "boolean" else 1)
         check_document("claims.yaml", {"article": ARTICLE, "claims": {"c1": entry}})
 

@@ -263,6 +263,19 @@ def fast_max_gain(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Se
     return (prices / lowest - 1.0).reindex(dates)
 
 
+def _query_values(ctx, query: Mapping, dates: pd.DatetimeIndex) -> np.ndarray:
+    """``language.query.values_over_dates`` of ``query`` on ``dates``, kept per context: claims and criteria that
+    ask the same query on the same dates compute it once."""
+    from rotation.claims.measures.query import _max_age
+    from rotation.language.query import values_over_dates
+
+    stamps = dates.asi8
+    key = ("timeline values", dict(query), len(stamps), int(stamps[0]) if len(stamps) else 0, hash(stamps.tobytes()))
+    return ctx.memo(
+        key, lambda: values_over_dates(query, ctx.prices, dates, max_age_days=_max_age(ctx, query)).to_numpy()
+    )
+
+
 def fast_query(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Series | None:
     """A claim-language query at each date, as ``measures.query`` reads it.
 
@@ -273,8 +286,6 @@ def fast_query(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Serie
     reference, which says when that future is not in the data.
     """
     from rotation.claims.measures.base import not_applicable
-    from rotation.claims.measures.query import _max_age
-    from rotation.language.query import values_over_dates
 
     query = dict(claim.get("query") or {})
     at = str((claim.get("about") or {}).get("at", "as_of"))
@@ -292,10 +303,7 @@ def fast_query(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Serie
         criteria = dict(claim["criteria"])
         if any(c["query"].get("measure") == "forward" for c in criteria.values()):
             return None
-        columns = {
-            name: values_over_dates(c["query"], ctx.prices, dates, max_age_days=_max_age(ctx, c["query"])).to_numpy()
-            for name, c in criteria.items()
-        }
+        columns = {name: _query_values(ctx, c["query"], dates) for name, c in criteria.items()}
         rows = [
             {name: criterion_met(float(columns[name][i]), c) for name, c in criteria.items()} for i in range(len(dates))
         ]
@@ -307,8 +315,7 @@ def fast_query(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Serie
         return pd.Series(out, index=dates, dtype=object)
     if query.get("measure") == "forward":
         return None
-    values = values_over_dates(query, ctx.prices, dates, max_age_days=_max_age(ctx, query))
-    return pd.Series(values.to_numpy(), index=dates)
+    return pd.Series(_query_values(ctx, query, dates), index=dates)
 
 
 def values_at(series: pd.Series, dates: pd.DatetimeIndex, max_age_days: int = 7) -> np.ndarray:

@@ -369,11 +369,16 @@ def _mean_session_return(values: np.ndarray, base: np.ndarray, end: np.ndarray) 
         return np.where(ok, (total[e] - total[b]) / (e - b), np.nan)
 
 
+MIN_ANNUALIZED_DAYS = 365  # annualized returns over windows of at least a year
+
+
 def _annualized(values: np.ndarray, dates: pd.DatetimeIndex, base: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """``(end close / base close) ** (365.25 / calendar days between them) - 1`` (fraction per year)."""
+    """``(end close / base close) ** (365.25 / calendar days between them) - 1`` (fraction per year); undefined
+    for windows shorter than ``MIN_ANNUALIZED_DAYS``."""
     ok = (base >= 0) & (end > base)
     b, e = np.where(ok, base, 0), np.where(ok, end, 1)
     days = (dates.to_numpy()[e] - dates.to_numpy()[b]) / np.timedelta64(1, "D")
+    ok &= days >= MIN_ANNUALIZED_DAYS  # a shorter window's annual rate is an extrapolation, not a measurement
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(ok, (values[e] / values[b]) ** (365.25 / days) - 1.0, np.nan)
 
@@ -455,11 +460,12 @@ def window_values(
         if lookback is None:
             raise ParameterError(f"measure {measure}: lookback (sessions) is needed")
         out = rsi_wilder(v, int(lookback)) if measure == "rsi" else ma_distance(v, int(lookback))
-        return out.rename(measure)
+        return out.where(np.isfinite(out)).rename(measure)  # an average of zero: undefined
     if measure == "session_return":
         window = {"sessions": 1}
     base, end = window_positions(index, window, flags)
-    return pd.Series(_over_window(levels, base, end, measure), index=index, name=measure)
+    out = _over_window(levels, base, end, measure)
+    return pd.Series(np.where(np.isfinite(out), out, np.nan), index=index, name=measure)  # a zero base: undefined
 
 
 def window_bounds(
@@ -637,6 +643,8 @@ def history_stat(
         failed = np.flatnonzero(~passes)
         run = len(passes) - (failed[-1] + 1 if len(failed) else 0)
         return {"value": int(run), "since": pd.NaT, "n": int(e.size)}
+    if e.size == 0:  # nothing earlier to compare with: no rank, record or "since"
+        return {"value": None, "since": pd.NaT, "n": 0}
     v = sign * float(np.nan if value is None else value)
     x = sign * e.to_numpy(dtype=float)
     at_least = e.index[x >= v - 1e-12]

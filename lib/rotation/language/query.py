@@ -98,9 +98,10 @@ def query_values(query: Mapping, load: Loader, levels: pd.DataFrame | None = Non
         return P.window_values(levels, measure, query.get("window"), flags, query.get("lookback"))
     if measure == "streak":
         return P.streak_values(P.condition_flags(levels, query.get("condition", "beats"))).astype(float)
-    if measure == "count":
+    if measure == "count":  # undefined before its since: a count from a later date says nothing yet
         flags = P.condition_flags(levels, query.get("condition", "beats"))
-        return P.streak_count_values(flags, int(query["min_length"]), query.get("since")).astype(float)
+        counts = P.streak_count_values(flags, int(query["min_length"]), query.get("since")).astype(float)
+        return counts.where(counts.index >= pd.Timestamp(query["since"])) if query.get("since") else counts
     raise ParameterError(f"measure {measure!r} has no value series")
 
 
@@ -298,6 +299,14 @@ def evaluate(
             detail=f"{words}: {raw:.6g} at {session.date()}{checked}",
         )
     h = dict(history)
+    if h.get("start") and pd.Timestamp(h["start"]) > session:
+        return Result(
+            value=None,
+            session=session,
+            raw=raw,
+            window=window,
+            detail=f"{words}: history.start {h['start']} is after the claim's session {session.date()}: nothing to compare with",
+        )
     stat, direction = str(h.get("stat", "rank")), str(h.get("direction", "high"))
     among = str(h.get("among", "streaks" if query["measure"] == "streak" else "rolling"))
     if among == "streaks":
@@ -419,7 +428,7 @@ def _running_history(
             out[q] = k if stat == "count" else (k / len(raw) if raw else np.nan)
             continue
         v = query_vals[q]
-        if np.isnan(v):
+        if np.isnan(v) or not ranked:  # undefined, or no earlier value to compare with
             continue
         v = sign * v
         n = len(ranked)
@@ -544,7 +553,7 @@ def _same_day_history(query: Mapping, values: pd.Series, positions: np.ndarray) 
                 out = ((last >= first) & (last <= final)).astype(float)
             else:
                 raise ParameterError(f"history.stat: unknown {stat!r}")
-    return np.where(np.isnan(v[:, 0]), np.nan, out)
+    return np.where(np.isnan(v[:, 0]) | (n == 0), np.nan, out)  # no earlier value: nothing to compare with
 
 
 def _forward_over_positions(query: Mapping, levels: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
@@ -619,6 +628,9 @@ def values_over_dates(
     if not h:
         out[reachable] = values.to_numpy(dtype=float)[qpos]
         return pd.Series(out, index=dates, name="value")
+    if h.get("start"):  # a date before the history's start has nothing to compare with
+        reachable &= ~(np.asarray(index[np.maximum(pos, 0)]) < np.datetime64(pd.Timestamp(h["start"])))
+        qpos = pos[reachable]
     stream = _comparable_stream(query, levels, values)
     if stream is None:
         out[reachable] = _same_day_history(query, values, qpos)

@@ -101,6 +101,10 @@ class Number(Spec):
 
     def check(self, value, where):
         kind = "a whole number" if self.whole else "a number"
+        if isinstance(value, str) and re.fullmatch(r"[-+]?\d+(\.\d*)?[eE][-+]?\d+", value.strip()):
+            raise Bad(
+                where, f"YAML reads {value} as text: write it with a decimal point and a signed exponent (1.0e+3)"
+            )
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise Bad(where, f"expected {kind}, got {_show(value)}")
         if not math.isfinite(value):
@@ -284,6 +288,8 @@ class DictOf(Spec):
         if len(value) > self.max_items:
             raise Bad(where, f"at most {self.max_items} entries")
         for k, v in value.items():
+            if not isinstance(k, str) or not k.strip():
+                raise Bad(_join(where, k), f"a name must be text (quote it), got {_show(k)}")
             self.value.check(v, _join(where, k))
 
 
@@ -292,7 +298,16 @@ class DictOf(Spec):
 
 
 RATE_MOVES = ("change_bp",)  # measures of a rate quoted in percent
-PRICE_MOVES = ("return", "log_return", "mean_return", "annualized_return", "volatility", "rise_from_low", "drawdown")
+PRICE_MOVES = (
+    "return",
+    "log_return",
+    "mean_return",
+    "annualized_return",
+    "volatility",
+    "rise_from_low",
+    "drawdown",
+    "above_average",
+)
 
 
 def _units_rule(q: Mapping, where: str) -> None:
@@ -336,6 +351,9 @@ def _query_rule(q: Mapping, where: str) -> None:
     measure = q["measure"]
     if ("series" in q) == ("pair" in q):
         raise Bad(_join(where, "series"), "give exactly one of series or pair")
+    for key, pair in (("pair", q.get("pair")), ("window.pair", (q.get("window") or {}).get("pair"))):
+        if pair and str(pair[0]) == str(pair[1]):
+            raise Bad(_join(where, key), f"a pair of two different series, got {pair[0]!r} twice")
     spread_pair = "pair" in q and q.get("pair_as", "spread") == "spread"
     if "pair_as" in q and "pair" not in q:
         raise Bad(_join(where, "pair_as"), "only with pair")
@@ -361,7 +379,7 @@ def _query_rule(q: Mapping, where: str) -> None:
         raise Bad(
             _join(where, "window.streak"),
             "beats needs a pair: the subject read as a spread, or the window's own pair (window: {streak: beats, "
-            "pair: [rut, spx]}); rises/falls/rises_by... need one series, a ratio pair or a leg",
+            "pair: [rut, spx]}); rises/falls/rises_by... need one series or a ratio pair",
         )
     if measure in ("streak", "count", "sessions_meeting"):
         cond = q.get("condition", "beats" if spread_pair and "leg" not in q else None)
@@ -667,6 +685,7 @@ CRITERION_COMPARES = ("equal", "at_least", "at_most", "above", "below", "boolean
 
 
 def _criterion_rule(c: Mapping, where: str) -> None:
+    compare_rule(c["query"], c["compare"], _join(where, "compare"))
     if c["compare"] == "boolean":
         if "claimed" in c or "tolerance" in c:
             raise Bad(_join(where, "claimed" if "claimed" in c else "tolerance"), "not with compare boolean")
@@ -675,6 +694,19 @@ def _criterion_rule(c: Mapping, where: str) -> None:
         raise Bad(_join(where, "claimed"), f"missing field (needed for compare {c['compare']})")
     if c["compare"] in ("above", "below") and "tolerance" in c:
         raise Bad(_join(where, "tolerance"), f"not with compare {c['compare']} (strictly above or below claimed)")
+
+
+def boolean_query(q: Mapping) -> bool:
+    """Whether a query's value is true/false: a history ``record`` or ``since`` not reduced by ``over``."""
+    return (q.get("history") or {}).get("stat") in ("record", "since") and not q.get("over")
+
+
+def compare_rule(q: Mapping, compare: str, where: str) -> None:
+    """``compare: boolean`` for a true/false query, a numeric compare for a number (one line naming ``compare``)."""
+    if compare == "boolean" and not boolean_query(q):
+        raise Bad(where, "boolean needs a true/false query (history stat record or since); this one gives a number")
+    if compare in ("equal", "at_least", "at_most", "above", "below") and boolean_query(q):
+        raise Bad(where, f"the query gives true/false (history stat {q['history']['stat']}): compare: boolean")
 
 
 def criteria_spec() -> DictOf:
@@ -780,6 +812,8 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
                 raise Bad("compare", "a query claim judged on criteria lists them under criteria:")
             spec = query_spec()
             spec.check(entry["query"], "query")
+            if compare not in ("untestable", "no_data"):
+                compare_rule(entry["query"], compare, "compare")
     else:
         for key in ("query", "criteria"):
             if key in entry:
@@ -858,8 +892,13 @@ def check_reading(alt: Mapping, quote: str, where: str) -> None:
     if judging_only(alt) and "claimed" not in alt and reading != "sensitivity":
         raise Bad(
             f"{where}.reading",
-            f"{reading} for an alternative that changes only {', '.join(k for k in JUDGING_FIELDS if k in alt) or 'nothing'}: "
-            "a widened tolerance is reading: sensitivity",
+            f"{reading} for an alternative that changes "
+            + (
+                f"only {', '.join(k for k in JUDGING_FIELDS if k in alt)}"
+                if any(k in alt for k in JUDGING_FIELDS)
+                else "nothing measured"
+            )
+            + ": a widened tolerance is reading: sensitivity",
         )
     if not judging_only(alt) and reading == "sensitivity":
         raise Bad(
