@@ -430,11 +430,7 @@ def _yf_download(ticker: str, auto_adjust: bool) -> pd.DataFrame:
     logging.getLogger("yfinance").setLevel(logging.CRITICAL)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _yf_call(yf, ticker, auto_adjust)
-
-
-def _yf_call(yf, ticker: str, auto_adjust: bool) -> pd.DataFrame:
-    return yf.download(
+        return yf.download(
         ticker,
         period="max",
         interval="1d",

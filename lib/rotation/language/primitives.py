@@ -57,12 +57,8 @@ WINDOW_MEASURES = (  # measures over a window (``window:`` required)
     "volatility",
     "rise_from_low",
 )
-LOOKBACK_MEASURES = ("rsi", "above_average")
-COUNTING_STATS = (
-    "count",
-    "run",
-    "share",
-)  # history statistics over a threshold (``above`` / ``below``)  # indicators over a trailing number of sessions (``lookback:``)
+LOOKBACK_MEASURES = ("rsi", "above_average")  # indicators over a trailing number of sessions (``lookback:``)
+COUNTING_STATS = ("count", "run", "share")  # history statistics over a threshold (``above`` / ``below``)
 PERIODS = {"month": "M", "quarter": "Q", "ytd": "Y", "year": "Y"}
 HORIZONS = {"1w": 5, "2w": 10, "4w": 20, "1m": 21, "2m": 42, "3m": 63, "6m": 126, "9m": 189, "12m": 252, "1y": 252}
 
@@ -361,12 +357,8 @@ def _extreme_change(values: np.ndarray, base: np.ndarray, end: np.ndarray, measu
 
 def _mean_session_return(values: np.ndarray, base: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Arithmetic mean of the one-session returns of the sessions after ``base`` up to ``end`` (fraction per session)."""
-    daily = np.concatenate(([0.0], values[1:] / values[:-1] - 1.0))
-    total = np.cumsum(daily)
-    ok = (base >= 0) & (end > base)
-    b, e = np.where(ok, base, 0), np.where(ok, end, 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ok, (total[e] - total[b]) / (e - b), np.nan)
+    daily = pd.Series(np.concatenate(([np.nan], values[1:] / values[:-1] - 1.0)))
+    return reduce_over_window(daily, base, end, "mean").to_numpy()
 
 
 MIN_ANNUALIZED_DAYS = 365  # annualized returns over windows of at least a year

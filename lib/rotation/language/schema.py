@@ -310,43 +310,50 @@ PRICE_MOVES = (
 )
 
 
-def _units_rule(q: Mapping, where: str) -> None:
-    """A rate (a yield, the fed funds rate, a series quoted in percent such as unemployment) moves in basis
-    points; a price or another level moves in percent."""
+def _is_rate(series_id: str) -> bool:
+    """A series quoted in percent (a yield, the fed funds rate, unemployment): it moves in basis points."""
     from rotation.data.catalogue import series_spec
 
-    if "series" in q:
-        ids = [q["series"]]
-    elif q.get("leg"):
-        ids = [q["pair"][0 if q["leg"] == "small" else 1]]
-    else:
-        ids = list(q["pair"])
-    specs = {str(s): series_spec(str(s)) for s in ids}
-    kinds = {
-        s: ("rate" if spec.kind == "rate" or spec.unit.startswith("percent") else spec.kind)
-        for s, spec in specs.items()
-    }
-    measure = q["measure"]
+    spec = series_spec(str(series_id))
+    return spec.kind == "rate" or spec.unit.startswith("percent")
+
+
+def _units_rule(q: Mapping, where: str) -> None:
+    """A rate moves in basis points (``change_bp``); a price or another level moves in percent (the returns)."""
     if q.get("pair_as") == "ratio":
         return
-    if measure in RATE_MOVES:
-        prices = [s for s, k in kinds.items() if k != "rate"]
-        if prices:
-            raise Bad(
-                _join(where, "measure"),
-                f"change_bp is the move of a rate quoted in percent; {prices[0]!r} is not a rate: use return",
-            )
-    elif measure in PRICE_MOVES:
-        rates = [s for s, k in kinds.items() if k == "rate"]
-        if rates:
-            raise Bad(
-                _join(where, "measure"),
-                f"{rates[0]!r} is a rate quoted in percent: its move is measure change_bp (basis points), not {measure}",
-            )
+    if "series" in q:
+        ids = [str(q["series"])]
+    elif q.get("leg"):
+        ids = [str(q["pair"][0 if q["leg"] == "small" else 1])]
+    else:
+        ids = [str(s) for s in q["pair"]]
+    rates = [s for s in ids if _is_rate(s)]
+    others = [s for s in ids if s not in rates]
+    if q["measure"] in RATE_MOVES and others:
+        raise Bad(
+            _join(where, "measure"),
+            f"change_bp is the move of a rate quoted in percent; {others[0]!r} is not a rate: use return",
+        )
+    if q["measure"] in PRICE_MOVES and rates:
+        raise Bad(
+            _join(where, "measure"),
+            f"{rates[0]!r} is a rate quoted in percent: its move is measure change_bp (basis points), not {q['measure']}",
+        )
+
+
+def _streak_window_rule(window: Mapping, spread_pair: bool, where: str) -> None:
+    """A streak window of the subject itself: ``beats`` for a pair read as a spread, rises/falls for one series."""
+    if "streak" in window and "pair" not in window and (window["streak"] == "beats") != spread_pair:
+        raise Bad(
+            _join(where, "streak"),
+            "beats needs a pair: the subject read as a spread, or the window's own pair (window: {streak: beats, "
+            "pair: [rut, spx]}); rises/falls/rises_by... need one series or a ratio pair",
+        )
 
 
 def _query_rule(q: Mapping, where: str) -> None:
-    from rotation.language.primitives import LOOKBACK_MEASURES, WINDOW_MEASURES
+    from rotation.language.primitives import COUNTING_STATS, LOOKBACK_MEASURES, ROLLING_EVENT_WINDOWS, WINDOW_MEASURES
 
     measure = q["measure"]
     if ("series" in q) == ("pair" in q):
@@ -373,14 +380,7 @@ def _query_rule(q: Mapping, where: str) -> None:
     one_series = "series" in q or not spread_pair or "leg" in q
     if measure in ("level", "rise_from_low", "drawdown", *LOOKBACK_MEASURES) and not one_series:
         raise Bad(_join(where, "pair_as"), f"measure {measure} of a pair: set pair_as: ratio, or leg: small|large")
-    streak_window = (q.get("window") or {}).get("streak")
-    own_streak = streak_window is not None and "pair" not in (q.get("window") or {})
-    if own_streak and (streak_window == "beats") != spread_pair:
-        raise Bad(
-            _join(where, "window.streak"),
-            "beats needs a pair: the subject read as a spread, or the window's own pair (window: {streak: beats, "
-            "pair: [rut, spx]}); rises/falls/rises_by... need one series or a ratio pair",
-        )
+    _streak_window_rule(q.get("window") or {}, spread_pair, _join(where, "window"))
     if measure in ("streak", "count", "sessions_meeting"):
         cond = q.get("condition", "beats" if spread_pair and "leg" not in q else None)
         if cond is None:
@@ -402,11 +402,7 @@ def _query_rule(q: Mapping, where: str) -> None:
     if "over" in q:
         if measure == "forward":
             raise Bad(_join(where, "over"), "measure forward takes no over (its outcomes are already a sample)")
-        ow = q["over"]["window"]
-        if "streak" in ow and "pair" not in ow and (ow["streak"] == "beats") != spread_pair:
-            raise Bad(
-                _join(where, "over.window.streak"), "beats needs a pair: set over.window.pair, or use rises/falls"
-            )
+        _streak_window_rule(q["over"]["window"], spread_pair, _join(where, "over.window"))
     if measure == "forward":
         condition = (q.get("event") or {}).get("condition", "beats" if spread_pair else "rises")
         if (condition == "beats") != spread_pair:
@@ -417,7 +413,7 @@ def _query_rule(q: Mapping, where: str) -> None:
         if not spread_pair and q.get("of", "small") != "small":
             raise Bad(_join(where, "of"), "one series: its own return (of: small), nothing to beat")
         event_window = (q.get("event") or {}).get("window") or {}
-        calendar = bool(event_window) and not ({"sessions", "months"} & set(event_window))
+        calendar = bool(event_window) and not (set(ROLLING_EVENT_WINDOWS) & set(event_window))
         for key in ("event", "then" if calendar else "horizon", "stat"):
             if key not in q:
                 raise Bad(_join(where, key), "missing field (measure forward)")
@@ -433,8 +429,7 @@ def _query_rule(q: Mapping, where: str) -> None:
         for key in forward_keys:
             if key in q:
                 raise Bad(_join(where, key), "only with measure forward")
-    if ("series" in q) != ("pair" in q):
-        _units_rule(q, where)
+    _units_rule(q, where)
     h = q.get("history")
     if h:
         stat, among = h["stat"], h.get("among")
@@ -445,7 +440,7 @@ def _query_rule(q: Mapping, where: str) -> None:
             )
         if stat != "since" and "in" in h:
             raise Bad(_join(where, "history.in"), "only with stat since")
-        if (stat in ("count", "run", "share")) != (("above" in h) != ("below" in h)) or ("above" in h and "below" in h):
+        if (stat in COUNTING_STATS) != (("above" in h) != ("below" in h)) or ("above" in h and "below" in h):
             raise Bad(_join(where, "history.above"), "count, run and share take one of above or below (only they)")
         if among == "streaks" and measure != "streak":
             raise Bad(_join(where, "history.among"), "streaks only with measure streak")
@@ -486,7 +481,9 @@ def _event_rule(e: Mapping, where: str) -> None:
         if "above" in e and "below" in e:
             raise Bad(_join(where, "below"), "give one of above or below")
         every_year = {"first_sessions", "dates"} & set(e["window"]) or e["window"].get("period") in ("year", "ytd")
-        rolling = {"sessions", "months"} & set(e["window"])
+        from rotation.language.primitives import ROLLING_EVENT_WINDOWS
+
+        rolling = set(ROLLING_EVENT_WINDOWS) & set(e["window"])
         if not every_year and not rolling:
             raise Bad(
                 _join(where, "window"),

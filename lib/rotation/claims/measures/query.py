@@ -17,7 +17,7 @@ import pandas as pd
 
 from rotation.claims.measures.base import Measurement, kind, not_applicable, not_verifiable
 from rotation.core.errors import DataError
-from rotation.core.fmt import day
+from rotation.core.fmt import day, value_text
 
 if TYPE_CHECKING:
     from rotation.claims.measuring import Context
@@ -64,13 +64,6 @@ def criterion_met(value: object, criterion: Mapping) -> bool | None:
     return judge(value, criterion) == Verdict.CONFIRMED
 
 
-def _number(value: object) -> str:
-    """A measured value in a sentence: six significant digits, booleans as they are, 'undefined' for none."""
-    if value is None:
-        return "undefined"
-    return str(value) if isinstance(value, bool) else f"{float(value):.6g}"
-
-
 def criterion_rule(criterion: Mapping) -> str:
     """One criterion's rule in words (``= 13 within 0``, ``>= 0.1``, ``true``)."""
     compare = criterion["compare"]
@@ -105,7 +98,7 @@ def _criteria_measure(ctx: Context, claim: Mapping, when: pd.Timestamp) -> Measu
         )
     evidence = pd.DataFrame(rows).set_index("criterion")
     detail = "; ".join(
-        f"{r['criterion']}: {_number(r['measured'])} {r['rule']} -> "
+        f"{r['criterion']}: {value_text(r['measured'])} {r['rule']} -> "
         f"{'met' if r['met'] else 'not met' if r['met'] is not None else 'cannot say'}"
         for r in rows
     )
