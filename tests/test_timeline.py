@@ -339,3 +339,22 @@ def test_verdicts_only_a_run_the_data_cannot_serve_fails_alone_in_one_line(plant
     table = pd.read_csv(root / "runs" / "sweep_late.csv", dtype=str, keep_default_na=False)
     assert table["status"].tolist() == ["ok", "FAILED"]
     assert (table.loc[1, list(CLAIMS)] == "").all() and (table.loc[0, list(CLAIMS)] != "").all()
+
+
+def test_the_verdict_band_legend_sits_below_the_x_label_not_over_a_row(planted):
+    from rotation.outputs.timeline import timeline_figure
+
+    path, data_dir, dates = planted
+    s = timeline.sessions(claims=str(path), data_dir=str(data_dir), dates=list(dates[100:160]))
+    fig = timeline_figure(timeline.timeline(s, budget=None))
+    try:
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        legend = ax.get_legend().get_window_extent(renderer)
+        xlabel = ax.xaxis.label.get_window_extent(renderer)
+        assert legend.y1 <= xlabel.y0 + 1  # display coordinates: y grows upwards
+        assert legend.y1 <= ax.bbox.y0
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)

@@ -565,6 +565,12 @@ def _place(ax: plt.Axes, renderer) -> mpl.legend.Legend:
     return _legend_below(ax, renderer, spec["handles"], spec["labels"], kwargs)
 
 
+def legend_below(ax: plt.Axes, handles, labels, **kwargs) -> mpl.legend.Legend:
+    """The legend under the axes, below its tick labels and x label, for a chart whose data fill every corner
+    (bands across the whole plot). Call it once the axes' labels are set (after ``finish_figure``)."""
+    return _legend_below(ax, ax.figure.canvas.get_renderer(), list(handles), list(labels), kwargs)
+
+
 def _legend_below(ax: plt.Axes, renderer, handles, labels, kwargs) -> mpl.legend.Legend:
     """The legend under the axes (below its tick labels and x label), in as many columns as fit the figure's width."""
     legend = ax.get_legend()

@@ -117,13 +117,6 @@ def timeline_figure(table: pd.DataFrame):
     ax.set_yticks(range(len(claims)), labels, fontsize=6.5)
     ax.set_ylim(len(claims) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
-    ax.legend(
-        handles=[Patch(color=plots.VERDICT_COLORS[v.value], label=v.value) for v in DRAWN],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.08),
-        ncol=2,
-        fontsize=7,
-    )
     attrs = table.attrs
     pair = f"{str(attrs.get('small', 'small')).upper()} vs {str(attrs.get('large', 'large')).upper()}"
     sources = "; ".join(s for s in attrs.get("sources", []) if s)
@@ -142,6 +135,12 @@ def timeline_figure(table: pd.DataFrame):
         xlabel="session (date the claim is checked at)",
         ylabel="claim (id)",
         source=source,
+    )
+    plots.legend_below(  # the bands fill every corner: under the x label, never over a claim's row
+        ax,
+        [Patch(color=plots.VERDICT_COLORS[v.value], label=v.value) for v in DRAWN],
+        [v.value for v in DRAWN],
+        fontsize=7,
     )
     return fig
 
