@@ -170,3 +170,34 @@ def test_wrap_to_width_by_bisection_breaks_lines_where_the_greedy_rule_does():
             wrapped = plots.wrap_to_width(text, width_px, prop, renderer)
             assert wrapped == greedy_wrap(text, width_px, prop, renderer), (text, width_px)
     plt.close(fig)
+
+
+def axes_positions(fig):
+    return [ax.get_position().bounds for ax in fig.axes]
+
+
+def test_settle_lays_out_at_the_saved_dpi_and_every_format_draws_the_checked_layout(project):
+    """The layout ``settle`` checks is the one drawn: no format lays the figure out again at its own dpi."""
+    fig, ax = draw()
+    ax.set_title("A title long enough to be wrapped, " * 4)  # a wrapped title changes the layout: laid out again
+    plots.place_legend(ax, [ax.lines[0]], ["index"])
+    plots.settle(fig, "checked")
+    assert fig.dpi == plt.rcParams["savefig.dpi"]  # laid out at the resolution the PNG is drawn at
+    assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"  # frozen: lays nothing out
+    checked = axes_positions(fig)
+    assert plots.figure_problems(fig) == []
+    for ext in ("png", "svg", "pdf"):
+        fig.savefig(project / f"checked.{ext}", format=ext)
+        assert axes_positions(fig) == checked, (ext, axes_positions(fig), checked)
+    plt.close(fig)
+
+
+def test_save_figure_keeps_the_layout_and_gives_the_figure_its_dpi_back(project):
+    fig, ax = draw()
+    shown_dpi = fig.dpi
+    plots.save_figure(fig, "kept", "r1", formats=("png",), show=False)
+    assert fig.dpi == shown_dpi
+    kept = axes_positions(fig)
+    fig.draw_without_rendering()
+    assert axes_positions(fig) == kept
+    plt.close(fig)

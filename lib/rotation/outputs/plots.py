@@ -307,9 +307,18 @@ def save_figure(
     """
     folder = Path(folder) if folder is not None else figures_dir(run_name)
     slug = figure_slug(name)
-    settle(fig, name)
     dpi = plt.rcParams["savefig.dpi"]
     dpi = fig.dpi if dpi == "figure" else float(dpi)
+    shown_dpi = fig.dpi
+    settle(fig, name, dpi)
+    try:
+        return _write_formats(fig, folder, slug, formats, dpi, show)
+    finally:
+        fig.set_dpi(shown_dpi)  # the layout is kept (figure fractions); the figure is shown at its own dpi again
+
+
+def _write_formats(fig: plt.Figure, folder: Path, slug: str, formats: Iterable[str], dpi: float, show: bool):
+    """``save_figure`` once ``fig`` is settled at ``dpi``: every format cropped to one box, the caption, the display."""
     pad = plt.rcParams["savefig.pad_inches"]
     cropped = ink_crop(fig, dpi, pad)
     if cropped is None:  # drawn beyond the margins, or no opaque background: measure the box the long way
@@ -552,8 +561,12 @@ def _place(ax: plt.Axes, renderer) -> mpl.legend.Legend:
     kwargs = dict(spec["kwargs"])
     kwargs.pop("bbox_to_anchor", None)
     plotted = None  # what a legend may cover: the same wherever the legend goes, so measured once
+    legend = None
     for loc in dict.fromkeys(([spec["loc"]] if spec["loc"] else []) + list(LEGEND_LOCATIONS)):
-        legend = ax.legend(spec["handles"], spec["labels"], loc=loc, **kwargs)
+        if legend is None:
+            legend = ax.legend(spec["handles"], spec["labels"], loc=loc, **kwargs)
+        else:
+            legend.set_loc(loc)  # the same legend moved: its box keeps its size
         box = legend.get_window_extent(renderer)
         if plotted is None:
             plotted = _plotted(ax.figure, renderer)
@@ -741,13 +754,17 @@ def _segments_hit(p0, p1, box) -> int:
     return int((hit & (t0 <= t1)).sum())
 
 
-def settle(fig: plt.Figure, name: str = "figure") -> None:
-    """Lay ``fig`` out at report size before it is saved; raises ``FigureLayoutError`` when it cannot be.
+def settle(fig: plt.Figure, name: str = "figure", dpi: float | None = None) -> None:
+    """Lay ``fig`` out at report size and ``dpi`` before it is saved, then keep that layout; raises
+    ``FigureLayoutError`` when it cannot be laid out.
 
-    The figure must be ``REPORT_WIDTH_IN`` wide. Titles and the source line are wrapped to the
-    width; every legend inside an axes that covers plotted data is placed again by
-    ``place_legend``'s rule (a free corner, else below the axes); the source line goes under
-    everything else. Then ``figure_problems`` must find nothing.
+    The figure must be ``REPORT_WIDTH_IN`` wide. It is laid out at the resolution it is saved at
+    (``dpi``, default ``savefig.dpi``; the figure's dpi is set to it). Titles and the source line
+    are wrapped to the width; every legend inside an axes that covers plotted data is placed again
+    by ``place_legend``'s rule (a free corner, else below the axes); the source line goes under
+    everything else. The layout is laid out again only when a change can move it (a wrapped text,
+    a legend below an axes). Then the layout is frozen (``freeze_layout``): every format draws
+    the layout checked here, and ``figure_problems`` must find nothing in it.
     """
     width = fig.get_figwidth()
     if abs(width - REPORT_WIDTH_IN) > 0.005:
@@ -755,12 +772,18 @@ def settle(fig: plt.Figure, name: str = "figure") -> None:
             f"figure {name}: {width:.2f} in wide; every figure is {REPORT_WIDTH_IN} in wide (a report column): "
             "draw it at plots.report_figsize() and fit its content (fewer columns, wrapped labels, panels stacked)"
         )
+    if dpi is None:
+        dpi = plt.rcParams["savefig.dpi"]
+        dpi = fig.dpi if dpi == "figure" else float(dpi)
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     if _wrap_texts(fig, renderer):
         fig.draw_without_rendering()
     for attempt in range(3):  # a legend moved below its axes changes the layout: look again
         moved = False
+        before = _legend_layout(fig)
         for ax in fig.axes:
             legend = ax.get_legend()
             if legend is None or not legend.get_visible():
@@ -778,17 +801,38 @@ def settle(fig: plt.Figure, name: str = "figure") -> None:
                 }
             _place(ax, renderer)
             moved = True
-        if not moved:
+        if not moved or _legend_layout(fig) == before:  # legends inside their axes leave the layout as it is
             break
         fig.draw_without_rendering()
+    freeze_layout(fig)
     _place_source(fig, renderer)
-    problems = figure_problems(fig)
+    problems = _problems(fig, renderer)  # the frozen layout, as every format will draw it
     if problems:
         raise FigureLayoutError(f"figure {name}: " + "; ".join(problems))
 
 
+def _legend_layout(fig: plt.Figure) -> tuple:
+    """What of ``fig``'s legends the layout depends on: the figure's height and every legend anchored outside
+    its axes (``_legend_below``: its columns and anchor). A legend moved between corners of its axes changes none."""
+    below = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible() and getattr(ax, "_rotation_grown", 0.0):
+            below.append((id(ax), legend._ncols, tuple(legend.get_bbox_to_anchor().bounds), legend.borderaxespad))
+    return (round(fig.get_figheight(), 9), tuple(below))
+
+
+def freeze_layout(fig: plt.Figure) -> None:
+    """Keep ``fig``'s current layout: its layout engine is replaced by matplotlib's placeholder, which lays nothing
+    out, so that no later draw (a PNG, an SVG or a PDF, at any dpi) lays it out again and every format shows the
+    layout that was checked. (Removing the engine would not last: ``savefig`` puts back the engine that
+    ``figure.constrained_layout.use`` names when it finishes.)"""
+    fig.set_layout_engine("none")
+
+
 def _wrap_texts(fig: plt.Figure, renderer) -> bool:
-    """Wrap titles, super-labels and the source line that reach beyond the figure's edges; True when one changed."""
+    """Wrap titles, super-labels and the source line that reach beyond the figure's edges; True when one that the
+    layout makes room for changed (the source line is placed under everything by ``_place_source``, not by the layout)."""
     limit = fig.bbox.width - EDGE_IN * fig.dpi
     texts = [
         t
@@ -822,7 +866,7 @@ def _wrap_texts(fig: plt.Figure, renderer) -> bool:
                 renderer,
             )
         )
-        changed = True
+        changed = changed or text is not getattr(fig, "_rotation_source", None)
     return changed
 
 
@@ -844,11 +888,15 @@ def _place_source(fig: plt.Figure, renderer) -> None:
 def figure_problems(fig: plt.Figure) -> list[str]:
     """What keeps ``fig`` from report size: a width other than ``REPORT_WIDTH_IN``, something drawn beyond its left
     or right edge, a legend covering plotted data, a source line larger than the tick labels. Empty: none."""
+    fig.draw_without_rendering()
+    return _problems(fig, fig.canvas.get_renderer())
+
+
+def _problems(fig: plt.Figure, renderer) -> list[str]:
+    """``figure_problems`` of ``fig`` as last laid out and drawn (``settle``: its frozen layout)."""
     problems = []
     if abs(fig.get_figwidth() - REPORT_WIDTH_IN) > 0.005:
         problems.append(f"{fig.get_figwidth():.2f} in wide, not {REPORT_WIDTH_IN}")
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
     box = fig.get_tightbbox(renderer)
     if box.x0 < -1e-6 or box.x1 > fig.get_figwidth() + 1e-6:
         problems.append(
