@@ -187,3 +187,29 @@ def test_readings_are_listed_under_the_rule_and_only_allowed_ones_count(tmp_path
     assert "- Sensitivity, not counted (a changed decision rule, not a reading of the words):\n  - 8 percent: " in text
     for line in text.splitlines()[2:]:  # each alternative's own verdict is shown
         assert not line.startswith("  - ") or line.endswith("→ confirmed")
+
+
+def test_target_changes_are_labelled_only_where_a_label_has_room():
+    """Planted changes: on an axis of 1,000 days a label needs 30 days after the previous label."""
+    first, last = pd.Timestamp("2000-01-01"), pd.Timestamp("2000-01-01") + pd.Timedelta(days=1000)
+    dates = pd.Series(pd.to_datetime(["2000-01-10", "2000-01-20", "2000-02-15", "2000-02-20", "2000-03-20"]))
+    keep = study.labelled_changes(dates, first, last)
+    # 01-20 is 10 days after 01-10; 02-15 is 36 days after it; 02-20 is 5 days after 02-15; 03-20 is 34 days after
+    assert keep.tolist() == [True, False, True, False, True]
+    assert study.labelled_changes(dates.iloc[:0], first, last).empty
+
+
+def test_dense_target_changes_say_in_the_source_line_how_many_are_labelled():
+    import matplotlib.pyplot as plt
+
+    days = pd.date_range("1985-01-01", periods=300, freq="D")
+    lower = pd.Series([5.0 + 0.125 * (i // 5) for i in range(300)], index=days)  # a change every 5 days from day 5
+    band = pd.DataFrame({"lower": lower, "upper": lower + 0.25})
+    changes = study.markets.rate_changes(band, start=days[0])
+    fig, ax = plt.subplots()
+    note = study.target_band(ax, band, changes, alpha=0.3, lw=1.0)
+    labels = [t for t in ax.texts if t.get_text().endswith(" bp")]
+    # 299 days shown: a label needs 8.97 days after the previous one, so every other change (days 5, 15, ..., 295)
+    assert len(changes) == 59 and len(labels) == 30
+    assert note.startswith("30 of 59 target changes labelled")
+    plt.close(fig)

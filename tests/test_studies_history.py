@@ -125,3 +125,21 @@ def test_the_caveats_name_each_episode_its_kind_and_the_features_it_lacks(tmp_pa
         assert f"the {name} episode: {history.episode_text(ep)}" in text
     assert "broad rally" in text  # A: both indexes rose over it
     assert "judged below" not in text  # no lead_after_event claim in the planted file
+
+
+def test_scores_all_at_the_centre_get_a_symmetric_colour_range():
+    """One episode (every z-score 0, or NaN where a feature is missing): seaborn alone would paint 0 in the colour
+    map's low end; the limits put it in the centre colour. Differing scores keep seaborn's own limits."""
+    one = pd.DataFrame({"small_return": [0.0], "vix_pct": [np.nan]})
+    assert study.flat_score_limits(one, "zscore") == {"vmin": -1.0, "vmax": 1.0}
+    assert study.flat_score_limits(one + 0.5, "rank") == {"vmin": 0.0, "vmax": 1.0}
+    assert study.flat_score_limits(pd.DataFrame({"x": [-0.7, 0.7]}), "zscore") == {}
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots()
+    sns.heatmap(one, cmap="RdBu_r", center=0, ax=ax, **study.flat_score_limits(one, "zscore"))
+    cell = ax.collections[0]
+    centre_colour = plt.get_cmap("RdBu_r")(0.5)
+    assert np.allclose(cell.get_facecolors()[0], centre_colour, atol=0.01)
+    plt.close(fig)

@@ -161,18 +161,46 @@ def record(page: Page, sections: Iterable[KindSection], *, unjudged_anchor: str 
     return results.verdict_table(page.records)
 
 
-def target_band(ax: plt.Axes, band: pd.DataFrame, changes: pd.DataFrame, *, alpha: float, lw: float) -> None:
+# A change's label (8 pt, turned upright) is about 10 pt wide, 1/40 of a report figure's axes: labels closer than
+# this fraction of the dates shown would overprint each other.
+CHANGE_LABEL_GAP = 0.03
+
+
+def labelled_changes(
+    dates: pd.Series, first: pd.Timestamp, last: pd.Timestamp, gap: float = CHANGE_LABEL_GAP
+) -> pd.Series:
+    """Which of ``dates`` (sorted) get a label on an axis from ``first`` to ``last``: each one at least ``gap`` of
+    that span after the last labelled one (the first always). Boolean, aligned with ``dates``."""
+    room = (pd.Timestamp(last) - pd.Timestamp(first)) * gap
+    keep, previous = [], None
+    for d in pd.to_datetime(dates):
+        keep.append(previous is None or d - previous >= room)
+        previous = d if keep[-1] else previous
+    return pd.Series(keep, index=dates.index, dtype=bool)
+
+
+def target_band(ax: plt.Axes, band: pd.DataFrame, changes: pd.DataFrame, *, alpha: float, lw: float) -> str:
     """Draw the policy-rate target range ``band`` (columns ``lower``, ``upper``; percent; a step after each change) and
-    its lower bound, and annotate each of ``changes`` (``markets.rate_changes``) with its size in bp."""
+    its lower bound, and label ``changes`` (``markets.rate_changes``) with their size in bp along the top of the axes
+    where there is room (``labelled_changes``). Returns what the source line should say when some changes go unlabelled, else ""."""
     ax.fill_between(
         band.index, band["lower"], band["upper"], step="post", color=plots.LARGE_COLOR, alpha=alpha, lw=0,
         label="target range (DFEDTARL to DFEDTARU)",
     )  # fmt: skip
     ax.plot(band.index, band["lower"], color=plots.LARGE_COLOR, lw=lw, drawstyle="steps-post", label="lower bound")
-    for d, b in zip(changes["date"], changes["change_bp"]):
+    keep = labelled_changes(changes["date"], band.index[0], band.index[-1])
+    for d, b in zip(changes["date"][keep], changes["change_bp"][keep]):
         ax.annotate(
-            f"{b:+.0f} bp", (d, band["upper"].max()), rotation=90, fontsize=8, va="top", ha="right", color="#555555"
-        )
+            f"{b:+.0f} bp", (d, 0.98), xycoords=("data", "axes fraction"), rotation=90, fontsize=8, va="top",
+            ha="right", color="#555555",
+        )  # fmt: skip
+    skipped = int((~keep).sum())
+    return (
+        f"{len(changes) - skipped} of {len(changes)} target changes labelled in bp (a label needs {CHANGE_LABEL_GAP:.0%} "
+        "of the dates shown after the previous one); the steps show every change"
+        if skipped
+        else ""
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +249,7 @@ def rate_figure(page: Page, claim: Mapping, m: Measurement, years: int) -> plt.F
     fig, ax = plt.subplots()
     band = pd.DataFrame({"lower": lower, "upper": upper}).dropna().loc[first : ctx.session]
     changes = markets.rate_changes(band, start=first, end=ctx.session)
-    target_band(ax, band, changes, alpha=0.25, lw=1.0)
+    labels = target_band(ax, band, changes, alpha=0.25, lw=1.0)
     ax.plot(eff.index, eff.values, color=plots.SMALL_COLOR, lw=1.2, label="effective rate (DFF)")
     for d in changes["date"]:
         ax.axvline(d, color="#555555", lw=0.6, ls=":")
@@ -234,6 +262,7 @@ def rate_figure(page: Page, claim: Mapping, m: Measurement, years: int) -> plt.F
         source=plots.source_note(
             lower.loc[first : ctx.session], upper, eff,
             definition="daily values; target carried forward from each change (single target before 2008-12-16); dotted lines: target changes",
+            extra=labels,
         ),
     )  # fmt: skip
     return fig
@@ -496,6 +525,7 @@ __all__ = [
     "section",
     "sensitivity_figure",
     "stocks",
+    "labelled_changes",
     "target_band",
     "unjudged_table",
     "window_figure",

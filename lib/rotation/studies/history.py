@@ -449,6 +449,18 @@ def _heat_label(value: float, column: str) -> str:
     return f"{value:.2f}" if column.startswith("rate") else f"{value:.0f}"
 
 
+def flat_score_limits(scores: pd.DataFrame, how: str) -> dict[str, float]:
+    """Colour limits for a heatmap of standardized ``scores`` whose every finite value is the centre (0; 0.5 for
+    ranks), as with a single episode: seaborn would paint them in the colour map's low end, a symmetric range
+    (+/-1; 0 to 1 for ranks) in its centre colour. Empty (seaborn's own limits) when the scores differ."""
+    centre, half = (0.5, 0.5) if how == "rank" else (0.0, 1.0)
+    values = scores.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size and np.abs(finite - centre).max() > 0:
+        return {}
+    return {"vmin": centre - half, "vmax": centre + half}
+
+
 def feature_heatmap_figure(h: History, run_name: str) -> Shown:
     """``03_feature_heatmap``: every episode's registered features, coloured by their standardized score, raw values printed."""
     feats, claim = features(h), h.claim("episode_resemblance")
@@ -462,9 +474,11 @@ def feature_heatmap_figure(h: History, run_name: str) -> Shown:
     labels = pd.DataFrame({c: feats[c].astype(float).map(lambda v, c=c: _heat_label(v, c)) for c in columns})
     what = episodes.STANDARDISATION_TEXT[how].split(" (")[0].split(" across")[0]
     fig, ax = plt.subplots(figsize=(plots.REPORT_WIDTH_IN, 0.3 * len(heat) + 2.4))
+    centre = 0.5 if how == "rank" else 0.0
     sns.heatmap(
-        heat, annot=labels.to_numpy(), fmt="", cmap="RdBu_r", center=0.5 if how == "rank" else 0, linewidths=0.5,
+        heat, annot=labels.to_numpy(), fmt="", cmap="RdBu_r", center=centre, linewidths=0.5,
         annot_kws={"fontsize": 7}, cbar_kws={"label": f"{what} across the episodes", "shrink": 0.8}, ax=ax,
+        **flat_score_limits(heat, how),
     )  # fmt: skip
     ax.grid(False)
     ax.set_facecolor("#d9d9d9")
@@ -642,6 +656,7 @@ __all__ = [
     "episode_paths_figure",
     "episode_table",
     "feature_heatmap_figure",
+    "flat_score_limits",
     "features",
     "followed",
     "grid_rule",

@@ -296,13 +296,15 @@ def path_figure(page: Page, claim: Mapping, m: PathMeasurement, years: int) -> p
     lower, upper = page.ctx.prices("fed_lower"), page.ctx.prices("fed_upper")
     band = pd.DataFrame({"lower": lower, "upper": upper}).dropna().loc[start:]
     fig, ax = plt.subplots()
-    target_band(ax, band, markets.rate_changes(band["lower"], start=start), alpha=0.3, lw=1.2)
+    labels = target_band(ax, band, markets.rate_changes(band["lower"], start=start), alpha=0.3, lw=1.2)
     plots.shade_period(ax, m.start, m.end, label=f"horizon judged ({day(m.start)} to {day(m.end)})")
     mark_claim_date(page, ax)
     ax.legend(loc="lower left", fontsize=8)
     plots.finish_figure(
         fig, ax, title="Federal funds target range before and after the claim", xlabel="date", ylabel="rate (percent per year)",
-        source=plots.source_note(lower.loc[start:], upper, definition="daily values, target carried forward from each change"),
+        source=plots.source_note(
+            lower.loc[start:], upper, definition="daily values, target carried forward from each change", extra=labels
+        ),
     )  # fmt: skip
     return fig
 
