@@ -872,6 +872,8 @@ def test_forward_outcomes_of_one_series_after_its_own_streaks_of_rises():
     assert got.value == len(cases)
     mean = evaluate({**q, "stat": "mean", "of": "small"}, loader(a=a), a.index[-1])
     assert mean.value == pytest.approx(np.mean(cases))
+    # one series beats nothing: the any-time line says its share positive and its mean return
+    assert "any-time: share positive" in got.detail and "mean return" in got.detail and "beating" not in got.detail
 
 
 def test_nothing_to_compare_with_is_undefined_not_vacuously_true():

@@ -196,7 +196,11 @@ def _evaluate_forward(query: Mapping, levels: pd.DataFrame, session: pd.Timestam
     )
     base_share = P.outcome_stat(base, "share_beating") if len(base) else float("nan")
     base_mean = P.outcome_stat(base, "mean", of) if len(base) else float("nan")
-    any_time = f"any-time: share beating {base_share:.3f}, mean {of} {base_mean:.4g} over {len(base)} windows"
+    single = "small" not in known  # one series: its own return, against nothing to beat
+    share_words, of_words = (
+        ("share positive", "return" if of == "relative" else of) if single else ("share beating", of)
+    )
+    any_time = f"any-time: {share_words} {base_share:.3f}, mean {of_words} {base_mean:.4g} over {len(base)} windows"
     if stat == "excess_mean":  # after-event mean minus the any-time mean ("beat its typical returns")
         after = P.outcome_stat(rows, "mean", of, independent)
         value = after - base_mean
