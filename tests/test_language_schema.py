@@ -239,6 +239,52 @@ def test_query_refusals_name_the_field(query, field):
     assert f"field '{field}" in text
 
 
+FORWARD_SHARE = {"pair": ["rut", "spx"], "measure": "forward", "event": {"min_length": 10}, "horizon": "1m"}
+
+
+@pytest.mark.parametrize(
+    "query, claimed, why",
+    [
+        ({"series": "rut", "measure": "level", "history": {"stat": "share", "above": 2000}}, 40, "write 40% as 0.4"),
+        ({"series": "rut", "measure": "rsi", "lookback": 14}, 500, "0 to 100 points"),
+        ({"series": "rut", "measure": "level", "history": {"stat": "percentile"}}, 150, "from 0 to 100"),
+        ({"series": "rut", "measure": "level", "history": {"stat": "rank"}}, 0, "1 (the most extreme) or more"),
+        ({"series": "rut", "measure": "drawdown"}, -30, "write -20% as -0.2"),
+        ({**FORWARD_SHARE, "stat": "share_beating"}, 74, "fraction from 0 to 1"),
+        ({**FORWARD_SHARE, "stat": "n"}, -1, "a count"),
+        ({"pair": ["rut", "spx"], "measure": "streak", "condition": "beats"}, -13, "0 sessions or more"),
+    ],
+)
+def test_a_claimed_value_the_query_cannot_give_is_refused(query, claimed, why):
+    """A share of 40 or an RSI of 500 could only be refuted, "at least" a value below the range never could."""
+    for compare in ("equal", "at_least", "at_most"):
+        text = refuse(with_(QUERY, query=query, claimed=claimed, compare=compare))
+        assert "field 'claimed'" in text and why in text and "outside what the query gives" in text
+
+
+def test_claimed_values_out_of_range_refused_in_criteria_and_alternatives():
+    share = {"series": "rut", "measure": "level", "history": {"stat": "share", "above": 2000}}
+    criteria = {"often": {"query": share, "compare": "at_least", "claimed": 60}}
+    claim = with_(QUERY, query=..., criteria=criteria, compare="criteria", claimed=...)
+    assert "field 'criteria.often.claimed'" in refuse(claim)
+    alt = {"choice": "percent", "label": "as percent", "reading": "sensitivity", "claimed": 60}
+    text = refuse(with_(QUERY, query=share, claimed=0.6, compare="at_least", alternatives=[alt]))
+    assert "field 'alternatives[0].claimed'" in text
+    rsi = {
+        "choice": "rsi",
+        "label": "RSI",
+        "reading": "allowed",
+        "rests_on": "13",
+        "query": {"measure": "rsi", "lookback": 14},
+    }
+    text = refuse(with_(QUERY, query={"series": "rut", "measure": "level"}, claimed=2600, alternatives=[rsi]))
+    assert "field 'alternatives[0].claimed'" in text and "RSI" in text  # the alternative's query, the claim's number
+    check_document(
+        "claims.yaml",
+        {"article": ARTICLE, "claims": {"c1": with_(QUERY, query=share, claimed=0.6, compare="at_least")}},
+    )
+
+
 def test_query_alternative_is_checked_merged():
     alt = {
         "choice": "pair",
@@ -305,14 +351,16 @@ def guide_queries() -> list[str]:
 
 
 def test_every_worked_example_of_the_guide_validates():
-    from rotation.language.schema import boolean_query
+    from rotation.language.schema import boolean_query, value_range
 
     examples = guide_queries()
     assert len(examples) >= 18
     for text in examples:
         query = yaml.safe_load(text)["query"]
         compare = "boolean" if boolean_query(query) else "equal"
-        entry = with_(QUERY, query=query, compare=compare, claimed=... if compare == "boolean" else 1)
+        low, high, _ = value_range(query) or (1, 1, "")
+        claimed = min(max(1, low), high)  # 1, or the nearest value the query can give
+        entry = with_(QUERY, query=query, compare=compare, claimed=... if compare == "boolean" else claimed)
         check_document("claims.yaml", {"article": ARTICLE, "claims": {"c1": entry}})
 
 

@@ -691,6 +691,7 @@ def _criterion_rule(c: Mapping, where: str) -> None:
         raise Bad(_join(where, "claimed"), f"missing field (needed for compare {c['compare']})")
     if c["compare"] in ("above", "below") and "tolerance" in c:
         raise Bad(_join(where, "tolerance"), f"not with compare {c['compare']} (strictly above or below claimed)")
+    claimed_in_range(c["query"], c["claimed"], _join(where, "claimed"))
 
 
 def boolean_query(q: Mapping) -> bool:
@@ -704,6 +705,54 @@ def compare_rule(q: Mapping, compare: str, where: str) -> None:
         raise Bad(where, "boolean needs a true/false query (history stat record or since); this one gives a number")
     if compare in ("equal", "at_least", "at_most", "above", "below") and boolean_query(q):
         raise Bad(where, f"the query gives true/false (history stat {q['history']['stat']}): compare: boolean")
+
+
+INF = float("inf")
+HISTORY_RANGES = {
+    "share": (0.0, 1.0, "history stat share is a fraction from 0 to 1 (write 40% as 0.4)"),
+    "percentile": (0.0, 100.0, "history stat percentile runs from 0 to 100"),
+    "rank": (1.0, INF, "history stat rank is 1 (the most extreme) or more"),
+    "count": (0.0, INF, "history stat count is 0 or more"),
+    "run": (0.0, INF, "history stat run is 0 or more"),
+}
+MEASURE_RANGES = {
+    "rsi": (0.0, 100.0, "an RSI runs from 0 to 100 points"),
+    "streak": (0.0, INF, "a streak is 0 sessions or more"),
+    "count": (0.0, INF, "a count is 0 or more"),
+    "sessions_meeting": (0.0, INF, "a number of sessions is 0 or more"),
+    "volatility": (0.0, INF, "a volatility is 0 or more (a fraction a year)"),
+    "drawdown": (-1.0, 0.0, "a drawdown is a fraction from -1 to 0 (write -20% as -0.2)"),
+}
+
+
+def value_range(q: Mapping) -> tuple[float, float, str] | None:
+    """The values a (number-giving) query can take, ``(low, high, why)``, or None when any finite number may come.
+
+    A history statistic sets the range (a rank, a percentile, a share); else the measure does (an
+    RSI, a count, a volatility, a drawdown; a forward ``share_*`` is a fraction and ``n*`` a count).
+    ``over`` keeps the range: the largest, smallest, mean or median of values in it stays in it."""
+    stat = (q.get("history") or {}).get("stat")
+    if stat is not None:
+        return HISTORY_RANGES.get(stat)
+    if q.get("measure") == "forward":
+        name = str(q.get("stat", "share_beating")).removeprefix("base_")
+        if name.startswith("share_"):
+            return (0.0, 1.0, f"forward stat {name} is a fraction from 0 to 1 (write 70% as 0.7)")
+        if name == "n" or name.startswith("n_"):
+            return (0.0, INF, f"forward stat {name} is a count, 0 or more")
+        return None
+    return MEASURE_RANGES.get(q.get("measure"))
+
+
+def claimed_in_range(q: Mapping, claimed: object, where: str) -> None:
+    """A claimed number the query can give (one line naming ``where`` otherwise): a share of 2 or an RSI of 500
+    would only ever be refuted, and "at least" a value below the range always confirmed."""
+    bounds = value_range(q)
+    if bounds is None or isinstance(claimed, bool) or not isinstance(claimed, (int, float)):
+        return
+    low, high, why = bounds
+    if not low <= claimed <= high:
+        raise Bad(where, f"{claimed:g} is outside what the query gives: {why}")
 
 
 def criteria_spec() -> DictOf:
@@ -811,6 +860,8 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
             spec.check(entry["query"], "query")
             if compare not in ("untestable", "no_data"):
                 compare_rule(entry["query"], compare, "compare")
+            if compare in ("equal", "at_least", "at_most"):
+                claimed_in_range(entry["query"], entry["claimed"], "claimed")
     else:
         for key in ("query", "criteria"):
             if key in entry:
@@ -836,6 +887,9 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
             spec.check(merged, f"alternatives[{i}].{own}")
         if "claimed" in alt and compare in ("equal", "at_least", "at_most"):
             Number().check(alt["claimed"], f"alternatives[{i}].claimed")
+        if own == "query" and compare in ("equal", "at_least", "at_most") and ("claimed" in alt or own in alt):
+            merged = merge_keys(entry["query"], alt.get("query") or {})
+            claimed_in_range(merged, alt.get("claimed", entry["claimed"]), f"alternatives[{i}].claimed")
         check_reading(alt, entry["quote"], f"alternatives[{i}]")
     if "part" in entry and not in_words(entry["part"], entry["quote"]):
         raise Bad("part", f"{_show(entry['part'])} does not occur in the quote (the part is words of the quote)")
