@@ -39,6 +39,23 @@ def test_at_least_and_at_most():
     assert judge(0.2, at_most) is Verdict.REFUTED
 
 
+def test_above_and_below_are_strict_without_a_tolerance():
+    """ "The yield rose": a change above 0 bp, so one unchanged to the basis point did not rise."""
+    rose = {"compare": "above", "claimed": 0.0}
+    assert judge(0.5, rose) is Verdict.CONFIRMED
+    assert judge(0.0, rose) is Verdict.REFUTED and judge(-3, rose) is Verdict.REFUTED
+    fell = {"compare": "below", "claimed": 0.0, "tolerance": 5, "partly_tolerance": 10}  # tolerances never widen it
+    assert judge(-0.5, fell) is Verdict.CONFIRMED
+    assert judge(0.0, fell) is Verdict.REFUTED and judge(2, fell) is Verdict.REFUTED
+    assert judge(None, rose) is Verdict.NOT_VERIFIABLE
+    from rotation.claims.judge import tolerance_text
+
+    text = tolerance_text({**rose, "unit": "bp"})
+    assert text.startswith("confirmed if the measured value is strictly above 0") and text.endswith(
+        "; refuted otherwise"
+    )
+
+
 def test_overrides_take_precedence():
     assert judge(13, {"compare": "equal", "claimed": 13, "tolerance": 0}, claimed=14) is Verdict.REFUTED
 

@@ -38,6 +38,21 @@ def q(query, **extra):
     return {"notebook": "01_streak", "kind": "query", "quote": "q", "query": copy.deepcopy(query), **extra}
 
 
+def test_a_query_claim_can_say_strictly_above_or_below(tmp_path):
+    up = {"series": "rut", "measure": "return", "window": {"sessions": 7}}
+    block = {
+        "rose": q(up, claimed=0, unit="fraction", compare="above"),
+        "fell": q(up, claimed=0, unit="fraction", compare="below"),
+        "rose_a_lot": q(up, claimed=0.05, unit="fraction", compare="above"),
+    }
+    path, data_dir, _ = setup(tmp_path, block)
+    ctx = Context(claims=str(path), data_dir=str(data_dir))
+    rose = evaluate.evaluate(ctx, "rose")
+    assert rose.measurement.value == pytest.approx(1.006**7 - 1, abs=1e-12) and rose.verdict == Verdict.CONFIRMED
+    assert evaluate.evaluate(ctx, "fell").verdict == Verdict.REFUTED
+    assert evaluate.evaluate(ctx, "rose_a_lot").verdict == Verdict.REFUTED  # 4.3% is not above 5%
+
+
 def test_query_claims_are_judged_by_the_existing_judge(tmp_path):
     block = {
         "length": q(

@@ -262,6 +262,23 @@ def test_a_claimed_value_the_query_cannot_give_is_refused(query, claimed, why):
         assert "field 'claimed'" in text and why in text and "outside what the query gives" in text
 
 
+def test_strict_compares_need_claimed_and_take_no_tolerance():
+    level = {"series": "dgs2", "measure": "change_bp", "window": {"sessions": 5}}  # "the 2-year yield rose"
+    strict = with_(QUERY, tolerance=...)
+    for compare in ("above", "below"):
+        check_document(
+            "claims.yaml",
+            {"article": ARTICLE, "claims": {"c1": with_(strict, query=level, claimed=0, compare=compare)}},
+        )
+        assert "field 'claimed': missing field" in refuse(with_(strict, query=level, claimed=..., compare=compare))
+        for key in ("tolerance", "partly_tolerance"):
+            text = refuse(with_(strict, query=level, claimed=0, compare=compare, **{key: 1}))
+            assert f"field '{key}': not with compare {compare}" in text
+    alt = {"choice": "wider", "label": "wider", "reading": "sensitivity", "tolerance": 5}
+    text = refuse(with_(strict, query=level, claimed=0, compare="above", alternatives=[alt]))
+    assert "field 'alternatives[0]'" in text and "tolerance does not apply" in text
+
+
 def test_claimed_values_out_of_range_refused_in_criteria_and_alternatives():
     share = {"series": "rut", "measure": "level", "history": {"stat": "share", "above": 2000}}
     criteria = {"often": {"query": share, "compare": "at_least", "claimed": 60}}

@@ -7,6 +7,9 @@
 * ``at_least``  confirmed if ``measured >= claimed - tolerance``; partly true if
                 ``measured >= claimed - partly_tolerance``; refuted otherwise.
 * ``at_most``   the mirror image of ``at_least``.
+* ``above``     confirmed if ``measured > claimed`` strictly, refuted otherwise (no tolerance: a yield
+                "rose" when its change is above 0 bp, and one unchanged to the basis point did not).
+* ``below``     the mirror image of ``above``.
 * ``boolean``   confirmed if the measured statement is true, refuted if false.
 * ``criteria``  a dict of named booleans: all true confirmed, some true partly true, none refuted.
 * ``untestable`` always "not testable with price data" (the entry gives the reason).
@@ -25,6 +28,8 @@ from rotation.claims.measures.base import Measurement
 from rotation.claims.registry import UNJUDGED
 from rotation.core.fmt import display_unit, value_text
 from rotation.core.verdicts import Verdict
+
+STRICT = ("above", "below")  # strict comparisons: no tolerance, no partly true
 
 
 def _missing(value: object) -> bool:
@@ -59,9 +64,12 @@ def judge(measured: object, claim: Mapping, *, claimed: object = None, tolerance
     if compare == "boolean":
         return Verdict.CONFIRMED if bool(measured) else Verdict.REFUTED
     target = float(claim["claimed"] if claimed is None else claimed)
+    value = float(measured)  # type: ignore[arg-type]
+    if compare in STRICT:
+        met = value > target if compare == "above" else value < target
+        return Verdict.CONFIRMED if met else Verdict.REFUTED
     tol = float(claim.get("tolerance", 0.0) if tolerance is None else tolerance)
     partly = claim.get("partly_tolerance")
-    value = float(measured)  # type: ignore[arg-type]
     if compare == "equal":
         gap = abs(value - target)
     elif compare == "at_least":
@@ -96,6 +104,8 @@ def tolerance_text(claim: Mapping) -> str:
         generic = "all criteria true: confirmed; some true: partly true; none: refuted"
         return f"{claim['rule']} ({generic})" if claim.get("rule") else generic
     claimed = value_text(claim["claimed"], unit)
+    if compare in STRICT:
+        return f"confirmed if the measured value is strictly {compare} {claimed}; refuted otherwise"
     tol, partly = claim.get("tolerance", 0), claim.get("partly_tolerance")
     rule = {
         "equal": "confirmed if the measured value is within {t} of {c}",

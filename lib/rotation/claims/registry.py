@@ -33,7 +33,6 @@ from rotation.core.errors import ParameterError
 from rotation.core.paths import registry_path
 from rotation.core.strict_yaml import yaml_load
 
-COMPARISONS = {"equal", "at_least", "at_most", "boolean", "criteria", "untestable", "no_data"}
 UNJUDGED = {"untestable", "no_data"}  # entries that carry a reason instead of a claimed value
 REQUIRED_KEYS = ("quote", "notebook", "compare")
 ARTICLE_KEYS = ("title", "as_of", "small", "large")
@@ -66,6 +65,7 @@ def fail(path: str, claim_id: str | None, what: str) -> ParameterError:
 def validate_claim(path: str, claim_id: str, entry: object) -> dict:
     """Check one claims-file entry; returns it with ``id`` set. Raises one line naming file, claim and field."""
     from rotation.claims.measures.base import KINDS  # importing the measures registers every kind
+    from rotation.language.schema import COMPARES, NUMERIC_COMPARES
 
     if not CLAIM_ID.fullmatch(claim_id):
         raise fail(
@@ -79,9 +79,9 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
         if key not in entry:
             raise fail(path, claim_id, f"missing field {key!r}")
     compare = entry["compare"]
-    if compare not in COMPARISONS:
+    if compare not in COMPARES:
         raise fail(
-            path, claim_id, f"field 'compare': unknown value {compare!r} (use one of {', '.join(sorted(COMPARISONS))})"
+            path, claim_id, f"field 'compare': unknown value {compare!r} (use one of {', '.join(sorted(COMPARES))})"
         )
     if compare in UNJUDGED:
         if not entry.get("reason"):
@@ -95,7 +95,7 @@ def validate_claim(path: str, claim_id: str, entry: object) -> dict:
                 claim_id,
                 f"field 'kind': unknown claim kind {entry['kind']!r} (known: {', '.join(sorted(KINDS))})",
             )
-        if compare in {"equal", "at_least", "at_most"} and "claimed" not in entry:
+        if compare in NUMERIC_COMPARES and "claimed" not in entry:
             raise fail(path, claim_id, f"missing field 'claimed' (needed for compare {compare!r})")
     if "params" in entry and not isinstance(entry["params"], Mapping):
         raise fail(path, claim_id, "field 'params': expected a mapping")

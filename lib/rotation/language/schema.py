@@ -616,7 +616,8 @@ def query_spec() -> Fields:
 # The file
 
 
-COMPARES = ("equal", "at_least", "at_most", "boolean", "criteria", "untestable", "no_data")
+NUMERIC_COMPARES = ("equal", "at_least", "at_most", "above", "below")  # claims.judge's rules for a number
+COMPARES = (*NUMERIC_COMPARES, "boolean", "criteria", "untestable", "no_data")
 
 
 def article_spec() -> Fields:
@@ -678,7 +679,7 @@ def claim_fields() -> dict:
 
 
 MAX_CRITERIA = 12
-CRITERION_COMPARES = ("equal", "at_least", "at_most", "above", "below", "boolean")
+CRITERION_COMPARES = (*NUMERIC_COMPARES, "boolean")
 
 
 def _criterion_rule(c: Mapping, where: str) -> None:
@@ -703,7 +704,7 @@ def compare_rule(q: Mapping, compare: str, where: str) -> None:
     """``compare: boolean`` for a true/false query, a numeric compare for a number (one line naming ``compare``)."""
     if compare == "boolean" and not boolean_query(q):
         raise Bad(where, "boolean needs a true/false query (history stat record or since); this one gives a number")
-    if compare in ("equal", "at_least", "at_most", "above", "below") and boolean_query(q):
+    if compare in NUMERIC_COMPARES and boolean_query(q):
         raise Bad(where, f"the query gives true/false (history stat {q['history']['stat']}): compare: boolean")
 
 
@@ -823,10 +824,14 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
             f"unknown claim kind {kind!r}"
             + (f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(sorted(known_kinds))})"),
         )
-    if compare in ("equal", "at_least", "at_most"):
+    if compare in NUMERIC_COMPARES:
         if "claimed" not in entry:
             raise Bad("claimed", f"missing field (needed for compare {compare})")
         Number().check(entry["claimed"], "claimed")
+    if compare in ("above", "below"):
+        for key in ("tolerance", "partly_tolerance"):
+            if key in entry:
+                raise Bad(key, f"not with compare {compare} (strictly {compare} claimed)")
     if "partly_tolerance" in entry and entry["partly_tolerance"] < entry.get("tolerance", 0):
         raise Bad("partly_tolerance", f"must be at least tolerance ({entry.get('tolerance', 0)})")
     about = entry.get("about", {"at": "as_of"})
@@ -860,7 +865,7 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
             spec.check(entry["query"], "query")
             if compare not in ("untestable", "no_data"):
                 compare_rule(entry["query"], compare, "compare")
-            if compare in ("equal", "at_least", "at_most"):
+            if compare in NUMERIC_COMPARES:
                 claimed_in_range(entry["query"], entry["claimed"], "claimed")
     else:
         for key in ("query", "criteria"):
@@ -885,9 +890,11 @@ def check_claim(entry: object, kinds: Mapping[str, Fields], known_kinds: set) ->
             spec.loose().check({k: v for k, v in alt[own].items() if v is not None}, f"alternatives[{i}].{own}")
             merged = merge_keys(entry.get(own), alt[own])
             spec.check(merged, f"alternatives[{i}].{own}")
-        if "claimed" in alt and compare in ("equal", "at_least", "at_most"):
+        if "claimed" in alt and compare in NUMERIC_COMPARES:
             Number().check(alt["claimed"], f"alternatives[{i}].claimed")
-        if own == "query" and compare in ("equal", "at_least", "at_most") and ("claimed" in alt or own in alt):
+        if compare in ("above", "below") and ({"tolerance", "partly_tolerance"} & set(alt)):
+            raise Bad(f"alternatives[{i}]", f"a tolerance does not apply to compare {compare} (strictly {compare})")
+        if own == "query" and compare in NUMERIC_COMPARES and ("claimed" in alt or own in alt):
             merged = merge_keys(entry["query"], alt.get("query") or {})
             claimed_in_range(merged, alt.get("claimed", entry["claimed"]), f"alternatives[{i}].claimed")
         check_reading(alt, entry["quote"], f"alternatives[{i}]")

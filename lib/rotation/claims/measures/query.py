@@ -57,10 +57,6 @@ def criterion_met(value: object, criterion: Mapping) -> bool | None:
 
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    if criterion["compare"] == "above":
-        return bool(float(value) > float(criterion["claimed"]))
-    if criterion["compare"] == "below":
-        return bool(float(value) < float(criterion["claimed"]))
     return judge(value, criterion) == Verdict.CONFIRMED
 
 
