@@ -783,7 +783,7 @@ def settle(fig: plt.Figure, name: str = "figure", dpi: float | None = None) -> N
         _lay_out(fig)
     for attempt in range(3):  # a legend moved below its axes changes the layout: look again
         moved = False
-        before = _legend_layout(fig)
+        before = _legend_layout(fig, renderer)
         for ax in fig.axes:
             legend = ax.get_legend()
             if legend is None or not legend.get_visible():
@@ -801,7 +801,7 @@ def settle(fig: plt.Figure, name: str = "figure", dpi: float | None = None) -> N
                 }
             _place(ax, renderer)
             moved = True
-        if not moved or _legend_layout(fig) == before:  # legends inside their axes leave the layout as it is
+        if not moved or _legend_layout(fig, renderer) == before:  # legends inside their axes leave the layout as it is
             break
         _lay_out(fig)
     freeze_layout(fig)
@@ -811,14 +811,15 @@ def settle(fig: plt.Figure, name: str = "figure", dpi: float | None = None) -> N
         raise FigureLayoutError(f"figure {name}: " + "; ".join(problems))
 
 
-def _legend_layout(fig: plt.Figure) -> tuple:
-    """What of ``fig``'s legends the layout depends on: the figure's height and every legend anchored outside
-    its axes (``_legend_below``: its columns and anchor). A legend moved between corners of its axes changes none."""
+def _legend_layout(fig: plt.Figure, renderer) -> tuple:
+    """What of ``fig``'s legends the layout depends on: the figure's height and the box of every legend below its
+    axes (``_legend_below``), which the layout makes room for. A legend moved between corners of its axes changes
+    neither."""
     below = []
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is not None and legend.get_visible() and getattr(ax, "_rotation_grown", 0.0):
-            below.append((id(ax), legend._ncols, tuple(legend.get_bbox_to_anchor().bounds), legend.borderaxespad))
+            below.append((id(ax), tuple(legend.get_window_extent(renderer).bounds)))
     return (round(fig.get_figheight(), 9), tuple(below))
 
 
