@@ -212,6 +212,17 @@ def test_trailing_gains_and_max(closes):
         spread.trailing_gains(closes, closes.index[0], 3)
 
 
+def test_the_gain_at_every_session_equals_max_trailing_gain_at_each(closes):
+    for n in (1, 2, 3, 10):
+        every = spread.max_trailing_gain_series(closes, n)
+        assert np.isnan(every.iloc[0])  # the first close has no earlier one
+        for end in closes.index[1:]:  # near the start, fewer windows: as max_trailing_gain
+            assert every[end] == pytest.approx(spread.max_trailing_gain(closes, end, n)["gain"])
+    assert spread.max_trailing_gain_series(closes, 2).iloc[-1] == pytest.approx(99 / 95 - 1)  # planted above
+    with pytest.raises(ParameterError):
+        spread.max_trailing_gain_series(closes, 0)
+
+
 def test_year_start_low_and_gain_between(closes):
     end = closes.index[-1]
     base = spread.year_start_base(closes, end)

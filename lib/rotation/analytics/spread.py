@@ -265,6 +265,18 @@ def max_trailing_gain(prices: pd.Series, end: pd.Timestamp, max_sessions: int) -
     }
 
 
+def max_trailing_gain_series(prices: pd.Series, max_sessions: int) -> pd.Series:
+    """``max_trailing_gain``'s gain at every session at once: ``P_t / min(P_{t-N} .. P_{t-1}) - 1`` (fraction).
+
+    The windows are those of at most ``max_sessions`` sessions that the data hold, so near the data
+    start fewer of them; NaN at the first close (no earlier one).
+    """
+    if max_sessions < 1:
+        raise ParameterError(f"max_sessions must be at least 1, got {max_sessions}")
+    lowest = prices.shift(1).rolling(int(max_sessions), min_periods=1).min()
+    return (prices / lowest - 1.0).rename("max_trailing_gain")
+
+
 def gain_between(prices: pd.Series, base_date: pd.Timestamp, end: pd.Timestamp) -> dict:
     """Gain (fraction) from the close on ``base_date`` to the close on ``end``, with the session count."""
     for when in (base_date, end):

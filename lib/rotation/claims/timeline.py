@@ -249,18 +249,15 @@ def fast_rsi_level(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.S
 
 
 def fast_max_gain(s: Sessions, claim: Mapping, dates: pd.DatetimeIndex) -> pd.Series | None:
-    """Largest small-cap gain over any window of at most ``max_sessions`` sessions ending at each date (fraction).
+    """Largest small-cap gain over any window of at most ``max_sessions`` sessions ending at each date (fraction):
+    ``analytics.spread.max_trailing_gain_series`` on the small-cap series' own sessions."""
+    from rotation.analytics.spread import max_trailing_gain_series
 
-    ``P_t / min(P_{t-N} .. P_{t-1}) - 1`` on the small-cap series' own sessions, as
-    ``analytics.spread.max_trailing_gain`` (fewer windows near the data start).
-    """
     p = claim.get("params") or {}
     if p.get("base", "max_window") != "max_window":
         return None
     prices = s.ctx.prices(s.ctx.small)
-    n = int(p.get("max_sessions", 15))
-    lowest = prices.shift(1).rolling(n, min_periods=1).min()
-    return (prices / lowest - 1.0).reindex(dates)
+    return max_trailing_gain_series(prices, int(p.get("max_sessions", 15))).reindex(dates)
 
 
 def _query_values(ctx, query: Mapping, dates: pd.DatetimeIndex) -> np.ndarray:

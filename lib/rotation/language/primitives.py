@@ -429,7 +429,9 @@ def window_values(
     ``mean_return`` (mean one-session return), ``annualized_return`` (the window's growth over its
     calendar days, ``(end / base) ** (365.25 / days) - 1``), ``volatility`` (standard deviation of
     the daily log returns, or of a spread pair's daily return difference, times sqrt(252)), ``rise_from_low`` (end close over the lowest close
-    from the base up to the session before the end, minus 1: the largest gain ending at the date),
+    from the base up to the session before the end, minus 1: the largest gain ending at the date; like
+    every window measure it is undefined where the window reaches before the data, where the ``max_gain``
+    kind, ``analytics.spread.max_trailing_gain_series``, takes the shorter windows the data hold),
     ``drawdown`` (end close over the highest close from the base to the end, minus 1; without a
     window, since the first close); over ``lookback`` sessions: ``rsi`` (Wilder, points) and
     ``above_average`` (close over its simple moving average, minus 1). A spread pair gives small
