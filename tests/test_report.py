@@ -171,3 +171,20 @@ def test_a_split_sentence_shows_the_words_each_claim_judges(article_report):
         row = page[page.index(f'id="claim-{cid}"') :]
         row = row[: row.index("</tr>")]
         assert f"judged here: “{words}”" in row, cid
+
+
+def test_the_figures_heading_says_where_vector_files_are_missing():
+    """A run without --export has PNG files only: the page must not promise SVG and PDF."""
+    import pandas as pd
+
+    from rotation.outputs.report import index_html
+
+    figures = {"01_daily_spread": ("Daily spread", "Source: x.", "01_streak")}
+
+    def page(existing: set[str]) -> str:
+        return index_html("r1", pd.DataFrame(), None, "", ["01_streak"], figures, existing, "A title")
+
+    png_only = page({"01_streak.html", "figures/01_daily_spread.png", "figures/01_daily_spread.txt"})
+    assert "rotation export r1" in png_only and "PNG, SVG and PDF" not in png_only
+    every = page({"01_streak.html", *(f"figures/01_daily_spread.{e}" for e in ("png", "svg", "pdf", "txt"))})
+    assert "Each figure in PNG, SVG and PDF" in every and "rotation export" not in every

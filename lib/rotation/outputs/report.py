@@ -565,6 +565,7 @@ def index_html(
             rows=rows,
             notebooks=notebook_rows,
             figures=gallery,
+            vectors_missing=any(f["missing"] for fig in gallery for f in fig["files"] if f["text"] in ("svg", "pdf")),
         )
     )
 
