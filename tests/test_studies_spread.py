@@ -178,6 +178,38 @@ def test_records_and_which_series_the_level_fits(tmp_path):
     assert not study.records(page, window, "spx", 0.10).table.loc["100 fits (within 10%)"].empty
 
 
+def test_another_articles_file_without_these_kinds_is_measured_and_never_judged(tmp_path):
+    """A claims file with none of 02's kinds (another article): every section measures as context, no section
+    shows a rule, a claimed value or a judge() column for a claim that does not exist."""
+    other = {
+        "ret": {
+            "notebook": "02_spread",
+            "quote": "q",
+            "kind": "query",
+            "query": {"series": "rut", "measure": "return", "window": {"sessions": 5}},
+            "claimed": 0.01,
+            "unit": "fraction",
+            "compare": "at_least",
+        }
+    }
+    path, data_dir = write_article(tmp_path, other)
+    page = setup("02_spread", claims=str(path), data_dir=str(data_dir), run_name="planted")
+    window = study.analysis_window(page, 13)
+    defs = study.definitions(page, window)
+    assert defs.matching == [] and not [c for c in defs.table.columns if "judge" in c or "claimed" in c]
+    assert "No `mean_spread` claim in this claims file" in defs.text and "nan" not in defs.text.lower()
+    found = study.unusual(page, window, defs, min_streak=None, block_length=3, n_boot=200, hac_lags=-1, seed=1)
+    assert not [m for m in found.table.index if "claimed" in m] and "nan" not in found.text.lower()
+    assert "measured exactly: **60.0 bp**" in found.text
+    gains = study.gains(page, window, 15, 63)
+    assert "judge()" not in gains.table.columns and "No `max_gain` claim" in gains.text
+    ob = study.overbought(page, window, 5, 10, 20)
+    assert "No `rsi_level` claim" in ob.text and "rule:" not in ob.text
+    records = study.records(page, window, "spx", 0.10)
+    assert "No `level_record` claim" in records.text and "nan" not in records.text.lower()
+    assert not [r for r in records.table.index if "nan" in r.lower()]
+
+
 def test_figures_are_written_under_their_names(tmp_path, project):
     page = page_of(tmp_path)
     window = study.analysis_window(page, 13)

@@ -43,6 +43,17 @@ def claim_of(page: Page, kind: str) -> dict:
     return page.claim(kind, DEFAULT_CLAIMS[kind])
 
 
+def has_claim(page: Page, kind: str) -> bool:
+    """Whether the claims file gives this notebook a claim of ``kind``; without one, its section measures as
+    context and judges nothing (another article's claims file)."""
+    return page.by_kind.get(kind) is not None
+
+
+def no_claim_text(kind: str, what: str) -> str:
+    """The line a section shows when the claims file has no claim of ``kind``: ``what`` is measured, not judged."""
+    return f"**No `{kind}` claim in this claims file:** {what} measured as context, not judged."
+
+
 def record_level(page: Page) -> float:
     """The level of the record-close claim (its ``params.level``, else its claimed value; NaN when none)."""
     claim = claim_of(page, "level_record")
@@ -153,27 +164,31 @@ def definitions(page: Page, window: Window) -> Definitions:
     if not window.same:
         columns[article_label] = spread.spread_definitions(window.claimed_rows) * 1e4
     table = pd.DataFrame(columns)
-    table["claimed (bp)"] = claimed_bp
-    table["difference (bp)"] = table[window.label] - claimed_bp
-    verdicts = table[window.label].map(lambda v: str(judge.judge(v, claim, claimed=claimed_bp)))
-    table["judge() on analysis window"] = verdicts
-    if not window.same:
-        table["judge() on article's window"] = table[article_label].map(
-            lambda v: str(judge.judge(v, claim, claimed=claimed_bp))
+    matching = []
+    if has_claim(page, "mean_spread"):
+        table["claimed (bp)"] = claimed_bp
+        table["difference (bp)"] = table[window.label] - claimed_bp
+        verdicts = table[window.label].map(lambda v: str(judge.judge(v, claim, claimed=claimed_bp)))
+        table["judge() on analysis window"] = verdicts
+        if not window.same:
+            table["judge() on article's window"] = table[article_label].map(
+                lambda v: str(judge.judge(v, claim, claimed=claimed_bp))
+            )
+        matching = list(verdicts[verdicts == str(Verdict.CONFIRMED)].index)
+        found = f"Claimed: {claimed_bp:g} bp per session; rule: {judge.tolerance_text(claim)}.\n\n" + (
+            f"Definitions that reproduce the claim within the tolerance: **{', '.join(matching)}**."
+            if matching
+            else "**No definition reproduces the claim within the tolerance.**"
         )
+    else:
+        found = no_claim_text("mean_spread", "the five averages are")
     table["definition"] = pd.Series(spread.SPREAD_DEFINITIONS)
     table.index.name = "average daily spread (bp per session)"
-    matching = list(verdicts[verdicts == str(Verdict.CONFIRMED)].index)
     rows = window.rows
-    found = (
-        f"Definitions that reproduce the claim within the tolerance: **{', '.join(matching)}**."
-        if matching
-        else "**No definition reproduces the claim within the tolerance.**"
-    )
     text = (
         f"Window {day(window.first)} to {day(window.last)} ({window.n} sessions). Cumulative price returns: "
         f"{page.small} {pct(np.prod(1 + rows['small']) - 1)}, {page.large} {pct(np.prod(1 + rows['large']) - 1)}. "
-        f"Claimed: {claimed_bp:g} bp per session; rule: {judge.tolerance_text(claim)}.\n\n" + found
+        + found
     )
     return Definitions(text=text, table=table.round(1), values=values, claimed_bp=claimed_bp, matching=matching)
 
@@ -227,6 +242,12 @@ def interval_note(
     """
     if hac is None or boot is None:
         return ""
+    if np.isnan(claimed_bp):  # no claim of this kind: what the intervals are, nothing to compare
+        return (
+            f" The realised average over these sessions is measured exactly: **{measured * 1e4:.1f} bp**. The HAC "
+            f"and bootstrap intervals are of another quantity: an underlying mean daily edge that these sessions "
+            f"estimate (what a similar stretch might average)."
+        )
     inside = {
         name: "inside" if ci.lower * 1e4 <= claimed_bp <= ci.upper * 1e4 else "outside"
         for name, ci in (("HAC", hac), ("bootstrap", boot))
@@ -284,7 +305,17 @@ def unusual(
             pct_streaks,
             "percentile (0-100)",
         ),
-        (f"claimed {claimed_bp:g} bp: percentile among the same {n}-session windows", pct_claim, "percentile (0-100)"),
+        *(
+            []
+            if np.isnan(claimed_bp)
+            else [
+                (
+                    f"claimed {claimed_bp:g} bp: percentile among the same {n}-session windows",
+                    pct_claim,
+                    "percentile (0-100)",
+                )
+            ]
+        ),
         ("arithmetic mean spread over the analysis window", measured * 1e4, "bp per session"),
         (f"HAC standard error (Newey-West, {_or_na(hac_v.lags)} lags)", hac_v.se * 1e4, "bp per session"),
         ("HAC 95% interval (Student t, n-1 df), lower", hac_v.lower * 1e4, "bp per session"),
@@ -352,20 +383,22 @@ def gains(page: Page, window: Window, gain_max_sessions: int, low_lookback: int)
                 "sessions": g["sessions"],
                 "gain (%)": 100 * g["gain"],
                 f"at most {gain_max_sessions} sessions?": g["sessions"] <= gain_max_sessions,
-                "judge()": str(judge.judge(g["gain"], claim)),
             }
             for label, g in found.values()
         ]
     ).set_index("window")
+    described = f"{page.ctx.prices(page.small).attrs['description']}, price index closes."
+    if not has_claim(page, "max_gain"):
+        return Section(f"{described} {no_claim_text('max_gain', 'the gains are')}", table.round(2))
+    table["judge()"] = [str(judge.judge(g["gain"], claim)) for _, g in found.values()]
     matches = table[table["judge()"] != str(Verdict.REFUTED)]
     listed = ", ".join(
         f"**{w}** ({r['gain (%)']:.1f}% over {r['sessions']} sessions{_longer(r['sessions'], gain_max_sessions)})"
         for w, r in matches.iterrows()
     )
     text = (
-        f"{page.ctx.prices(page.small).attrs['description']}, price index closes. Claimed: "
-        f"{pct(claim['claimed'], 0, False)}; rule: {judge.tolerance_text(claim)}. Windows whose gain is within the "
-        f"confirmed or partly-true band: {listed or '**none**'}."
+        f"{described} Claimed: {pct(claim['claimed'], 0, False)}; rule: {judge.tolerance_text(claim)}. Windows whose "
+        f"gain is within the confirmed or partly-true band: {listed or '**none**'}."
     )
     return Section(text, table.round(2))
 
@@ -433,7 +466,12 @@ def overbought(page: Page, window: Window, rsi_window: int, ma_short: int, ma_lo
     listed = ", ".join(f"{day(d)} ({v:.1f})" for d, v in above.items()) or "none"
     text = (
         f"{prices.attrs['description']}, daily closes to {day(session)}. RSI at as_of **{rsi.loc[session]:.1f}**; "
-        f"rule: {judge.tolerance_text(claim)}. Sessions of the analysis window with RSI at or above {level:g}: "
+        + (
+            f"rule: {judge.tolerance_text(claim)}. "
+            if has_claim(page, "rsi_level")
+            else f"the conventional overbought line {level:g}; {no_claim_text('rsi_level', 'the RSI is')} "
+        )
+        + f"Sessions of the analysis window with RSI at or above {level:g}: "
         f"{listed}; highest RSI in the window {recent.max():.1f} on {day(recent.idxmax())}. "
         + distance_sentence(distance, session)
     )
@@ -448,7 +486,8 @@ def overbought(page: Page, window: Window, rsi_window: int, ma_short: int, ma_lo
 
 
 def record_summary(px: pd.Series, window: Window, level: float, band: float) -> dict:
-    """One column of the records table: records in the window, the previous high, whether ``level`` fits."""
+    """One column of the records table: records in the window, the previous high, whether ``level`` fits (rows left
+    out when ``level`` is NaN: no claimed level)."""
     hist = px.loc[: window.session]
     inside = hist.loc[window.first : window.session]
     recs = spread.records_in_window(hist, window.first, window.session)
@@ -466,8 +505,14 @@ def record_summary(px: pd.Series, window: Window, level: float, band: float) -> 
         "set on": day(prior["date"]),
         "highest close to as_of": round(high["close"], 2),
         "on": day(high["date"]),
-        f"any close above {level:,.0f}": bool(inside.max() > level),
-        f"{level:,.0f} fits (within {band:.0%})": spread.level_fits(inside, level, band),
+        **(
+            {}
+            if np.isnan(level)
+            else {
+                f"any close above {level:,.0f}": bool(inside.max() > level),
+                f"{level:,.0f} fits (within {band:.0%})": spread.level_fits(inside, level, band),
+            }
+        ),
     }
 
 
@@ -480,6 +525,10 @@ def records(page: Page, window: Window, etf: str, level_band: float) -> Section:
     covers = len(etf_hist) > 1 and etf_hist.index[-1] >= window.first and etf_hist.index[0] < window.first
     series = {page.small: ctx.prices(page.small), **({etf: etf_px} if covers else {})}
     summaries = {name: record_summary(px, window, level, level_band) for name, px in series.items()}
+    if np.isnan(level):
+        what = f"record closes of {' and '.join(series)} are"
+        return Section(f"Window {day(window.first)} to {day(window.session)}. {no_claim_text('level_record', what)}",
+                       pd.DataFrame(summaries))  # fmt: skip
     fits = [name for name, s in summaries.items() if s[f"{level:,.0f} fits (within {level_band:.0%})"]]
     fit_text = f"**{', '.join(fits)}**" if fits else "**neither series**"
     etf_text = (
@@ -655,7 +704,10 @@ def figure_price_rsi(
 
 
 def _level_line(ax: plt.Axes, panel: pd.Series, level: float) -> None:
-    """The claimed level as a dotted line when it lies within 0.8-1.25 times the panel's range; else a legend note."""
+    """The claimed level as a dotted line when it lies within 0.8-1.25 times the panel's range; else a legend note;
+    nothing without a claimed level (NaN)."""
+    if np.isnan(level):
+        return
     if panel.min() * 0.8 <= level <= panel.max() * 1.25:
         ax.axhline(level, color="black", lw=1, ls=":", label=f"level {level:,.0f} quoted by the article")
     else:
