@@ -34,6 +34,7 @@ def test_no_streak_in_force_gives_an_empty_table_and_says_so(tmp_path):
     page = page_at(tmp_path / "b", as_of=str(as_of.date()))
     now = study.streak_now(page)
     assert now.sessions == 0 and now.table.empty
+    assert "no rut > spx streak is in force" in now.text and "n/a" not in now.text
     assert study.after_as_of(page, now) == f"No streak was in force at `as_of` ({as_of.date()})."
     window = study.context_window(page, now, 5)
     assert window.index[-1] == as_of and len(window) == 11  # 2 * 5 sessions before as_of, and as_of

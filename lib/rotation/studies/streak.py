@@ -77,11 +77,18 @@ def streak_now(page: Page) -> StreakNow:
         }
     )
     table.index = days.index.date  # session dates, shown without an index name
-    text = (
-        f"At **{day(ctx.session)}** the {small} > {large} streak in force is **{int(current['sessions'])} sessions** "
-        f"({day(current['start'])} to {day(current['end'])}): {small} {pct(current['small_return'])}, "
-        f"{large} {pct(current['large_return'])} (cumulative price returns), mean daily spread {bp(current['mean_spread'])}."
-    )
+    if current["sessions"]:
+        text = (
+            f"At **{day(ctx.session)}** the {small} > {large} streak in force is **{int(current['sessions'])} sessions** "
+            f"({day(current['start'])} to {day(current['end'])}): {small} {pct(current['small_return'])}, "
+            f"{large} {pct(current['large_return'])} (cumulative price returns), mean daily spread "
+            f"{bp(current['mean_spread'])}."
+        )
+    else:
+        text = (
+            f"At **{day(ctx.session)}** no {small} > {large} streak is in force: {small}'s daily price return on that "
+            f"session was not above {large}'s (streak length **0 sessions**)."
+        )
     return StreakNow(
         text=text,
         table=table.round(2),
