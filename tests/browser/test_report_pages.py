@@ -398,11 +398,15 @@ def open_in_lab(context, base: str, token: str, path: str, screenshot: str) -> t
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
-        page.goto(f"{base}/lab/tree/{path}?token={token}", wait_until="domcontentloaded", timeout=120_000)
+        # a workspace of its own, reset: a notebook opened before (another run's file of the same name) is not
+        # restored beside it, so the waits below cannot be met by the earlier notebook's panel (seen under load)
+        url = f"{base}/lab/workspaces/{screenshot}/tree/{path}?reset&token={token}"
+        page.goto(url, wait_until="domcontentloaded", timeout=120_000)
+        shown = ".jp-NotebookPanel:not(.lm-mod-hidden)"
         for rendered in (".jp-OutputArea-output table", ".jp-MarkdownCell .jp-RenderedMarkdown h1"):
-            page.wait_for_selector(f".jp-NotebookPanel {rendered}", state="visible", timeout=90_000)
+            page.wait_for_selector(f"{shown} {rendered}", state="visible", timeout=90_000)
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output.jp-RenderedMarkdown')]"
+            "() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-RenderedMarkdown')]"
             ".some((el) => el.innerText.includes('Claims file'))",
             timeout=60_000,
         )  # the Markdown outputs too
