@@ -87,3 +87,20 @@ def test_added_entry_loads_from_the_real_folder(shared_data, name):
     assert got.index[-1] == pd.Timestamp(raw["date"][valued].iloc[-1])
     if spec.frequency == "monthly":
         assert (got.index.day == 1).all()
+
+
+def test_returns_words_say_price_or_total_returns_as_the_series_are():
+    """An index pair has price returns, a fund pair total returns (auto-adjusted), a mixed pair names each."""
+    assert catalogue.returns_words("rut", "spx") == catalogue.PRICE_RETURNS
+    assert catalogue.returns_words("ijr", "qqq") == catalogue.TOTAL_RETURNS
+    assert catalogue.returns_words("HBAN", "SPY") == catalogue.TOTAL_RETURNS  # tickers outside the catalogue
+    mixed = catalogue.returns_words("rut", "qqq")
+    assert mixed.startswith("price returns of rut (no dividends), total returns of qqq (Yahoo auto-adjusted")
+    assert catalogue.returns_words("rut", "spx", short=True) == "price returns"
+    assert catalogue.returns_words("ijr", "^RUT", short=True) == "returns (total for ijr, price for ^RUT)"
+    three = catalogue.returns_words("rut", "spx", "xlk")
+    assert three.startswith("price returns of rut and spx (no dividends), total returns of xlk (")
+    assert catalogue.returns_words("rut", "spx", closes=True) == "price-index closes (no dividends)"
+    assert catalogue.returns_words("rut", "xlk", closes=True) == (
+        "price-index closes of rut (no dividends), Yahoo auto-adjusted closes of xlk (dividends reinvested)"
+    )

@@ -29,7 +29,7 @@ import pandas as pd
 from rotation.core.errors import DataError, ParameterError
 
 DEFINITION = (
-    "Simple close-to-close price returns on the common calendar (fractions); spread = small minus large; "
+    "Simple close-to-close returns on the common calendar (fractions); spread = small minus large; "
     "streak = consecutive sessions with spread > 0 (a tie ends it), counted with data up to each date"
 )
 

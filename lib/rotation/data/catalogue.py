@@ -83,6 +83,34 @@ CATALOGUE: dict[str, SeriesSpec] = {
 }
 
 
+PRICE_RETURNS = "price returns (no dividends)"
+TOTAL_RETURNS = "total returns (Yahoo auto-adjusted closes, dividends reinvested)"
+PRICE_CLOSES = "price-index closes (no dividends)"
+TOTAL_CLOSES = "Yahoo auto-adjusted closes (dividends reinvested)"
+
+
+def returns_words(*names: str, short: bool = False, closes: bool = False) -> str:
+    """What the daily returns of the series ``names`` are, for a source line: price returns of price indexes, total
+    returns of auto-adjusted funds and stocks; grouped by kind and named when they differ ("price returns of rut and
+    spx (no dividends), total returns of xlk (...)"). ``short``: without the parenthesis, for titles and running
+    text ("price returns"; "returns (price for rut, total for ijr)"). ``closes``: the closes themselves ("price-index
+    closes (no dividends)"), for figures of levels. Not for rates or levels, which have no returns."""
+    groups: dict[bool, list[str]] = {}
+    for n in names:
+        groups.setdefault(bool(series_spec(n).auto_adjust), []).append(str(n))
+    words = {False: PRICE_CLOSES if closes else PRICE_RETURNS, True: TOTAL_CLOSES if closes else TOTAL_RETURNS}
+    if len(groups) == 1:
+        text = words[next(iter(groups))]
+        return text.split(" (")[0] if short else text
+    if short:
+        kind = {False: "price", True: "total"}
+        noun = "closes" if closes else "returns"
+        return f"{noun} (" + ", ".join(f"{kind[k]} for {' and '.join(ns)}" for k, ns in groups.items()) + ")"
+    return ", ".join(
+        f"{words[k].split(' (')[0]} of {' and '.join(ns)} ({words[k].split(' (', 1)[1]}" for k, ns in groups.items()
+    )
+
+
 def series_spec(name: str) -> SeriesSpec:
     """The catalogue entry for ``name``: a catalogue id (``rut``) or an upper-case Yahoo ticker (``HBAN``, ``^RUT``)."""
     key = str(name).strip()

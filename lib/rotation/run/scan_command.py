@@ -20,6 +20,14 @@ from rotation.core.errors import ParameterError
 SCAN_RUN = "scan"  # tables go to runs/scan/, the figure to figures/scan/ (unless --out)
 
 
+def scan_definition(table: pd.DataFrame) -> str:
+    """``analytics.scan.DEFINITION`` with what the pair's returns are (price or total, ``catalogue.returns_words``)."""
+    from rotation.data.catalogue import returns_words
+
+    small, large = table.attrs.get("small"), table.attrs.get("large")
+    return DEFINITION + (f"; returns: {returns_words(small, large)}" if small and large else "")
+
+
 def write_tables(table: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
     """Write the scan as ``<stem>.csv`` and ``<stem>.parquet`` atomically (dates ISO, returns fractions)."""
     from rotation.core.files import atomic_path
@@ -35,7 +43,7 @@ def write_tables(table: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
     paths.append(folder / f"{stem}.parquet")
     meta = {
         "columns": list(table.columns),
-        "definition": DEFINITION,
+        "definition": scan_definition(table),
         "units": "returns and spreads are fractions (per session for spread and streak_mean_spread); streak lengths in sessions",
         **{k: v for k, v in table.attrs.items() if k != "definition"},
         "first": str(table.index[0].date()),
@@ -86,7 +94,7 @@ def scan_figure(table: pd.DataFrame, min_length: int | None = None):
         title=f"{small.upper()} > {large.upper()} outperformance streaks, every session",
         xlabel="date (streak end)",
         ylabel="streak length (sessions)",
-        source=plots.source_note(table, definition=DEFINITION),
+        source=plots.source_note(table, definition=scan_definition(table)),
     )
     return fig
 

@@ -22,7 +22,6 @@ from rotation.core.fmt import day, pct
 from rotation.outputs import plots
 from rotation.studies.page import Page, Section
 
-DEFINITION = "daily price returns (no dividends), close to close, common calendar"
 NONE_TO_FOLLOW = "Nothing to follow: no streak of the required length up to as_of."
 
 
@@ -191,8 +190,8 @@ def figure_path(page: Page, streak: Followed, after: PathAfter, context_sessions
         ylabel="relative price, 100 at the last winning session",
         source=plots.source_note(
             returns.loc[shown.index[0] :],
-            definition=DEFINITION
-            + "; relative strength = ratio of the two price indexes rebased at the streak's last winning session",
+            definition=f"daily {page.returns_words()}, close to close, common calendar; relative strength = ratio "
+            "of the two series rebased at the streak's last winning session",
         ),
     )
     return plots.save_figure(fig, "06_relative_strength_after", page.run_name)
@@ -383,8 +382,8 @@ def figure_ranks(page: Page, ranked: Ranks) -> list[Path]:
         ylabel=None,
         source=plots.source_note(
             returns,
-            definition=DEFINITION
-            + "; base: close of each streak's last winning session; non-overlapping windows; data after as_of used (this is what happened next)",
+            definition=f"daily {page.returns_words()}, close to close, common calendar; base: close of each streak's "
+            "last winning session; non-overlapping windows; data after as_of used (this is what happened next)",
         ),
     )
     return plots.save_figure(fig, "06_outcome_ranks", page.run_name)

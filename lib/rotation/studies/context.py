@@ -32,6 +32,7 @@ from rotation.claims.measures.context import (
 )
 from rotation.claims.measures.macro import SensitivityMeasurement
 from rotation.core.fmt import day, pct
+from rotation.data import catalogue
 from rotation.outputs import plots, results
 from rotation.studies.page import Page, readings_text
 
@@ -338,7 +339,7 @@ def range_figure(page: Page, claim: Mapping, m: RangeMeasurement) -> plt.Figure:
         xlabel="date", ylabel=f"close, {day(first_stats['base'])} = 100",
         source=plots.source_note(
             *drawn,
-            definition="daily closes rebased to the last close before the period; indexes are price indexes, XLK Yahoo auto-adjusted",
+            definition=f"daily {catalogue.returns_words(*stats, closes=True)}, rebased to the last close before the period",
         ),
     )  # fmt: skip
     return fig
@@ -459,7 +460,7 @@ def sensitivity_figure(page: Page, claim: Mapping, m: SensitivityMeasurement) ->
         ylabel="small minus large, monthly return (pp)",
         source=plots.source_note(
             *[page.ctx.prices(s.split(":")[0]) for s in m.sources],
-            definition="month-end closes (price indexes) and month-end yields; a negative slope: small caps gain on large caps when the rate falls",
+            definition=f"month-end {catalogue.returns_words(page.small, page.large, closes=True)} and month-end yields; a negative slope: small caps gain on large caps when the rate falls",
         ),
     )  # fmt: skip
     return fig

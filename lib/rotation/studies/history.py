@@ -28,13 +28,10 @@ from rotation.claims.measures import base
 from rotation.claims.measures import history as measures
 from rotation.core.dates import parse_period
 from rotation.core.fmt import day, pct
+from rotation.data.catalogue import returns_words
 from rotation.outputs import plots
 from rotation.studies.page import Page
 
-DEFINITION = (
-    "daily price returns (no dividends), close to close, common calendar; "
-    "streak = consecutive sessions with small return > large return"
-)
 IN_PERCENT = {"small_return", "large_return", "mean_spread", "drawdown", "realized_vol"}
 
 
@@ -433,7 +430,7 @@ def episode_paths_figure(h: History, run_name: str) -> Shown:
         title=f"{h.page.small.upper()} relative to {h.page.large.upper()} from each streak's start to {max(h.horizons)} sessions after its end",
         xlabel="sessions from streak start (0 = close before the first streak session; dot = streak end)",
         ylabel="relative price, streak start = 100",
-        source=plots.source_note(returns, definition="relative price = cumulative (1 + r_small) / cumulative (1 + r_large), price returns, close to close; paths cut at as_of"),
+        source=plots.source_note(returns, definition=f"relative price = cumulative (1 + r_small) / cumulative (1 + r_large), {h.page.returns_words(short=True)}, close to close; paths cut at as_of"),
     )  # fmt: skip
     plots.save_figure(fig, "03_episode_paths", run_name)
     plt.show()
@@ -597,8 +594,8 @@ def after_1987_figure(h: History, run_name: str) -> Shown:
     plots.finish_figure(
         fig, ax,
         title=f"{h.page.small.upper()} and {h.page.large.upper()} after the crash of {day(crash)}, rebased to 100 at the crash close",
-        xlabel="date", ylabel="price index, crash close = 100",
-        source=plots.source_note(part, definition=f"daily closes, price indexes (no dividends), common calendar, the claim's period {claim['about']['period']}; dashed lines: the base closes of the registered choice and its alternatives (registered horizons from each base: {years} years)"),
+        xlabel="date", ylabel="close, crash close = 100",
+        source=plots.source_note(part, definition=f"daily {returns_words(h.page.small, h.page.large, closes=True)}, common calendar, the claim's period {claim['about']['period']}; dashed lines: the base closes of the registered choice and its alternatives (registered horizons from each base: {years} years)"),
     )  # fmt: skip
     plots.save_figure(fig, "03_after_1987", run_name)
     plt.show()

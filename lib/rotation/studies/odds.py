@@ -29,10 +29,6 @@ from rotation.outputs import plots
 from rotation.studies.history import Shown
 from rotation.studies.page import Page
 
-DEFINITION = (
-    "daily price returns (no dividends), close to close, common calendar; "
-    "relative return = small minus large cumulative return"
-)
 NULL_NAMES = {"iid": "iid days", "markov": "Markov chain", "bootstrap": "block bootstrap"}
 
 
@@ -257,8 +253,9 @@ def fan_chart_figure(o: Odds, run_name: str) -> Shown:
     axes[-1][0].set_xlabel(f"sessions after the base close ({o.anchor})")
     fig.supylabel("cumulative return, small minus large (%)", fontsize=plt.rcParams["axes.labelsize"])
     definition = (
-        DEFINITION
-        + f"; base: {forward.ANCHOR_TEXT[o.anchor]}; bands need at least 3 episodes; episodes with a window reaching past as_of are cut at as_of"
+        f"daily {o.page.returns_words()}, close to close, common calendar; relative return = small minus large "
+        f"cumulative return; base: {forward.ANCHOR_TEXT[o.anchor]}; bands need at least 3 episodes; episodes with a "
+        "window reaching past as_of are cut at as_of"
     )
     plots.finish_figure(
         fig, None, title=f"{o.page.small.upper()} minus {o.page.large.upper()} after long streaks (faint lines: individual episodes)",
@@ -710,7 +707,7 @@ def after_as_of(o: Odds) -> Shown:
     rel = forward.forward_paths(returns, np.array([returns.index.get_loc(session)]), h_max).iloc[:, 0]
     text = (
         f"Data after as_of: {len(after) - 1:,} sessions (to {day(returns.index[-1])}). Over the first {h_max} of them "
-        f"(to {day(after.index[h_max])}), {o.page.small} minus {o.page.large} = {pct(rel.iloc[-1])} (cumulative price returns from the close of {day(session)})."
+        f"(to {day(after.index[h_max])}), {o.page.small} minus {o.page.large} = {pct(rel.iloc[-1])} (cumulative {o.page.returns_words(short=True)} from the close of {day(session)})."
     )
     current = o.page.ctx.streak
     if current["sessions"]:

@@ -60,6 +60,18 @@ class Page:
         """The large-cap series id of the run."""
         return self.ctx.large
 
+    def returns_words(self, short: bool = False) -> str:
+        """What the pair's daily returns are (``catalogue.returns_words``): price returns of indexes, total returns
+        of auto-adjusted funds; ``short`` for titles and running text."""
+        from rotation.data.catalogue import returns_words
+
+        return returns_words(self.small, self.large, short=short)
+
+    def definition(self, extra: str = "") -> str:
+        """The pair's source-line definition: daily returns (price or total), close to close, on the common
+        calendar; spread = small minus large; then ``extra``."""
+        return f"daily {self.returns_words()}, close to close, common calendar; spread = small minus large" + extra
+
     def claim(self, kind: str, default: Mapping | None = None) -> dict:
         """This notebook's first claim of ``kind`` in the claims file, else ``default`` (a copy)."""
         found = self.by_kind.get(kind)

@@ -27,7 +27,6 @@ from rotation.core.verdicts import Verdict
 from rotation.outputs import plots
 from rotation.studies.page import Page, Section, readings_text
 
-DEFINITION = "daily price returns (no dividends), close to close, common calendar; spread = small minus large"
 NAN = float("nan")
 # the rule of a claim kind the claims file does not register (another article): shown, never recorded
 DEFAULT_CLAIMS = {
@@ -186,7 +185,7 @@ def definitions(page: Page, window: Window) -> Definitions:
     table.index.name = "average daily spread (bp per session)"
     rows = window.rows
     text = (
-        f"Window {day(window.first)} to {day(window.last)} ({window.n} sessions). Cumulative price returns: "
+        f"Window {day(window.first)} to {day(window.last)} ({window.n} sessions). Cumulative {page.returns_words(short=True)}: "
         f"{page.small} {pct(np.prod(1 + rows['small']) - 1)}, {page.large} {pct(np.prod(1 + rows['large']) - 1)}. "
         + found
     )
@@ -387,7 +386,8 @@ def gains(page: Page, window: Window, gain_max_sessions: int, low_lookback: int)
             for label, g in found.values()
         ]
     ).set_index("window")
-    described = f"{page.ctx.prices(page.small).attrs['description']}, price index closes."
+    small_px = page.ctx.prices(page.small)
+    described = f"{small_px.attrs['description']}, {small_px.attrs.get('definition', 'daily closes')}."
     if not has_claim(page, "max_gain"):
         return Section(f"{described} {no_claim_text('max_gain', 'the gains are')}", table.round(2))
     table["judge()"] = [str(judge.judge(g["gain"], claim)) for _, g in found.values()]
@@ -560,7 +560,8 @@ def readings(page: Page, kind: str) -> Section:
 
 
 def figure_cumulative(page: Page, window: Window) -> list[Path]:
-    """``02_cumulative_returns``: both cumulative price returns over the window, from the close before it."""
+    """``02_cumulative_returns``: both cumulative returns (price or total, as the series are) over the window, from the
+    close before it."""
     returns = page.ctx.returns
     pos = returns.index.get_loc(window.first)
     cum = (1 + window.rows[["small", "large"]]).cumprod() - 1
@@ -576,12 +577,12 @@ def figure_cumulative(page: Page, window: Window) -> list[Path]:
     plots.finish_figure(
         fig,
         ax,
-        title=f"Cumulative price returns over the analysis window: {window.label}",
+        title=f"Cumulative {page.returns_words(short=True)} over the analysis window: {window.label}",
         xlabel="session",
-        ylabel="cumulative price return since the prior close (%)",
+        ylabel=f"cumulative {page.returns_words(short=True).removesuffix('s')} since the prior close (%)",
         source=plots.source_note(
             returns.loc[cum.index[0] : window.session],
-            definition="cumulative simple price returns (no dividends), close to close, from the close before the window",
+            definition=f"cumulative simple {page.returns_words()}, close to close, from the close before the window",
         ),
     )
     return plots.save_figure(fig, "02_cumulative_returns", page.run_name)
@@ -610,7 +611,7 @@ def figure_definitions(page: Page, window: Window, defs: Definitions) -> list[Pa
         title=f"Daily spread, {page.small.upper()} minus {page.large.upper()}, and its average under five definitions",
         xlabel=f"session (close date, {day(window.first)} to {day(window.last)}; one slot per session)",
         ylabel="spread (bp per session)",
-        source=plots.source_note(window.rows, definition=DEFINITION + "; definitions in section 1"),
+        source=plots.source_note(window.rows, definition=page.definition("; definitions in section 1")),
     )
     return plots.save_figure(fig, "02_spread_definitions", page.run_name)
 
@@ -652,7 +653,7 @@ def figure_window_means(page: Page, window: Window, found: Unusual) -> list[Path
         ylabel="number of windows",
         source=plots.source_note(
             daily.loc[: window.session],
-            definition=DEFINITION + f"; overlapping windows ending before {day(window.session)}",
+            definition=page.definition(f"; overlapping windows ending before {day(window.session)}"),
             extra="x axis cut at the 0.1% and 99.9% quantiles of the window means",
         ),
     )
@@ -694,10 +695,10 @@ def figure_price_rsi(
         ax,
         title=f"{page.small.upper()} price with moving averages, and RSI({ob.window})",
         xlabel=None,
-        ylabel="index level (points)",
+        ylabel=f"close ({prices.attrs.get('unit') or 'level'})",
         source=plots.source_note(
             panel,
-            definition="daily closes, price index (no dividends); simple moving averages; RSI with Wilder smoothing",
+            definition=f"{prices.attrs.get('definition') or 'daily closes'}; simple moving averages; RSI with Wilder smoothing",
         ),
     )
     return plots.save_figure(fig, "02_price_rsi", page.run_name)

@@ -24,8 +24,10 @@ from rotation.data import catalogue
 from rotation.outputs import plots
 from rotation.studies.page import Page, Section
 
-DEFINITION = "daily price returns (no dividends), close to close, common calendar; spread = small minus large"
-RELATIVE_DEF = "relative price = cumulative (1 + r_small) / cumulative (1 + r_large), price returns"
+
+def relative_definition(page: Page) -> str:
+    """The source-line definition of the relative price of the pair (price or total returns, as the series are)."""
+    return f"relative price = cumulative (1 + r_small) / cumulative (1 + r_large), {page.returns_words(short=True)}"
 
 
 def data_note(page: Page) -> str:
@@ -81,7 +83,7 @@ def streak_now(page: Page) -> StreakNow:
         text = (
             f"At **{day(ctx.session)}** the {small} > {large} streak in force is **{int(current['sessions'])} sessions** "
             f"({day(current['start'])} to {day(current['end'])}): {small} {pct(current['small_return'])}, "
-            f"{large} {pct(current['large_return'])} (cumulative price returns), mean daily spread "
+            f"{large} {pct(current['large_return'])} (cumulative {page.returns_words(short=True)}), mean daily spread "
             f"{bp(current['mean_spread'])}."
         )
     else:
@@ -221,7 +223,7 @@ def figure_relative_strength(page: Page, now: StreakNow, context_sessions: int) 
         title=f"{page.small.upper()} relative to {page.large.upper()} around the streak",
         xlabel="date",
         ylabel="relative price, first day = 100",
-        source=plots.source_note(window, definition=RELATIVE_DEF),
+        source=plots.source_note(window, definition=relative_definition(page)),
     )
     return plots.save_figure(fig, "01_relative_strength", page.run_name)
 
@@ -242,7 +244,7 @@ def figure_daily_spread(page: Page, now: StreakNow, context_sessions: int) -> li
         title=f"Daily spread, {page.small.upper()} minus {page.large.upper()}",
         xlabel="date",
         ylabel="spread (bp per session)",
-        source=plots.source_note(window, definition=DEFINITION),
+        source=plots.source_note(window, definition=page.definition()),
     )
     return plots.save_figure(fig, "01_daily_spread", page.run_name)
 
@@ -263,7 +265,7 @@ def figure_streak_lengths(page: Page, now: StreakNow, ranked: StreakRank) -> lis
         xlabel="streak length (sessions)",
         ylabel="number of streaks (log scale)",
         source=plots.source_note(
-            ctx.returns.loc[: ctx.session], definition=DEFINITION + "; streaks ending on or before as_of"
+            ctx.returns.loc[: ctx.session], definition=page.definition("; streaks ending on or before as_of")
         ),
     )
     return plots.save_figure(fig, "01_streak_lengths", page.run_name)
