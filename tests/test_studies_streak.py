@@ -92,4 +92,6 @@ def test_figures_are_written_under_their_names(tmp_path, project):
     assert names == ["01_relative_strength", "01_daily_spread", "01_streak_lengths"]
     assert all((project / "figures" / "planted" / f"{n}.png").is_file() for n in names)
     assert isinstance(study.data_note(page), str) and "common dates" in study.data_note(page)
+    # each series with its definition: a price index or an auto-adjusted fund (the pages' Definitions point here)
+    assert "Russell 2000 index (price index (no dividends), daily close): " in study.data_note(page)
     assert pd.Timestamp(page.ctx.session) == now.session

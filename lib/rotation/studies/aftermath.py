@@ -20,7 +20,7 @@ import pandas as pd
 from rotation.analytics import aftermath, forward, streaks
 from rotation.core.fmt import day, pct
 from rotation.outputs import plots
-from rotation.studies.page import Page, Section
+from rotation.studies.page import Page, Section, series_text
 
 NONE_TO_FOLLOW = "Nothing to follow: no streak of the required length up to as_of."
 
@@ -92,8 +92,8 @@ def followed(page: Page) -> Followed:
     start, which = streak_to_follow(page)
     ended = aftermath.streak_break(returns, start) if start is not None else None
     intro = (
-        f"**Data.** {small_px.attrs['description']}: {small_px.attrs['source']}. {large_px.attrs['description']}: "
-        f"{large_px.attrs['source']}.\n\n**Run.** {ctx.describe()}; data used to {day(returns.index[-1])}. "
+        f"**Data.** {series_text(small_px)}. {series_text(large_px)}"
+        f".\n\n**Run.** {ctx.describe()}; data used to {day(returns.index[-1])}. "
         f"**as_of.** {ctx.as_of_note}.\n\n**The streak.** {which}."
     )
     table = None

@@ -34,7 +34,7 @@ from rotation.claims.measures.macro import SensitivityMeasurement
 from rotation.core.fmt import day, pct
 from rotation.data import catalogue
 from rotation.outputs import plots, results
-from rotation.studies.page import Page, readings_text
+from rotation.studies.page import Page, readings_text, series_text
 
 Draw = Callable[[Page, Mapping, Measurement], plt.Figure]
 
@@ -218,8 +218,8 @@ def data_note(page: Page) -> Markdown:
     )
     small_px, large_px = ctx.prices(page.small), ctx.prices(page.large)
     return Markdown(
-        f"**Data.** {small_px.attrs['description']}: {small_px.attrs['source']}. {large_px.attrs['description']}: "
-        f"{large_px.attrs['source']}. Common calendar {day(ctx.returns.index[0])} to {day(ctx.returns.index[-1])}.\n\n"
+        f"**Data.** {series_text(small_px)}. {series_text(large_px)}"
+        f". Common calendar {day(ctx.returns.index[0])} to {day(ctx.returns.index[-1])}.\n\n"
         f"**as_of.** {ctx.as_of_note}. **Streak in force at as_of** ({page.small} > {page.large}): {streak}.\n\n"
         f"**Data used:** {ctx.describe()}."
     )

@@ -30,7 +30,7 @@ from rotation.core.dates import parse_period
 from rotation.core.fmt import day, pct
 from rotation.data.catalogue import returns_words
 from rotation.outputs import plots
-from rotation.studies.page import Page
+from rotation.studies.page import Page, series_text
 
 IN_PERCENT = {"small_return", "large_return", "mean_spread", "drawdown", "realized_vol"}
 
@@ -126,8 +126,8 @@ def open_history(page: Page, min_streak: int | None = None, horizons: Sequence[i
         [_series_note(vix, vix_why, "VIX"), _series_note(dff, dff_why, "Fed funds"), _series_note(ff, ff_why, "SMB")]
     )
     intro = (
-        f"**Data.** {small_px.attrs['description']}: {small_px.attrs['source']} ({span_text(small_px)}). "
-        f"{large_px.attrs['description']}: {large_px.attrs['source']} ({span_text(large_px)}). {notes}.\n\n"
+        f"**Data.** {series_text(small_px)} ({span_text(small_px)}). "
+        f"{series_text(large_px)} ({span_text(large_px)}). {notes}.\n\n"
         f"**Streak history**: {len(table):,} streaks, {day(returns.index[0])} to {day(ctx.session)}.\n\n"
         f"**as_of.** {ctx.as_of_note}. **Data used:** {ctx.describe()}."
     )

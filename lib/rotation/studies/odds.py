@@ -27,7 +27,7 @@ from rotation.core.errors import DataError
 from rotation.core.fmt import day, pct
 from rotation.outputs import plots
 from rotation.studies.history import Shown
-from rotation.studies.page import Page
+from rotation.studies.page import Page, series_text
 
 NULL_NAMES = {"iid": "iid days", "markov": "Markov chain", "bootstrap": "block bootstrap"}
 
@@ -117,8 +117,8 @@ def open_odds(
     history = ctx.returns_at
     small_px, large_px = ctx.prices(page.small), ctx.prices(page.large)
     intro = (
-        f"**Data.** {small_px.attrs['description']}: {small_px.attrs['source']}. "
-        f"{large_px.attrs['description']}: {large_px.attrs['source']}.\n\n"
+        f"**Data.** {series_text(small_px)}. "
+        f"{series_text(large_px)}.\n\n"
         f"**Run.** {ctx.describe()}.\n\n"
         f"**Sample.** {fit.n:,} sessions with a return, {day(history.index[0])} to {day(ctx.session)} (history up to as_of). "
         f"**as_of.** {ctx.as_of_note}. Episode lengths L: {', '.join(map(str, lengths))} sessions "

@@ -41,6 +41,14 @@ class Section:
         display(*shown, *([] if self.table is None else [self.table]))
 
 
+def series_text(prices) -> str:
+    """A series for a page's data line: its description, its definition (price index, auto-adjusted close...) and its
+    source, e.g. "Russell 2000 index (price index (no dividends), daily close): Yahoo ^RUT, file RUT.csv ..."."""
+    attrs = prices.attrs
+    definition = f" ({attrs['definition']})" if attrs.get("definition") else ""
+    return f"{attrs['description']}{definition}: {attrs['source']}"
+
+
 @dataclass
 class Page:
     """One notebook run: its name, the run it writes to, and the claims context it measures with."""

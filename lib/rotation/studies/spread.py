@@ -25,7 +25,7 @@ from rotation.claims.measures import spread as spread_measures
 from rotation.core.fmt import day, pct
 from rotation.core.verdicts import Verdict
 from rotation.outputs import plots
-from rotation.studies.page import Page, Section, readings_text
+from rotation.studies.page import Page, Section, readings_text, series_text
 
 NAN = float("nan")
 # the rule of a claim kind the claims file does not register (another article): shown, never recorded
@@ -118,8 +118,8 @@ def analysis_window(page: Page, fallback_sessions: int) -> Window:
         else f"The last {n_claimed} sessions ending at as_of ({day(claimed_rows.index[0])} to {day(session)}) are shown beside it."
     )
     text = (
-        f"**Data.** {small_px.attrs['description']}: {small_px.attrs['source']}. "
-        f"{large_px.attrs['description']}: {large_px.attrs['source']}. "
+        f"**Data.** {series_text(small_px)}. "
+        f"{series_text(large_px)}. "
         f"Common calendar {day(ctx.returns.index[0])} to {day(ctx.returns.index[-1])}.\n\n"
         f"**as_of.** {ctx.as_of_note}.\n\n**Analysis window.** {note}. {beside}\n\n**Data used:** {ctx.describe()}."
     )

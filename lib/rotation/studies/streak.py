@@ -22,7 +22,7 @@ from rotation.core.errors import RotationError
 from rotation.core.fmt import bp, day, pct
 from rotation.data import catalogue
 from rotation.outputs import plots
-from rotation.studies.page import Page, Section
+from rotation.studies.page import Page, Section, series_text
 
 
 def relative_definition(page: Page) -> str:
@@ -36,8 +36,8 @@ def data_note(page: Page) -> str:
     small_px, large_px = ctx.prices(page.small), ctx.prices(page.large)
     align = ctx.returns.attrs["alignment"]
     return (
-        f"**Data.** {small_px.attrs['description']}: {small_px.attrs['source']}. "
-        f"{large_px.attrs['description']}: {large_px.attrs['source']}.\n\n"
+        f"**Data.** {series_text(small_px)}. "
+        f"{series_text(large_px)}.\n\n"
         f"**Alignment.** {align['common_dates']:,} common dates, {day(align['first'])} to {day(align['last'])}. "
         f"Dropped inside the overlap: {align['small_only_inside']} {page.small}-only and "
         f"{align['large_only_inside']} {page.large}-only dates; outside it: {align['small_only_outside']:,} "
