@@ -464,3 +464,15 @@ def test_a_query_claim_about_a_period_is_dated_at_its_end(tmp_path):
     )
     with pytest.raises(ParameterError, match="field 'about.period': a query claim is dated with about.at"):
         load_registry(path)
+
+
+def test_conditions_read_as_words_in_a_query_description():
+    from rotation.language.query import condition_text, describe
+
+    assert condition_text("beats") == "beats" and condition_text("rises") == "rises"
+    assert condition_text({"rises_by": 0.01}) == "rises by at least 1% a session"
+    assert condition_text({"falls_by_bp": 5}) == "falls by at least 5 bp a session"
+    text = describe({"series": "rut", "measure": "count", "condition": {"rises_by": 0.01}, "min_length": 5})
+    assert "condition rises by at least 1% a session" in text and "{" not in text
+    window = describe({"series": "rut", "measure": "return", "window": {"streak": {"falls_by": 0.02}}})
+    assert "window streak falls by at least 2% a session" in window

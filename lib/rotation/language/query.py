@@ -41,6 +41,24 @@ class Result:
     evidence: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
 
+def condition_text(condition: object) -> str:
+    """A streak or window condition in words: ``beats``, ``rises``, ``falls``, or a minimum move per session
+    (``{rises_by: 0.01}`` -> "rises by at least 1% a session"; ``{falls_by_bp: 5}`` -> "falls by at least 5 bp")."""
+    if isinstance(condition, str):
+        return condition
+    if not isinstance(condition, Mapping) or len(condition) != 1:
+        return str(condition)
+    name, x = next(iter(condition.items()))
+    verb = "rises" if str(name).startswith("rises") else "falls"
+    amount = f"{float(x):g} bp" if str(name).endswith("_bp") else f"{100 * float(x):g}%"
+    return f"{verb} by at least {amount} a session"
+
+
+def _pairs_text(fields: Mapping) -> str:
+    """``key value`` pairs of a query's sub-mapping, conditions in words."""
+    return ", ".join(f"{k} {condition_text(v) if k in ('streak', 'condition') else v}" for k, v in dict(fields).items())
+
+
 def describe(query: Mapping) -> str:
     """The query in words (subject, measure, window, condition, comparison)."""
     if query.get("series"):
@@ -54,16 +72,16 @@ def describe(query: Mapping) -> str:
     if query.get("lookback"):
         parts.append(f"over {query['lookback']} sessions")
     if query.get("window"):
-        parts.append("window " + ", ".join(f"{k} {v}" for k, v in dict(query["window"]).items()))
+        parts.append("window " + _pairs_text(query["window"]))
     if query.get("condition") is not None:
-        parts.append(f"condition {query['condition']}")
+        parts.append(f"condition {condition_text(query['condition'])}")
     if query.get("event"):
-        parts.append("event " + ", ".join(f"{k} {v}" for k, v in dict(query["event"]).items()))
+        parts.append("event " + _pairs_text(query["event"]))
     if query.get("history"):
-        parts.append("against history: " + ", ".join(f"{k} {v}" for k, v in dict(query["history"]).items()))
+        parts.append("against history: " + _pairs_text(query["history"]))
     if query.get("over"):
         over = dict(query["over"])
-        parts.append(f"{over['stat']} over window " + ", ".join(f"{k} {v}" for k, v in dict(over["window"]).items()))
+        parts.append(f"{over['stat']} over window " + _pairs_text(over["window"]))
     return "; ".join(parts)
 
 
