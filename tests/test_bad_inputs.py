@@ -690,6 +690,20 @@ def test_config_file_that_cannot_be_read_as_yaml(cli_project, capsys, tmp_path, 
         ("small", "x" * 1001, "parameter small: text is 1001 characters long (at most 1000)"),
         ("small", "spx", "parameters small and large are both 'spx'; the comparison needs two different series"),
         (
+            "small",
+            "dgs2",
+            "parameter small: series 'dgs2' is a rate series (percent per year); a pair compares the daily returns of "
+            "two price series (indexes, funds, stocks); to check a claim about it, write a claims-file query (a rate "
+            "moves in change_bp)",
+        ),
+        (
+            "large",
+            "unrate",
+            "parameter large: series 'unrate' is a level series (percent of the labour force); a pair compares the "
+            "daily returns of two "
+            "price series (indexes, funds, stocks)",
+        ),
+        (
             "horizons",
             "[!!binary SGVsbG8=]",
             "parameter horizons: YAML tag '!!binary' at line 1, column 2 is not allowed (values are plain numbers, text and lists)",

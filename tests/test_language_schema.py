@@ -401,3 +401,13 @@ def test_the_guide_example_of_an_untestable_claim_validates():
     text = (REPO / "docs" / "check_another_article.md").read_text(encoding="utf-8")
     block = text.split("## Claims the data cannot settle")[1].split("```yaml")[1].split("```")[0]
     check_document("claims.yaml", {"article": ARTICLE, "claims": yaml.safe_load(block)})
+
+
+def test_the_articles_pair_must_be_two_price_series():
+    """The notebooks build streaks and spreads on daily returns: a rate or a macro level as a leg is refused at load."""
+    for leg, sid in (("small", "dgs2"), ("large", "unrate")):
+        text = refuse(doc={"article": {**ARTICLE, leg: sid}, "claims": {"c1": dict(QUERY)}})
+        assert f"field 'article.{leg}'" in text and "a pair compares the daily returns of two price series" in text
+    check_document(
+        "claims.yaml", {"article": {**ARTICLE, "small": "ijr", "large": "QQQ"}, "claims": {"c1": dict(QUERY)}}
+    )

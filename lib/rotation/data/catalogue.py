@@ -83,6 +83,20 @@ CATALOGUE: dict[str, SeriesSpec] = {
 }
 
 
+def pair_series(name: str) -> SeriesSpec:
+    """``series_spec`` of a series that can be one leg of a compared pair: a price series (an index, a fund, a
+    stock) of one close column. Anything else is refused in one line saying what it is: a pair's streaks,
+    spreads and odds are built on daily returns, which a rate, a factor file or a macro level does not have."""
+    spec = series_spec(name)
+    if spec.kind != "price" or len(spec.columns) != 1:
+        advice = "; to check a claim about it, write a claims-file query (a rate moves in change_bp)" if spec.kind == "rate" else ""
+        raise ParameterError(
+            f"series {spec.name!r} is a {spec.kind} series ({spec.unit}); a pair compares the daily returns of two "
+            f"price series (indexes, funds, stocks){advice}"
+        )
+    return spec
+
+
 PRICE_RETURNS = "price returns (no dividends)"
 TOTAL_RETURNS = "total returns (Yahoo auto-adjusted closes, dividends reinvested)"
 PRICE_CLOSES = "price-index closes (no dividends)"

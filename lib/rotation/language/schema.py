@@ -184,16 +184,22 @@ class Period(Spec):
 @dataclass
 class SeriesId(Spec):
     roles: tuple = ()  # words accepted besides a series id ("small", "large")
+    pair: bool = False  # a leg of the article's compared pair: a price series (catalogue.pair_series)
 
     def check(self, value, where):
         if value in self.roles:
             return
-        from rotation.data.catalogue import CATALOGUE, series_spec
+        from rotation.data.catalogue import CATALOGUE, pair_series, series_spec
 
         if not isinstance(value, str):
             raise Bad(where, f"expected a series id, got {_show(value)}")
         try:
             series_spec(value)
+            if self.pair:
+                try:
+                    pair_series(value)
+                except ParameterError as exc:
+                    raise Bad(where, str(exc)) from None
         except ParameterError:
             near = difflib.get_close_matches(value, list(CATALOGUE) + list(self.roles), n=1, cutoff=0.6)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
@@ -626,8 +632,8 @@ def article_spec() -> Fields:
             "title": Text(MAX_TITLE),
             "published": Date(),
             "as_of": Date(),
-            "small": SeriesId(),
-            "large": SeriesId(),
+            "small": SeriesId(pair=True),
+            "large": SeriesId(pair=True),
             "streak_premise": Int(1, 10_000),
         },
         required=("title", "as_of", "small", "large"),

@@ -178,19 +178,14 @@ def check_scan_inputs(small: str, large: str, out: str | None) -> tuple[str, str
     publishes (``runs/<run>/``, ``figures/<run>/``). Returns the catalogue ids."""
     from rotation.core.errors import ParameterError
     from rotation.core.paths import project_dir
-    from rotation.data.catalogue import series_spec
+    from rotation.data.catalogue import pair_series
 
     ids = []
     for flag, name in (("--small", small), ("--large", large)):
         try:
-            spec = series_spec(name)
+            ids.append(pair_series(name).name)
         except ParameterError as exc:
             raise ParameterError(f"{flag}: {exc}") from None
-        if spec.kind != "price" or len(spec.columns) != 1:
-            raise ParameterError(
-                f"{flag}: series {spec.name!r} is a {spec.kind} series ({', '.join(spec.columns)}); a scan compares two price series"
-            )
-        ids.append(spec.name)
     if ids[0] == ids[1]:
         raise ParameterError(f"--small and --large are both {ids[0]!r}; a scan compares two different series")
     if out:

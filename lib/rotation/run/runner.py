@@ -51,6 +51,7 @@ DATE_PARAMETERS = validation.names_of_kind("date")
 CLAIMS_PARAMETERS = validation.names_of_kind("claims")  # a claims file: must load and validate; made absolute
 RUNNER_PARAMETERS = validation.names_of_kind("runner")  # set by the runner, not by the user
 SERIES_PARAMETERS = validation.names_of_kind("series")  # series ids or Yahoo tickers, checked against the catalogue
+PAIR_PARAMETERS = ("small", "large")  # the compared pair: price series only (catalogue.pair_series)
 FOLDER_PARAMETERS = validation.names_of_kind(
     "folder"
 )  # must exist; made absolute (notebooks run with the project as cwd)
@@ -120,10 +121,10 @@ def _check_value(name: str, value: object) -> object:
         load_registry(str(value))  # refuses a missing file, bad YAML, an unknown kind or a missing field, in one line
         value = str(registry_file(str(value)))
     if name in SERIES_PARAMETERS and value not in ("", None):
-        from rotation.data.catalogue import series_spec
+        from rotation.data.catalogue import pair_series, series_spec
 
         try:
-            series_spec(str(value))
+            (pair_series if name in PAIR_PARAMETERS else series_spec)(str(value))
         except ParameterError as exc:
             raise ParameterError(f"parameter {name}: {exc}") from None
     validation.check_declared(name, value)
