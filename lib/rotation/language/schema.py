@@ -195,11 +195,6 @@ class SeriesId(Spec):
             raise Bad(where, f"expected a series id, got {_show(value)}")
         try:
             series_spec(value)
-            if self.pair:
-                try:
-                    pair_series(value)
-                except ParameterError as exc:
-                    raise Bad(where, str(exc)) from None
         except ParameterError:
             near = difflib.get_close_matches(value, list(CATALOGUE) + list(self.roles), n=1, cutoff=0.6)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
@@ -207,6 +202,11 @@ class SeriesId(Spec):
                 where,
                 f"unknown series {value!r}{hint}: use a catalogue id (data/README.md) or an upper-case Yahoo ticker",
             ) from None
+        if self.pair:
+            try:
+                pair_series(value)
+            except ParameterError as exc:
+                raise Bad(where, str(exc)) from None
 
 
 @dataclass

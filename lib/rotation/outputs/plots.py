@@ -281,6 +281,12 @@ def figure_slug(name: str) -> str:
     return slug
 
 
+def save_dpi(fig: plt.Figure) -> float:
+    """The dpi ``fig`` is saved at: ``savefig.dpi``, or the figure's own when that is ``"figure"``."""
+    dpi = plt.rcParams["savefig.dpi"]
+    return fig.dpi if dpi == "figure" else float(dpi)
+
+
 def save_figure(
     fig: plt.Figure,
     name: str,
@@ -307,8 +313,7 @@ def save_figure(
     """
     folder = Path(folder) if folder is not None else figures_dir(run_name)
     slug = figure_slug(name)
-    dpi = plt.rcParams["savefig.dpi"]
-    dpi = fig.dpi if dpi == "figure" else float(dpi)
+    dpi = save_dpi(fig)
     shown_dpi = fig.dpi
     settle(fig, name, dpi)
     try:
@@ -772,9 +777,7 @@ def settle(fig: plt.Figure, name: str = "figure", dpi: float | None = None) -> N
             f"figure {name}: {width:.2f} in wide; every figure is {REPORT_WIDTH_IN} in wide (a report column): "
             "draw it at plots.report_figsize() and fit its content (fewer columns, wrapped labels, panels stacked)"
         )
-    if dpi is None:
-        dpi = plt.rcParams["savefig.dpi"]
-        dpi = fig.dpi if dpi == "figure" else float(dpi)
+    dpi = save_dpi(fig) if dpi is None else dpi
     if fig.dpi != dpi:
         fig.set_dpi(dpi)
     _lay_out(fig)

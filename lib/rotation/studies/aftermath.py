@@ -92,8 +92,7 @@ def followed(page: Page) -> Followed:
     start, which = streak_to_follow(page)
     ended = aftermath.streak_break(returns, start) if start is not None else None
     intro = (
-        f"**Data.** {series_text(small_px)}. {series_text(large_px)}"
-        f".\n\n**Run.** {ctx.describe()}; data used to {day(returns.index[-1])}. "
+        f"**Data.** {series_text(small_px)}. {series_text(large_px)}.\n\n**Run.** {ctx.describe()}; data used to {day(returns.index[-1])}. "
         f"**as_of.** {ctx.as_of_note}.\n\n**The streak.** {which}."
     )
     table = None
@@ -190,8 +189,9 @@ def figure_path(page: Page, streak: Followed, after: PathAfter, context_sessions
         ylabel="relative price, 100 at the last winning session",
         source=plots.source_note(
             returns.loc[shown.index[0] :],
-            definition=f"daily {page.returns_words()}, close to close, common calendar; relative strength = ratio "
-            "of the two series rebased at the streak's last winning session",
+            definition=page.returns_definition(
+                "; relative strength = ratio of the two series rebased at the streak's last winning session"
+            ),
         ),
     )
     return plots.save_figure(fig, "06_relative_strength_after", page.run_name)
@@ -382,8 +382,10 @@ def figure_ranks(page: Page, ranked: Ranks) -> list[Path]:
         ylabel=None,
         source=plots.source_note(
             returns,
-            definition=f"daily {page.returns_words()}, close to close, common calendar; base: close of each streak's "
-            "last winning session; non-overlapping windows; data after as_of used (this is what happened next)",
+            definition=page.returns_definition(
+                "; base: close of each streak's last winning session; non-overlapping windows; data after as_of used "
+                "(this is what happened next)"
+            ),
         ),
     )
     return plots.save_figure(fig, "06_outcome_ranks", page.run_name)

@@ -218,8 +218,7 @@ def data_note(page: Page) -> Markdown:
     )
     small_px, large_px = ctx.prices(page.small), ctx.prices(page.large)
     return Markdown(
-        f"**Data.** {series_text(small_px)}. {series_text(large_px)}"
-        f". Common calendar {day(ctx.returns.index[0])} to {day(ctx.returns.index[-1])}.\n\n"
+        f"**Data.** {series_text(small_px)}. {series_text(large_px)}. Common calendar {day(ctx.returns.index[0])} to {day(ctx.returns.index[-1])}.\n\n"
         f"**as_of.** {ctx.as_of_note}. **Streak in force at as_of** ({page.small} > {page.large}): {streak}.\n\n"
         f"**Data used:** {ctx.describe()}."
     )

@@ -252,10 +252,9 @@ def fan_chart_figure(o: Odds, run_name: str) -> Shown:
                     ha="center", va="center", fontsize=plt.rcParams["axes.labelsize"], color="#555555")  # fmt: skip
     axes[-1][0].set_xlabel(f"sessions after the base close ({o.anchor})")
     fig.supylabel("cumulative return, small minus large (%)", fontsize=plt.rcParams["axes.labelsize"])
-    definition = (
-        f"daily {o.page.returns_words()}, close to close, common calendar; relative return = small minus large "
-        f"cumulative return; base: {forward.ANCHOR_TEXT[o.anchor]}; bands need at least 3 episodes; episodes with a "
-        "window reaching past as_of are cut at as_of"
+    definition = o.page.returns_definition(
+        f"; relative return = small minus large cumulative return; base: {forward.ANCHOR_TEXT[o.anchor]}; bands "
+        "need at least 3 episodes; episodes with a window reaching past as_of are cut at as_of"
     )
     plots.finish_figure(
         fig, None, title=f"{o.page.small.upper()} minus {o.page.large.upper()} after long streaks (faint lines: individual episodes)",

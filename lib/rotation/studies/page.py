@@ -20,6 +20,7 @@ from IPython.display import Markdown
 from rotation.claims import registry
 from rotation.claims.measuring import Context
 from rotation.claims.registry import markdown_text
+from rotation.data.catalogue import returns_words
 from rotation.outputs import plots, results
 
 
@@ -71,14 +72,16 @@ class Page:
     def returns_words(self, short: bool = False) -> str:
         """What the pair's daily returns are (``catalogue.returns_words``): price returns of indexes, total returns
         of auto-adjusted funds; ``short`` for titles and running text."""
-        from rotation.data.catalogue import returns_words
-
         return returns_words(self.small, self.large, short=short)
 
+    def returns_definition(self, extra: str = "") -> str:
+        """The pair's returns for a source line: daily returns (price or total), close to close, on the common
+        calendar; then ``extra``."""
+        return f"daily {self.returns_words()}, close to close, common calendar" + extra
+
     def definition(self, extra: str = "") -> str:
-        """The pair's source-line definition: daily returns (price or total), close to close, on the common
-        calendar; spread = small minus large; then ``extra``."""
-        return f"daily {self.returns_words()}, close to close, common calendar; spread = small minus large" + extra
+        """``returns_definition`` with the spread: "...; spread = small minus large", then ``extra``."""
+        return self.returns_definition("; spread = small minus large" + extra)
 
     def claim(self, kind: str, default: Mapping | None = None) -> dict:
         """This notebook's first claim of ``kind`` in the claims file, else ``default`` (a copy)."""
