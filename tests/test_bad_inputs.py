@@ -1240,6 +1240,27 @@ def test_as_of_outside_the_data_is_refused_before_any_kernel(cli_project, capsys
     assert line.startswith("error: parameter as_of: 2030-01-01 is after the data (rut and spx share ")
 
 
+def test_a_claims_files_as_of_outside_the_data_is_refused_before_any_kernel(cli_project, capsys, tmp_path):
+    """No --as-of: the claims file's article.as_of is the date checked, and the refusal names the file and field."""
+    folder = write_pair(tmp_path / "csv", [100.0, 101.0, 102.0], [3000.0, 3010.0, 3005.0])
+    probe = nbformat.read(cli_project / "notebooks" / "01_probe.ipynb", as_version=4)
+    probe.cells[0].source += 'claims = ""  # claims file\n'  # a notebook that reads a claims file
+    nbformat.write(probe, cli_project / "notebooks" / "01_probe.ipynb")
+    late = tmp_path / "late.yaml"
+    late.write_text(
+        "article: {title: t, as_of: '2030-01-01', small: rut, large: spx}\n"
+        "claims:\n"
+        "  c1: {notebook: 01_probe, kind: query, quote: q, query: {series: rut, measure: level}, claimed: 1,"
+        " compare: at_least}\n",
+        encoding="utf-8",
+    )
+    line = refused(capsys, ["run", "--data-dir", str(folder), "--claims", str(late)])
+    assert line.startswith(
+        f"error: claims file {late}: field 'article.as_of': 2030-01-01 is after the data (rut and spx"
+    )
+    untouched(cli_project)
+
+
 def test_dask_without_loopback_fails_fast(monkeypatch):
     import socket
 

@@ -130,7 +130,7 @@ def check_data(
         if getattr(small, "ndim", 2) == 1 and getattr(large, "ndim", 2) == 1:
             checks.check_distinct(small, large)
             checks.check_calendar(small, large)
-            check_dates_in_data(parameters, small, large)
+            check_dates_in_data(parameters, small, large, declared)
     for sid in optional:
         spec = catalogue.series_spec(sid)
         if _available(spec, data_dir):
@@ -145,9 +145,13 @@ def check_data(
     return list(loaded)
 
 
-def check_dates_in_data(parameters: Mapping[str, object], small, large) -> None:
+def check_dates_in_data(
+    parameters: Mapping[str, object], small, large, declared: Mapping[str, dict] | None = None
+) -> None:
     """``as_of`` and ``data_end`` must fall inside the sessions both series of the pair cover
-    (one line naming the parameter and the data's span; before any kernel starts)."""
+    (one line naming the parameter and the data's span; before any kernel starts). Without an
+    ``as_of`` parameter or notebook default, notebooks that read a claims file take its ``article.as_of``:
+    that date is checked, and named."""
     import pandas as pd
 
     from rotation.core.errors import ParameterError
@@ -156,19 +160,21 @@ def check_dates_in_data(parameters: Mapping[str, object], small, large) -> None:
     span = f"{small.name} and {large.name} share {first.date()} to {last.date()}"
     end = parameters.get("data_end") or None
     for name in ("data_end", "as_of"):
-        text = str(parameters.get(name) or "").strip()
+        text = str(_value(name, parameters, declared or {}) or "").strip()
+        label = f"parameter {name}"
+        if not text and name == "as_of" and "claims" in (declared or {}):  # notebooks that read a claims file
+            text = str(_claims_default("as_of", parameters.get("claims")) or "").strip()
+            label = f"claims file {parameters.get('claims') or 'data/claims.yaml'}: field 'article.as_of'"
         if not text:
             continue
         when = pd.Timestamp(text)
         if when < first:
-            raise ParameterError(f"parameter {name}: {text} is before the data ({span})")
+            raise ParameterError(f"{label}: {text} is before the data ({span})")
         if when > last:
-            raise ParameterError(
-                f"parameter {name}: {text} is after the data ({span}); give a date up to {last.date()}"
-            )
+            raise ParameterError(f"{label}: {text} is after the data ({span}); give a date up to {last.date()}")
         if name == "as_of" and end and when > pd.Timestamp(str(end)):
             raise ParameterError(
-                f"parameter as_of: {text} is after data_end ({end}); the claims cannot be checked on data that stop earlier"
+                f"{label}: {text} is after data_end ({end}); the claims cannot be checked on data that stop earlier"
             )
 
 
