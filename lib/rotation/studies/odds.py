@@ -409,7 +409,7 @@ def longest_streak_figure(o: Odds, run_name: str) -> Shown:
     axes[-1].set_xlabel("longest streak in the sample (sessions)")
     axes[-1].xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     definition = (
-        "win = daily price-return spread > 0; nulls fitted to the sessions up to as_of; "
+        f"win = daily spread of {o.page.returns_words(short=True)} > 0; nulls fitted to the sessions up to as_of; "
         f"iid and Markov exact, bootstrap simulated (seed {o.fit.seed})"
     )
     plots.finish_figure(
@@ -565,7 +565,7 @@ def hazard_figure(o: Odds, run_name: str) -> Shown:
         )
         ax.set_xlabel("streak length j (sessions); n = sessions with that streak in force")
     plots.place_legend(axes[0], loc="lower left")
-    definition = f"win = daily price-return spread > 0; null: {o.n_sims:,} iid samples of {o.n_days:,} sessions with the observed win share; seed {o.seed}"
+    definition = f"win = daily spread of {o.page.returns_words(short=True)} > 0; null: {o.n_sims:,} iid samples of {o.n_days:,} sessions with the observed win share; seed {o.seed}"
     plots.finish_figure(
         fig, None, title=f"Chance that a {o.page.small.upper()} > {o.page.large.upper()} streak lasts one more session",
         xlabel=None, ylabel=None, source=plots.source_note(o.history, definition=definition),

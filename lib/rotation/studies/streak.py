@@ -88,7 +88,7 @@ def streak_now(page: Page) -> StreakNow:
         )
     else:
         text = (
-            f"At **{day(ctx.session)}** no {small} > {large} streak is in force: {small}'s daily price return on that "
+            f"At **{day(ctx.session)}** no {small} > {large} streak is in force: {small}'s daily return on that "
             f"session was not above {large}'s (streak length **0 sessions**)."
         )
     return StreakNow(
